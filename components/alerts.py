@@ -1,0 +1,91 @@
+"""AlertChannel: the SNS topic every alarm and budget notification goes to, with email subscribers.
+
+Creates the topic, a topic policy letting CloudWatch alarms and AWS Budgets of this account
+publish to it, and one email subscription per recipient. Email subscriptions stay pending until
+each recipient clicks the confirmation link AWS sends; until then they receive nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import AlertsConfig
+from components.tags import environment_tags
+
+
+@dataclass
+class AlertChannelArgs:
+    config: AlertsConfig
+    """Topic name, recipients and an optional topic to adopt."""
+    environment: str
+    """Stack environment, for tags."""
+    account_id: str
+    """AWS account the stack deploys to."""
+    protect: bool = False
+    """Protect the topic itself from deletion."""
+    extra_publishers: list[str] = field(default_factory=list)
+    """Further service principals allowed to publish (e.g. lambda.amazonaws.com)."""
+
+
+def topic_policy(topic_arn: str, publishers: list[str], account_id: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AllowAlarmAndBudgetPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": sorted(publishers)},
+            "Action": "SNS:Publish",
+            "Resource": topic_arn,
+            # Only this account's alarms and budgets, not anyone's (confused deputy).
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }],
+    }
+
+
+class AlertChannel(pulumi.ComponentResource):
+    """SNS topic + policy + email subscriptions; see the module docstring."""
+
+    topic_arn: pulumi.Output[str]
+    subscriber_emails: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, args: AlertChannelArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("z360:sns:AlertChannel", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        config = args.config
+        topic = aws.sns.Topic(
+            f"{name}-topic",
+            name=config.topic_name,
+            tags=environment_tags(args.environment),
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions(protect=args.protect, import_=config.import_topic_arn),
+            ),
+        )
+        publishers = ["budgets.amazonaws.com", "cloudwatch.amazonaws.com", *args.extra_publishers]
+        aws.sns.TopicPolicy(
+            f"{name}-topic-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.json_dumps(
+                topic.arn.apply(lambda arn: topic_policy(arn, publishers, args.account_id))
+            ),
+            opts=child,
+        )
+        for index, email in enumerate(config.emails):
+            aws.sns.TopicSubscription(
+                f"{name}-email-{index}",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=email,
+                opts=child,
+            )
+        self.topic_arn = topic.arn
+        self.subscriber_emails = pulumi.Output.from_input(list(config.emails))
+        self.register_outputs({
+            "topic_arn": self.topic_arn,
+            "subscriber_emails": self.subscriber_emails,
+        })

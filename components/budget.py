@@ -1,0 +1,81 @@
+"""CostBudget: the account's monthly cost budget with alerts at fixed amounts.
+
+Creates one `aws.budgets.Budget` (COST, MONTHLY, USD) with an ACTUAL, absolute-value
+notification per alert amount, each to the recipients and the alert topic. A budget alerts;
+it caps nothing (see the CostBreaker for a response that acts). Budgets are account-wide:
+declare one in a single stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import BudgetConfig
+from components.tags import environment_tags
+
+
+@dataclass
+class CostBudgetArgs:
+    config: BudgetConfig
+    """Name, limit, alert amounts, and an optional budget to adopt."""
+    environment: str
+    """Stack environment, for tags."""
+    account_id: str
+    """AWS account the stack deploys to."""
+    recipients: list[str]
+    """Email addresses told at each alert amount."""
+    alert_topic_arn: pulumi.Input[str]
+    """SNS topic told at each alert amount."""
+    protect: bool = False
+    """Protect the budget itself from deletion."""
+
+
+def _amount(value: float) -> str:
+    # Budgets takes amounts as strings; "2500" rather than "2500.0".
+    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+
+
+class CostBudget(pulumi.ComponentResource):
+    """Monthly cost budget; see the module docstring."""
+
+    budget_name: pulumi.Output[str]
+    limit_amount: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CostBudgetArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("z360:budgets:CostBudget", name, None, opts)
+        config = args.config
+        budget = aws.budgets.Budget(
+            f"{name}-budget",
+            name=config.name,
+            account_id=args.account_id,
+            budget_type="COST",
+            time_unit="MONTHLY",
+            limit_amount=_amount(config.monthly_limit),
+            limit_unit="USD",
+            notifications=[
+                {
+                    "comparison_operator": "GREATER_THAN",
+                    "notification_type": "ACTUAL",
+                    "threshold": amount,
+                    "threshold_type": "ABSOLUTE_VALUE",
+                    "subscriber_email_addresses": list(args.recipients),
+                    "subscriber_sns_topic_arns": [args.alert_topic_arn],
+                }
+                for amount in sorted(config.alert_amounts)
+            ],
+            tags=environment_tags(args.environment),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, import_=config.import_id
+            ),
+        )
+        self.budget_name = budget.name
+        self.limit_amount = budget.limit_amount
+        self.register_outputs({
+            "budget_name": self.budget_name,
+            "limit_amount": self.limit_amount,
+        })

@@ -1,0 +1,408 @@
+"""ScalableService: one right-sized Fargate service with target-tracking auto-scaling and alarms.
+
+Creates, as children: a CloudWatch log group; an execution role allowed only to pull the image,
+read the service's own secrets and write its own logs; a Fargate task definition (kept on
+replacement, so `family:N` rollbacks keep working); the ECS service (circuit breaker with
+rollback, FARGATE or FARGATE_SPOT); and, when scaling is on, a scalable target with CPU and
+memory target-tracking policies. Alarms (CPU high, memory high, RunningTaskCount spike) are
+created only where the service config sets a threshold; all notify the alert topic.
+
+The caller supplies the validated `ServiceConfig`, the cluster's ARN and name, the alert topic
+ARN and the stack's environment. With scaling on, the service ignores `desiredCount` so a
+`pulumi up` never resets what auto-scaling chose; `applyDesiredCount` pushes it through on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import ServiceConfig
+from components.tags import service_tags
+
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
+)
+
+
+@dataclass
+class ScalableServiceArgs:
+    key: str
+    """Service key in the stack config (web, queue, ...); tagged as z360:service."""
+    config: ServiceConfig
+    """The validated service settings."""
+    environment: str
+    """Stack environment (staging, beta); tagged as z360:environment."""
+    cluster_arn: pulumi.Input[str]
+    """ARN of the cluster the service runs in."""
+    cluster_name: pulumi.Input[str]
+    """Name of that cluster: scaling resource ids and alarm dimensions use it."""
+    alert_topic_arn: pulumi.Input[str]
+    """SNS topic every alarm notifies."""
+    account_id: str
+    """AWS account the stack deploys to (aws:allowedAccountIds)."""
+    region: str
+    """AWS region (aws:region)."""
+    protect: bool = False
+    """Protect the ECS service itself from deletion (never its scaling children)."""
+
+
+def _ecr_repository_arn(image: str) -> str | None:
+    match = _ECR_IMAGE.match(image)
+    if not match:
+        return None
+    return (
+        f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
+    )
+
+
+def execution_role_policy(image: str, log_group_arn: str, secret_arns: list[str]) -> dict:
+    """Least-privilege policy for the ECS agent: pull this image, write these logs, read these secrets."""
+    statements: list[dict[str, Any]] = [
+        # GetAuthorizationToken has no resource-level permissions; AWS requires "*".
+        {"Sid": "EcrAuth", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
+         "Resource": "*"},
+        {"Sid": "Logs", "Effect": "Allow",
+         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": f"{log_group_arn}:*"},
+    ]
+    repository = _ecr_repository_arn(image)
+    if repository:
+        statements.insert(1, {
+            "Sid": "PullImage", "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                       "ecr:GetDownloadUrlForLayer"],
+            "Resource": repository,
+        })
+    ssm = sorted(a for a in secret_arns if ":ssm:" in a)
+    secrets_manager = sorted(a for a in secret_arns if ":secretsmanager:" in a)
+    if ssm:
+        statements.append({"Sid": "ReadParameters", "Effect": "Allow",
+                           "Action": ["ssm:GetParameters"], "Resource": ssm})
+    if secrets_manager:
+        statements.append({"Sid": "ReadSecrets", "Effect": "Allow",
+                           "Action": ["secretsmanager:GetSecretValue"],
+                           "Resource": secrets_manager})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def ecs_tasks_assume_role(account_id: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }],
+    }
+
+
+class ScalableService(pulumi.ComponentResource):
+    """A right-sized Fargate service; see the module docstring."""
+
+    service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
+    scaling_resource_id: pulumi.Output[str] | None
+    alarm_names: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, args: ScalableServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("z360:ecs:ScalableService", name, None, opts)
+        self._name = name
+        self._args = args
+        self._config = args.config
+        self._tags = service_tags(args.key, args.environment)
+        child = pulumi.ResourceOptions(parent=self)
+
+        log_group = self._log_group(child)
+        role = self._execution_role(log_group, child)
+        task_definition = self._task_definition(log_group, role, child)
+        service = self._service(task_definition, child)
+        target = self._scaling(service, child) if self._config.scaling.enabled else None
+        alarms = self._alarms(service, child)
+
+        self.service_name = service.name
+        self.task_definition_arn = (
+            pulumi.Output.from_input(self._pinned_task_definition())
+            if self._config.task_definition_revision
+            else task_definition.arn
+        )
+        self.scaling_resource_id = target.resource_id if target else None
+        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms])
+        self.register_outputs({
+            "service_name": self.service_name,
+            "task_definition_arn": self.task_definition_arn,
+            "scaling_resource_id": self.scaling_resource_id,
+            "alarm_names": self.alarm_names,
+        })
+
+    # --- builders ------------------------------------------------------------------------
+
+    def _import(self, attribute: str) -> pulumi.ResourceOptions:
+        import_id = getattr(self._config.import_ids, attribute)
+        return pulumi.ResourceOptions(import_=import_id) if import_id else pulumi.ResourceOptions()
+
+    def _log_group(self, child: pulumi.ResourceOptions) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-logs",
+            name=f"/ecs/{self._config.family}",
+            retention_in_days=self._config.log_retention_days,
+            tags=self._tags,
+            opts=pulumi.ResourceOptions.merge(child, self._import("log_group")),
+        )
+
+    def _execution_role(
+        self, log_group: aws.cloudwatch.LogGroup, child: pulumi.ResourceOptions
+    ) -> aws.iam.Role:
+        role = aws.iam.Role(
+            f"{self._name}-execution-role",
+            name=f"{self._config.family}-execution"[:64],
+            assume_role_policy=pulumi.Output.json_dumps(ecs_tasks_assume_role(self._args.account_id)),
+            tags=self._tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-execution-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                log_group.arn.apply(
+                    lambda arn: execution_role_policy(
+                        self._config.image, arn, list(self._config.secrets.values())
+                    )
+                )
+            ),
+            opts=child,
+        )
+        return role
+
+    def _container_definitions(self, log_group: aws.cloudwatch.LogGroup) -> pulumi.Output[str]:
+        config = self._config
+        container: dict[str, Any] = {
+            "name": self._args.key,
+            "image": config.image,
+            "essential": True,
+            "environment": [
+                {"name": k, "value": v} for k, v in sorted(config.environment.items())
+            ],
+            "secrets": [
+                {"name": k, "valueFrom": v} for k, v in sorted(config.secrets.items())
+            ],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group.name,
+                    "awslogs-region": self._args.region,
+                    "awslogs-stream-prefix": self._args.key,
+                },
+            },
+        }
+        if config.container_port is not None:
+            container["portMappings"] = [
+                {"containerPort": config.container_port, "protocol": "tcp"}
+            ]
+        return pulumi.Output.json_dumps([container])
+
+    def _task_definition(
+        self,
+        log_group: aws.cloudwatch.LogGroup,
+        role: aws.iam.Role,
+        child: pulumi.ResourceOptions,
+    ) -> aws.ecs.TaskDefinition:
+        config = self._config
+        return aws.ecs.TaskDefinition(
+            f"{self._name}-task",
+            family=config.family,
+            cpu=str(config.cpu),
+            memory=str(config.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform={
+                "operating_system_family": "LINUX",
+                "cpu_architecture": config.architecture,
+            },
+            execution_role_arn=role.arn,
+            task_role_arn=config.task_role_arn,
+            container_definitions=self._container_definitions(log_group),
+            # Keep every revision registered: rollbacks name `family:N`.
+            skip_destroy=True,
+            tags=self._tags,
+            opts=pulumi.ResourceOptions.merge(child, self._import("task_definition")),
+        )
+
+    def _pinned_task_definition(self) -> str:
+        return f"{self._config.family}:{self._config.task_definition_revision}"
+
+    def _service(
+        self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions
+    ) -> aws.ecs.Service:
+        config = self._config
+        # While auto-scaling owns the count, a `pulumi up` must not reset it, unless the
+        # operator sets applyDesiredCount for one update (README "Changing the baseline").
+        ignore = (
+            ["desiredCount"]
+            if config.scaling.enabled and not config.apply_desired_count
+            else []
+        )
+        load_balancers = []
+        if config.load_balancer is not None:
+            load_balancers.append({
+                "target_group_arn": config.load_balancer.target_group_arn,
+                "container_name": self._args.key,
+                "container_port": config.load_balancer.container_port or config.container_port,
+            })
+        desired = config.desired_count
+        if config.scaling.enabled:
+            desired = max(config.effective_min, min(desired, config.effective_max))
+        return aws.ecs.Service(
+            f"{self._name}-service",
+            name=config.service_name,
+            cluster=self._args.cluster_arn,
+            task_definition=(
+                self._pinned_task_definition()
+                if config.task_definition_revision
+                else task_definition.arn
+            ),
+            desired_count=desired,
+            capacity_provider_strategies=[{
+                "capacity_provider": config.capacity_provider,
+                "weight": 1,
+                "base": 0,
+            }],
+            platform_version="LATEST",
+            network_configuration={
+                "subnets": config.network.subnets,
+                "security_groups": config.network.security_groups,
+                "assign_public_ip": config.network.assign_public_ip,
+            },
+            load_balancers=load_balancers or None,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            wait_for_steady_state=False,
+            tags=self._tags,
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions(
+                    ignore_changes=ignore,
+                    protect=self._args.protect,
+                    import_=config.import_ids.service,
+                ),
+            ),
+        )
+
+    def _scaling(
+        self, service: aws.ecs.Service, child: pulumi.ResourceOptions
+    ) -> aws.appautoscaling.Target:
+        config = self._config
+        scaling = config.scaling
+        target = aws.appautoscaling.Target(
+            f"{self._name}-scaling-target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat(
+                "service/", self._args.cluster_name, "/", service.name
+            ),
+            min_capacity=config.effective_min,
+            max_capacity=config.effective_max,
+            tags=self._tags,
+            opts=pulumi.ResourceOptions.merge(child, self._import("scalable_target")),
+        )
+        for metric, predefined, value, import_attr in (
+            ("cpu", "ECSServiceAverageCPUUtilization", scaling.cpu_target, "cpu_policy"),
+            ("memory", "ECSServiceAverageMemoryUtilization", scaling.memory_target,
+             "memory_policy"),
+        ):
+            aws.appautoscaling.Policy(
+                f"{self._name}-{metric}-scaling",
+                name=f"{config.name_prefix}-{metric}-scaling",
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration={
+                    "predefined_metric_specification": {
+                        "predefined_metric_type": predefined,
+                    },
+                    "target_value": value,
+                    "scale_out_cooldown": scaling.scale_out_cooldown,
+                    "scale_in_cooldown": scaling.scale_in_cooldown,
+                    "disable_scale_in": False,
+                },
+                opts=pulumi.ResourceOptions.merge(child, self._import(import_attr)),
+            )
+        return target
+
+    def _alarms(
+        self, service: aws.ecs.Service, child: pulumi.ResourceOptions
+    ) -> list[aws.cloudwatch.MetricAlarm]:
+        config = self._config
+        alarms_config = config.alarms
+        topic = [self._args.alert_topic_arn]
+        dimensions = {"ClusterName": self._args.cluster_name, "ServiceName": service.name}
+        alarms = []
+        for role, metric, threshold, import_attr in (
+            ("high-cpu", "CPUUtilization", alarms_config.cpu_high, "cpu_alarm"),
+            ("high-memory", "MemoryUtilization", alarms_config.memory_high, "memory_alarm"),
+        ):
+            if threshold is None:
+                continue
+            alarms.append(aws.cloudwatch.MetricAlarm(
+                f"{self._name}-{role}",
+                name=f"{config.name_prefix}-{role}",
+                alarm_description=(
+                    f"{self._args.environment} {self._args.key}: average {metric} above "
+                    f"{threshold:g}% for {alarms_config.datapoints_to_alarm} of "
+                    f"{alarms_config.evaluation_periods} periods of {alarms_config.period} s"
+                ),
+                namespace="AWS/ECS",
+                metric_name=metric,
+                dimensions=dimensions,
+                statistic="Average",
+                period=alarms_config.period,
+                evaluation_periods=alarms_config.evaluation_periods,
+                datapoints_to_alarm=alarms_config.datapoints_to_alarm,
+                threshold=threshold,
+                comparison_operator="GreaterThanThreshold",
+                # No datapoints means no tasks report: not a breach of a utilisation alarm.
+                treat_missing_data="missing",
+                alarm_actions=topic,
+                ok_actions=topic,
+                tags=self._tags,
+                opts=pulumi.ResourceOptions.merge(child, self._import(import_attr)),
+            ))
+        spike = alarms_config.task_count_spike
+        if spike is not None:
+            alarms.append(aws.cloudwatch.MetricAlarm(
+                f"{self._name}-task-count-spike",
+                name=f"{config.name_prefix}-task-count-spike",
+                alarm_description=(
+                    f"{self._args.environment} {self._args.key}: more than {spike} tasks "
+                    "running; unusual traffic or a scaling loop"
+                ),
+                # RunningTaskCount exists only here, with Container Insights on the cluster;
+                # in AWS/ECS this alarm would never fire.
+                namespace="ECS/ContainerInsights",
+                metric_name="RunningTaskCount",
+                dimensions=dimensions,
+                statistic="Maximum",
+                period=60,
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                threshold=spike,
+                comparison_operator="GreaterThanThreshold",
+                # A service at 0 tasks sends no datapoints: that is the opposite of a spike.
+                treat_missing_data="notBreaching",
+                alarm_actions=topic,
+                ok_actions=topic,
+                tags=self._tags,
+                opts=pulumi.ResourceOptions.merge(child, self._import("spike_alarm")),
+            ))
+        return alarms

@@ -1,0 +1,104 @@
+"""Composition of one stack: alert channel, clusters, services, budget, and the summary export.
+
+`build_stack` takes only the validated StackConfig; `__main__.py` reads config and calls it.
+Deletion protection is set on the protected resources themselves (clusters, services, topic,
+budget), never on a component: children inherit `protect`, and a protected scaling target
+would make turning auto-scaling off fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alerts import AlertChannel, AlertChannelArgs
+from components.budget import CostBudget, CostBudgetArgs
+from components.config import ServiceConfig, StackConfig
+from components.scalable_service import ScalableService, ScalableServiceArgs
+from components.tags import environment_tags
+from policies.guardrails.fargate import monthly_task_cost, to_cents
+
+
+def service_summary(service: ServiceConfig) -> dict[str, Any]:
+    """What an engineer reviews per service; money as exact strings to the cent."""
+    per_task = monthly_task_cost(service.cpu, service.memory, service.architecture)
+    return {
+        "family": service.family,
+        "cpu": service.cpu,
+        "memory": service.memory,
+        "architecture": service.architecture,
+        "capacityProvider": service.capacity_provider,
+        "scaling": service.scaling.enabled,
+        "min": service.effective_min,
+        "max": service.effective_max,
+        "desiredCount": service.desired_count,
+        "monthlyTaskCost": str(to_cents(per_task)),
+        "monthlyCostAtBaseline": str(to_cents(per_task * service.effective_min)),
+        "monthlyCostAtMax": str(to_cents(per_task * service.effective_max)),
+    }
+
+
+def build_stack(config: StackConfig) -> dict[str, Any]:
+    env = config.environment
+    alerts = AlertChannel(
+        "alerts",
+        AlertChannelArgs(
+            config=config.alerts,
+            environment=env,
+            account_id=config.account_id,
+            protect=config.protect,
+        ),
+    )
+
+    clusters: dict[str, aws.ecs.Cluster] = {}
+    for key, cluster in config.clusters.items():
+        clusters[key] = aws.ecs.Cluster(
+            f"{key}-cluster",
+            name=cluster.name,
+            settings=[{
+                "name": "containerInsights",
+                "value": "enabled" if cluster.container_insights else "disabled",
+            }],
+            tags=environment_tags(env),
+            opts=pulumi.ResourceOptions(protect=config.protect, import_=cluster.import_id),
+        )
+
+    services: dict[str, ScalableService] = {}
+    for key, service in config.services.items():
+        cluster = clusters[service.cluster]
+        services[key] = ScalableService(
+            key,
+            ScalableServiceArgs(
+                key=key,
+                config=service,
+                environment=env,
+                cluster_arn=cluster.arn,
+                cluster_name=cluster.name,
+                alert_topic_arn=alerts.topic_arn,
+                account_id=config.account_id,
+                region=config.region,
+                protect=config.protect,
+            ),
+        )
+
+    if config.budget is not None:
+        CostBudget(
+            "monthly",
+            CostBudgetArgs(
+                config=config.budget,
+                environment=env,
+                account_id=config.account_id,
+                recipients=list(config.alerts.emails),
+                alert_topic_arn=alerts.topic_arn,
+                protect=config.protect,
+            ),
+        )
+
+    return {
+        "environment": env,
+        "alertTopicArn": alerts.topic_arn,
+        "clusters": {key: cluster.name for key, cluster in clusters.items()},
+        "services": {key: service_summary(svc) for key, svc in config.services.items()},
+    }

@@ -1,0 +1,337 @@
+"""Run the real `__main__.py` for a stack under Pulumi's mock engine, with no cloud.
+
+`load_stack_settings` reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` and applies the project's
+config defaults as the CLI does; `run_program` runs the program with them and returns every
+registration the engine would have seen (type, name, parent, inputs, protect, ignoreChanges,
+import id), plus the stack outputs. The raw property struct of each registration is kept, so the
+policy pack can be sent exactly what the engine sends it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import runpy
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from offline.mocks import Z360Mocks
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class StackFileError(Exception):
+    """A stack file or Pulumi.yaml cannot be read or breaks the project's declared schema."""
+
+
+class Computed:
+    """A value only AWS knows (an ARN, an id); shown as (computed)."""
+
+    def __repr__(self) -> str:
+        return "(computed)"
+
+
+class Secret:
+    """A value the program marked secret; shown as [secret]."""
+
+    def __repr__(self) -> str:
+        return SECRET_PLACEHOLDER
+
+
+COMPUTED = Computed()
+SECRET = Secret()
+
+
+@dataclass
+class StackSettings:
+    stack: str
+    project: str
+    config: dict[str, Any]
+    """Fully qualified key (`z360-ecs:services`) -> value, defaults applied."""
+    secret_keys: list[str]
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    """Inputs with Computed and Secret markers in place of unknown and secret values."""
+    properties: struct_pb2.Struct
+    """The serialized inputs, as the engine forwards them to an analyzer."""
+    protect: bool
+    ignore_changes: list[str]
+    import_id: str
+    dependencies: list[str]
+    provider: str
+    retain_on_delete: bool = False
+
+
+@dataclass
+class ProgramRun:
+    settings: StackSettings
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    preview: bool
+
+    @property
+    def resources(self) -> list[Registration]:
+        """Registrations other than the root stack."""
+        return [r for r in self.registrations if r.type != "pulumi:pulumi:Stack"]
+
+    def by_type(self, type_token: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_token]
+
+    def named(self, name: str) -> Registration:
+        for registration in self.registrations:
+            if registration.name == name:
+                return registration
+        raise KeyError(name)
+
+
+# --- stack files -----------------------------------------------------------------------
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open() as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise StackFileError(f"{path}: no such file") from None
+    except yaml.YAMLError as exc:
+        raise StackFileError(f"{path}: not valid YAML: {exc}") from None
+
+
+_TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+}
+
+
+def load_stack_settings(
+    stack: str,
+    project_dir: Path = PROJECT_DIR,
+    stack_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> StackSettings:
+    """Config for `stack` as the CLI would pass it: stack values over Pulumi.yaml defaults.
+
+    `stack_file` replaces `Pulumi.<stack>.yaml`; `overrides` (fully qualified keys) replace
+    single values after the file is read, as `pulumi config set` would.
+    """
+    project = _read_yaml(project_dir / "Pulumi.yaml")
+    if not isinstance(project, Mapping) or "name" not in project:
+        raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: no project name")
+    name = project["name"]
+    declared: Mapping[str, Any] = project.get("config") or {}
+    path = stack_file or project_dir / f"Pulumi.{stack}.yaml"
+    document = _read_yaml(path)
+    if document is None:
+        document = {}
+    if not isinstance(document, Mapping) or not isinstance(document.get("config", {}), Mapping):
+        raise StackFileError(f"{path}: expected a mapping with a 'config' mapping")
+    values: dict[str, Any] = dict(document.get("config") or {})
+    if overrides:
+        values.update(copy.deepcopy(dict(overrides)))
+
+    problems = []
+    config: dict[str, Any] = {}
+    secret_keys: list[str] = []
+    for key, value in values.items():
+        if ":" not in key:
+            key = f"{name}:{key}"
+        if isinstance(value, Mapping) and set(value) == {"secure"}:
+            config[key] = SECRET_PLACEHOLDER
+            secret_keys.append(key)
+            continue
+        config[key] = value
+    for short, declaration in declared.items():
+        key = short if ":" in short else f"{name}:{short}"
+        declaration = declaration if isinstance(declaration, Mapping) else {"value": declaration}
+        if key in config:
+            expected = declaration.get("type")
+            check = _TYPE_CHECKS.get(expected) if expected else None
+            if check and key not in secret_keys and not check(config[key]):
+                problems.append(
+                    f"{path.name}: {key}: {config[key]!r} is not allowed: Pulumi.yaml declares "
+                    f"it as {expected}"
+                )
+        elif "default" in declaration:
+            config[key] = copy.deepcopy(declaration["default"])
+        elif "value" in declaration:
+            config[key] = copy.deepcopy(declaration["value"])
+        else:
+            problems.append(
+                f"{path.name}: {key}: required key is missing (Pulumi.yaml declares it "
+                "with no default)"
+            )
+    if problems:
+        raise StackFileError("\n".join(problems))
+    return StackSettings(stack=stack, project=name, config=config, secret_keys=secret_keys)
+
+
+def _as_config_text(value: Any) -> str:
+    # The CLI hands the program strings as themselves and everything else as JSON.
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+def _display(value: Any) -> Any:
+    """Engine-serialized data as plain values: unknowns and secrets become markers, and the
+    floats a protobuf Struct makes of every number become ints again where whole."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET
+        return {k: _display(v) for k, v in value.items() if k != "__defaults"}
+    if isinstance(value, list):
+        return [_display(v) for v in value]
+    if value == rpc.UNKNOWN:
+        return COMPUTED
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, also keeping each registration request the engine would get."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        properties = struct_pb2.Struct()
+        properties.CopyFrom(request.object)
+        self.registrations.append(Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            custom=request.custom,
+            inputs=_display(_keep_secrets(request.object)),
+            properties=properties,
+            protect=bool(request.protect),
+            ignore_changes=list(request.ignoreChanges),
+            import_id=request.importId,
+            dependencies=list(request.dependencies),
+            provider=request.provider,
+            retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
+        ))
+        return super().RegisterResource(request)
+
+
+def _keep_secrets(struct: struct_pb2.Struct) -> Any:
+    """The struct as plain data, secrets still wrapped so they can be shown as [secret]."""
+    from google.protobuf import json_format
+
+    return json_format.MessageToDict(struct) if struct is not None else {}
+
+
+def _resolve(value: Any) -> Any:
+    if isinstance(value, pulumi.Output):
+        if _sync_await(value.is_secret()):
+            return SECRET
+        if not _sync_await(value.is_known()):
+            return COMPUTED
+        return _resolve(_sync_await(value.future(with_unknowns=True)))
+    if type(value).__name__ == "Unknown":
+        return COMPUTED
+    if isinstance(value, Mapping):
+        return {k: _resolve(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_resolve(v) for v in value]
+    return value
+
+
+def run_program(
+    stack: str,
+    project_dir: Path = PROJECT_DIR,
+    stack_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    preview: bool = True,
+    settings_override: StackSettings | None = None,
+) -> ProgramRun:
+    """Run `__main__.py` for `stack` under mocks; raises the program's own errors.
+
+    A ConfigError from the program propagates unchanged, with nothing registered beyond the
+    root stack.
+    """
+    stack_settings = settings_override or load_stack_settings(
+        stack, project_dir, stack_file, overrides
+    )
+    mocks = Z360Mocks(preview=preview)
+    monitor = RecordingMonitor(mocks)
+    settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi.runtime.set_all_config(
+        {k: _as_config_text(v) for k, v in stack_settings.config.items()},
+        stack_settings.secret_keys,
+    )
+    pulumi_mocks.set_mocks(
+        mocks, project=stack_settings.project, stack=stack, preview=preview, monitor=monitor
+    )
+    root = settings.get_root_resource()
+    # The root stack registers inside set_mocks, before the monitor records; add it by hand.
+    monitor.registrations.insert(0, Registration(
+        urn=f"urn:pulumi:{stack}::{stack_settings.project}::pulumi:pulumi:Stack::"
+            f"{stack_settings.project}-{stack}",
+        type="pulumi:pulumi:Stack", name=f"{stack_settings.project}-{stack}", parent="",
+        custom=False, inputs={}, properties=struct_pb2.Struct(), protect=False,
+        ignore_changes=[], import_id="", dependencies=[], provider="",
+    ))
+    program = str(project_dir / "__main__.py")
+    added_path = str(project_dir) not in sys.path
+    if added_path:
+        sys.path.insert(0, str(project_dir))
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+        outputs = _resolve(dict(getattr(root, "outputs", {}) or {}))
+    finally:
+        if added_path:
+            sys.path.remove(str(project_dir))
+        settings.set_root_resource(None)  # type: ignore[arg-type]
+    return ProgramRun(
+        settings=stack_settings,
+        registrations=list(monitor.registrations),
+        outputs=outputs,
+        preview=preview,
+    )
+
+
+@dataclass
+class ResourceNode:
+    registration: Registration
+    children: list[ResourceNode] = field(default_factory=list)
+
+
+def resource_tree(run: ProgramRun) -> list[ResourceNode]:
+    """Registrations nested under their parents, in registration order."""
+    nodes = {r.urn: ResourceNode(r) for r in run.registrations}
+    roots = []
+    for registration in run.registrations:
+        node = nodes[registration.urn]
+        parent = nodes.get(registration.parent)
+        if parent is not None:
+            parent.children.append(node)
+        else:
+            roots.append(node)
+    return roots

@@ -1,0 +1,5 @@
+"""The z360-ecs guardrails policy pack.
+
+Pulumi loads and publishes this folder on its own: nothing in it imports the program. The
+program imports the shared facts from `policies.guardrails.fargate`.
+"""

@@ -1,0 +1,1 @@
+"""Guardrail rules and the Fargate facts they share with the program."""
