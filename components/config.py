@@ -69,6 +69,25 @@ SECRET_LOOKING_NAME = re.compile(
 
 SUPPORTED_REGION = "us-east-1"
 
+# Suffixes the program appends to a service's namePrefix (alarm and scaling policy names).
+# CloudWatch alarm names allow 255 characters, scaling policy names 256: the longest suffix
+# sets how long a prefix may be.
+ALARM_SUFFIXES = {"cpu": "-high-cpu", "memory": "-high-memory", "spike": "-task-count-spike"}
+POLICY_SUFFIXES = {"cpu": "-cpu-scaling", "memory": "-memory-scaling"}
+MAX_NAME_PREFIX = 255 - max(len(s) for s in (*ALARM_SUFFIXES.values(), *POLICY_SUFFIXES.values()))
+BUDGET_NAME_MAX = 100
+SCALABLE_DIMENSION = "ecs:service:DesiredCount"
+
+# Separates a problem's path (relative to the model that found it) from its message, so
+# a cross-field check reports at the key that is wrong, one problem per line.
+_PATH_MARK = "\x1f"
+
+
+def _raise_problems(problems: list[tuple[str, str]]) -> None:
+    """Raise every problem a model validator found; each is (relative key path, message)."""
+    if problems:
+        raise ValueError("\n".join(f"{path}{_PATH_MARK}{message}" for path, message in problems))
+
 # Fargate's own cap is far higher; 5,000 is ECS's default tasks-per-service quota.
 MAX_TASKS_PER_SERVICE = 5000
 
@@ -119,10 +138,18 @@ class ScalingConfig(_Model):
 
     @model_validator(mode="after")
     def _bounds(self) -> ScalingConfig:
+        problems = []
         if self.min > self.max:
-            raise ValueError(
-                f"min {self.min} is above max {self.max}: min must be <= max"
+            problems.append(
+                ("min", f"{self.min} is above max {self.max}: min must be <= max")
             )
+        elif self.hold_at is not None and not (self.min <= self.hold_at <= self.max):
+            problems.append((
+                "holdAt",
+                f"{self.hold_at} lies outside min {self.min} .. max {self.max}: an emergency "
+                "floor must be a count the service may run (raise max first if you need more)",
+            ))
+        _raise_problems(problems)
         return self
 
 
@@ -142,17 +169,21 @@ class AlarmsConfig(_Model):
 
     @model_validator(mode="after")
     def _datapoints(self) -> AlarmsConfig:
+        problems = []
         if self.datapoints_to_alarm > self.evaluation_periods:
-            raise ValueError(
-                f"datapointsToAlarm {self.datapoints_to_alarm} exceeds evaluationPeriods "
-                f"{self.evaluation_periods}: it must be <= evaluationPeriods"
-            )
+            problems.append((
+                "datapointsToAlarm",
+                f"{self.datapoints_to_alarm} exceeds evaluationPeriods "
+                f"{self.evaluation_periods}: it must be <= evaluationPeriods",
+            ))
         limit = 86_400 if self.period < 3600 else 604_800
         if self.period * self.evaluation_periods > limit:
-            raise ValueError(
-                f"period x evaluationPeriods = {self.period * self.evaluation_periods} s "
-                f"exceeds CloudWatch's {limit} s"
-            )
+            problems.append((
+                "evaluationPeriods",
+                f"{self.evaluation_periods} x period {self.period} s = "
+                f"{self.period * self.evaluation_periods} s exceeds CloudWatch's {limit} s",
+            ))
+        _raise_problems(problems)
         return self
 
 

@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from components.alerts import AlertChannel, AlertChannelArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.config import ServiceConfig, StackConfig
+from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.scalable_service import ScalableService, ScalableServiceArgs
 from components.tags import environment_tags
 from policies.guardrails.fargate import monthly_task_cost, to_cents
@@ -93,6 +94,26 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                 recipients=list(config.alerts.emails),
                 alert_topic_arn=alerts.topic_arn,
                 protect=config.protect,
+            ),
+        )
+
+    if config.dashboard:
+        ServiceDashboard(
+            "services",
+            ServiceDashboardArgs(
+                environment=env,
+                account_id=config.account_id,
+                region=config.region,
+                services=[
+                    DashboardService(
+                        key=key,
+                        config=config.services[key],
+                        cluster_name=clusters[config.services[key].cluster].name,
+                        service_name=svc.service_name,
+                        alarm_names=svc.alarm_names,
+                    )
+                    for key, svc in services.items()
+                ],
             ),
         )
 

@@ -1,0 +1,178 @@
+"""Building blocks every rule shares: validators that never raise, config with defaults, and
+readers for the engine's property shapes.
+
+Why a wrapper: the SDK runs every policy of a resource in one loop, and any exception other
+than an unknown value or `not_applicable()` aborts that loop, losing every other policy's
+diagnostics for the resource. So each validator is wrapped: those two signals pass through,
+anything else is reported as a violation of the failing policy, naming the error.
+
+Why defaults here: the engine merges schema defaults into config, the Python SDK does not. A
+policy read with `setting(args, SCHEMA, key)` gets the schema's default when no config came,
+so the default is written once, in the schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UnknownValueError
+
+# Tags the program puts on every taggable resource; policies tell services apart by them.
+SERVICE_TAG = "z360:service"
+ENVIRONMENT_TAG = "z360:environment"
+
+# The signals the SDK itself handles; a wrapper must let them through.
+SDK_SIGNALS: tuple[type[BaseException], ...] = (UnknownValueError, _NotApplicableError)
+
+ResourceCheck = Callable[[ResourceValidationArgs, ReportViolation], None]
+StackCheck = Callable[[StackValidationArgs, ReportViolation], None]
+Schema = Mapping[str, Mapping[str, Any]]
+
+
+def internal_error_message(policy_name: str, exc: Exception) -> str:
+    return (
+        f"policy {policy_name} failed on this resource ({type(exc).__name__}: {exc}); "
+        "the other policies still ran. Fix the policy or its config; until then this "
+        "resource is not checked by it"
+    )
+
+
+def never_raises(policy_name: str, check: Callable[[Any, ReportViolation], None]):
+    """`check`, with every error except the SDK's own signals reported instead of raised."""
+
+    def guarded(args: Any, report_violation: ReportViolation) -> None:
+        try:
+            check(args, report_violation)
+        except SDK_SIGNALS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reporting is the point
+            report_violation(internal_error_message(policy_name, exc), None)
+
+    guarded.__name__ = getattr(check, "__name__", "check")
+    guarded.__doc__ = check.__doc__
+    return guarded
+
+
+def _config_schema(schema: Schema) -> PolicyConfigSchema:
+    return PolicyConfigSchema(properties={k: dict(v) for k, v in schema.items()})
+
+
+def resource_policy(
+    name: str,
+    description: str,
+    level: EnforcementLevel,
+    resource_types: Iterable[str],
+    check: ResourceCheck,
+    schema: Schema,
+) -> ResourceValidationPolicy:
+    """A resource policy that applies to `resource_types` only and never raises."""
+    types = frozenset(resource_types)
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in types:
+            args.not_applicable(f"applies to {', '.join(sorted(types))}")
+        check(args, report_violation)
+
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=never_raises(name, validate),
+        enforcement_level=level,
+        config_schema=_config_schema(schema),
+    )
+
+
+def stack_policy(
+    name: str, description: str, level: EnforcementLevel, check: StackCheck, schema: Schema
+) -> StackValidationPolicy:
+    """A stack policy that never raises."""
+    return StackValidationPolicy(
+        name=name,
+        description=description,
+        validate=never_raises(name, check),
+        enforcement_level=level,
+        config_schema=_config_schema(schema),
+    )
+
+
+# --- config --------------------------------------------------------------------------------
+
+
+def setting(args: ResourceValidationArgs | StackValidationArgs, schema: Schema, key: str) -> Any:
+    """The config value `key`, or the schema's default when the engine sent none."""
+    config = args.get_config() or {}
+    if key in config and config[key] is not None:
+        return config[key]
+    return schema[key]["default"]
+
+
+# --- property readers ------------------------------------------------------------------------
+
+
+def number(value: Any) -> float | None:
+    """A number from the engine (always a float), a numeric string, or None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def show(value: float | int | None) -> str:
+    """60.0 -> "60"; 62.5 -> "62.5"."""
+    if value is None:
+        return "unset"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def tags_of(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    tags = props.get("tags")
+    return tags if isinstance(tags, Mapping) else {}
+
+
+def label(props: Mapping[str, Any], fallback: str) -> str:
+    """"beta web" from the resource's tags, else `fallback` (its name)."""
+    tags = tags_of(props)
+    service = tags.get(SERVICE_TAG)
+    environment = tags.get(ENVIRONMENT_TAG)
+    if service and environment:
+        return f"{environment} {service}"
+    return str(service or fallback)
+
+
+def parse_json(text: Any, what: str) -> Any:
+    """A JSON document held in a string property; ValueError naming `what` when it is not."""
+    if not isinstance(text, str):
+        raise ValueError(f"{what} is not a JSON string")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{what} is not valid JSON: {exc}") from None
+
+
+def known(read: Callable[[], Any]) -> tuple[bool, Any]:
+    """(True, value) or (False, None) when the value is unknown during preview.
+
+    Stack policies use it per resource, so one unknown value skips one resource instead of
+    the whole policy."""
+    try:
+        return True, read()
+    except UnknownValueError:
+        return False, None

@@ -1,0 +1,222 @@
+"""Both real stack files through the real __main__.py: one assertion per row of the ops log's
+configuration tables (sizes, max capacities, scaling settings, alarms, budget)."""
+
+import json
+
+import pytest
+
+from offline.engine import ProgramRun, run_program
+
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+TARGET = "aws:appautoscaling/target:Target"
+POLICY = "aws:appautoscaling/policy:Policy"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+BUDGET = "aws:budgets/budget:Budget"
+
+
+@pytest.fixture(scope="module")
+def beta() -> ProgramRun:
+    return run_program("beta")
+
+
+@pytest.fixture(scope="module")
+def staging() -> ProgramRun:
+    return run_program("staging")
+
+
+def _task_size(run: ProgramRun, family: str) -> tuple[int, int]:
+    matches = [r for r in run.by_type(TASK) if r.inputs["family"] == family]
+    assert len(matches) == 1, f"{run.settings.stack}: one task definition {family} expected"
+    inputs = matches[0].inputs
+    return int(inputs["cpu"]), int(inputs["memory"])
+
+
+# Ops log, Part 1 "After" columns.
+STAGING_AFTER = [
+    ("z360-staging-web", 512, 1024),
+    ("z360-staging-queue", 256, 512),
+    ("z360-staging-reverb", 256, 512),
+    ("z360-agent-layer-staging-gateway", 512, 1024),
+    ("z360-agent-layer-staging-aegra", 512, 1024),
+    ("z360-agent-layer-staging-voice", 1024, 4096),
+]
+BETA_AFTER = [
+    ("z360-beta-web", 1024, 2048),
+    ("z360-beta-queue", 256, 512),
+    ("z360-beta-reverb", 256, 512),
+    ("z360-agent-layer-beta-gateway", 512, 1024),
+    ("z360-agent-layer-beta-aegra", 256, 1024),
+    ("z360-agent-layer-beta-voice", 2048, 5120),
+]
+# Ops log, Part 3 "New Max Capacity Limits".
+BETA_MAX = [("web", 50), ("queue", 20), ("reverb", 20), ("gateway", 50), ("aegra", 30),
+            ("voice", 50)]
+# Ops log, Part 4 "All CloudWatch Alarms".
+BETA_ALARMS = [
+    ("z360-beta-web-high-cpu", "AWS/ECS", "CPUUtilization", 85),
+    ("z360-beta-web-high-memory", "AWS/ECS", "MemoryUtilization", 85),
+    ("z360-beta-voice-high-memory", "AWS/ECS", "MemoryUtilization", 80),
+    ("z360-beta-gateway-high-memory", "AWS/ECS", "MemoryUtilization", 75),
+    ("z360-beta-gateway-high-cpu", "AWS/ECS", "CPUUtilization", 80),
+    ("z360-beta-web-task-count-spike", "ECS/ContainerInsights", "RunningTaskCount", 10),
+    ("z360-beta-gateway-task-count-spike", "ECS/ContainerInsights", "RunningTaskCount", 10),
+    ("z360-beta-voice-task-count-spike", "ECS/ContainerInsights", "RunningTaskCount", 10),
+]
+
+
+@pytest.mark.parametrize("family,cpu,memory", STAGING_AFTER)
+def test_staging_task_sizes_match_the_after_column(staging, family, cpu, memory):
+    assert _task_size(staging, family) == (cpu, memory)
+
+
+@pytest.mark.parametrize("family,cpu,memory", BETA_AFTER)
+def test_beta_task_sizes_match_the_after_column(beta, family, cpu, memory):
+    assert _task_size(beta, family) == (cpu, memory)
+
+
+@pytest.mark.parametrize("key,maximum", BETA_MAX)
+def test_beta_max_capacity_matches_the_new_max(beta, key, maximum):
+    target = beta.named(f"{key}-scaling-target")
+    assert target.inputs["maxCapacity"] == maximum, target.urn
+    assert target.inputs["minCapacity"] == 1, target.urn
+
+
+@pytest.mark.parametrize("key", [k for k, _ in BETA_MAX])
+def test_beta_scale_out_cooldown_is_zero(beta, key):
+    for metric in ("cpu", "memory"):
+        policy = beta.named(f"{key}-{metric}-scaling")
+        assert policy.inputs["targetTrackingScalingPolicyConfiguration"]["scaleOutCooldown"] == 0
+
+
+@pytest.mark.parametrize("key", [k for k, _ in BETA_MAX])
+def test_beta_scale_in_cooldown_is_600_seconds(beta, key):
+    for metric in ("cpu", "memory"):
+        policy = beta.named(f"{key}-{metric}-scaling")
+        assert policy.inputs["targetTrackingScalingPolicyConfiguration"]["scaleInCooldown"] == 600
+
+
+@pytest.mark.parametrize("key", [k for k, _ in BETA_MAX])
+@pytest.mark.parametrize("metric,predefined", [
+    ("cpu", "ECSServiceAverageCPUUtilization"),
+    ("memory", "ECSServiceAverageMemoryUtilization"),
+])
+def test_beta_targets_are_within_60_to_70_percent(beta, key, metric, predefined):
+    policy = beta.named(f"{key}-{metric}-scaling")
+    config = policy.inputs["targetTrackingScalingPolicyConfiguration"]
+    assert config["predefinedMetricSpecification"]["predefinedMetricType"] == predefined
+    assert 60 <= config["targetValue"] <= 70, policy.urn
+    assert policy.inputs["name"] == f"z360-beta-{key}-{metric}-scaling"
+
+
+@pytest.mark.parametrize("name,namespace,metric,threshold", BETA_ALARMS)
+def test_beta_alarm_matches_the_alarm_table(beta, name, namespace, metric, threshold):
+    alarms = {r.inputs["name"]: r for r in beta.by_type(ALARM)}
+    alarm = alarms[name]
+    assert alarm.inputs["namespace"] == namespace
+    assert alarm.inputs["metricName"] == metric
+    assert alarm.inputs["threshold"] == threshold
+    assert alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
+    assert alarm.inputs["alarmActions"], f"{name} notifies nobody"
+    assert set(alarm.inputs["dimensions"]) == {"ClusterName", "ServiceName"}
+
+
+def test_beta_has_no_alarms_beyond_the_table(beta):
+    assert sorted(r.inputs["name"] for r in beta.by_type(ALARM)) == sorted(a[0] for a in BETA_ALARMS)
+
+
+def test_beta_budget_matches_the_budget_table(beta):
+    (budget,) = beta.by_type(BUDGET)
+    inputs = budget.inputs
+    assert inputs["name"] == "z360-monthly-spending-alert"
+    assert inputs["limitAmount"] == "2500"
+    assert inputs["limitUnit"] == "USD"
+    assert inputs["timeUnit"] == "MONTHLY"
+    assert sorted(n["threshold"] for n in inputs["notifications"]) == [500, 1000, 2000]
+    for notification in inputs["notifications"]:
+        assert notification["thresholdType"] == "ABSOLUTE_VALUE"
+        assert sorted(notification["subscriberEmailAddresses"]) == [
+            "ansar@z360.biz", "hammasuddin@z360.biz"]
+
+
+def test_alert_recipients_are_the_ops_log_recipients(beta):
+    endpoints = sorted(r.inputs["endpoint"] for r in beta.by_type(
+        "aws:sns/topicSubscription:TopicSubscription") if r.inputs["protocol"] == "email")
+    assert endpoints == ["ansar@z360.biz", "hammasuddin@z360.biz"]
+
+
+def test_staging_runs_one_task_per_service_without_auto_scaling(staging):
+    services = staging.by_type(SERVICE)
+    assert len(services) == 6
+    for service in services:
+        assert service.inputs["desiredCount"] == 1, service.urn
+        assert service.ignore_changes == [], service.urn
+    assert staging.by_type(TARGET) == []
+    assert staging.by_type(POLICY) == []
+
+
+def test_staging_declares_no_budget_because_budgets_are_account_wide(staging):
+    assert staging.by_type(BUDGET) == []
+
+
+def test_scaled_services_ignore_desired_count(beta):
+    for service in beta.by_type(SERVICE):
+        assert service.ignore_changes == ["desiredCount"], service.urn
+
+
+def test_scalable_targets_point_at_cluster_and_service_names(beta):
+    target = beta.named("web-scaling-target")
+    assert target.inputs["resourceId"] == (
+        "service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8")
+    assert target.inputs["scalableDimension"] == "ecs:service:DesiredCount"
+    assert target.inputs["serviceNamespace"] == "ecs"
+
+
+def test_every_cluster_has_container_insights(beta, staging):
+    for run in (beta, staging):
+        for cluster in run.by_type("aws:ecs/cluster:Cluster"):
+            assert {"name": "containerInsights", "value": "enabled"} in cluster.inputs["settings"]
+
+
+def test_both_stacks_pin_region_and_account(beta, staging):
+    for run in (beta, staging):
+        assert run.settings.config["aws:region"] == "us-east-1"
+        assert run.settings.config["aws:allowedAccountIds"] == ["108782097218"]
+
+
+def test_every_taggable_service_child_carries_service_and_environment_tags(beta):
+    for registration in beta.resources:
+        if not registration.custom or "tags" not in registration.inputs:
+            continue
+        tags = registration.inputs["tags"]
+        assert tags["z360:environment"] == "beta", registration.urn
+        if "$z360:ecs:ScalableService" in registration.urn:
+            service_key = registration.name.split("-", 1)[0]
+            assert tags["z360:service"] == service_key, registration.urn
+
+
+def test_summary_output_gives_sizes_capacities_and_costs(beta):
+    web = beta.outputs["services"]["web"]
+    assert (web["cpu"], web["memory"], web["min"], web["max"]) == (1024, 2048, 1, 50)
+    assert web["monthlyTaskCost"] == "36.04"
+    assert web["monthlyCostAtBaseline"] == "36.04"
+    # 50 x 36.040 unrounded = 1802.01, not 50 x 36.04
+    assert web["monthlyCostAtMax"] == "1802.01"
+
+
+def test_container_definitions_are_json_with_awslogs(beta):
+    task = beta.named("web-task")
+    (container,) = json.loads(task.inputs["containerDefinitions"])
+    assert container["logConfiguration"]["logDriver"] == "awslogs"
+    assert container["portMappings"] == [{"containerPort": 80, "protocol": "tcp"}]
+    assert task.inputs["skipDestroy"] is True
+    assert task.inputs["networkMode"] == "awsvpc"
+    assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
+
+
+def test_resource_counts_per_stack(beta, staging):
+    # beta: 6 services x (log group, role, policy, task, service, target, 2 policies) + 8 alarms
+    # + 6 components + 2 clusters + channel (component, topic, policy, 2 emails) + budget (2)
+    assert len(beta.by_type(TASK)) == 6 and len(beta.by_type(TARGET)) == 6
+    assert len(beta.by_type(POLICY)) == 12 and len(beta.by_type(ALARM)) == 8
+    assert len(staging.by_type(TASK)) == 6 and len(staging.by_type(ALARM)) == 0
