@@ -8,7 +8,8 @@ declare one in a single stack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -31,6 +32,8 @@ class CostBudgetArgs:
     """SNS topic told at each alert amount."""
     protect: bool = False
     """Protect the budget itself from deletion."""
+    extra_notifications: list[dict[str, Any]] = field(default_factory=list)
+    """Further notification blocks, as `aws.budgets.Budget` takes them (the CostBreaker's)."""
 
 
 def _amount(value: float) -> str:
@@ -67,7 +70,7 @@ class CostBudget(pulumi.ComponentResource):
                     "subscriber_sns_topic_arns": [args.alert_topic_arn],
                 }
                 for amount in sorted(config.alert_amounts)
-            ],
+            ] + list(args.extra_notifications),
             tags=environment_tags(args.environment),
             opts=pulumi.ResourceOptions(
                 parent=self, protect=args.protect, import_=config.import_id

@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -76,6 +77,7 @@ ALARM_SUFFIXES = {"cpu": "-high-cpu", "memory": "-high-memory", "spike": "-task-
 POLICY_SUFFIXES = {"cpu": "-cpu-scaling", "memory": "-memory-scaling"}
 MAX_NAME_PREFIX = 255 - max(len(s) for s in (*ALARM_SUFFIXES.values(), *POLICY_SUFFIXES.values()))
 BUDGET_NAME_MAX = 100
+MAX_BUDGET_NOTIFICATIONS = 10
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 
 # Separates a problem's path (relative to the model that found it) from its message, so
@@ -226,15 +228,39 @@ class LoadBalancerConfig(_Model):
         return value
 
 
+_IMPORT_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "service": (re.compile(r"^[A-Za-z0-9_-]{1,255}/[A-Za-z0-9_-]{1,255}$"),
+                "'<cluster name>/<service name>'"),
+    "task_definition": (
+        re.compile(r"^arn:aws:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]{1,255}:\d+$"),
+        "the revision's ARN 'arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>'",
+    ),
+    "log_group": (re.compile(r"^[A-Za-z0-9_./#-]{1,512}$"), "the log group's name"),
+    "scalable_target": (
+        re.compile(rf"^ecs/service/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/{SCALABLE_DIMENSION}$"),
+        f"'ecs/service/<cluster name>/<service name>/{SCALABLE_DIMENSION}'",
+    ),
+    "policy": (
+        re.compile(rf"^ecs/service/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/{SCALABLE_DIMENSION}/[^/]+$"),
+        f"'ecs/service/<cluster name>/<service name>/{SCALABLE_DIMENSION}/<policy name>'",
+    ),
+    "alarm": (re.compile(r"^[^\x00-\x1f]{1,255}$"), "the alarm's name"),
+}
+
+
 class ImportIds(_Model):
-    """Existing AWS resources this service adopts instead of creating (Pulumi import ids)."""
+    """Existing AWS resources this service adopts instead of creating (Pulumi import ids).
+
+    Formats follow pulumi-aws: each id must name the very resource the program would create,
+    which the stack config checks against the service's names.
+    """
 
     service: str | None = None
     """`<cluster name>/<service name>` of the running ECS service."""
     task_definition: str | None = None
     """ARN of the task definition revision to adopt."""
     log_group: str | None = None
-    """Name of the existing log group."""
+    """Name of the existing log group (`/ecs/<family>`)."""
     scalable_target: str | None = None
     """`ecs/service/<cluster>/<service>/ecs:service:DesiredCount`."""
     cpu_policy: str | None = None
@@ -242,11 +268,27 @@ class ImportIds(_Model):
     memory_policy: str | None = None
     """As cpuPolicy, for the memory policy."""
     cpu_alarm: str | None = None
-    """Alarm name."""
+    """Alarm name (`<namePrefix>-high-cpu`)."""
     memory_alarm: str | None = None
-    """Alarm name."""
+    """Alarm name (`<namePrefix>-high-memory`)."""
     spike_alarm: str | None = None
-    """Alarm name."""
+    """Alarm name (`<namePrefix>-task-count-spike`)."""
+
+    @model_validator(mode="after")
+    def _formats(self) -> ImportIds:
+        problems = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            kind = ("policy" if name.endswith("_policy")
+                    else "alarm" if name.endswith("_alarm") else name)
+            pattern, expected = _IMPORT_FORMATS[kind]
+            if not pattern.fullmatch(value):
+                problems.append((field.alias or name, f"{value!r} is not an import id of this "
+                                 f"kind: must be {expected}"))
+        _raise_problems(problems)
+        return self
 
 
 class ServiceConfig(_Model):
@@ -295,8 +337,20 @@ class ServiceConfig(_Model):
     @classmethod
     def _ecs_name(cls, value: str) -> str:
         if not _ECS_NAME.fullmatch(value):
+            length = f" ({len(value)} characters)" if len(value) > 255 else ""
             raise ValueError(
-                f"{value!r} is not a valid name: 1 to 255 letters, digits, '-' or '_'"
+                f"{_format_value(value)}{length} is not a valid name: 1 to 255 letters, "
+                "digits, '-' or '_'"
+            )
+        return value
+
+    @field_validator("name_prefix")
+    @classmethod
+    def _prefix_length(cls, value: str) -> str:
+        if len(value) > MAX_NAME_PREFIX:
+            raise ValueError(
+                f"{_format_value(value)} is {len(value)} characters: at most {MAX_NAME_PREFIX}, "
+                "so that alarm names like '<namePrefix>-task-count-spike' fit CloudWatch's 255"
             )
         return value
 
@@ -307,56 +361,134 @@ class ServiceConfig(_Model):
             raise ValueError(f"{value} is not a Fargate cpu size ({describe_allowed_memory(value)})")
         return value
 
+    @field_validator("environment", "secrets", mode="before")
+    @classmethod
+    def _no_nested_secure(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            _raise_problems([
+                (str(name), "a `secure:` value cannot sit inside a service: the engine "
+                 "decrypts top-level config keys only. Store it in SSM Parameter Store or "
+                 "Secrets Manager and list its ARN under `secrets`")
+                for name, item in value.items()
+                if isinstance(item, Mapping) and "secure" in item
+            ])
+        return value
+
     @field_validator("environment")
     @classmethod
     def _plain_environment(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = []
         for name in value:
             if not _ENV_VAR_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not an environment variable name")
-            if SECRET_LOOKING_NAME.search(name):
-                raise ValueError(
-                    f"{name} looks like a credential: move it to `secrets` as an SSM "
-                    "parameter or Secrets Manager ARN"
-                )
+                problems.append((name, f"{name!r} is not an environment variable name "
+                                 "(letters, digits and '_', not starting with a digit)"))
+            elif SECRET_LOOKING_NAME.search(name):
+                # The value is never echoed: it may be a live credential.
+                problems.append((name, "looks like a credential, and plain `environment` "
+                                 "values are stored and shown in clear: move it to `secrets` "
+                                 "as an SSM parameter or Secrets Manager ARN"))
+        _raise_problems(problems)
         return value
 
     @field_validator("secrets")
     @classmethod
     def _secret_arns(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = []
         for name, arn in value.items():
             if not _ENV_VAR_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not an environment variable name")
-            if not _SECRET_ARN.fullmatch(arn):
-                raise ValueError(
-                    f"{name}: {arn!r} is not an SSM parameter or Secrets Manager secret ARN"
-                )
+                problems.append((name, f"{name!r} is not an environment variable name "
+                                 "(letters, digits and '_', not starting with a digit)"))
+            elif not _SECRET_ARN.fullmatch(arn):
+                shown = _format_value(arn) if arn.startswith("arn:") else "the value"
+                problems.append((name, f"{shown} is not an SSM parameter or Secrets Manager "
+                                 "secret ARN (arn:aws:ssm:<region>:<account>:parameter/... or "
+                                 "arn:aws:secretsmanager:<region>:<account>:secret:...)"))
+        _raise_problems(problems)
         return value
 
     @model_validator(mode="after")
     def _consistency(self) -> ServiceConfig:
         problems = []
         if allowed_memory(self.cpu) and not is_valid_size(self.cpu, self.memory):
-            problems.append(
-                f"memory {self.memory} is not a Fargate size with cpu {self.cpu}: "
-                f"allowed {describe_allowed_memory(self.cpu)}"
-            )
+            problems.append((
+                "memory",
+                f"{self.memory} is not a Fargate size with cpu {self.cpu}: allowed "
+                f"{describe_allowed_memory(self.cpu)}",
+            ))
         spike = self.alarms.task_count_spike
         if spike is not None and self.scaling.enabled and spike >= self.scaling.max:
-            problems.append(
-                f"alarms.taskCountSpike {spike} is not below scaling.max {self.scaling.max}: "
-                "the alarm could never fire"
-            )
-        hold = self.scaling.hold_at
-        if hold is not None and not (self.scaling.min <= hold <= self.scaling.max):
-            problems.append(
-                f"scaling.holdAt {hold} lies outside scaling.min {self.scaling.min} .. "
-                f"scaling.max {self.scaling.max}"
-            )
+            problems.append((
+                "alarms.taskCountSpike",
+                f"{spike} is not below scaling.max {self.scaling.max}: the service can never "
+                f"run more than {self.scaling.max} tasks, so the alarm could never fire",
+            ))
         if self.load_balancer is not None and self.container_port is None:
-            problems.append("loadBalancer needs containerPort")
-        if problems:
-            raise ValueError("; ".join(problems))
+            problems.append(("loadBalancer", "needs containerPort: set the port the container "
+                             "listens on"))
+        problems.extend(self._import_problems())
+        _raise_problems(problems)
         return self
+
+    def _import_problems(self) -> list[tuple[str, str]]:
+        """Import ids that could not name what this service creates (cluster-free checks)."""
+        ids = self.import_ids
+        problems = []
+        expected_names = {
+            "cpuAlarm": (ids.cpu_alarm, self.alarm_name("cpu"), self.alarms.cpu_high,
+                         "alarms.cpuHigh"),
+            "memoryAlarm": (ids.memory_alarm, self.alarm_name("memory"),
+                            self.alarms.memory_high, "alarms.memoryHigh"),
+            "spikeAlarm": (ids.spike_alarm, self.alarm_name("spike"),
+                           self.alarms.task_count_spike, "alarms.taskCountSpike"),
+        }
+        for key, (given, expected, threshold, setting) in expected_names.items():
+            if given is None:
+                continue
+            if threshold is None:
+                problems.append((f"importIds.{key}", f"{given!r} adopts an alarm this service "
+                                 f"does not have: set {setting} or drop the import id"))
+            elif given != expected:
+                problems.append((f"importIds.{key}", f"{given!r} must be {expected!r}, the "
+                                 "name the program gives this alarm (an alarm imports by name)"))
+        for key, given, metric in (("cpuPolicy", ids.cpu_policy, "cpu"),
+                                   ("memoryPolicy", ids.memory_policy, "memory")):
+            if given is None:
+                continue
+            if not self.scaling.enabled:
+                problems.append((f"importIds.{key}", f"{given!r} adopts a scaling policy, but "
+                                 "scaling.enabled is false"))
+            elif not given.endswith("/" + self.policy_name(metric)):
+                problems.append((f"importIds.{key}", f"{given!r} must end with "
+                                 f"'/{self.policy_name(metric)}', the name the program gives "
+                                 "this policy"))
+        if ids.scalable_target is not None and not self.scaling.enabled:
+            problems.append(("importIds.scalableTarget", f"{ids.scalable_target!r} adopts a "
+                             "scalable target, but scaling.enabled is false"))
+        if ids.log_group is not None and ids.log_group != self.log_group_name:
+            problems.append(("importIds.logGroup", f"{ids.log_group!r} must be "
+                             f"{self.log_group_name!r}, the name the program gives the log "
+                             "group"))
+        if ids.task_definition is not None and not ids.task_definition.rsplit("/", 1)[-1] \
+                .startswith(f"{self.family}:"):
+            problems.append(("importIds.taskDefinition", f"{ids.task_definition!r} is not a "
+                             f"revision of family {self.family!r}"))
+        return problems
+
+    def alarm_name(self, kind: str) -> str:
+        """CloudWatch name of this service's alarm `kind` (cpu, memory, spike)."""
+        return f"{self.name_prefix}{ALARM_SUFFIXES[kind]}"
+
+    def policy_name(self, metric: str) -> str:
+        """Name of this service's target-tracking policy on `metric` (cpu, memory)."""
+        return f"{self.name_prefix}{POLICY_SUFFIXES[metric]}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/ecs/{self.family}"
+
+    def scaling_resource_id(self, cluster_name: str) -> str:
+        """Application Auto Scaling's id of this service: `service/<cluster>/<service>`."""
+        return f"service/{cluster_name}/{self.service_name}"
 
     @property
     def scaling_enabled(self) -> bool:
@@ -389,8 +521,18 @@ class ClusterConfig(_Model):
     @classmethod
     def _name(cls, value: str) -> str:
         if not _ECS_NAME.fullmatch(value):
-            raise ValueError(f"{value!r} is not a valid cluster name: 1 to 255 letters, digits, '-' or '_'")
+            raise ValueError(
+                f"{_format_value(value)} is not a valid cluster name: 1 to 255 letters, "
+                "digits, '-' or '_'"
+            )
         return value
+
+    @model_validator(mode="after")
+    def _import(self) -> ClusterConfig:
+        if self.import_id is not None and self.import_id != self.name:
+            _raise_problems([("importId", f"{self.import_id!r} must be the cluster's name "
+                              f"{self.name!r}: an ECS cluster is imported by its name")])
+        return self
 
 
 class AlertsConfig(_Model):
@@ -405,7 +547,10 @@ class AlertsConfig(_Model):
     @classmethod
     def _topic(cls, value: str) -> str:
         if not _SNS_TOPIC_NAME.fullmatch(value):
-            raise ValueError(f"{value!r} is not an SNS topic name: 1 to 256 letters, digits, '-' or '_'")
+            raise ValueError(
+                f"{_format_value(value)} is not an SNS topic name: 1 to 256 letters, digits, "
+                "'-' or '_' (no spaces)"
+            )
         return value
 
     @field_validator("emails")
@@ -422,11 +567,11 @@ class AlertsConfig(_Model):
 
 
 class BudgetConfig(_Model):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    """Budget name (unique in the account)."""
+    name: str
+    """Budget name (unique in the account; 1 to 100 characters, no ':' or '\\')."""
     monthly_limit: Annotated[float, Field(gt=0)]
     """USD a month the budget tracks."""
-    alert_amounts: Annotated[list[float], Field(min_length=1, max_length=10)]
+    alert_amounts: Annotated[list[float], Field(min_length=1)]
     """Actual spend (USD) at which the recipients are told; AWS allows 10 notifications."""
     import_id: str | None = None
     """`<account id>:<budget name>` of an existing budget to adopt."""
@@ -434,6 +579,9 @@ class BudgetConfig(_Model):
     @field_validator("name")
     @classmethod
     def _budget_name(cls, value: str) -> str:
+        if not 1 <= len(value) <= BUDGET_NAME_MAX:
+            raise ValueError(f"{_format_value(value)} is {len(value)} characters: AWS Budgets "
+                             f"allows 1 to {BUDGET_NAME_MAX}")
         if ":" in value or "\\" in value:
             raise ValueError(f"{value!r}: budget names may not contain ':' or '\\'")
         return value
@@ -441,12 +589,20 @@ class BudgetConfig(_Model):
     @field_validator("alert_amounts")
     @classmethod
     def _amounts(cls, value: list[float]) -> list[float]:
+        if len(value) > MAX_BUDGET_NOTIFICATIONS:
+            raise ValueError(
+                f"{len(value)} alert amounts: AWS Budgets allows at most "
+                f"{MAX_BUDGET_NOTIFICATIONS} notifications per budget"
+            )
         for amount in value:
             if amount <= 0:
-                raise ValueError(f"alert amount {amount} must be above 0")
+                raise ValueError(f"alert amount {amount:g} must be above 0 (USD of actual spend)")
         duplicates = sorted({a for a in value if value.count(a) > 1})
         if duplicates:
-            raise ValueError(f"alert amounts {duplicates} are listed more than once")
+            raise ValueError(
+                f"alert amounts {', '.join(f'{a:g}' for a in duplicates)} are listed more than "
+                "once: each amount sends one notification"
+            )
         return value
 
 
@@ -479,13 +635,14 @@ class StackConfig(_Model):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> StackConfig:
-        problems = []
+        problems: list[tuple[str, str]] = []
         for key, service in self.services.items():
             if service.cluster not in self.clusters:
-                problems.append(
-                    f"services.{key}.cluster: {service.cluster!r} is not a key of clusters "
-                    f"(allowed: {', '.join(sorted(self.clusters))})"
-                )
+                problems.append((
+                    f"services.{key}.cluster",
+                    f"{service.cluster!r} is not a key of clusters "
+                    f"(allowed: {', '.join(sorted(self.clusters))})",
+                ))
         for attribute, label in (("family", "family"), ("service_name", "serviceName"),
                                  ("name_prefix", "namePrefix")):
             owners: dict[str, list[str]] = {}
@@ -493,28 +650,98 @@ class StackConfig(_Model):
                 owners.setdefault(getattr(service, attribute), []).append(key)
             for value, keys in owners.items():
                 if len(keys) > 1:
-                    problems.append(
-                        f"services.{{{','.join(keys)}}}.{label}: {value!r} is used by "
-                        f"{len(keys)} services; each needs its own"
-                    )
+                    problems.append((
+                        f"services.{{{','.join(keys)}}}.{label}",
+                        f"{value!r} is used by {len(keys)} services; each needs its own",
+                    ))
         cluster_names: dict[str, list[str]] = {}
         for key, cluster in self.clusters.items():
             cluster_names.setdefault(cluster.name, []).append(key)
         for value, keys in cluster_names.items():
             if len(keys) > 1:
-                problems.append(f"clusters.{{{','.join(keys)}}}.name: {value!r} is used twice")
+                problems.append((f"clusters.{{{','.join(keys)}}}.name",
+                                 f"{value!r} is used twice; each cluster needs its own name"))
         if self.cost_breaker is not None and self.cost_breaker.enabled:
             if self.budget is None:
-                problems.append("costBreaker.enabled: the breaker needs a budget in this stack")
+                problems.append(("costBreaker.enabled",
+                                 "true, but the breaker needs a budget in this stack"))
             for key in self.cost_breaker.emergency_ceilings:
                 if key not in self.services:
-                    problems.append(
-                        f"costBreaker.emergencyCeilings.{key}: not a service key "
-                        f"(allowed: {', '.join(sorted(self.services))})"
-                    )
-        if problems:
-            raise ValueError("\n".join(problems))
+                    problems.append((
+                        f"costBreaker.emergencyCeilings.{key}",
+                        f"not a service key (allowed: {', '.join(sorted(self.services))})",
+                    ))
+                elif not self.services[key].scaling.enabled:
+                    problems.append((
+                        f"costBreaker.emergencyCeilings.{key}",
+                        f"services.{key} has scaling off, so it has no max capacity to lower; "
+                        "remove the ceiling or turn scaling on",
+                    ))
+            # The breaker adds one notification of its own to the budget.
+            if self.budget is not None and \
+                    len(self.budget.alert_amounts) + 1 > MAX_BUDGET_NOTIFICATIONS:
+                problems.append((
+                    "budget.alertAmounts",
+                    f"{len(self.budget.alert_amounts)} amounts plus the cost breaker's "
+                    f"notification exceed the {MAX_BUDGET_NOTIFICATIONS} notifications AWS "
+                    f"Budgets allows per budget; list at most {MAX_BUDGET_NOTIFICATIONS - 1}",
+                ))
+        problems.extend(self._import_problems())
+        _raise_problems(problems)
         return self
+
+    def _import_problems(self) -> list[tuple[str, str]]:
+        """Import ids that name something other than what the program creates."""
+        problems = []
+        for key, service in self.services.items():
+            cluster = self.clusters.get(service.cluster)
+            if cluster is None:
+                continue
+            ids = service.import_ids
+            target_id = (f"ecs/{service.scaling_resource_id(cluster.name)}/"
+                         f"{SCALABLE_DIMENSION}")
+            expected = {
+                "service": (ids.service, f"{cluster.name}/{service.service_name}"),
+                "scalableTarget": (ids.scalable_target, target_id),
+                "cpuPolicy": (ids.cpu_policy, f"{target_id}/{service.policy_name('cpu')}"),
+                "memoryPolicy": (ids.memory_policy,
+                                 f"{target_id}/{service.policy_name('memory')}"),
+            }
+            for field, (given, wanted) in expected.items():
+                # Policy names and a disabled scaling are the service's own checks.
+                if given is None or given == wanted:
+                    continue
+                if field.endswith("Policy") and (
+                    not service.scaling.enabled
+                    or not given.endswith("/" + service.policy_name(field[:-6]))
+                ):
+                    continue
+                if field == "scalableTarget" and not service.scaling.enabled:
+                    continue
+                problems.append((
+                    f"services.{key}.importIds.{field}",
+                    f"{given!r} must be {wanted!r}: cluster {cluster.name!r} and service "
+                    f"{service.service_name!r} are the names this service has",
+                ))
+            arn = ids.task_definition
+            prefix = f"arn:aws:ecs:{self.region}:{self.account_id}:task-definition/"
+            if arn is not None and _IMPORT_FORMATS["task_definition"][0].fullmatch(arn) \
+                    and not arn.startswith(prefix):
+                problems.append((
+                    f"services.{key}.importIds.taskDefinition",
+                    f"{arn!r} is not in this stack's account and region (must start {prefix!r})",
+                ))
+        topic_arn = self.alerts.import_topic_arn
+        wanted_topic = f"arn:aws:sns:{self.region}:{self.account_id}:{self.alerts.topic_name}"
+        if topic_arn is not None and topic_arn != wanted_topic:
+            problems.append(("alerts.importTopicArn", f"{topic_arn!r} must be {wanted_topic!r}: "
+                             "a topic imports by its ARN, in this stack's account and region"))
+        if self.budget is not None and self.budget.import_id is not None:
+            wanted_budget = f"{self.account_id}:{self.budget.name}"
+            if self.budget.import_id != wanted_budget:
+                problems.append(("budget.importId", f"{self.budget.import_id!r} must be "
+                                 f"{wanted_budget!r} ('<account id>:<budget name>')"))
+        return problems
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -574,8 +801,41 @@ def _format_value(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _yaml_kind(value: Any) -> str:
+    """What YAML made of a value, in the words of a stack file."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return type(value).__name__
+
+
+# pydantic error type -> what the key must be, for wrong YAML types.
+_EXPECTED_TYPE = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "dict_type": "a mapping (key: value)",
+    "model_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+    "list_type": "a list",
+}
+
+
 def _describe(error: Mapping[str, Any], path: str, path_parts: tuple[Any, ...]) -> str:
     kind = error["type"]
+    value = error.get("input")
     if kind == "extra_forbidden":
         parent = _model_for(path_parts[:-1])
         unknown = str(path_parts[-1])
@@ -585,22 +845,56 @@ def _describe(error: Mapping[str, Any], path: str, path_parts: tuple[Any, ...]) 
         return f"{path}: unknown key{suggestion} (allowed: {', '.join(allowed)})"
     if kind == "missing":
         return f"{path}: required key is missing"
+    if kind in _EXPECTED_TYPE:
+        hint = ""
+        if isinstance(value, str) and kind in ("int_type", "float_type", "bool_type"):
+            hint = " (remove the quotes)"
+        return (f"{path}: {_format_value(value)} is {_yaml_kind(value)}; must be "
+                f"{_EXPECTED_TYPE[kind]}{hint}")
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
     if kind in ("value_error", "assertion_error"):
         # Our own validators name the value in their message.
         return f"{path}: {message}" if path else message
-    return f"{path}: {_format_value(error.get('input'))} is not allowed: {message}"
+    for wordy, plain in (("Input should be", "must be"), ("String should", "must"),
+                         ("List should", "must"), ("Dictionary should", "must")):
+        if message.startswith(wordy):
+            message = plain + message[len(wordy):]
+    message = message.replace(" after validation", "")
+    return f"{path}: {_format_value(value)} is not allowed: {message}"
+
+
+def _expand(error: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    """One (key path, error) per problem: a model validator may report several at once."""
+    loc = tuple(
+        p for p in error["loc"]
+        if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))
+    )
+    message = error.get("msg", "")
+    if error["type"] != "value_error" or _PATH_MARK not in message:
+        return [(loc, error)]
+    message = message.removeprefix("Value error, ")
+    expanded = []
+    for line in message.split("\n"):
+        relative, _, text = line.partition(_PATH_MARK)
+        parts = tuple(relative.split(".")) if relative else ()
+        # `services.{web,queue}.family` names several services: keep it whole.
+        if relative.startswith("services.{"):
+            parts = ("services", relative[len("services."):].split(".", 1)[0],
+                     *relative.split(".", 2)[2:])
+        expanded.append((loc + parts, {**error, "msg": text}))
+    return expanded
 
 
 def _validate_defaults(defaults: Any) -> list[str]:
-    """Check `serviceDefaults` on its own, so a bad default is reported once, at its path."""
+    """Check `serviceDefaults` on its own, so a bad default is reported once, at its path,
+    even when every service overrides it."""
     if not isinstance(defaults, Mapping):
-        return [f"serviceDefaults: {_format_value(defaults)} is not allowed: must be a mapping"]
+        return [f"serviceDefaults: {_format_value(defaults)} is {_yaml_kind(defaults)}; must be "
+                "a mapping (key: value)"]
     problems = []
-    fields = ServiceConfig.model_fields
-    by_alias = {(f.alias or n): f for n, f in fields.items()}
+    by_alias = {(f.alias or n): f for n, f in ServiceConfig.model_fields.items()}
     for key, value in defaults.items():
         if key not in by_alias:
             hint = difflib.get_close_matches(key, list(by_alias), n=1)
@@ -608,6 +902,22 @@ def _validate_defaults(defaults: Any) -> list[str]:
             problems.append(
                 f"serviceDefaults.{key}: unknown key{suggestion} (allowed: {', '.join(by_alias)})"
             )
+            continue
+        field = by_alias[key]
+        try:
+            annotation = (
+                Annotated[(field.annotation, *field.metadata)] if field.metadata
+                else field.annotation
+            )
+            TypeAdapter(annotation).validate_python(value, strict=True)
+        except ValidationError as exc:
+            for error in exc.errors():
+                # A default may be partial (network without subnets): services complete it.
+                if error["type"] == "missing":
+                    continue
+                for loc, item in _expand(error):
+                    path_parts = ("serviceDefaults", key, *loc)
+                    problems.append(_describe(item, ".".join(map(str, path_parts)), path_parts))
     return problems
 
 
@@ -690,37 +1000,38 @@ def load_stack_config(
     try:
         config = StackConfig.model_validate(document)
     except ValidationError as exc:
-        reported_defaults: set[tuple[Any, ...]] = set()
         for error in exc.errors():
-            loc = tuple(error["loc"])
-            loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-            # A value inherited from serviceDefaults is reported once, at its own path.
-            if (
-                len(loc) >= 3
-                and loc[0] == "services"
-                and isinstance(services_raw, Mapping)
-                and isinstance(services_raw.get(loc[1]), Mapping)
-                and not _has_path(services_raw[loc[1]], loc[2:])
-                and _has_path(defaults, loc[2:])
-                and error["type"] not in ("missing",)
-            ):
-                default_loc = ("serviceDefaults",) + loc[2:]
-                if default_loc in reported_defaults:
-                    continue
-                reported_defaults.add(default_loc)
-                loc = default_loc
-            if loc and loc[0] in ("accountId", "region"):
-                continue  # reported by _aws_settings under its aws: key
-            path = ".".join(str(p) for p in loc)
-            text = _describe(error, path, loc)
-            if not path and "\n" in text:
-                problems.extend(text.split("\n"))
-            else:
-                problems.append(text)
-        raise ConfigError(problems) from None
+            for loc, item in _expand(error):
+                loc = _blame_default(loc, item, services_raw, defaults)
+                if loc and loc[0] in ("accountId", "region"):
+                    continue  # reported by _aws_settings under its aws: key
+                problems.append(_describe(item, ".".join(str(p) for p in loc), loc))
+        raise ConfigError(_unique(problems)) from None
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(_unique(problems))
     return config
+
+
+def _blame_default(
+    loc: tuple[Any, ...], error: Mapping[str, Any], services_raw: Any, defaults: Mapping[str, Any]
+) -> tuple[Any, ...]:
+    """A value a service inherited from serviceDefaults is reported at its serviceDefaults path."""
+    if (
+        len(loc) >= 3
+        and loc[0] == "services"
+        and isinstance(services_raw, Mapping)
+        and isinstance(services_raw.get(loc[1]), Mapping)
+        and not _has_path(services_raw[loc[1]], loc[2:])
+        and _has_path(defaults, loc[2:])
+        and error["type"] != "missing"
+    ):
+        return ("serviceDefaults",) + loc[2:]
+    return loc
+
+
+def _unique(problems: list[str]) -> list[str]:
+    """Each problem once, in the order found (a default shared by six services is one problem)."""
+    return list(dict.fromkeys(problems))
 
 
 def _service_aliases() -> set[str]:

@@ -151,7 +151,7 @@ class ScalableService(pulumi.ComponentResource):
     def _log_group(self, child: pulumi.ResourceOptions) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(
             f"{self._name}-logs",
-            name=f"/ecs/{self._config.family}",
+            name=self._config.log_group_name,
             retention_in_days=self._config.log_retention_days,
             tags=self._tags,
             opts=pulumi.ResourceOptions.merge(child, self._import("log_group")),
@@ -170,14 +170,19 @@ class ScalableService(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{self._name}-execution-policy",
             role=role.id,
+            # Built from known names, not log_group.arn, so the policy is known at preview and
+            # the policy pack can check it in CI.
             policy=pulumi.Output.json_dumps(
-                log_group.arn.apply(
-                    lambda arn: execution_role_policy(
-                        self._config.image, arn, list(self._config.secrets.values())
-                    )
+                execution_role_policy(
+                    self._config.image,
+                    f"arn:aws:logs:{self._args.region}:{self._args.account_id}:log-group:"
+                    f"{self._config.log_group_name}",
+                    list(self._config.secrets.values()),
                 )
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[log_group])
+            ),
         )
         return role
 
@@ -322,7 +327,7 @@ class ScalableService(pulumi.ComponentResource):
         ):
             aws.appautoscaling.Policy(
                 f"{self._name}-{metric}-scaling",
-                name=f"{config.name_prefix}-{metric}-scaling",
+                name=config.policy_name(metric),  # importIds check this name
                 policy_type="TargetTrackingScaling",
                 service_namespace=target.service_namespace,
                 scalable_dimension=target.scalable_dimension,
@@ -348,15 +353,16 @@ class ScalableService(pulumi.ComponentResource):
         topic = [self._args.alert_topic_arn]
         dimensions = {"ClusterName": self._args.cluster_name, "ServiceName": service.name}
         alarms = []
-        for role, metric, threshold, import_attr in (
-            ("high-cpu", "CPUUtilization", alarms_config.cpu_high, "cpu_alarm"),
-            ("high-memory", "MemoryUtilization", alarms_config.memory_high, "memory_alarm"),
+        for role, kind, metric, threshold, import_attr in (
+            ("high-cpu", "cpu", "CPUUtilization", alarms_config.cpu_high, "cpu_alarm"),
+            ("high-memory", "memory", "MemoryUtilization", alarms_config.memory_high,
+             "memory_alarm"),
         ):
             if threshold is None:
                 continue
             alarms.append(aws.cloudwatch.MetricAlarm(
                 f"{self._name}-{role}",
-                name=f"{config.name_prefix}-{role}",
+                name=config.alarm_name(kind),
                 alarm_description=(
                     f"{self._args.environment} {self._args.key}: average {metric} above "
                     f"{threshold:g}% for {alarms_config.datapoints_to_alarm} of "
@@ -382,7 +388,7 @@ class ScalableService(pulumi.ComponentResource):
         if spike is not None:
             alarms.append(aws.cloudwatch.MetricAlarm(
                 f"{self._name}-task-count-spike",
-                name=f"{config.name_prefix}-task-count-spike",
+                name=config.alarm_name("spike"),
                 alarm_description=(
                     f"{self._args.environment} {self._args.key}: more than {spike} tasks "
                     "running; unusual traffic or a scaling loop"

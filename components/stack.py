@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from components.alerts import AlertChannel, AlertChannelArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.config import ServiceConfig, StackConfig
+from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.scalable_service import ScalableService, ScalableServiceArgs
 from components.tags import environment_tags
@@ -84,6 +85,24 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             ),
         )
 
+    # The breaker's topic must exist before the budget that notifies it.
+    breaker: CostBreaker | None = None
+    if config.budget is not None and config.cost_breaker is not None and config.cost_breaker.enabled:
+        breaker = CostBreaker(
+            "cost-breaker",
+            CostBreakerArgs(
+                config=config.cost_breaker,
+                budget=config.budget,
+                environment=env,
+                account_id=config.account_id,
+                region=config.region,
+                targets=breaker_targets(
+                    config, {key: svc.scaling_resource_id for key, svc in services.items()}
+                ),
+                alert_topic_arn=alerts.topic_arn,
+            ),
+        )
+
     if config.budget is not None:
         CostBudget(
             "monthly",
@@ -94,6 +113,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                 recipients=list(config.alerts.emails),
                 alert_topic_arn=alerts.topic_arn,
                 protect=config.protect,
+                extra_notifications=[breaker.budget_notification] if breaker else [],
             ),
         )
 
@@ -117,9 +137,13 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             ),
         )
 
-    return {
+    exports = {
         "environment": env,
         "alertTopicArn": alerts.topic_arn,
         "clusters": {key: cluster.name for key, cluster in clusters.items()},
         "services": {key: service_summary(svc) for key, svc in config.services.items()},
     }
+    if breaker is not None:
+        exports["costBreakerFunctionName"] = breaker.function_name
+        exports["costBreakerRestoreCommand"] = breaker.restore_command
+    return exports

@@ -323,8 +323,29 @@ class ResourceNode:
     children: list[ResourceNode] = field(default_factory=list)
 
 
+# Siblings are listed in this order of type, then by name. Registration order is not stable:
+# the SDK completes registrations on a thread pool as their inputs resolve.
+TYPE_ORDER = (
+    "z360:sns:AlertChannel", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sns/topicSubscription:TopicSubscription", "aws:ecs/cluster:Cluster",
+    "z360:ecs:ScalableService", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy", "aws:ecs/taskDefinition:TaskDefinition",
+    "aws:ecs/service:Service", "aws:appautoscaling/target:Target",
+    "aws:appautoscaling/policy:Policy", "aws:cloudwatch/metricAlarm:MetricAlarm",
+)
+
+
+def _sibling_key(node: ResourceNode) -> tuple[int, str]:
+    registration = node.registration
+    try:
+        rank = TYPE_ORDER.index(registration.type)
+    except ValueError:
+        rank = len(TYPE_ORDER)
+    return rank, registration.name
+
+
 def resource_tree(run: ProgramRun) -> list[ResourceNode]:
-    """Registrations nested under their parents, in registration order."""
+    """Registrations nested under their parents, siblings in a stable order."""
     nodes = {r.urn: ResourceNode(r) for r in run.registrations}
     roots = []
     for registration in run.registrations:
@@ -334,4 +355,18 @@ def resource_tree(run: ProgramRun) -> list[ResourceNode]:
             parent.children.append(node)
         else:
             roots.append(node)
+    for node in nodes.values():
+        node.children.sort(key=_sibling_key)
+    roots.sort(key=_sibling_key)
     return roots
+
+
+def walk(nodes: list[ResourceNode]) -> list[Registration]:
+    """The tree's registrations depth first, parents before children."""
+    ordered: list[Registration] = []
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        ordered.append(node.registration)
+        stack.extend(reversed(node.children))
+    return ordered

@@ -21,7 +21,7 @@ def _arn(service: str, resource: str) -> str:
 
 def _computed(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Realistic (id, extra outputs) for a created resource of type `typ`."""
-    physical = inputs.get("name") or f"{name}-mock"
+    physical = inputs.get("name") or inputs.get("dashboardName") or f"{name}-mock"
     if typ == "aws:ecs/cluster:Cluster":
         arn = _arn("ecs", f"cluster/{physical}")
         return arn, {"arn": arn}

@@ -24,6 +24,7 @@ from offline.engine import (
     StackFileError,
     resource_tree,
     run_program,
+    walk,
 )
 
 # Per type: the input paths worth reviewing, in display order.
@@ -159,7 +160,8 @@ def render_json(run: ProgramRun) -> str:
                 "importId": r.import_id or None,
                 "inputs": _jsonable(r.inputs),
             }
-            for r in run.resources
+            for r in walk(resource_tree(run))
+            if r.type != "pulumi:pulumi:Stack"
         ],
         "outputs": _jsonable(run.outputs),
     }
@@ -189,10 +191,27 @@ def run_or_report(args: argparse.Namespace, preview: bool = True) -> ProgramRun 
         return None
 
 
+def _compare(args: argparse.Namespace, run: ProgramRun) -> int:
+    """Print what changes from the --compare stack config to this one."""
+    from offline.diff import SpecError, diff_runs, load_spec, render_diff
+
+    try:
+        old_file = load_spec(args.compare, args.project_dir)
+        old_run = run_program(args.stack, project_dir=args.project_dir, stack_file=old_file)
+    except (ConfigError, StackFileError, SpecError) as exc:
+        print(f"error: --compare {args.compare}: {exc}", file=sys.stderr)
+        return 2
+    new_label = str(args.stack_file or f"Pulumi.{args.stack}.yaml")
+    sys.stdout.write(render_diff(diff_runs(old_run, run), args.compare, new_label))
+    return 0
+
+
 def handle(args: argparse.Namespace) -> int:
     run = run_or_report(args)
     if run is None:
         return 2
+    if getattr(args, "compare", None):
+        return _compare(args, run)
     sys.stdout.write(render_json(run) if args.json else render_text(run))
     return 0
 
@@ -204,4 +223,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_stack_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    parser.add_argument(
+        "--compare", metavar="SPEC", default=None,
+        help="print what changes from SPEC to this stack's config instead of the tree; SPEC "
+             "is a stack file or REV:PATH from git (e.g. HEAD:Pulumi.beta.yaml)",
+    )
     parser.set_defaults(handler=handle)

@@ -91,6 +91,16 @@ def test_bad_config_exits_2_with_the_error_and_no_traceback(tmp_path):
         capture_output=True, text=True, cwd=PROJECT_DIR,
     )
     assert result.returncode == 2
-    assert "services.web: memory 1024 is not a Fargate size with cpu 1024" in result.stderr
+    assert "services.web.memory: 1024 is not a Fargate size with cpu 1024" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_preview_is_identical_across_fresh_processes():
+    def run():
+        return subprocess.run(
+            [sys.executable, "-m", "offline.cli", "preview", "beta", "--json"],
+            capture_output=True, text=True, cwd=PROJECT_DIR, check=True,
+        ).stdout
+
+    assert run() == run()

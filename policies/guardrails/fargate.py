@@ -8,13 +8,13 @@ on demand, Linux. Money is Decimal so that figures are exact to the cent; round 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from enum import Enum
+from enum import StrEnum
 
 MIB_PER_GB = 1024
 HOURS_PER_MONTH = Decimal(730)  # the convention AWS's calculator and infracost use
 
 
-class Architecture(str, Enum):
+class Architecture(StrEnum):
     X86_64 = "X86_64"
     ARM64 = "ARM64"
 

@@ -1,0 +1,394 @@
+"""CostBreaker: an automatic, reversible response to runaway spend.
+
+A budget only sends mail. The breaker acts: when the monthly budget crosses `thresholdPercent`
+(ACTUAL or FORECASTED), AWS Budgets publishes to the breaker's own SNS topic, which invokes a
+Lambda function (breaker/handler.py) that lowers each scalable target's max capacity to its
+emergency ceiling, records what it changed in an SSM parameter, and tells the alert topic.
+An operator undoes it with one command (`restore_command`).
+
+Creates, as children: the breaker topic with a policy letting this account's budgets publish;
+the record parameter (created with an empty record; the function owns its value afterwards);
+the function's log group; an execution role with a least-privilege inline policy; the function,
+packaged from breaker/handler.py; the permission letting the topic invoke it; and the
+subscription. The caller supplies the validated config, the budget it watches, the scalable
+targets (resource ids) with their ceilings, and the alert topic; it must add
+`budget_notification` to that budget's notifications (a budget notification is not a resource
+of its own in pulumi-aws, only a block of `aws.budgets.Budget`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import BudgetConfig, CostBreakerConfig, StackConfig
+from components.tags import ENVIRONMENT_TAG, environment_tags
+
+HANDLER_FILE = Path(__file__).resolve().parent.parent / "breaker" / "handler.py"
+EMPTY_RECORD = {"tripped": False, "changes": []}
+LOG_RETENTION_DAYS = 90  # trips are rare: keep the evidence for a quarter
+
+SCALING_NAMESPACE = "ecs"
+SCALING_DIMENSION = "ecs:service:DesiredCount"
+
+
+@dataclass
+class BreakerTarget:
+    service: str
+    """Service key in the stack config (web, queue, ...)."""
+    resource_id: pulumi.Input[str]
+    """Scalable target resource id, `service/<cluster>/<service>`."""
+    ceiling: int
+    """Max capacity while the breaker is tripped."""
+
+
+@dataclass
+class CostBreakerArgs:
+    config: CostBreakerConfig
+    """Threshold, notification type and ceilings (already validated)."""
+    budget: BudgetConfig
+    """The budget whose notification trips the breaker."""
+    environment: str
+    """Stack environment: names, tags and the scalable-target tag the role is limited to."""
+    account_id: str
+    """AWS account the stack deploys to."""
+    region: str
+    """AWS region (aws:region)."""
+    targets: list[BreakerTarget]
+    """Scalable targets the breaker may lower, with their ceilings."""
+    alert_topic_arn: pulumi.Input[str]
+    """Topic the function reports every trip and restore to."""
+
+
+def breaker_targets(
+    config: StackConfig, scaling_resource_ids: dict[str, pulumi.Input[str] | None]
+) -> list[BreakerTarget]:
+    """One target per service whose scaling is on, with its ceiling.
+
+    Only a scalable target can run away: a service with a fixed count has no max to lower.
+    StackConfig has already refused ceilings for services without scaling.
+    """
+    breaker = config.cost_breaker
+    assert breaker is not None
+    return [
+        BreakerTarget(
+            service=key,
+            resource_id=resource_id,
+            ceiling=breaker.emergency_ceilings.get(key, breaker.default_emergency_ceiling),
+        )
+        for key, resource_id in scaling_resource_ids.items()
+        if resource_id is not None
+    ]
+
+
+def resource_names(environment: str) -> dict[str, str]:
+    """Physical names, shared by the component, the docs and the tests."""
+    return {
+        "topic": f"z360-{environment}-cost-breaker",
+        "function": f"z360-{environment}-cost-breaker",
+        "role": f"z360-{environment}-cost-breaker",
+        "parameter": f"/z360/{environment}/cost-breaker/state",
+        "log_group": f"/aws/lambda/z360-{environment}-cost-breaker",
+    }
+
+
+def restore_command(function_name: str) -> str:
+    return (
+        f"aws lambda invoke --function-name {function_name} --payload '{{\"action\":\"restore\"}}' "
+        "--cli-binary-format raw-in-base64-out out.json"
+    )
+
+
+def breaker_topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AllowThisAccountsBudgetsToPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "budgets.amazonaws.com"},
+            "Action": "SNS:Publish",
+            "Resource": topic_arn,
+            # Only this account's budgets (confused deputy).
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }],
+    }
+
+
+def lambda_assume_role() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }],
+    }
+
+
+def breaker_role_policy(
+    *,
+    account_id: str,
+    region: str,
+    environment: str,
+    service_resource_ids: list[str],
+    alert_topic_arn: str,
+    parameter_name: str,
+    log_group_arn: str,
+) -> dict[str, Any]:
+    """Least privilege for the function: read and lower these targets, write its record,
+    tell the alert topic, write its own logs. No wildcard action anywhere."""
+    service_arns = sorted(f"arn:aws:ecs:{region}:{account_id}:{rid}" for rid in service_resource_ids)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                # Describe* actions have no resource-level permissions: AWS requires "*".
+                "Sid": "ReadScalableTargets",
+                "Effect": "Allow",
+                "Action": ["application-autoscaling:DescribeScalableTargets"],
+                "Resource": "*",
+            },
+            {
+                # Scalable-target ARNs carry a random id that the service component does not
+                # expose, so the statement names the ARN pattern and narrows it by condition:
+                # ECS desired-count targets tagged with this stack's environment only.
+                "Sid": "LowerAndRestoreMaxCapacity",
+                "Effect": "Allow",
+                "Action": ["application-autoscaling:RegisterScalableTarget"],
+                "Resource": f"arn:aws:application-autoscaling:{region}:{account_id}:scalable-target/*",
+                "Condition": {
+                    "StringEquals": {
+                        "application-autoscaling:service-namespace": SCALING_NAMESPACE,
+                        "application-autoscaling:scalable-dimension": SCALING_DIMENSION,
+                        f"aws:ResourceTag/{ENVIRONMENT_TAG}": environment,
+                    }
+                },
+            },
+            {
+                # Application Auto Scaling checks that the caller of RegisterScalableTarget
+                # may itself describe and update the ECS service it scales.
+                "Sid": "ScaledServicesPermissionCheck",
+                "Effect": "Allow",
+                "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+                "Resource": service_arns,
+            },
+            {
+                "Sid": "ReportToAlertTopic",
+                "Effect": "Allow",
+                "Action": ["sns:Publish"],
+                "Resource": alert_topic_arn,
+            },
+            {
+                "Sid": "OwnRecord",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter", "ssm:PutParameter"],
+                "Resource": f"arn:aws:ssm:{region}:{account_id}:parameter{parameter_name}",
+            },
+            {
+                "Sid": "OwnLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:*",
+            },
+        ],
+    }
+
+
+class CostBreaker(pulumi.ComponentResource):
+    """Budget notification -> topic -> function that lowers max capacities; see the module
+    docstring."""
+
+    budget_notification: dict[str, Any]
+    """The notification the caller adds to the budget it watches (not an output)."""
+    function_name: pulumi.Output[str]
+    topic_arn: pulumi.Output[str]
+    state_parameter_name: pulumi.Output[str]
+    restore_command: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CostBreakerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("z360:budgets:CostBreaker", name, None, opts)
+        self._name = name
+        self._args = args
+        self._names = resource_names(args.environment)
+        self._tags = environment_tags(args.environment)
+        child = pulumi.ResourceOptions(parent=self)
+
+        topic = self._topic(child)
+        parameter = self._parameter(child)
+        log_group = self._log_group(child)
+        role, role_policy = self._role(parameter, log_group, child)
+        function = self._function(role, role_policy, parameter, log_group, child)
+        self._subscription(topic, function, child)
+
+        config = args.config
+        self.budget_notification: dict[str, Any] = {
+            "comparison_operator": "GREATER_THAN",
+            "notification_type": config.notification_type,
+            "threshold": config.threshold_percent,
+            "threshold_type": "PERCENTAGE",
+            "subscriber_sns_topic_arns": [topic.arn],
+        }
+
+        self.function_name = function.name
+        self.topic_arn = topic.arn
+        self.state_parameter_name = parameter.name
+        self.restore_command = function.name.apply(restore_command)
+        self.register_outputs({
+            "function_name": self.function_name,
+            "topic_arn": self.topic_arn,
+            "state_parameter_name": self.state_parameter_name,
+            "restore_command": self.restore_command,
+        })
+
+    # --- builders ------------------------------------------------------------------------
+
+    def _topic(self, child: pulumi.ResourceOptions) -> aws.sns.Topic:
+        topic = aws.sns.Topic(
+            f"{self._name}-topic", name=self._names["topic"], tags=self._tags, opts=child
+        )
+        aws.sns.TopicPolicy(
+            f"{self._name}-topic-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.json_dumps(
+                topic.arn.apply(lambda arn: breaker_topic_policy(arn, self._args.account_id))
+            ),
+            opts=child,
+        )
+        return topic
+
+    def _parameter(self, child: pulumi.ResourceOptions) -> aws.ssm.Parameter:
+        return aws.ssm.Parameter(
+            f"{self._name}-state",
+            name=self._names["parameter"],
+            type="String",
+            value=json.dumps(EMPTY_RECORD),
+            description="CostBreaker record: the max capacities it lowered and their originals",
+            tags=self._tags,
+            # The function owns the value once created; an update must never reset a record
+            # that holds original maxima.
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(ignore_changes=["value"])
+            ),
+        )
+
+    def _log_group(self, child: pulumi.ResourceOptions) -> aws.cloudwatch.LogGroup:
+        # Created here, before the function, so Lambda does not create one without retention.
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-logs",
+            name=self._names["log_group"],
+            retention_in_days=LOG_RETENTION_DAYS,
+            tags=self._tags,
+            opts=child,
+        )
+
+    def _role(
+        self,
+        parameter: aws.ssm.Parameter,
+        log_group: aws.cloudwatch.LogGroup,
+        child: pulumi.ResourceOptions,
+    ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        args = self._args
+        role = aws.iam.Role(
+            f"{self._name}-role",
+            name=self._names["role"],
+            assume_role_policy=pulumi.Output.json_dumps(lambda_assume_role()),
+            tags=self._tags,
+            opts=child,
+        )
+        document = pulumi.Output.all(
+            parameter.name,
+            log_group.arn,
+            args.alert_topic_arn,
+            *[t.resource_id for t in args.targets],
+        ).apply(lambda values: breaker_role_policy(
+            account_id=args.account_id,
+            region=args.region,
+            environment=args.environment,
+            parameter_name=values[0],
+            log_group_arn=values[1],
+            alert_topic_arn=values[2],
+            service_resource_ids=list(values[3:]),
+        ))
+        policy = aws.iam.RolePolicy(
+            f"{self._name}-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(document),
+            opts=child,
+        )
+        return role, policy
+
+    def _function(
+        self,
+        role: aws.iam.Role,
+        role_policy: aws.iam.RolePolicy,
+        parameter: aws.ssm.Parameter,
+        log_group: aws.cloudwatch.LogGroup,
+        child: pulumi.ResourceOptions,
+    ) -> aws.lambda_.Function:
+        args = self._args
+        targets = [
+            {"service": t.service, "resourceId": t.resource_id, "ceiling": t.ceiling}
+            for t in args.targets
+        ]
+        return aws.lambda_.Function(
+            f"{self._name}-function",
+            name=self._names["function"],
+            description=(
+                f"Lowers {args.environment} ECS max capacities when the budget "
+                f"{args.budget.name} crosses {args.config.threshold_percent:g}% "
+                f"({args.config.notification_type})"
+            ),
+            runtime="python3.12",
+            handler="handler.handler",
+            # Absolute path: the CLI runs the program from the project folder, tests do not.
+            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
+            role=role.arn,
+            timeout=60,
+            memory_size=128,
+            # One invocation at a time: a trip and a restore must never interleave on the
+            # record. SNS retries a throttled asynchronous invocation by itself.
+            reserved_concurrent_executions=1,
+            environment={
+                "variables": {
+                    "BREAKER_TARGETS": pulumi.Output.json_dumps(targets),
+                    "BREAKER_STATE_PARAMETER": parameter.name,
+                    "ALERT_TOPIC_ARN": args.alert_topic_arn,
+                    "BREAKER_ENVIRONMENT": args.environment,
+                }
+            },
+            tags=self._tags,
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[log_group, role_policy])
+            ),
+        )
+
+    def _subscription(
+        self,
+        topic: aws.sns.Topic,
+        function: aws.lambda_.Function,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        permission = aws.lambda_.Permission(
+            f"{self._name}-invoke-permission",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="sns.amazonaws.com",
+            source_arn=topic.arn,
+            opts=child,
+        )
+        aws.sns.TopicSubscription(
+            f"{self._name}-subscription",
+            topic=topic.arn,
+            protocol="lambda",
+            endpoint=function.arn,
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[permission])
+            ),
+        )

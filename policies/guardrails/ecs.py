@@ -1,0 +1,120 @@
+"""ECS task definition rules: a valid Fargate size, and no credentials in plain environment."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs
+
+from ._safe import label, parse_json, resource_policy, setting
+from .fargate import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
+
+TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition"
+
+# Variable names that look like credentials: their values belong in `secrets` (SSM or Secrets
+# Manager), never in plain `environment`, which anyone who can describe the task reads.
+SECRET_NAME_PATTERN = r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)"
+SECRET_NAME = re.compile(SECRET_NAME_PATTERN, re.IGNORECASE)
+
+LINUX = "LINUX"
+
+
+def _is_fargate(props: Mapping[str, Any]) -> bool:
+    compatibilities = props.get("requiresCompatibilities") or []
+    return "FARGATE" in list(compatibilities)
+
+
+def _units(value: Any) -> int | None:
+    """Task cpu/memory: Pulumi sends strings ("1024"); anything else is not a size."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+def check_fargate_task_size(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """cpu and memory form one of the Fargate task sizes; 8 and 16 vCPU run only on Linux."""
+    props = args.props
+    if not _is_fargate(props):
+        args.not_applicable("not a Fargate task definition")
+    who = label(props, str(props.get("family") or args.name))
+    cpu_raw, memory_raw = props.get("cpu"), props.get("memory")
+    cpu, memory = _units(cpu_raw), _units(memory_raw)
+    if cpu is None or memory is None:
+        report(
+            f"{who}: Fargate needs task-level cpu and memory as whole numbers "
+            f"(got cpu {cpu_raw!r}, memory {memory_raw!r})",
+            None,
+        )
+        return
+    if not is_valid_size(cpu, memory):
+        report(
+            f"{who}: cpu {cpu} with memory {memory} is not a Fargate task size; "
+            f"with cpu {cpu} memory may be {describe_allowed_memory(cpu)}",
+            None,
+        )
+    if cpu in CPU_NEEDING_PLATFORM_1_4:
+        platform = props.get("runtimePlatform") or {}
+        # AWS runs a task with no runtimePlatform on Linux.
+        family = platform.get("operatingSystemFamily") or LINUX
+        if family != LINUX:
+            report(
+                f"{who}: cpu {cpu} needs runtimePlatform.operatingSystemFamily LINUX "
+                f"(got {family}); Fargate offers 8 and 16 vCPU only on Linux",
+                None,
+            )
+
+
+SECRETS_SCHEMA = {
+    "secretNamePattern": {
+        "type": "string",
+        "default": SECRET_NAME_PATTERN,
+        "description": "Regular expression (case-insensitive) for variable names that hold "
+                       "credentials.",
+    },
+}
+
+
+def check_no_plaintext_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Environment variables named like credentials come from `secrets`, not `environment`."""
+    props = args.props
+    pattern_text = setting(args, SECRETS_SCHEMA, "secretNamePattern")
+    try:
+        pattern = re.compile(str(pattern_text), re.IGNORECASE)
+    except re.error as exc:
+        report(
+            f"policy config no-plaintext-secrets.secretNamePattern {pattern_text!r} is not a "
+            f"valid regular expression ({exc})",
+            None,
+        )
+        return
+    containers = parse_json(props.get("containerDefinitions"), "containerDefinitions")
+    if not isinstance(containers, list):
+        raise ValueError("containerDefinitions is not a JSON list")
+    who = label(props, str(props.get("family") or args.name))
+    for container in containers:
+        if not isinstance(container, Mapping):
+            continue
+        for entry in container.get("environment") or []:
+            name = str(entry.get("name", "")) if isinstance(entry, Mapping) else ""
+            if name and pattern.search(name):
+                report(
+                    f"{who}: container {container.get('name', '?')} has {name} in plain "
+                    "environment; move it to secrets (an SSM parameter or Secrets Manager ARN)",
+                    None,
+                )
+
+
+POLICIES = [
+    resource_policy(
+        "fargate-task-size",
+        "A Fargate task definition's cpu and memory form a valid Fargate task size.",
+        EnforcementLevel.MANDATORY, [TASK_DEFINITION_TYPE], check_fargate_task_size, {},
+    ),
+    resource_policy(
+        "no-plaintext-secrets",
+        "Container environment variables named like credentials are passed as secrets.",
+        EnforcementLevel.MANDATORY, [TASK_DEFINITION_TYPE], check_no_plaintext_secrets,
+        SECRETS_SCHEMA,
+    ),
+]

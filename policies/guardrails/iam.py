@@ -1,0 +1,59 @@
+"""IAM rules: no policy document allows every action, or every action of a service."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs
+
+from ._safe import label, parse_json, resource_policy
+
+POLICY_DOCUMENT_TYPES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
+
+# "*" or "service:*" (any case); "ecr:Get*" style prefixes are narrower and allowed.
+WILDCARD_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:\*)$")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Mapping)):
+        return [value]
+    return list(value)
+
+
+def wildcard_findings(document: Any) -> list[str]:
+    """What in an IAM policy document allows a wildcard action; empty when nothing does."""
+    if not isinstance(document, Mapping):
+        raise ValueError("policy is not a JSON object")
+    findings = []
+    for index, statement in enumerate(_as_list(document.get("Statement"))):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        sid = statement.get("Sid") or f"#{index + 1}"
+        wild = [a for a in _as_list(statement.get("Action")) if WILDCARD_ACTION.match(str(a))]
+        if wild:
+            findings.append(f"statement {sid} allows Action {', '.join(map(str, wild))}")
+        if "NotAction" in statement:
+            findings.append(f"statement {sid} allows every action but its NotAction list")
+    return findings
+
+
+def check_iam_no_wildcard_actions(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """An IAM policy document grants named actions, never "*" or "service:*"."""
+    props = args.props
+    document = parse_json(props.get("policy"), "policy")
+    who = label(props, str(props.get("name") or args.name))
+    for finding in wildcard_findings(document):
+        report(f"{who}: {finding}; grant the actions the role needs by name", None)
+
+
+POLICIES = [
+    resource_policy(
+        "iam-no-wildcard-actions",
+        "IAM policy documents allow named actions only, never \"*\" or \"service:*\".",
+        EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES, check_iam_no_wildcard_actions, {},
+    ),
+]

@@ -1,0 +1,315 @@
+"""Application Auto Scaling rules: capacity ceilings and bounds, cooldowns, utilisation targets.
+
+All run per resource at preview, so a bad scaling change is stopped before it reaches AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs
+
+from ._safe import (
+    SERVICE_TAG,
+    label,
+    number,
+    resource_policy,
+    setting,
+    show,
+    tags_of,
+)
+
+TARGET_TYPE = "aws:appautoscaling/target:Target"
+SCALING_POLICY_TYPE = "aws:appautoscaling/policy:Policy"
+
+# The one place the per-service ceilings live: reviewed in the right-sizing work, raised only
+# with a capacity review. Services not listed get DEFAULT_CEILING.
+DEFAULT_CEILINGS: dict[str, int] = {
+    "web": 50,
+    "queue": 20,
+    "reverb": 20,
+    "gateway": 50,
+    "aegra": 30,
+    "voice": 50,
+}
+DEFAULT_CEILING = 10
+
+# ECS's default quota of tasks per service (1,000 with Service Connect or service discovery).
+MAX_TASKS_PER_SERVICE = 5000
+
+# What AWS uses when a target-tracking cooldown is not set.
+AWS_DEFAULT_COOLDOWN = 300
+
+TARGET_TRACKING = "targetTrackingScalingPolicyConfiguration"
+
+
+def service_key(props: Mapping[str, Any], keys: set[str]) -> str | None:
+    """The service a scalable target belongs to: its z360:service tag, or, only for an
+    untagged target, the service named in resourceId `service/<cluster>/<service>`."""
+    tags = tags_of(props)
+    if tags:
+        value = tags.get(SERVICE_TAG)
+        return str(value) if value else None
+    parts = str(props.get("resourceId") or "").split("/")
+    if len(parts) != 3 or parts[0] != "service":
+        return None
+    name = parts[2]
+    if name in keys:
+        return name
+    # Live names carry the key as one dash-separated word (z360-beta-web-Service-5Ao8...).
+    matches = [key for key in keys if key in name.split("-")]
+    return matches[0] if len(matches) == 1 else None
+
+
+# --- max-capacity-ceiling ----------------------------------------------------------------------
+
+CEILING_SCHEMA = {
+    "ceilings": {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": 0},
+        "default": DEFAULT_CEILINGS,
+        "description": "Service key (the z360:service tag) -> highest maxCapacity allowed.",
+    },
+    "defaultCeiling": {
+        "type": "integer",
+        "minimum": 0,
+        "default": DEFAULT_CEILING,
+        "description": "Highest maxCapacity for a service not listed in ceilings.",
+    },
+}
+
+
+def check_max_capacity_ceiling(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """maxCapacity of an ECS scalable target stays at or below its service's ceiling."""
+    props = args.props
+    if props.get("serviceNamespace") != "ecs":
+        args.not_applicable("not an ECS service target")
+    maximum = number(props.get("maxCapacity"))
+    if maximum is None:
+        return  # capacity-bounds reports a missing maxCapacity
+    ceilings = setting(args, CEILING_SCHEMA, "ceilings")
+    key = service_key(props, set(ceilings))
+    who = label(props, args.name)
+    if key is not None and key in ceilings:
+        ceiling = number(ceilings[key])
+        source = f"max-capacity-ceiling.ceilings.{key}"
+    else:
+        ceiling = number(setting(args, CEILING_SCHEMA, "defaultCeiling"))
+        source = (
+            "max-capacity-ceiling.defaultCeiling; "
+            + (f"no ceilings.{key} entry" if key else "no z360:service tag")
+        )
+    if ceiling is not None and maximum > ceiling:
+        report(
+            f"{who}: maxCapacity {show(maximum)} exceeds the ceiling {show(ceiling)} "
+            f"(policy config {source}). Lower scaling.max in the stack file, or raise the "
+            "ceiling in the policy pack config after a capacity review.",
+            None,
+        )
+
+
+# --- capacity-bounds ------------------------------------------------------------------------------
+
+BOUNDS_SCHEMA = {
+    "maxTasksPerService": {
+        "type": "integer",
+        "minimum": 1,
+        "default": MAX_TASKS_PER_SERVICE,
+        "description": "Highest maxCapacity any service may have (ECS's tasks-per-service quota).",
+    },
+}
+
+
+def check_capacity_bounds(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """0 <= minCapacity <= maxCapacity <= the tasks-per-service quota."""
+    props = args.props
+    who = label(props, args.name)
+    minimum = number(props.get("minCapacity"))
+    maximum = number(props.get("maxCapacity"))
+    if minimum is None or maximum is None:
+        missing = " and ".join(
+            n for n, v in (("minCapacity", minimum), ("maxCapacity", maximum)) if v is None
+        )
+        report(f"{who}: {missing} unset; a scalable target needs both", None)
+        return
+    quota = number(setting(args, BOUNDS_SCHEMA, "maxTasksPerService"))
+    if minimum < 0:
+        report(f"{who}: minCapacity {show(minimum)} is below 0", None)
+    if minimum > maximum:
+        report(
+            f"{who}: minCapacity {show(minimum)} is above maxCapacity {show(maximum)}; "
+            "set scaling.min <= scaling.max",
+            None,
+        )
+    if quota is not None and maximum > quota:
+        report(
+            f"{who}: maxCapacity {show(maximum)} exceeds {show(quota)} tasks per service "
+            "(policy config capacity-bounds.maxTasksPerService)",
+            None,
+        )
+
+
+# --- target tracking policies ---------------------------------------------------------------------
+
+
+def _tracking(args: ResourceValidationArgs) -> Mapping[str, Any]:
+    props = args.props
+    if props.get("policyType") not in (None, "TargetTrackingScaling"):
+        args.not_applicable("not a target-tracking policy")
+    tracking = props.get(TARGET_TRACKING)
+    if not isinstance(tracking, Mapping):
+        args.not_applicable("no target-tracking configuration")
+    return tracking
+
+
+def _policy_label(args: ResourceValidationArgs) -> str:
+    return str(args.props.get("name") or args.name)
+
+
+COOLDOWN_SCHEMA = {
+    "maxScaleOutCooldown": {
+        "type": "integer",
+        "minimum": 0,
+        "default": 60,
+        "description": "Longest scale-out cooldown (s): a spike must get tasks fast.",
+    },
+    "minScaleInCooldown": {
+        "type": "integer",
+        "minimum": 0,
+        "default": 300,
+        "description": "Shortest scale-in cooldown (s): shed tasks slowly to avoid flapping.",
+    },
+}
+
+
+def check_scaling_cooldowns(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Scale out fast, scale in slowly: out <= maxScaleOutCooldown, in >= minScaleInCooldown
+    and in >= out; an unset cooldown is AWS's 300 s."""
+    tracking = _tracking(args)
+    who = _policy_label(args)
+    out_raw = number(tracking.get("scaleOutCooldown"))
+    in_raw = number(tracking.get("scaleInCooldown"))
+    out = out_raw if out_raw is not None else float(AWS_DEFAULT_COOLDOWN)
+    scale_in = in_raw if in_raw is not None else float(AWS_DEFAULT_COOLDOWN)
+
+    def described(name: str, raw: float | None, value: float) -> str:
+        if raw is None:
+            return f"{name} unset (AWS uses {show(value)} s)"
+        return f"{name} {show(value)} s"
+
+    max_out = number(setting(args, COOLDOWN_SCHEMA, "maxScaleOutCooldown"))
+    min_in = number(setting(args, COOLDOWN_SCHEMA, "minScaleInCooldown"))
+    if max_out is not None and out > max_out:
+        report(
+            f"{who}: {described('scaleOutCooldown', out_raw, out)} exceeds {show(max_out)} s "
+            "(policy config scaling-cooldowns.maxScaleOutCooldown); set "
+            "scaling.scaleOutCooldown lower so a spike gets tasks quickly",
+            None,
+        )
+    if min_in is not None and scale_in < min_in:
+        report(
+            f"{who}: {described('scaleInCooldown', in_raw, scale_in)} is below "
+            f"{show(min_in)} s (policy config scaling-cooldowns.minScaleInCooldown); raise "
+            "scaling.scaleInCooldown so the service does not flap",
+            None,
+        )
+    if scale_in < out:
+        report(
+            f"{who}: {described('scaleInCooldown', in_raw, scale_in)} is shorter than "
+            f"{described('scaleOutCooldown', out_raw, out)}; scale in at least as slowly as out",
+            None,
+        )
+
+
+def _utilisation_schema(low: int, high: int) -> dict[str, dict[str, Any]]:
+    return {
+        "minTarget": {"type": "number", "minimum": 0, "maximum": 100, "default": low,
+                      "description": "Lowest target utilisation (%) allowed."},
+        "maxTarget": {"type": "number", "minimum": 0, "maximum": 100, "default": high,
+                      "description": "Highest target utilisation (%) allowed."},
+    }
+
+
+UTILISATION_BOUNDS_SCHEMA = _utilisation_schema(40, 85)
+UTILISATION_PREFERRED_SCHEMA = _utilisation_schema(60, 70)
+
+
+def _check_target_value(policy_name: str, schema: Mapping[str, Any], why: str):
+    def check(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        tracking = _tracking(args)
+        who = _policy_label(args)
+        value = number(tracking.get("targetValue"))
+        low = number(setting(args, schema, "minTarget"))
+        high = number(setting(args, schema, "maxTarget"))
+        if value is None:
+            report(f"{who}: targetValue unset", None)
+            return
+        if (low is not None and value < low) or (high is not None and value > high):
+            report(
+                f"{who}: targetValue {show(value)} % lies outside {show(low)}-{show(high)} % "
+                f"(policy config {policy_name}.minTarget/maxTarget); {why}",
+                None,
+            )
+
+    check.__name__ = f"check_{policy_name.replace('-', '_')}"
+    return check
+
+
+check_target_utilisation_bounds = _check_target_value(
+    "target-utilisation-bounds", UTILISATION_BOUNDS_SCHEMA,
+    "too low wastes tasks, too high leaves no headroom while new tasks start",
+)
+check_target_utilisation_preferred = _check_target_value(
+    "target-utilisation-preferred", UTILISATION_PREFERRED_SCHEMA,
+    "the estate's usual band; keep a reason in the stack file when leaving it",
+)
+
+
+def check_scale_in_enabled(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Target tracking may scale in; disableScaleIn leaves a service at its peak forever."""
+    tracking = _tracking(args)
+    if tracking.get("disableScaleIn") is True:
+        report(
+            f"{_policy_label(args)}: disableScaleIn is true, so this policy never removes "
+            "tasks and the service stays at its peak count (and cost)",
+            None,
+        )
+
+
+POLICIES = [
+    resource_policy(
+        "max-capacity-ceiling",
+        "An ECS scalable target's maxCapacity stays at or below its service's ceiling.",
+        EnforcementLevel.MANDATORY, [TARGET_TYPE], check_max_capacity_ceiling, CEILING_SCHEMA,
+    ),
+    resource_policy(
+        "capacity-bounds",
+        "A scalable target has 0 <= minCapacity <= maxCapacity <= the tasks-per-service quota.",
+        EnforcementLevel.MANDATORY, [TARGET_TYPE], check_capacity_bounds, BOUNDS_SCHEMA,
+    ),
+    resource_policy(
+        "scaling-cooldowns",
+        "Target tracking scales out within maxScaleOutCooldown and scales in no faster than "
+        "minScaleInCooldown.",
+        EnforcementLevel.MANDATORY, [SCALING_POLICY_TYPE], check_scaling_cooldowns,
+        COOLDOWN_SCHEMA,
+    ),
+    resource_policy(
+        "target-utilisation-bounds",
+        "A target-tracking targetValue lies within the allowed utilisation band.",
+        EnforcementLevel.MANDATORY, [SCALING_POLICY_TYPE], check_target_utilisation_bounds,
+        UTILISATION_BOUNDS_SCHEMA,
+    ),
+    resource_policy(
+        "target-utilisation-preferred",
+        "A target-tracking targetValue lies within the estate's preferred utilisation band.",
+        EnforcementLevel.ADVISORY, [SCALING_POLICY_TYPE], check_target_utilisation_preferred,
+        UTILISATION_PREFERRED_SCHEMA,
+    ),
+    resource_policy(
+        "scale-in-enabled",
+        "Target-tracking policies are allowed to scale in.",
+        EnforcementLevel.ADVISORY, [SCALING_POLICY_TYPE], check_scale_in_enabled, {},
+    ),
+]

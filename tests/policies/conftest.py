@@ -1,0 +1,16 @@
+"""The pack as its own process, shared by the protocol and whole-stack tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from offline.analyzer import PolicyPackProcess
+
+
+@pytest.fixture(scope="session")
+def pack() -> Iterator[PolicyPackProcess]:
+    """The pack running as its own process, started once for the whole session."""
+    with PolicyPackProcess() as process:
+        yield process

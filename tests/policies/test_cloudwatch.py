@@ -1,0 +1,71 @@
+"""Alarm rules on one resource, through the SDK's real Analyze path."""
+
+from __future__ import annotations
+
+from pulumi.runtime.rpc import UNKNOWN
+
+from policies.guardrails import cloudwatch
+from tests.policies.sdk import REMOVE, changed, sdk_analyze
+
+ALARM = cloudwatch.METRIC_ALARM_TYPE
+ALL = cloudwatch.POLICIES
+
+
+def spike_alarm(**changes):
+    """A compliant RunningTaskCount alarm on beta web."""
+    return changed({
+        "name": "z360-beta-web-task-count-spike",
+        "namespace": "ECS/ContainerInsights",
+        "metricName": "RunningTaskCount",
+        "dimensions": {"ClusterName": "z360-beta", "ServiceName": "z360-beta-web"},
+        "statistic": "Maximum",
+        "threshold": 10,
+        "comparisonOperator": "GreaterThanThreshold",
+        "alarmActions": ["arn:aws:sns:us-east-1:108782097218:z360-beta-alerts"],
+    }, **changes)
+
+
+def test_compliant_alarm_has_no_violations():
+    assert sdk_analyze(ALL, ALARM, spike_alarm()).violations == []
+
+
+def test_alarm_without_actions_is_mandatory():
+    for props in (spike_alarm(alarmActions=REMOVE), spike_alarm(alarmActions=[])):
+        outcome = sdk_analyze(ALL, ALARM, props)
+        assert outcome.levels("alarm-notifies") == {"mandatory"}
+        assert "no alarmActions" in outcome.messages("alarm-notifies")[0]
+
+
+def test_alarm_with_actions_disabled_is_a_violation():
+    messages = sdk_analyze(ALL, ALARM, spike_alarm(actionsEnabled=False)).messages("alarm-notifies")
+    assert "actionsEnabled is false" in messages[0]
+
+
+def test_topic_arn_unknown_during_preview_still_counts_as_an_action():
+    outcome = sdk_analyze(ALL, ALARM, spike_alarm(alarmActions=[UNKNOWN]))
+    assert outcome.violations == []
+
+
+def test_running_task_count_in_aws_ecs_is_mandatory():
+    outcome = sdk_analyze(ALL, ALARM, spike_alarm(namespace="AWS/ECS"))
+    assert outcome.levels("running-task-count-namespace") == {"mandatory"}
+    assert "never reports" in outcome.messages("running-task-count-namespace")[0]
+
+
+def test_running_task_count_without_service_dimension_is_a_violation():
+    props = spike_alarm(dimensions={"ClusterName": "z360-beta"})
+    messages = sdk_analyze(ALL, ALARM, props).messages("running-task-count-namespace")
+    assert "lack ServiceName" in messages[0]
+
+
+def test_cpu_alarm_is_not_applicable_to_the_namespace_rule():
+    props = spike_alarm(metricName="CPUUtilization", namespace="AWS/ECS")
+    outcome = sdk_analyze(ALL, ALARM, props)
+    assert "running-task-count-namespace" in outcome.not_applicable
+    assert outcome.violations == []
+
+
+def test_unknown_namespace_during_preview_is_not_a_violation():
+    outcome = sdk_analyze(ALL, ALARM, spike_alarm(namespace=UNKNOWN))
+    assert outcome.violations == []
+    assert "running-task-count-namespace" in outcome.unknown

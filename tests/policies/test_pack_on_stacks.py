@@ -1,0 +1,194 @@
+"""The real program and the real pack together: stacks as `pulumi preview --policy-pack`
+would check them.
+
+Mutations the program accepts go through the stack file (one mutated beta carries one
+violation per rule, each on a different service, so every assertion names its resource).
+Violations the program's own config validation refuses (invalid Fargate size, a
+credential-named environment variable, alarms without actions, ...) cannot come from a stack
+file; those registrations are taken from the real beta run and their properties changed, then
+sent through the same analyzer path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal
+
+import pytest
+import yaml
+from google.protobuf import json_format, struct_pb2
+
+from components.config import load_stack_config
+from offline.analyzer import analyze_run
+from offline.engine import ProgramRun, run_program
+from policies.guardrails.fargate import monthly_task_cost, to_cents
+from tests.conftest import stack_document
+
+
+def _run(stack, tmp_path_factory, mutate=None, preview=True):
+    stack_file = None
+    if mutate is not None:
+        document = stack_document(stack)
+        mutate(document["config"])
+        stack_file = tmp_path_factory.mktemp("stack") / f"Pulumi.{stack}.yaml"
+        stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+    return run_program(stack, stack_file=stack_file, preview=preview)
+
+
+def _services(config):
+    return config["z360-ecs:services"]
+
+
+def _one_violation_per_rule(config):
+    services = _services(config)
+    services["web"]["scaling"]["max"] = 60                       # max-capacity-ceiling
+    services["queue"]["scaling"]["cpuTarget"] = 90               # target-utilisation-bounds
+    services["reverb"]["scaling"]["cpuTarget"] = 75              # target-utilisation-preferred
+    services["gateway"]["scaling"]["min"] = 12                   # spike-alarm-within-capacity
+    services["aegra"]["scaling"]["scaleOutCooldown"] = 120       # scaling-cooldowns
+    config["z360-ecs:clusters"]["app"]["containerInsights"] = False  # container insights
+
+
+@pytest.fixture(scope="module")
+def beta(tmp_path_factory) -> ProgramRun:
+    return _run("beta", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def beta_findings(beta, pack):
+    return analyze_run(beta, pack=pack)
+
+
+@pytest.fixture(scope="module")
+def mutated_findings(tmp_path_factory, pack):
+    return analyze_run(_run("beta", tmp_path_factory, _one_violation_per_rule), pack=pack)
+
+
+def _levels(findings, policy, resource_name):
+    return {f.level for f in findings
+            if f.policy == policy and f.resource_name == resource_name
+            and not f.unknown_during_preview}
+
+
+@pytest.mark.parametrize("stack", ["beta", "staging"])
+def test_real_stacks_have_no_mandatory_violation(stack, tmp_path_factory, pack, beta_findings):
+    findings = beta_findings if stack == "beta" else analyze_run(
+        _run(stack, tmp_path_factory), pack=pack)
+    blocking = [f"{f.resource_name} [{f.policy}] {f.message}" for f in findings if f.blocking]
+    assert blocking == []
+
+
+@pytest.mark.parametrize("policy, resource, level", [
+    ("max-capacity-ceiling", "web-scaling-target", "mandatory"),
+    ("target-utilisation-bounds", "queue-cpu-scaling", "mandatory"),
+    ("target-utilisation-preferred", "reverb-cpu-scaling", "advisory"),
+    ("spike-alarm-within-capacity", "gateway-task-count-spike", "mandatory"),
+    ("scaling-cooldowns", "aegra-cpu-scaling", "mandatory"),
+    ("scaling-cooldowns", "aegra-memory-scaling", "mandatory"),
+    ("container-insights-for-spike-alarms", "web-task-count-spike", "mandatory"),
+])
+def test_stack_file_mutation_is_caught_by_the_right_policy(mutated_findings, policy, resource,
+                                                           level):
+    assert _levels(mutated_findings, policy, resource) == {level}
+
+
+def test_mutations_do_not_leak_to_other_services(mutated_findings):
+    assert _levels(mutated_findings, "max-capacity-ceiling", "voice-scaling-target") == set()
+    assert _levels(mutated_findings, "target-utilisation-bounds", "reverb-cpu-scaling") == set()
+    assert _levels(mutated_findings, "container-insights-for-spike-alarms",
+                   "voice-task-count-spike") == set()
+
+
+def test_quota_from_policy_pack_config_is_enforced(beta, pack):
+    # The program refuses scaling.max above 5000, so the quota is lowered instead.
+    findings = analyze_run(beta, {"capacity-bounds": {"maxTasksPerService": 40}}, pack=pack)
+    assert _levels(findings, "capacity-bounds", "web-scaling-target") == {"mandatory"}
+    assert _levels(findings, "capacity-bounds", "aegra-scaling-target") == set()  # max 30
+
+
+def test_beta_reports_services_without_spike_alarm_as_advisory(beta_findings):
+    flagged = {f.resource_name for f in beta_findings if f.policy == "spike-alarm-present"}
+    assert flagged == {"queue-scaling-target", "reverb-scaling-target", "aegra-scaling-target"}
+    assert {f.level for f in beta_findings if f.policy == "spike-alarm-present"} == {"advisory"}
+
+
+def test_beta_worst_case_cost_uses_the_fargate_price_list(beta_findings):
+    document = stack_document("beta")["config"]
+    raw = {k.split(":", 1)[1]: v for k, v in document.items() if k.startswith("z360-ecs:")}
+    config = load_stack_config(raw, {"region": document["aws:region"],
+                                     "allowedAccountIds": document["aws:allowedAccountIds"]})
+    total = sum(monthly_task_cost(s.cpu, s.memory, s.architecture) * s.effective_max
+                for s in config.services.values())
+    findings = [f for f in beta_findings if f.policy == "worst-case-cost"]
+    assert [f.level for f in findings] == ["advisory"]
+    assert f"${to_cents(total):,} a month" in findings[0].message
+    limit = Decimal(str(config.budget.monthly_limit))
+    assert f"limit ${to_cents(limit):,}" in findings[0].message
+
+
+# --- violations the program's config validation refuses: crafted registrations -----------------
+
+
+def _with_props(run, name, change):
+    """`run` with registration `name`'s properties changed by `change(dict)`."""
+    registrations = []
+    for registration in run.registrations:
+        if registration.name == name:
+            props = json_format.MessageToDict(registration.properties)
+            change(props)
+            properties = struct_pb2.Struct()
+            properties.update(props)
+            registration = dataclasses.replace(registration, properties=properties)
+        registrations.append(registration)
+    return dataclasses.replace(run, registrations=registrations)
+
+
+def _add_env(props):
+    containers = json.loads(props["containerDefinitions"])
+    containers[0]["environment"].append({"name": "DB_PASSWORD", "value": "hunter2"})
+    props["containerDefinitions"] = json.dumps(containers)
+
+
+def _tracking(props):
+    return props["targetTrackingScalingPolicyConfiguration"]
+
+
+CRAFTED = [
+    ("fargate-task-size", "web-task", lambda p: p.update(memory="1536"), "mandatory"),
+    ("no-plaintext-secrets", "voice-task", _add_env, "mandatory"),
+    ("alarm-notifies", "web-high-cpu", lambda p: p.pop("alarmActions"), "mandatory"),
+    ("running-task-count-namespace", "web-task-count-spike",
+     lambda p: p.update(namespace="AWS/ECS"), "mandatory"),
+    ("scale-in-enabled", "web-memory-scaling",
+     lambda p: _tracking(p).update(disableScaleIn=True), "advisory"),
+    ("budget-monthly-cost", "monthly-budget", lambda p: p.update(timeUnit="QUARTERLY"),
+     "mandatory"),
+    ("iam-no-wildcard-actions", "web-execution-policy", lambda p: p.update(policy=json.dumps(
+        {"Statement": [{"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}]})),
+     "mandatory"),
+]
+
+
+@pytest.mark.parametrize("policy, resource, change, level", CRAFTED,
+                         ids=[c[0] for c in CRAFTED])
+def test_crafted_violation_is_caught_by_the_right_policy(beta, pack, policy, resource, change,
+                                                         level):
+    findings = analyze_run(_with_props(beta, resource, change), pack=pack)
+    assert _levels(findings, policy, resource) == {level}
+    assert [f for f in findings if f.blocking and f.resource_name != resource] == []
+
+
+def test_stack_missing_memory_tracking_is_caught(beta, pack):
+    run = dataclasses.replace(beta, registrations=[
+        r for r in beta.registrations if r.name != "web-memory-scaling"])
+    findings = analyze_run(run, pack=pack)
+    assert _levels(findings, "scaling-tracks-cpu-and-memory", "web-scaling-target") == {
+        "mandatory"}
+
+
+def test_execution_policies_are_checked_once_values_are_known(tmp_path_factory, pack):
+    # In preview the policy JSON waits on the log group's ARN; on `up` it is known.
+    findings = analyze_run(_run("beta", tmp_path_factory, preview=False), pack=pack)
+    assert [f for f in findings if f.policy == "iam-no-wildcard-actions"] == []
+    assert [f for f in findings if f.blocking] == []

@@ -1,0 +1,167 @@
+"""Scaling rules on one resource, through the SDK's real Analyze path."""
+
+from __future__ import annotations
+
+from pulumi.runtime.rpc import UNKNOWN
+
+from policies.guardrails import scaling
+from tests.policies.sdk import REMOVE, changed, sdk_analyze
+
+TARGET = scaling.TARGET_TYPE
+POLICY = scaling.SCALING_POLICY_TYPE
+ALL = scaling.POLICIES
+
+
+def target(**changes):
+    """A compliant scalable target: beta web, 1..50."""
+    return changed({
+        "serviceNamespace": "ecs",
+        "scalableDimension": "ecs:service:DesiredCount",
+        "resourceId": "service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8",
+        "minCapacity": 1,
+        "maxCapacity": 50,
+        "tags": {"z360:service": "web", "z360:environment": "beta"},
+    }, **changes)
+
+
+def tracking(**changes):
+    """A compliant target-tracking policy: CPU at 65 %, out 0 s, in 600 s."""
+    configuration = changed({
+        "predefinedMetricSpecification": {"predefinedMetricType": "ECSServiceAverageCPUUtilization"},
+        "targetValue": 65,
+        "scaleOutCooldown": 0,
+        "scaleInCooldown": 600,
+        "disableScaleIn": False,
+    }, **changes)
+    return {
+        "name": "z360-beta-web-cpu-scaling",
+        "policyType": "TargetTrackingScaling",
+        "resourceId": "service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8",
+        "targetTrackingScalingPolicyConfiguration": configuration,
+    }
+
+
+def test_compliant_target_and_policy_have_no_violations():
+    assert sdk_analyze(ALL, TARGET, target()).violations == []
+    assert sdk_analyze(ALL, POLICY, tracking()).violations == []
+
+
+def test_max_capacity_above_ceiling_is_mandatory_with_the_config_key():
+    outcome = sdk_analyze(ALL, TARGET, target(maxCapacity=60))
+    assert outcome.levels("max-capacity-ceiling") == {"mandatory"}
+    assert outcome.messages("max-capacity-ceiling")[0].startswith(
+        "beta web: maxCapacity 60 exceeds the ceiling 50 "
+        "(policy config max-capacity-ceiling.ceilings.web)"
+    )
+
+
+def test_ceiling_comes_from_policy_config_when_given():
+    config = {"max-capacity-ceiling": {"ceilings": {"web": 40}}}
+    outcome = sdk_analyze(ALL, TARGET, target(maxCapacity=45), config=config)
+    assert "exceeds the ceiling 40" in outcome.messages("max-capacity-ceiling")[0]
+
+
+def test_unlisted_service_gets_the_default_ceiling():
+    props = target(maxCapacity=scaling.DEFAULT_CEILING + 1,
+                   tags={"z360:service": "billing", "z360:environment": "beta"})
+    message = sdk_analyze(ALL, TARGET, props).messages("max-capacity-ceiling")[0]
+    assert f"ceiling {scaling.DEFAULT_CEILING}" in message
+    assert "defaultCeiling" in message
+
+
+def test_untagged_target_is_matched_by_resource_id_not_arn():
+    props = target(maxCapacity=51, tags=REMOVE)
+    message = sdk_analyze(ALL, TARGET, props).messages("max-capacity-ceiling")[0]
+    assert "ceilings.web" in message
+
+
+def test_target_outside_ecs_is_not_applicable():
+    outcome = sdk_analyze(ALL, TARGET, target(serviceNamespace="dynamodb", maxCapacity=500))
+    assert "max-capacity-ceiling" in outcome.not_applicable
+    assert outcome.messages("max-capacity-ceiling") == []
+
+
+def test_scaling_policies_do_not_apply_to_other_types():
+    outcome = sdk_analyze(ALL, "aws:sns/topic:Topic", {"name": "t"})
+    assert {p.name for p in ALL} <= outcome.not_applicable
+
+
+def test_unknown_max_capacity_during_preview_is_not_a_violation():
+    outcome = sdk_analyze(ALL, TARGET, target(maxCapacity=UNKNOWN))
+    assert outcome.violations == []
+    assert {"max-capacity-ceiling", "capacity-bounds"} <= outcome.unknown
+
+
+def test_min_above_max_violates_capacity_bounds():
+    outcome = sdk_analyze(ALL, TARGET, target(minCapacity=5, maxCapacity=3))
+    assert outcome.levels("capacity-bounds") == {"mandatory"}
+    assert "minCapacity 5 is above maxCapacity 3" in outcome.messages("capacity-bounds")[0]
+
+
+def test_negative_min_violates_capacity_bounds():
+    assert sdk_analyze(ALL, TARGET, target(minCapacity=-1)).messages("capacity-bounds")
+
+
+def test_max_above_task_quota_violates_capacity_bounds():
+    config = {"capacity-bounds": {"maxTasksPerService": 40}}
+    outcome = sdk_analyze(ALL, TARGET, target(maxCapacity=45), config=config)
+    assert "exceeds 40 tasks per service" in outcome.messages("capacity-bounds")[0]
+    default = sdk_analyze(ALL, TARGET, target(maxCapacity=scaling.MAX_TASKS_PER_SERVICE + 1))
+    assert default.messages("capacity-bounds")
+
+
+def test_slow_scale_out_violates_cooldowns():
+    outcome = sdk_analyze(ALL, POLICY, tracking(scaleOutCooldown=120))
+    assert outcome.levels("scaling-cooldowns") == {"mandatory"}
+    assert "scaleOutCooldown 120 s exceeds 60 s" in outcome.messages("scaling-cooldowns")[0]
+
+
+def test_unset_cooldowns_are_judged_as_awss_300_seconds():
+    outcome = sdk_analyze(ALL, POLICY, tracking(scaleOutCooldown=REMOVE))
+    assert "scaleOutCooldown unset (AWS uses 300 s)" in outcome.messages("scaling-cooldowns")[0]
+    unset_in = sdk_analyze(ALL, POLICY, tracking(scaleInCooldown=REMOVE))
+    assert unset_in.messages("scaling-cooldowns") == []  # 300 s meets the 300 s floor
+
+
+def test_fast_scale_in_violates_cooldowns():
+    messages = sdk_analyze(ALL, POLICY, tracking(scaleInCooldown=120)).messages("scaling-cooldowns")
+    assert any("scaleInCooldown 120 s is below 300 s" in m for m in messages)
+
+
+def test_scale_in_faster_than_scale_out_violates_cooldowns():
+    config = {"scaling-cooldowns": {"maxScaleOutCooldown": 900}}
+    outcome = sdk_analyze(ALL, POLICY, tracking(scaleOutCooldown=700), config=config)
+    assert any("shorter than" in m for m in outcome.messages("scaling-cooldowns"))
+
+
+def test_step_scaling_policy_is_not_applicable():
+    props = tracking()
+    props["policyType"] = "StepScaling"
+    del props["targetTrackingScalingPolicyConfiguration"]
+    outcome = sdk_analyze(ALL, POLICY, props)
+    assert {"scaling-cooldowns", "target-utilisation-bounds", "scale-in-enabled"} <= (
+        outcome.not_applicable
+    )
+
+
+def test_target_value_outside_40_85_is_mandatory():
+    outcome = sdk_analyze(ALL, POLICY, tracking(targetValue=90))
+    assert outcome.levels("target-utilisation-bounds") == {"mandatory"}
+    assert "targetValue 90 % lies outside 40-85 %" in outcome.messages("target-utilisation-bounds")[0]
+
+
+def test_target_value_outside_60_70_is_only_advisory():
+    outcome = sdk_analyze(ALL, POLICY, tracking(targetValue=75))
+    assert outcome.messages("target-utilisation-bounds") == []
+    assert outcome.levels("target-utilisation-preferred") == {"advisory"}
+
+
+def test_disabled_scale_in_is_advisory():
+    outcome = sdk_analyze(ALL, POLICY, tracking(disableScaleIn=True))
+    assert outcome.levels("scale-in-enabled") == {"advisory"}
+
+
+def test_unknown_target_value_is_not_a_violation():
+    outcome = sdk_analyze(ALL, POLICY, tracking(targetValue=UNKNOWN))
+    assert outcome.violations == []
+    assert "target-utilisation-bounds" in outcome.unknown
