@@ -32,6 +32,7 @@ if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
 FLOOR_DIR = BENCH_DIR / "floor"
+TYPED_COST_DIR = BENCH_DIR / "typed_cost"
 NOOP_PACK_DIR = BENCH_DIR / "noop_pack"
 SIZES = (6, 100, 1000)
 
@@ -55,6 +56,7 @@ def _plain(value: Any) -> Any:
 def _floor_stack(run: Any, directory: Path) -> Path:
     """A stack file for the floor program registering one plain resource per resource of
     `run`, with the same inputs."""
+    directory.mkdir(parents=True, exist_ok=True)
     shapes = [[r.name, _plain(r.inputs)] for r in run.resources]
     shapes_path = directory / "shapes.json"
     shapes_path.write_text(json.dumps(shapes))
@@ -63,14 +65,15 @@ def _floor_stack(run: Any, directory: Path) -> Path:
     return stack_file
 
 
-def _timed_check(pack: Any, run_program: Any) -> dict[str, Any]:
-    """One check: run the program, then Analyze each resource and AnalyzeStack, as
-    offline.analyzer.analyze_run does, timing each part."""
+def _timed_check(pack: Any, run_program: Any) -> tuple[dict[str, Any], Any]:
+    """One check, timed in parts: run the program, then what offline.analyzer.analyze_run
+    does (Configure, ConfigureStack, one Analyze per resource, AnalyzeStack)."""
     from offline.analyzer import merge_config
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     run = run_program()
     program = time.perf_counter() - started
+    program_cpu = time.process_time() - cpu_started
     pack.configure(merge_config(pack.info))
     pack.configure_stack(run)
     analyze_started = time.perf_counter()
@@ -83,15 +86,17 @@ def _timed_check(pack: Any, run_program: Any) -> dict[str, Any]:
     return {
         "resources": len(run.registrations),
         "program": program,
+        "programCpu": program_cpu,
         "analyze": analyze,
         "analyzePerRequest": analyze / len(run.registrations),
         "analyzeStack": analyze_stack,
         "total": time.perf_counter() - started,
-    }
+    }, run
 
 
 def child_check(services: int | None, repeat: int) -> dict[str, Any]:
-    """The check and its floor, alternately, `repeat` times each after one warm-up of each."""
+    """The check and its floor, alternately, `repeat` times each, after one warm-up of each
+    on beta (imports, first-use caches and the packs' own warm-up are not measured)."""
     from bench.synthetic import write_synthetic_stack
     from offline.analyzer import PACK_DIR, PolicyPackProcess, pack_python
     from offline.engine import run_program
@@ -101,25 +106,42 @@ def child_check(services: int | None, repeat: int) -> dict[str, Any]:
     python = pack_python(PACK_DIR)[0]
     results: dict[str, list[dict[str, Any]]] = {"check": [], "floor": []}
     with PolicyPackProcess(PACK_DIR) as real, PolicyPackProcess(NOOP_PACK_DIR, python) as noop:
-        def check() -> Any:
-            return run_program("beta", stack_file=stack_file)
-
-        warm = _timed_check(real, check)
-        floor_file = _floor_stack(check(), directory)
-
-        def floor() -> Any:
-            return run_program("floor", project_dir=FLOOR_DIR, stack_file=floor_file)
-
-        floor_warm = _timed_check(noop, floor)
-        if floor_warm["resources"] != warm["resources"]:
-            raise RuntimeError(
-                f"floor registered {floor_warm['resources']} resources, the check "
-                f"{warm['resources']}"
-            )
+        _, beta = _timed_check(real, lambda: run_program("beta"))
+        warm_floor = _floor_stack(beta, directory / "warm")
+        _timed_check(noop, lambda: run_program("floor", project_dir=FLOOR_DIR,
+                                               stack_file=warm_floor))
+        floor_file = None
         for _ in range(repeat):
-            results["check"].append(_timed_check(real, check))
-            results["floor"].append(_timed_check(noop, floor))
+            timings, run = _timed_check(real, lambda: run_program("beta", stack_file=stack_file))
+            results["check"].append(timings)
+            if floor_file is None:
+                floor_file = _floor_stack(run, directory)
+            del run
+            timings, run = _timed_check(noop, lambda path=floor_file: run_program(
+                "floor", project_dir=FLOOR_DIR, stack_file=path))
+            results["floor"].append(timings)
+            del run
+            if results["floor"][-1]["resources"] != results["check"][-1]["resources"]:
+                raise RuntimeError("the floor registered a different number of resources")
     return results
+
+
+def child_typed_cost(count: int, repeat: int) -> dict[str, list[float]]:
+    """CPU seconds to register `count` alarms through pulumi_aws, and as plain resources."""
+    from offline.engine import run_program
+
+    directory = Path(tempfile.mkdtemp(prefix="z360-bench-"))
+    times: dict[str, list[float]] = {"typed": [], "plain": []}
+    for attempt in range(repeat + 1):
+        for label in times:
+            stack_file = directory / f"Pulumi.{label}.yaml"
+            stack_file.write_text(json.dumps({"config": {
+                "bench-typed-cost:typed": label == "typed", "bench-typed-cost:count": count}}))
+            started = time.process_time()
+            run_program(label, project_dir=TYPED_COST_DIR, stack_file=stack_file)
+            if attempt:  # the first round warms imports up
+                times[label].append(time.process_time() - started)
+    return times
 
 
 def child_startup(repeat: int) -> dict[str, list[float]]:
@@ -213,6 +235,7 @@ def report_check(label: str, result: dict[str, list[dict[str, Any]]]) -> None:
     print(f"\n{label}: {resources} resources, median of {len(check)} runs")
     print(f"  {'':22}{'check':>12}{'floor':>12}{'ratio':>8}")
     for key, name, fmt in (("total", "whole check", _s), ("program", "program under mocks", _s),
+                           ("programCpu", "  its CPU time", _s),
                            ("analyze", "all Analyze requests", _s),
                            ("analyzePerRequest", "per Analyze request", _ms),
                            ("analyzeStack", "AnalyzeStack", _ms)):
@@ -234,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child == "check":
         print(json.dumps(child_check(args.services, args.repeat)))
         return 0
+    if args.child == "typed":
+        print(json.dumps(child_typed_cost(args.services, args.repeat)))
+        return 0
     if args.child == "startup":
         print(json.dumps(child_startup(args.repeat)))
         return 0
@@ -253,6 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     print("\npolicy pack start-up until GetAnalyzerInfo answers")
     for label, name in (("real", "z360-ecs-guardrails"), ("noop", "no-op pack")):
         print(f"  {name:22}{_s(statistics.median(startup[label])):>12}")
+
+    typed = _child("typed", "--services", "1000", "--repeat", str(repeat))
+    typed_cpu, plain_cpu = (statistics.median(typed[k]) for k in ("typed", "plain"))
+    print("\n1,000 CloudWatch alarms under mocks, CPU time (what pulumi_aws classes cost)")
+    print(f"  {'pulumi_aws MetricAlarm':22}{_s(typed_cpu):>12}")
+    print(f"  {'plain CustomResource':22}{_s(plain_cpu):>12}{typed_cpu / plain_cpu:>7.2f}x")
 
     report_check("check of beta", _child("check", "--repeat", str(repeat)))
     for services in sizes:

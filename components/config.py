@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE, SECRET_NAME_PATTERN
 from policies.guardrails.fargate import (
     allowed_memory,
     describe_allowed_memory,
@@ -64,9 +65,7 @@ _TARGET_GROUP_ARN = re.compile(
     r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[A-Za-z0-9-]+/[0-9a-f]+$"
 )
 # Names that look like credentials: their values must never sit in plain `environment`.
-SECRET_LOOKING_NAME = re.compile(
-    r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)", re.I
-)
+SECRET_LOOKING_NAME = re.compile(SECRET_NAME_PATTERN, re.I)
 
 SUPPORTED_REGION = "us-east-1"
 
@@ -90,8 +89,6 @@ def _raise_problems(problems: list[tuple[str, str]]) -> None:
     if problems:
         raise ValueError("\n".join(f"{path}{_PATH_MARK}{message}" for path, message in problems))
 
-# Fargate's own cap is far higher; 5,000 is ECS's default tasks-per-service quota.
-MAX_TASKS_PER_SERVICE = 5000
 
 
 class ConfigError(pulumi.RunError):

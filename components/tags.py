@@ -1,7 +1,6 @@
 """Tags every taggable resource carries, so policies and cost reports tell services apart."""
 
-SERVICE_TAG = "z360:service"
-ENVIRONMENT_TAG = "z360:environment"
+from policies.guardrails.conventions import ENVIRONMENT_TAG, SERVICE_TAG
 
 
 def environment_tags(environment: str) -> dict[str, str]:

@@ -9,11 +9,13 @@ policy pack can be sent exactly what the engine sends it.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import json
 import runpy
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,9 @@ from offline.mocks import Z360Mocks
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_PLACEHOLDER = "[secret]"
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class StackFileError(Exception):
@@ -110,7 +115,8 @@ class ProgramRun:
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open() as handle:
-            return yaml.safe_load(handle)
+            # libyaml's loader when PyYAML has it: the same documents, parsed ~10x faster.
+            return yaml.load(handle, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except FileNotFoundError:
         raise StackFileError(f"{path}: no such file") from None
     except yaml.YAMLError as exc:
@@ -263,6 +269,22 @@ def _resolve(value: Any) -> Any:
     return value
 
 
+# A full collection traverses every live object, and a program run keeps each resource's
+# futures and Outputs alive until it ends: at 300 services full collections took half the
+# run's CPU, and their share grows with the stack. Young collections still run as usual.
+_FULL_COLLECTION_THRESHOLD = 10_000
+
+
+@contextlib.contextmanager
+def _rare_full_collections() -> Iterator[None]:
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, max(full, _FULL_COLLECTION_THRESHOLD))
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, full)
+
+
 def run_program(
     stack: str,
     project_dir: Path = PROJECT_DIR,
@@ -290,20 +312,13 @@ def run_program(
         mocks, project=stack_settings.project, stack=stack, preview=preview, monitor=monitor
     )
     root = settings.get_root_resource()
-    # The root stack registers inside set_mocks, before the monitor records; add it by hand.
-    monitor.registrations.insert(0, Registration(
-        urn=f"urn:pulumi:{stack}::{stack_settings.project}::pulumi:pulumi:Stack::"
-            f"{stack_settings.project}-{stack}",
-        type="pulumi:pulumi:Stack", name=f"{stack_settings.project}-{stack}", parent="",
-        custom=False, inputs={}, properties=struct_pb2.Struct(), protect=False,
-        ignore_changes=[], import_id="", dependencies=[], provider="",
-    ))
     program = str(project_dir / "__main__.py")
     added_path = str(project_dir) not in sys.path
     if added_path:
         sys.path.insert(0, str(project_dir))
     try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+        with _rare_full_collections():
+            _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
         outputs = _resolve(dict(getattr(root, "outputs", {}) or {}))
     finally:
         if added_path:

@@ -12,7 +12,7 @@ exactly at its target, `10x` needs ten tasks at target. Profiles:
   spike:10x@5+10       10x from minute 5 for 10 minutes, the base load before and after
   flat:3x              3x throughout
 
-Every behaviour the model assumes is a named field of `Assumptions`; docs/verification.md gives
+Every behaviour the model assumes is a named field of `Assumptions`; the README (Verification) gives
 the source of each. The model is a lower bound on reaction time: CloudWatch's own publishing and
 evaluation lag (alarmLagMinutes, default 0) only makes AWS slower.
 """
@@ -47,7 +47,7 @@ PROFILE_FORMS = (
 
 @dataclass(frozen=True)
 class Assumptions:
-    """How the model believes AWS behaves; each field's source is in docs/verification.md."""
+    """How the model believes AWS behaves; each field's source is in the README (Verification)."""
 
     metric_period_minutes: int = 1
     """ECS service metrics (AWS/ECS CPUUtilization, MemoryUtilization) arrive once a minute."""

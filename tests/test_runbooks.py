@@ -1,5 +1,5 @@
 """Rollback runbooks as stack-config changes: each change runs the real program and the
-resulting registrations are what the runbook in docs/operations.md promises."""
+resulting registrations are what the runbook in the README (Operations) promises."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def web(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def adopted(document: dict[str, Any]) -> None:
-    """The stack after its first `pulumi up`: import ids removed (docs/operations.md)."""
+    """The stack after its first `pulumi up`: import ids removed (the README (Operations))."""
     for service in document["config"]["z360-ecs:services"].values():
         service.pop("importIds", None)
 

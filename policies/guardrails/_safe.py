@@ -30,8 +30,7 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError
 
 # Tags the program puts on every taggable resource; policies tell services apart by them.
-SERVICE_TAG = "z360:service"
-ENVIRONMENT_TAG = "z360:environment"
+from .conventions import ENVIRONMENT_TAG, SERVICE_TAG  # noqa: F401 - re-exported
 
 # The signals the SDK itself handles; a wrapper must let them through.
 SDK_SIGNALS: tuple[type[BaseException], ...] = (UnknownValueError, _NotApplicableError)

@@ -9,13 +9,13 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs
 
 from ._safe import label, parse_json, resource_policy, setting
+from .conventions import SECRET_NAME_PATTERN
 from .fargate import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
 
 TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition"
 
 # Variable names that look like credentials: their values belong in `secrets` (SSM or Secrets
 # Manager), never in plain `environment`, which anyone who can describe the task reads.
-SECRET_NAME_PATTERN = r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)"
 SECRET_NAME = re.compile(SECRET_NAME_PATTERN, re.IGNORECASE)
 
 LINUX = "LINUX"

@@ -19,6 +19,7 @@ from ._safe import (
     show,
     tags_of,
 )
+from .conventions import MAX_TASKS_PER_SERVICE
 
 TARGET_TYPE = "aws:appautoscaling/target:Target"
 SCALING_POLICY_TYPE = "aws:appautoscaling/policy:Policy"
@@ -34,9 +35,6 @@ DEFAULT_CEILINGS: dict[str, int] = {
     "voice": 50,
 }
 DEFAULT_CEILING = 10
-
-# ECS's default quota of tasks per service (1,000 with Service Connect or service discovery).
-MAX_TASKS_PER_SERVICE = 5000
 
 # What AWS uses when a target-tracking cooldown is not set.
 AWS_DEFAULT_COOLDOWN = 300
