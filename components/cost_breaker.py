@@ -26,6 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.arns import log_group_arn
 from components.config import BudgetConfig, CostBreakerConfig, StackConfig
 from components.tags import ENVIRONMENT_TAG, environment_tags
 
@@ -61,8 +62,9 @@ class CostBreakerArgs:
     """AWS region (aws:region)."""
     targets: list[BreakerTarget]
     """Scalable targets the breaker may lower, with their ceilings."""
-    alert_topic_arn: pulumi.Input[str]
-    """Topic the function reports every trip and restore to."""
+    alert_topic_arn: str
+    """Topic the function reports every trip and restore to (known before it exists, so the
+    role's policy is known at preview)."""
 
 
 def breaker_targets(
@@ -302,25 +304,27 @@ class CostBreaker(pulumi.ComponentResource):
             tags=self._tags,
             opts=child,
         )
-        document = pulumi.Output.all(
-            parameter.name,
-            log_group.arn,
-            args.alert_topic_arn,
-            *[t.resource_id for t in args.targets],
-        ).apply(lambda values: breaker_role_policy(
-            account_id=args.account_id,
-            region=args.region,
-            environment=args.environment,
-            parameter_name=values[0],
-            log_group_arn=values[1],
-            alert_topic_arn=values[2],
-            service_resource_ids=list(values[3:]),
-        ))
+        # Built from names, not from the ARNs AWS returns, so the document is known at
+        # preview and the policy pack checks it in CI.
+        document = pulumi.Output.all(*[t.resource_id for t in args.targets]).apply(
+            lambda resource_ids: breaker_role_policy(
+                account_id=args.account_id,
+                region=args.region,
+                environment=args.environment,
+                parameter_name=self._names["parameter"],
+                log_group_arn=log_group_arn(args.region, args.account_id, self._names["log_group"]),
+                alert_topic_arn=args.alert_topic_arn,
+                service_resource_ids=list(resource_ids),
+            )
+        )
         policy = aws.iam.RolePolicy(
             f"{self._name}-policy",
             role=role.id,
             policy=pulumi.Output.json_dumps(document),
-            opts=child,
+            # The document names the parameter and log group: create them first.
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[parameter, log_group])
+            ),
         )
         return role, policy
 

@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.arns import log_group_arn
 from components.config import ServiceConfig
 from components.tags import service_tags
 
@@ -175,8 +176,9 @@ class ScalableService(pulumi.ComponentResource):
             policy=pulumi.Output.json_dumps(
                 execution_role_policy(
                     self._config.image,
-                    f"arn:aws:logs:{self._args.region}:{self._args.account_id}:log-group:"
-                    f"{self._config.log_group_name}",
+                    log_group_arn(
+                        self._args.region, self._args.account_id, self._config.log_group_name
+                    ),
                     list(self._config.secrets.values()),
                 )
             ),

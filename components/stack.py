@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerts import AlertChannel, AlertChannelArgs
+from components.arns import sns_topic_arn
 from components.budget import CostBudget, CostBudgetArgs
 from components.config import ServiceConfig, StackConfig
 from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets
@@ -99,8 +100,11 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                 targets=breaker_targets(
                     config, {key: svc.scaling_resource_id for key, svc in services.items()}
                 ),
-                alert_topic_arn=alerts.topic_arn,
+                alert_topic_arn=sns_topic_arn(
+                    config.region, config.account_id, config.alerts.topic_name
+                ),
             ),
+            opts=pulumi.ResourceOptions(depends_on=[alerts]),
         )
 
     if config.budget is not None:

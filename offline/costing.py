@@ -15,18 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from components.config import ServiceConfig, StackConfig
 from policies.guardrails.fargate import (
+    COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE,
     HOURS_PER_MONTH,
     SPOT_DISCOUNT_RANGE,
     monthly_task_cost,
     to_cents,
 )
-
-# Compute Savings Plan discount on Fargate, as a fraction of on-demand. No single rate exists:
-# it depends on term (1 or 3 years) and payment option. Low bound: the ops log's planning
-# figure (~17 %, about what a 1-year, no-upfront plan gives). High bound: AWS's advertised
-# "up to 52 %" for Fargate under a 3-year Compute Savings Plan (aws.amazon.com/savingsplans/
-# compute-pricing and aws.amazon.com/fargate/pricing).
-COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE = (Decimal("0.17"), Decimal("0.52"))
 
 # Tasks per service in the ops log's cost scenarios (quiet, moderate, high traffic).
 SCENARIO_TASKS_PER_SERVICE = (1, 2, 5)

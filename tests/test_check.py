@@ -68,3 +68,14 @@ def test_bad_stack_config_exits_2(write_stack, capsys):
     document["config"]["z360-ecs:services"]["web"]["memory"] = 1536
     assert main(["check", "beta", "--stack-file", str(write_stack(document))]) == 2
     assert "services.web.memory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stack", ["beta", "staging"])
+def test_every_iam_document_is_checked_at_preview(stack):
+    """IAM documents are built from names, not from ARNs AWS assigns, so CI checks them."""
+    from offline.analyzer import analyze_run
+    from offline.engine import run_program
+
+    findings = analyze_run(run_program(stack))
+    unchecked = [f"{f.resource_name} [{f.policy}]" for f in findings if f.unknown_during_preview]
+    assert unchecked == []

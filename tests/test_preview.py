@@ -24,7 +24,8 @@ def test_preview_of_beta_shows_sizes_capacities_cooldowns_alarms_and_budget(caps
         "family: z360-beta-web", "cpu: 1024", "memory: 2048", "maxCapacity: 50",
         "scaleOutCooldown: 0", "scaleInCooldown: 600", "name: z360-beta-web-high-cpu",
         "name: z360-monthly-spending-alert", "limitAmount: 2500",
-        "[protect; ignoreChanges desiredCount]", "policy: (computed)",
+        "[protect; ignoreChanges desiredCount]", "taskDefinition: (computed)",
+        "log-group:/ecs/z360-beta-web:*",
     ):
         assert expected in out, expected
 

@@ -50,6 +50,13 @@ PRICE_PER_GB_HOUR: dict[Architecture, Decimal] = {
 # Spot has no fixed price: AWS says "up to 70% off", so it is a range of savings, 0 to 70 %.
 SPOT_DISCOUNT_RANGE = (Decimal("0"), Decimal("0.70"))
 
+# Compute Savings Plan discount on Fargate, as a fraction of on-demand. No single rate exists:
+# it depends on term (1 or 3 years) and payment option. Low bound: the ops log's planning
+# figure (~17 %, about what a 1-year, no-upfront plan gives). High bound: AWS's advertised
+# "up to 52 %" for Fargate under a 3-year Compute Savings Plan (aws.amazon.com/savingsplans/
+# compute-pricing and aws.amazon.com/fargate/pricing).
+COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE = (Decimal("0.17"), Decimal("0.52"))
+
 CENT = Decimal("0.01")
 
 
