@@ -243,6 +243,20 @@ def report_check(label: str, result: dict[str, list[dict[str, Any]]]) -> None:
         print(f"  {name:22}{fmt(mine):>12}{fmt(base):>12}{mine / base:>7.2f}x")
 
 
+def _bytecode_state() -> str:
+    """Whether the pack's interpreter finds compiled SDK modules: without them every start
+    compiles pulumi, grpc and protobuf from source again."""
+    from offline.analyzer import PACK_DIR, pack_python
+
+    python = pack_python(PACK_DIR)[0]
+    probe = subprocess.run(
+        [python, "-c", "import importlib.util, os, pulumi; "
+         "print(os.path.exists(importlib.util.cache_from_source(pulumi.__file__)))"],
+        stdout=subprocess.PIPE, text=True, check=True,
+    )
+    return "compiled" if probe.stdout.strip() == "True" else "not compiled (see docs/performance.md)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -276,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
           "each measurement in its own interpreter")
 
     startup = _child("startup", "--repeat", str(repeat))
-    print("\npolicy pack start-up until GetAnalyzerInfo answers")
+    print("\npolicy pack start-up until GetAnalyzerInfo answers "
+          f"(pack venv bytecode: {_bytecode_state()})")
     for label, name in (("real", "z360-ecs-guardrails"), ("noop", "no-op pack")):
         print(f"  {name:22}{_s(statistics.median(startup[label])):>12}")
 

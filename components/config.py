@@ -75,6 +75,9 @@ SUPPORTED_REGION = "us-east-1"
 ALARM_SUFFIXES = {"cpu": "-high-cpu", "memory": "-high-memory", "spike": "-task-count-spike"}
 POLICY_SUFFIXES = {"cpu": "-cpu-scaling", "memory": "-memory-scaling"}
 MAX_NAME_PREFIX = 255 - max(len(s) for s in (*ALARM_SUFFIXES.values(), *POLICY_SUFFIXES.values()))
+# IAM role names allow 64 characters; the execution role is named after the family.
+EXECUTION_ROLE_SUFFIX = "-execution"
+MAX_FAMILY = 64 - len(EXECUTION_ROLE_SUFFIX)
 BUDGET_NAME_MAX = 100
 MAX_BUDGET_NOTIFICATIONS = 10
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
@@ -341,6 +344,16 @@ class ServiceConfig(_Model):
             )
         return value
 
+    @field_validator("family")
+    @classmethod
+    def _family_length(cls, value: str) -> str:
+        if len(value) > MAX_FAMILY:
+            raise ValueError(
+                f"{_format_value(value)} is {len(value)} characters: at most {MAX_FAMILY}, so "
+                f"that the execution role '<family>{EXECUTION_ROLE_SUFFIX}' fits IAM's 64"
+            )
+        return value
+
     @field_validator("name_prefix")
     @classmethod
     def _prefix_length(cls, value: str) -> str:
@@ -482,6 +495,10 @@ class ServiceConfig(_Model):
     @property
     def log_group_name(self) -> str:
         return f"/ecs/{self.family}"
+
+    @property
+    def execution_role_name(self) -> str:
+        return f"{self.family}{EXECUTION_ROLE_SUFFIX}"
 
     def scaling_resource_id(self, cluster_name: str) -> str:
         """Application Auto Scaling's id of this service: `service/<cluster>/<service>`."""

@@ -163,7 +163,7 @@ class ScalableService(pulumi.ComponentResource):
     ) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{self._name}-execution-role",
-            name=f"{self._config.family}-execution"[:64],
+            name=self._config.execution_role_name,
             assume_role_policy=pulumi.Output.json_dumps(ecs_tasks_assume_role(self._args.account_id)),
             tags=self._tags,
             opts=child,

@@ -151,7 +151,7 @@ def render_text(stack: str, config: StackConfig, baseline: Baseline | None = Non
     )
     lines += ["", "Scenarios:"]
     lines += [f"  {line}".rstrip() for line in _scenario_lines(config, costs)]
-    lines += ["", *_discount_lines(costs)]
+    lines += ["", *costing.discount_notes(costs)]
     if baseline is not None:
         lines += ["", *_baseline_lines(config, baseline)]
     return "\n".join(lines) + "\n"
@@ -201,27 +201,6 @@ def _scenario_lines(config: StackConfig, costs: list[costing.ServiceCost]) -> li
     return lines
 
 
-def _discount_lines(costs: list[costing.ServiceCost]) -> list[str]:
-    at_baseline = costing.total(c.at_baseline for c in costs)
-    spot_low, spot_high = costing.spot_range(at_baseline)
-    plan_low, plan_high = costing.savings_plan_range(at_baseline)
-    spot_from, spot_to = SPOT_DISCOUNT_RANGE
-    plan_from, plan_to = costing.COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE
-    lines = [
-        f"Fargate Spot saves {costing.percent(spot_from)} to {costing.percent(spot_to)} "
-        "(no fixed price; tasks can be interrupted): the baseline would cost "
-        f"{money(spot_low)} to {money(spot_high)}.",
-        f"A Compute Savings Plan saves {costing.percent(plan_from)} to "
-        f"{costing.percent(plan_to)} (term and payment option decide): the baseline would "
-        f"cost {money(plan_low)} to {money(plan_high)}.",
-    ]
-    spot = [c.key for c in costs if c.service.capacity_provider == "FARGATE_SPOT"]
-    if spot:
-        lines.append(
-            f"On FARGATE_SPOT already: {', '.join(spot)}; their figures above are on-demand "
-            "prices, the most they can cost."
-        )
-    return lines
 
 
 def _baseline_lines(config: StackConfig, baseline: Baseline) -> list[str]:

@@ -221,3 +221,27 @@ def percent(fraction: Decimal) -> str:
 
 def hours_per_month() -> Decimal:
     return HOURS_PER_MONTH
+
+
+def discount_notes(costs: list[ServiceCost]) -> list[str]:
+    """Spot and a Compute Savings Plan as ranges of the baseline cost, never a fixed saving."""
+    at_baseline = total(c.at_baseline for c in costs)
+    spot_low, spot_high = spot_range(at_baseline)
+    plan_low, plan_high = savings_plan_range(at_baseline)
+    spot_from, spot_to = SPOT_DISCOUNT_RANGE
+    plan_from, plan_to = COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE
+    notes = [
+        f"Fargate Spot: {percent(spot_from)} to {percent(spot_to)} off, never a fixed saving "
+        "(the price moves, and tasks can be interrupted). The baseline on Spot: "
+        f"{money(spot_low)} to {money(spot_high)} a month.",
+        f"Compute Savings Plan: {percent(plan_from)} to {percent(plan_to)} off, depending on "
+        "term and payment option, for a commitment to an hourly spend. The baseline under a "
+        f"plan: {money(plan_low)} to {money(plan_high)} a month.",
+    ]
+    spot = [c.key for c in costs if c.service.capacity_provider == "FARGATE_SPOT"]
+    if spot:
+        notes.append(
+            f"Already on FARGATE_SPOT: {', '.join(spot)}. Their figures above are on-demand "
+            "prices, the most those tasks can cost."
+        )
+    return notes

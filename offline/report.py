@@ -33,7 +33,6 @@ from offline.preview import add_stack_arguments
 from policies.guardrails.fargate import (
     PRICE_PER_GB_HOUR,
     PRICE_PER_VCPU_HOUR,
-    SPOT_DISCOUNT_RANGE,
     Architecture,
 )
 
@@ -311,25 +310,7 @@ def _scenarios(config: StackConfig) -> list[str]:
             f"{config.cost_breaker.threshold_percent:g} % of the limit fires; the capped "
             "figure is the monthly rate after that, not a bound on what was spent before."
         )
-    spot_low, spot_high = costing.spot_range(at_baseline)
-    plan_low, plan_high = costing.savings_plan_range(at_baseline)
-    spot_from, spot_to = SPOT_DISCOUNT_RANGE
-    plan_from, plan_to = costing.COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE
-    lines += [
-        "",
-        f"- Fargate Spot: {costing.percent(spot_from)} to {costing.percent(spot_to)} off, "
-        f"never a fixed saving (the price moves, and tasks can be interrupted). The baseline "
-        f"on Spot: {money(spot_low)} to {money(spot_high)} a month.",
-        f"- Compute Savings Plan: {costing.percent(plan_from)} to {costing.percent(plan_to)} "
-        "off, depending on term and payment option, for a commitment to an hourly spend. The "
-        f"baseline under a plan: {money(plan_low)} to {money(plan_high)} a month.",
-    ]
-    spot = [c.key for c in costs if c.service.capacity_provider == "FARGATE_SPOT"]
-    if spot:
-        lines.append(
-            f"- Already on FARGATE_SPOT: {', '.join(spot)}. Their figures above are on-demand "
-            "prices, the most those tasks can cost."
-        )
+    lines += ["", *(f"- {note}" for note in costing.discount_notes(costs))]
     return lines
 
 

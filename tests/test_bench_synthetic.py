@@ -3,6 +3,7 @@ registers, per clone, exactly what it registers for the clone's beta template.""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -78,3 +79,29 @@ def test_ten_services_register_what_their_templates_do(tmp_path):
     assert outside == beta_outside
     expected = beta_outside + sum(beta_per_service[template_of(k)] for k in per_service)
     assert len(run.registrations) == expected
+
+
+def test_floor_registers_a_plain_resource_per_resource_with_the_same_inputs(tmp_path):
+    from bench.run import FLOOR_DIR, _floor_stack, _plain
+
+    beta = run_program("beta")
+    floor = run_program("floor", project_dir=FLOOR_DIR, stack_file=_floor_stack(beta, tmp_path))
+
+    assert len(floor.registrations) == len(beta.registrations)
+    assert {r.type for r in floor.resources} == {"bench:index:Resource"}
+    # Registrations reach the engine asynchronously: compare as sets, not sequences.
+    def shapes(resources, convert):
+        return sorted((r.name, json.dumps(convert(r.inputs), sort_keys=True)) for r in resources)
+
+    assert shapes(floor.resources, lambda inputs: inputs) == shapes(beta.resources, _plain)
+
+
+def test_noop_pack_answers_with_policies_that_report_nothing():
+    from bench.run import NOOP_PACK_DIR
+    from offline.analyzer import PolicyPackProcess, analyze_run
+
+    run = run_program("beta")
+    with PolicyPackProcess(NOOP_PACK_DIR) as pack:
+        findings = analyze_run(run, pack=pack)
+        assert set(pack.info.policies) == {"checks-nothing", "checks-nothing-stack"}
+    assert findings == []

@@ -136,6 +136,8 @@ CASES: list[tuple[str, str, Mutation, tuple[str, ...]]] = [
     ("duplicate-service-name", "beta",
      setter("queue", "serviceName", value="z360-beta-web-Service-5Ao8dxMzQ1d8"),
      ("services.{web,queue}.serviceName:", "5Ao8dxMzQ1d8", "each needs its own")),
+    ("family-too-long-for-its-role", "beta", setter("web", "family", value="f" * 55),
+     ("services.web.family:", "55 characters", "at most 54", "fits IAM's 64")),
     ("service-name-too-long", "beta", setter("web", "serviceName", value="s" * 256),
      ("services.web.serviceName:", "256 characters", "1 to 255")),
     ("service-name-bad-characters", "beta", setter("web", "serviceName", value="web service!"),
