@@ -10,7 +10,7 @@ from guardrails.pack import PACK_ENFORCEMENT_LEVEL, PACK_NAME, POLICIES
 from pulumi_policy import PolicyPack
 
 # The SDK rebuilds every resource of AnalyzeStack for each stack policy, and each full
-# collection walks all of them: at 1,000 services that was 40 % of AnalyzeStack. Full
+# collection walks all of them: at 1,000 services that was over a third of AnalyzeStack. Full
 # collections stay rare; young ones run as usual.
 young, middle, _ = gc.get_threshold()
 gc.set_threshold(young, middle, 10_000)
