@@ -254,7 +254,7 @@ def _bytecode_state() -> str:
          "print(os.path.exists(importlib.util.cache_from_source(pulumi.__file__)))"],
         stdout=subprocess.PIPE, text=True, check=True,
     )
-    return "compiled" if probe.stdout.strip() == "True" else "not compiled (run scripts/setup; see README "Performance")"
+    return "compiled" if probe.stdout.strip() == "True" else "not compiled (run scripts/setup)"
 
 
 def main(argv: list[str] | None = None) -> int:
