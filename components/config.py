@@ -860,11 +860,11 @@ def _describe(error: Mapping[str, Any], path: str, path_parts: tuple[Any, ...]) 
     if kind == "missing":
         return f"{path}: required key is missing"
     if kind in _EXPECTED_TYPE:
-        hint = ""
+        unquote = ""
         if isinstance(value, str) and kind in ("int_type", "float_type", "bool_type"):
-            hint = " (remove the quotes)"
+            unquote = " (remove the quotes)"
         return (f"{path}: {_format_value(value)} is {_yaml_kind(value)}; must be "
-                f"{_EXPECTED_TYPE[kind]}{hint}")
+                f"{_EXPECTED_TYPE[kind]}{unquote}")
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
@@ -879,7 +879,7 @@ def _describe(error: Mapping[str, Any], path: str, path_parts: tuple[Any, ...]) 
     return f"{path}: {_format_value(value)} is not allowed: {message}"
 
 
-def _expand(error: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+def _expand(error: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """One (key path, error) per problem: a model validator may report several at once."""
     loc = tuple(
         p for p in error["loc"]
@@ -887,7 +887,7 @@ def _expand(error: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], Mapping[str
     )
     message = error.get("msg", "")
     if error["type"] != "value_error" or _PATH_MARK not in message:
-        return [(loc, error)]
+        return [(loc, dict(error))]
     message = message.removeprefix("Value error, ")
     expanded = []
     for line in message.split("\n"):
@@ -919,7 +919,7 @@ def _validate_defaults(defaults: Any) -> list[str]:
             continue
         field = by_alias[key]
         try:
-            annotation = (
+            annotation: Any = (
                 Annotated[(field.annotation, *field.metadata)] if field.metadata
                 else field.annotation
             )

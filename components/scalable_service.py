@@ -256,13 +256,15 @@ class ScalableService(pulumi.ComponentResource):
             if config.scaling.enabled and not config.apply_desired_count
             else []
         )
-        load_balancers = []
+        load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] = []
         if config.load_balancer is not None:
-            load_balancers.append({
-                "target_group_arn": config.load_balancer.target_group_arn,
-                "container_name": self._args.key,
-                "container_port": config.load_balancer.container_port or config.container_port,
-            })
+            port = config.load_balancer.container_port or config.container_port
+            assert port is not None  # the config refuses a load balancer without a port
+            load_balancers.append(aws.ecs.ServiceLoadBalancerArgs(
+                target_group_arn=config.load_balancer.target_group_arn,
+                container_name=self._args.key,
+                container_port=port,
+            ))
         desired = config.desired_count
         if config.scaling.enabled:
             desired = max(config.effective_min, min(desired, config.effective_max))
@@ -276,19 +278,21 @@ class ScalableService(pulumi.ComponentResource):
                 else task_definition.arn
             ),
             desired_count=desired,
-            capacity_provider_strategies=[{
-                "capacity_provider": config.capacity_provider,
-                "weight": 1,
-                "base": 0,
-            }],
+            capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(
+                capacity_provider=config.capacity_provider,
+                weight=1,
+                base=0,
+            )],
             platform_version="LATEST",
-            network_configuration={
-                "subnets": config.network.subnets,
-                "security_groups": config.network.security_groups,
-                "assign_public_ip": config.network.assign_public_ip,
-            },
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=config.network.subnets,
+                security_groups=config.network.security_groups,
+                assign_public_ip=config.network.assign_public_ip,
+            ),
             load_balancers=load_balancers or None,
-            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             propagate_tags="SERVICE",

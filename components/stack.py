@@ -70,15 +70,15 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
 
     services: dict[str, ScalableService] = {}
     for key, service in config.services.items():
-        cluster = clusters[service.cluster]
+        service_cluster = clusters[service.cluster]
         services[key] = ScalableService(
             key,
             ScalableServiceArgs(
                 key=key,
                 config=service,
                 environment=env,
-                cluster_arn=cluster.arn,
-                cluster_name=cluster.name,
+                cluster_arn=service_cluster.arn,
+                cluster_name=service_cluster.name,
                 alert_topic_arn=alerts.topic_arn,
                 account_id=config.account_id,
                 region=config.region,

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:  # the heavy imports wait until a pack actually starts
     from offline.engine import ProgramRun, Registration
@@ -377,7 +377,7 @@ class PolicyPackProcess:
             properties = struct_pb2.Struct()
             properties.update({k: v for k, v in config.items() if k != "enforcementLevel"})
             request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(
-                enforcementLevel=LEVELS.index(config["enforcementLevel"]),
+                enforcementLevel=cast(Any, LEVELS.index(config["enforcementLevel"])),
                 properties=properties,
             ))
         self.stub.Configure(request, timeout=RPC_TIMEOUT_SECONDS)

@@ -285,6 +285,10 @@ def _rare_full_collections() -> Iterator[None]:
         gc.set_threshold(young, middle, full)
 
 
+def _run_path(program: str) -> None:
+    runpy.run_path(program, run_name="__main__")
+
+
 def run_program(
     stack: str,
     project_dir: Path = PROJECT_DIR,
@@ -318,7 +322,7 @@ def run_program(
         sys.path.insert(0, str(project_dir))
     try:
         with _rare_full_collections():
-            _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+            _sync_await(run_pulumi_func(lambda: _run_path(program)))
         outputs = _resolve(dict(getattr(root, "outputs", {}) or {}))
     finally:
         if added_path:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Collection
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,9 @@ def regenerate_command(
     return " ".join(parts)
 
 
-def _table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
+def _table(
+    header: list[str], rows: list[list[str]], right: Collection[int] = frozenset()
+) -> list[str]:
     align = ["---:" if i in right else "---" for i in range(len(header))]
     return ["| " + " | ".join(row) + " |" for row in [header, align, *rows]]
 

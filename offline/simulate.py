@@ -234,7 +234,9 @@ class SimulationResult:
             "secondsToFirstScaleOut": (
                 (first_out.at_minute - start) * 60 if first_out and start is not None else None
             ),
-            "minutesUntilCpuAtOrBelowTarget": (enough - start) if enough is not None else None,
+            "minutesUntilCpuAtOrBelowTarget": (
+                enough - start if enough is not None and start is not None else None
+            ),
             "lastCountChangeMinute": last_change,
             "minutesToSteadyState": (
                 (last_change - start) if settled and start is not None and last_change else None
@@ -298,14 +300,16 @@ def simulate(
         visible = minute + 1 - a.alarm_lag_minutes
         event = ""
 
-        high, low = [], []
+        # (policy, target, latest datapoint) of each policy whose alarm fires this minute
+        high: list[tuple[str, float, float]] = []
+        low: list[tuple[str, float, float]] = []
         for name, target, points in policies:
-            recent = _window(points, visible, a.scale_out_datapoints)
-            if recent and all(p is not None and p > target for p in recent):
+            recent = [p for p in _window(points, visible, a.scale_out_datapoints) or [] if p is not None]
+            if recent and len(recent) == a.scale_out_datapoints and all(p > target for p in recent):
                 high.append((name, target, recent[-1]))
-            recent = _window(points, visible, a.scale_in_datapoints)
-            if recent and all(p is not None and p < a.scale_in_fraction * target
-                              for p in recent):
+            recent = [p for p in _window(points, visible, a.scale_in_datapoints) or [] if p is not None]
+            if (recent and len(recent) == a.scale_in_datapoints
+                    and all(p < a.scale_in_fraction * target for p in recent)):
                 low.append((name, target, recent[-1]))
 
         if high:

@@ -7,15 +7,16 @@ from fargate.py; a budget alerts, it caps nothing, so a worst case above it is w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs
 
 from ._safe import known, number, setting, show, stack_policy
 from .fargate import Architecture, monthly_task_cost, to_cents
-from .stack_policies import StackIndex
+from .stack_policies import StackIndex, known_number
 
 
 def _money(amount: Decimal) -> str:
@@ -24,6 +25,15 @@ def _money(amount: Decimal) -> str:
 
 def _budget_name(budget: PolicyResource) -> str:
     return str(known(lambda: budget.props.get("name"))[1] or budget.name)
+
+
+def _count(mapping: Mapping[str, Any], key: str) -> int:
+    return len(mapping.get(key) or [])
+
+
+def _limit_fields(props: Mapping[str, Any]) -> Sequence[Any]:
+    """(budgetType, timeUnit, limitAmount) of a budget."""
+    return props.get("budgetType"), props.get("timeUnit"), props.get("limitAmount")
 
 
 def _budget_problems(props: Mapping[str, Any]) -> list[str]:
@@ -36,8 +46,8 @@ def _budget_problems(props: Mapping[str, Any]) -> list[str]:
     if len(notifications) == 0:
         problems.append("it has no notifications")
     for position, notification in enumerate(notifications, start=1):
-        emails = known(lambda n=notification: len(n.get("subscriberEmailAddresses") or []))
-        topics = known(lambda n=notification: len(n.get("subscriberSnsTopicArns") or []))
+        emails = known(partial(_count, notification, "subscriberEmailAddresses"))
+        topics = known(partial(_count, notification, "subscriberSnsTopicArns"))
         if emails == (True, 0) and topics == (True, 0):
             problems.append(f"notification {position} has no subscriber")
     return problems
@@ -50,7 +60,7 @@ def check_budget_monthly_cost(args: StackValidationArgs, report: ReportViolation
         args.not_applicable("this stack declares no budget")
     findings = []
     for budget in index.budgets:
-        ok, problems = known(lambda b=budget: _budget_problems(b.props))
+        ok, problems = known(partial(_budget_problems, budget.props))
         if not ok or not problems:
             return  # one good (or not yet known) budget is enough
         findings.append((budget, problems))
@@ -88,15 +98,15 @@ def worst_case_lines(index: StackIndex) -> list[tuple[str, int, Decimal]]:
     definition: the scalable target's maxCapacity, else the service's desiredCount."""
     lines = []
     for service, task_definition in index.task_definitions.items():
-        ok, per_task = known(lambda t=task_definition: _task_cost(t))
+        ok, per_task = known(partial(_task_cost, task_definition))
         if not ok or per_task is None:
             continue
         target = index.targets_by_service.get(service)
         ecs_service = index.services_by_service.get(service)
         if target is not None:
-            count = known(lambda t=target: number(t.props.get("maxCapacity")))[1]
+            count = known_number(target.props, "maxCapacity")
         elif ecs_service is not None:
-            count = known(lambda s=ecs_service: number(s.props.get("desiredCount")))[1]
+            count = known_number(ecs_service.props, "desiredCount")
         else:
             count = None
         if count is None:
@@ -110,9 +120,7 @@ def check_worst_case_cost(args: StackValidationArgs, report: ReportViolation) ->
     index = StackIndex.build(args.resources)
     limits = []
     for budget in index.budgets:
-        ok, props = known(lambda b=budget: (
-            b.props.get("budgetType"), b.props.get("timeUnit"), b.props.get("limitAmount")
-        ))
+        ok, props = known(partial(_limit_fields, budget.props))
         if ok and props[0] == "COST" and props[1] == "MONTHLY":
             try:
                 limits.append((budget, Decimal(str(props[2]))))

@@ -12,6 +12,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationA
 
 from ._safe import (
     SERVICE_TAG,
+    Schema,
     label,
     number,
     resource_policy,
@@ -62,7 +63,7 @@ def service_key(props: Mapping[str, Any], keys: set[str]) -> str | None:
 
 # --- max-capacity-ceiling ----------------------------------------------------------------------
 
-CEILING_SCHEMA = {
+CEILING_SCHEMA: Schema = {
     "ceilings": {
         "type": "object",
         "additionalProperties": {"type": "integer", "minimum": 0},
@@ -158,6 +159,7 @@ def _tracking(args: ResourceValidationArgs) -> Mapping[str, Any]:
     tracking = props.get(TARGET_TRACKING)
     if not isinstance(tracking, Mapping):
         args.not_applicable("no target-tracking configuration")
+        raise AssertionError("not_applicable() raises")
     return tracking
 
 

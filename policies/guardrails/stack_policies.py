@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -77,7 +78,7 @@ class StackIndex:
             adder = _ADDERS.get(resource.resource_type)
             if adder is not None:
                 # One unknown value skips one resource, not the whole policy.
-                known(lambda a=adder, r=resource: a(index, r))
+                known(partial(adder, index, resource))
         return index
 
     def target_bounds(self, resource_id: str | None) -> tuple[float | None, float | None]:
@@ -85,12 +86,12 @@ class StackIndex:
         if target is None:
             return None, None
         return (
-            _known_number(target.props, "minCapacity"),
-            _known_number(target.props, "maxCapacity"),
+            known_number(target.props, "minCapacity"),
+            known_number(target.props, "maxCapacity"),
         )
 
 
-def _known_number(props: Mapping[str, Any], key: str) -> float | None:
+def known_number(props: Mapping[str, Any], key: str) -> float | None:
     return known(lambda: number(props.get(key)))[1]
 
 
@@ -140,7 +141,7 @@ def _add_alarm(index: StackIndex, resource: PolicyResource) -> None:
         resource=resource,
         cluster=str(cluster) if cluster else None,
         service=str(service) if service else None,
-        threshold=_known_number(props, "threshold"),
+        threshold=known_number(props, "threshold"),
     ))
 
 
@@ -261,7 +262,7 @@ def check_container_insights_for_spike_alarms(
         cluster = index.clusters.get(alarm.cluster or "")
         if cluster is None:
             continue  # a cluster this stack does not manage
-        ok, setting = known(lambda c=cluster: _insights(c))
+        ok, setting = known(partial(_insights, cluster))
         if ok and setting not in ("enabled", "enhanced"):
             report(
                 f"{_who(alarm.resource)}: cluster {alarm.cluster} has Container Insights "
