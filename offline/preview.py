@@ -59,6 +59,13 @@ REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "aws:budgets/budget:Budget": (
         "name", "budgetType", "timeUnit", "limitAmount", "limitUnit", "notifications",
     ),
+    "aws:lambda/function:Function": (
+        "name", "runtime", "handler", "timeout", "reservedConcurrentExecutions",
+        "environment.variables",
+    ),
+    "aws:lambda/permission:Permission": ("action", "principal"),
+    "aws:ssm/parameter:Parameter": ("name", "type"),
+    "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
 }
 
 

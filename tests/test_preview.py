@@ -105,3 +105,15 @@ def test_preview_is_identical_across_fresh_processes():
         ).stdout
 
     assert run() == run()
+
+
+def test_preview_of_beta_shows_the_cost_breaker_and_dashboard(capsys):
+    code, out, _ = _preview(capsys, "beta")
+    assert code == 0
+    for expected in (
+        "z360:budgets:CostBreaker  cost-breaker", "runtime: python3.12",
+        "reservedConcurrentExecutions: 1", '"BREAKER_TARGETS": ', "principal: sns.amazonaws.com",
+        "name: /z360/beta/cost-breaker/state", "dashboardName: z360-beta-services",
+        "costBreakerRestoreCommand: aws lambda invoke --function-name z360-beta-cost-breaker",
+    ):
+        assert expected in out, expected
