@@ -505,10 +505,6 @@ class ServiceConfig(_Model):
         return f"service/{cluster_name}/{self.service_name}"
 
     @property
-    def scaling_enabled(self) -> bool:
-        return self.scaling.enabled
-
-    @property
     def effective_min(self) -> int:
         """Fewest tasks that can run: the scaling floor, or the fixed count."""
         if not self.scaling.enabled:
@@ -990,6 +986,9 @@ def load_stack_config(
     merged_services: Any = services_raw
     if isinstance(services_raw, Mapping):
         merged_services = {}
+        # Only keys a service has are inherited; unknown defaults are reported on their own.
+        service_keys = _service_aliases()
+        inherited = {k: v for k, v in defaults.items() if k in service_keys}
         for key, service in services_raw.items():
             if not isinstance(key, str) or not _SERVICE_KEY.fullmatch(key):
                 problems.append(
@@ -997,9 +996,7 @@ def load_stack_config(
                     "starting with a letter"
                 )
             if isinstance(service, Mapping):
-                merged_services[key] = _deep_merge(
-                    {k: v for k, v in defaults.items() if k in _service_aliases()}, service
-                )
+                merged_services[key] = _deep_merge(inherited, service)
             else:
                 merged_services[key] = service
         if not services_raw:

@@ -23,9 +23,9 @@ import pulumi_aws as aws
 
 from components.config import ServiceConfig
 
-# CloudWatch's dashboard grid is 24 columns wide; three widgets of 8 fill a row.
+# CloudWatch's dashboard grid is 24 columns wide; a service's three widgets fill a row.
 GRID_COLUMNS = 24
-WIDGET_WIDTH = 8
+WIDGET_WIDTH = GRID_COLUMNS // 3
 WIDGET_HEIGHT = 6
 # ECS publishes AWS/ECS and Container Insights metrics once a minute.
 METRIC_PERIOD_SECONDS = 60

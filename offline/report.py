@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from components.config import PROJECT, ConfigError, StackConfig
+from components.config import PROJECT, SCALABLE_DIMENSION, ConfigError, StackConfig
 from offline import costing
 from offline.cost import (
     Baseline,
@@ -376,7 +376,7 @@ def _rollback(stack: str, stack_label: str, config: StackConfig) -> list[str]:
                 "aws application-autoscaling deregister-scalable-target \\",
                 "  --service-namespace ecs \\",
                 f"  --resource-id {service.scaling_resource_id(cluster)} \\",
-                "  --scalable-dimension ecs:service:DesiredCount",
+                f"  --scalable-dimension {SCALABLE_DIMENSION}",
             ]
         lines += [
             "```",
@@ -401,7 +401,7 @@ def _rollback(stack: str, stack_label: str, config: StackConfig) -> list[str]:
                 "aws application-autoscaling register-scalable-target \\",
                 "  --service-namespace ecs \\",
                 f"  --resource-id {service.scaling_resource_id(cluster)} \\",
-                "  --scalable-dimension ecs:service:DesiredCount \\",
+                f"  --scalable-dimension {SCALABLE_DIMENSION} \\",
                 "  --min-capacity 1 --max-capacity 1",
             ]
         lines += [
