@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE, SECRET_NAME_PATTERN
-from policies.guardrails.fargate import (
+from policies.guardrails.fargate_facts import (
     allowed_memory,
     describe_allowed_memory,
     is_valid_size,

@@ -21,7 +21,7 @@ from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_target
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.scalable_service import ScalableService, ScalableServiceArgs
 from components.tags import environment_tags
-from policies.guardrails.fargate import monthly_task_cost, to_cents
+from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
 
 
 def service_summary(service: ServiceConfig) -> dict[str, Any]:

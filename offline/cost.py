@@ -31,7 +31,7 @@ from offline import costing
 from offline.costing import money, money_json
 from offline.engine import StackFileError, StackSettings, load_stack_settings
 from offline.preview import add_stack_arguments
-from policies.guardrails.fargate import SPOT_DISCOUNT_RANGE
+from policies.guardrails.fargate_facts import SPOT_DISCOUNT_RANGE
 
 
 class BaselineError(Exception):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from components.config import ServiceConfig, StackConfig
-from policies.guardrails.fargate import (
+from policies.guardrails.fargate_facts import (
     COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE,
     HOURS_PER_MONTH,
     SPOT_DISCOUNT_RANGE,

@@ -31,7 +31,7 @@ from offline.cost import (
 from offline.costing import money
 from offline.engine import ProgramRun, Registration, StackFileError, run_program
 from offline.preview import add_stack_arguments
-from policies.guardrails.fargate import (
+from policies.guardrails.fargate_facts import (
     PRICE_PER_GB_HOUR,
     PRICE_PER_VCPU_HOUR,
     Architecture,

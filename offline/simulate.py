@@ -32,7 +32,7 @@ from typing import Any
 
 from components.config import PROJECT, ConfigError, ServiceConfig, StackConfig, load_stack_config
 from offline.engine import PROJECT_DIR, StackFileError, load_stack_settings
-from policies.guardrails.fargate import hourly_task_cost, to_cents
+from policies.guardrails.fargate_facts import hourly_task_cost, to_cents
 
 
 class ProfileError(ValueError):

@@ -18,7 +18,7 @@ from components.config import StackConfig
 from offline import costing
 from offline.cost import load_config
 from offline.engine import PROJECT_DIR
-from policies.guardrails.fargate import SPOT_DISCOUNT_RANGE, to_cents
+from policies.guardrails.fargate_facts import SPOT_DISCOUNT_RANGE, to_cents
 from tests.conftest import stack_document
 
 HOURS = Decimal(730)

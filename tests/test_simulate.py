@@ -17,7 +17,7 @@ from offline.simulate import (
     read_stack_config,
     simulate,
 )
-from policies.guardrails.fargate import hourly_task_cost
+from policies.guardrails.fargate_facts import hourly_task_cost
 
 
 def _service(**changes) -> ServiceModel:

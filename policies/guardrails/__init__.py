@@ -1,1 +1,2 @@
-"""Guardrail rules and the Fargate facts they share with the program."""
+"""Guardrail rules, one module per AWS area, and the facts they share with the program
+(fargate_facts, conventions)."""

@@ -1,8 +1,9 @@
 """Budget rules: the stack that declares a budget has a monthly cost budget that notifies, and
 the worst-case Fargate bill is compared with it.
 
-Both are stack policies (see stack_policies.py for what that means on `pulumi up`). Costs come
-from fargate.py; a budget alerts, it caps nothing, so a worst case above it is worth knowing.
+Both are stack policies (see `stack_policy` in _kit.py for what that means on `pulumi up`).
+Costs come from fargate_facts.py; a budget alerts, it caps nothing, so a worst case above it is
+worth knowing.
 """
 
 from __future__ import annotations
@@ -12,11 +13,17 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+)
 
-from ._safe import known, number, setting, show, stack_policy
-from .fargate import Architecture, monthly_task_cost, to_cents
-from .stack_policies import StackIndex, known_number
+from ._index import StackIndex
+from ._kit import NotApplicable, known, known_number, number, setting, show, stack_policy
+from .fargate_facts import Architecture, monthly_task_cost, to_cents
 
 
 def _money(amount: Decimal) -> str:
@@ -57,7 +64,7 @@ def check_budget_monthly_cost(args: StackValidationArgs, report: ReportViolation
     """A stack with budgets has a monthly COST budget with notifications that reach someone."""
     index = StackIndex.build(args.resources)
     if not index.budgets:
-        args.not_applicable("this stack declares no budget")
+        raise NotApplicable("this stack declares no budget")
     findings = []
     for budget in index.budgets:
         ok, problems = known(partial(_budget_problems, budget.props))
@@ -127,7 +134,7 @@ def check_worst_case_cost(args: StackValidationArgs, report: ReportViolation) ->
             except InvalidOperation:
                 continue
     if not limits:
-        args.not_applicable("no monthly COST budget with a known limit")
+        raise NotApplicable("no monthly COST budget with a known limit")
     lines = worst_case_lines(index)
     total = sum((cost for _, _, cost in lines), Decimal(0))
     percent = number(setting(args, COST_SCHEMA, "maxPercentOfBudget")) or 0.0
@@ -149,7 +156,9 @@ def check_worst_case_cost(args: StackValidationArgs, report: ReportViolation) ->
         )
 
 
-POLICIES = [
+RESOURCE_POLICIES: list[ResourceValidationPolicy] = []
+
+STACK_POLICIES = [
     stack_policy(
         "budget-monthly-cost",
         "A stack that declares a budget has a monthly COST budget with notifications.",
@@ -161,3 +170,5 @@ POLICIES = [
         EnforcementLevel.ADVISORY, check_worst_case_cost, COST_SCHEMA,
     ),
 ]
+
+POLICIES = [*RESOURCE_POLICIES, *STACK_POLICIES]

@@ -1,16 +1,23 @@
-"""CloudWatch alarm rules: every alarm tells someone, and task-count alarms watch a metric that
-exists."""
+"""CloudWatch alarm rules: every alarm tells someone, task-count alarms watch a metric that
+exists, and (stack rules) every auto-scaled service has a spike alarm that can fire, on a
+cluster whose Container Insights reports it."""
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs
+from functools import partial
 
-from ._safe import resource_policy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
 
-METRIC_ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
+from ._index import RUNNING_TASK_COUNT, StackIndex
+from ._kit import NotApplicable, known, resource_label, resource_policy, show, stack_policy
+from .types import METRIC_ALARM_TYPE
 
-# RunningTaskCount exists only in Container Insights' namespace; in AWS/ECS it never reports.
-RUNNING_TASK_COUNT = "RunningTaskCount"
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
 SERVICE_DIMENSIONS = ("ClusterName", "ServiceName")
 
@@ -36,7 +43,7 @@ def check_running_task_count_namespace(
     """A RunningTaskCount alarm reads ECS/ContainerInsights per cluster and service."""
     props = args.props
     if props.get("metricName") != RUNNING_TASK_COUNT:
-        args.not_applicable("not a RunningTaskCount alarm")
+        raise NotApplicable("not a RunningTaskCount alarm")
     who = _alarm_label(args)
     namespace = props.get("namespace")
     if namespace != CONTAINER_INSIGHTS_NAMESPACE:
@@ -55,7 +62,80 @@ def check_running_task_count_namespace(
         )
 
 
-POLICIES = [
+# --- spike alarms (stack) ------------------------------------------------------------------------
+
+
+def check_spike_alarm_within_capacity(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A RunningTaskCount alarm's threshold lies between its service's min and max capacity."""
+    index = StackIndex.build(args.resources)
+    if not index.spike_alarms:
+        raise NotApplicable("no RunningTaskCount alarms")
+    for alarm in index.spike_alarms:
+        low, high = index.target_bounds(alarm.resource_id)
+        if alarm.threshold is None or low is None or high is None:
+            continue  # fixed-count service, or values unknown until created
+        name = resource_label(alarm.resource)
+        if alarm.threshold >= high:
+            report(
+                f"{name}: RunningTaskCount threshold {show(alarm.threshold)} is not below "
+                f"maxCapacity {show(high)}, so the alarm can never fire; set "
+                "alarms.taskCountSpike below scaling.max",
+                alarm.resource.urn,
+            )
+        elif alarm.threshold < low:
+            report(
+                f"{name}: RunningTaskCount threshold {show(alarm.threshold)} is below "
+                f"minCapacity {show(low)}, so the alarm is always firing; set "
+                "alarms.taskCountSpike between scaling.min and scaling.max",
+                alarm.resource.urn,
+            )
+
+
+def check_spike_alarm_present(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Every ECS scalable target has a RunningTaskCount alarm on its service."""
+    index = StackIndex.build(args.resources)
+    if not index.targets:
+        raise NotApplicable("no ECS scalable targets")
+    alarmed = {alarm.resource_id for alarm in index.spike_alarms}
+    for resource_id, target in index.targets.items():
+        if resource_id not in alarmed:
+            report(
+                f"{resource_label(target)}: auto-scales with no RunningTaskCount alarm, so a "
+                "runaway scale-out goes unnoticed until the bill; set alarms.taskCountSpike",
+                target.urn,
+            )
+
+
+def _insights(cluster: PolicyResource) -> str | None:
+    for entry in cluster.props.get("settings") or []:
+        if entry.get("name") == "containerInsights":
+            return str(entry.get("value"))
+    return None
+
+
+def check_container_insights_for_spike_alarms(
+    args: StackValidationArgs, report: ReportViolation
+) -> None:
+    """The cluster of every RunningTaskCount alarm has Container Insights enabled."""
+    index = StackIndex.build(args.resources)
+    if not index.spike_alarms:
+        raise NotApplicable("no RunningTaskCount alarms")
+    for alarm in index.spike_alarms:
+        cluster = index.clusters.get(alarm.cluster or "")
+        if cluster is None:
+            continue  # a cluster this stack does not manage
+        ok, setting = known(partial(_insights, cluster))
+        if ok and setting not in ("enabled", "enhanced"):
+            report(
+                f"{resource_label(alarm.resource)}: cluster {alarm.cluster} has Container "
+                f"Insights {setting or 'unset'}, so {RUNNING_TASK_COUNT} "
+                f"({CONTAINER_INSIGHTS_NAMESPACE}) never reports; set "
+                "clusters.<key>.containerInsights: true",
+                alarm.resource.urn,
+            )
+
+
+RESOURCE_POLICIES = [
     resource_policy(
         "alarm-notifies",
         "Every CloudWatch metric alarm notifies someone through its alarm actions.",
@@ -67,3 +147,23 @@ POLICIES = [
         EnforcementLevel.MANDATORY, [METRIC_ALARM_TYPE], check_running_task_count_namespace, {},
     ),
 ]
+
+STACK_POLICIES = [
+    stack_policy(
+        "spike-alarm-within-capacity",
+        "A RunningTaskCount alarm's threshold lies between its service's min and max capacity.",
+        EnforcementLevel.MANDATORY, check_spike_alarm_within_capacity, {},
+    ),
+    stack_policy(
+        "spike-alarm-present",
+        "Every auto-scaled service has a RunningTaskCount spike alarm.",
+        EnforcementLevel.ADVISORY, check_spike_alarm_present, {},
+    ),
+    stack_policy(
+        "container-insights-for-spike-alarms",
+        "The cluster of every RunningTaskCount alarm has Container Insights enabled.",
+        EnforcementLevel.MANDATORY, check_container_insights_for_spike_alarms, {},
+    ),
+]
+
+POLICIES = [*RESOURCE_POLICIES, *STACK_POLICIES]

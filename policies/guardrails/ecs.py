@@ -1,4 +1,7 @@
-"""ECS task definition rules: a valid Fargate size, and no credentials in plain environment."""
+"""ECS task definition rules: a valid Fargate size, and no credentials in plain environment.
+
+The sizes themselves are facts the program shares: they live in fargate_facts.py.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    StackValidationPolicy,
+)
 
-from ._safe import label, parse_json, resource_policy, setting
+from ._kit import NotApplicable, label, parse_json, resource_policy, setting
 from .conventions import SECRET_NAME_PATTERN
-from .fargate import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
-
-TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition"
+from .fargate_facts import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
+from .types import TASK_DEFINITION_TYPE
 
 # Variable names that look like credentials: their values belong in `secrets` (SSM or Secrets
 # Manager), never in plain `environment`, which anyone who can describe the task reads.
@@ -36,7 +43,7 @@ def check_fargate_task_size(args: ResourceValidationArgs, report: ReportViolatio
     """cpu and memory form one of the Fargate task sizes; 8 and 16 vCPU run only on Linux."""
     props = args.props
     if not _is_fargate(props):
-        args.not_applicable("not a Fargate task definition")
+        raise NotApplicable("not a Fargate task definition")
     who = label(props, str(props.get("family") or args.name))
     cpu_raw, memory_raw = props.get("cpu"), props.get("memory")
     cpu, memory = _units(cpu_raw), _units(memory_raw)
@@ -105,7 +112,7 @@ def check_no_plaintext_secrets(args: ResourceValidationArgs, report: ReportViola
                 )
 
 
-POLICIES = [
+RESOURCE_POLICIES = [
     resource_policy(
         "fargate-task-size",
         "A Fargate task definition's cpu and memory form a valid Fargate task size.",
@@ -118,3 +125,7 @@ POLICIES = [
         SECRETS_SCHEMA,
     ),
 ]
+
+STACK_POLICIES: list[StackValidationPolicy] = []
+
+POLICIES = [*RESOURCE_POLICIES, *STACK_POLICIES]

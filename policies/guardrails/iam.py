@@ -6,11 +6,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    StackValidationPolicy,
+)
 
-from ._safe import label, parse_json, resource_policy
+from ._kit import label, parse_json, resource_policy
+from .types import MANAGED_POLICY_TYPE, ROLE_POLICY_TYPE
 
-POLICY_DOCUMENT_TYPES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
+POLICY_DOCUMENT_TYPES = (ROLE_POLICY_TYPE, MANAGED_POLICY_TYPE)
 
 # "*" or "service:*" (any case); "ecr:Get*" style prefixes are narrower and allowed.
 WILDCARD_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:\*)$")
@@ -50,10 +56,14 @@ def check_iam_no_wildcard_actions(args: ResourceValidationArgs, report: ReportVi
         report(f"{who}: {finding}; grant the actions the role needs by name", None)
 
 
-POLICIES = [
+RESOURCE_POLICIES = [
     resource_policy(
         "iam-no-wildcard-actions",
         "IAM policy documents allow named actions only, never \"*\" or \"service:*\".",
         EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES, check_iam_no_wildcard_actions, {},
     ),
 ]
+
+STACK_POLICIES: list[StackValidationPolicy] = []
+
+POLICIES = [*RESOURCE_POLICIES, *STACK_POLICIES]

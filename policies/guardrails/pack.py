@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel
 
-from . import budgets, cloudwatch, ecs, iam, scaling, stack_policies
+from . import budgets, cloudwatch, ecs, iam, scaling
 
 PACK_NAME = "z360-ecs-guardrails"
 
 # Every policy sets its own level; this applies only to one that forgets.
 PACK_ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
 
+# One module per AWS area, each holding its resource and its stack rules.
+AREAS = (scaling, ecs, cloudwatch, iam, budgets)
+
+# Resource rules first, then stack rules, each by area: the order the engine runs them in.
 POLICIES = [
-    *scaling.POLICIES,
-    *ecs.POLICIES,
-    *cloudwatch.POLICIES,
-    *iam.POLICIES,
-    *stack_policies.POLICIES,
-    *budgets.POLICIES,
+    *(policy for area in AREAS for policy in area.RESOURCE_POLICIES),
+    *(policy for area in AREAS for policy in area.STACK_POLICIES),
 ]

@@ -1,6 +1,8 @@
-"""Application Auto Scaling rules: capacity ceilings and bounds, cooldowns, utilisation targets.
+"""Application Auto Scaling rules: capacity ceilings and bounds, cooldowns, utilisation targets,
+and (a stack rule) CPU and memory tracking for every scalable target.
 
-All run per resource at preview, so a bad scaling change is stopped before it reaches AWS.
+The resource rules run per resource at preview, so a bad scaling change is stopped before it
+reaches AWS.
 """
 
 from __future__ import annotations
@@ -8,22 +10,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
 
-from ._safe import (
-    SERVICE_TAG,
+from ._index import CPU_METRIC, MEMORY_METRIC, TARGET_TRACKING, StackIndex
+from ._kit import (
+    NotApplicable,
     Schema,
     label,
     number,
+    resource_label,
     resource_policy,
     setting,
     show,
+    stack_policy,
     tags_of,
 )
-from .conventions import MAX_TASKS_PER_SERVICE
-
-TARGET_TYPE = "aws:appautoscaling/target:Target"
-SCALING_POLICY_TYPE = "aws:appautoscaling/policy:Policy"
+from .conventions import MAX_TASKS_PER_SERVICE, SERVICE_TAG
+from .types import SCALING_POLICY_TYPE, TARGET_TYPE
 
 # The one place the per-service ceilings live: reviewed in the right-sizing work, raised only
 # with a capacity review. Services not listed get DEFAULT_CEILING.
@@ -39,8 +47,6 @@ DEFAULT_CEILING = 10
 
 # What AWS uses when a target-tracking cooldown is not set.
 AWS_DEFAULT_COOLDOWN = 300
-
-TARGET_TRACKING = "targetTrackingScalingPolicyConfiguration"
 
 
 def service_key(props: Mapping[str, Any], keys: set[str]) -> str | None:
@@ -83,7 +89,7 @@ def check_max_capacity_ceiling(args: ResourceValidationArgs, report: ReportViola
     """maxCapacity of an ECS scalable target stays at or below its service's ceiling."""
     props = args.props
     if props.get("serviceNamespace") != "ecs":
-        args.not_applicable("not an ECS service target")
+        raise NotApplicable("not an ECS service target")
     maximum = number(props.get("maxCapacity"))
     if maximum is None:
         return  # capacity-bounds reports a missing maxCapacity
@@ -155,11 +161,10 @@ def check_capacity_bounds(args: ResourceValidationArgs, report: ReportViolation)
 def _tracking(args: ResourceValidationArgs) -> Mapping[str, Any]:
     props = args.props
     if props.get("policyType") not in (None, "TargetTrackingScaling"):
-        args.not_applicable("not a target-tracking policy")
+        raise NotApplicable("not a target-tracking policy")
     tracking = props.get(TARGET_TRACKING)
     if not isinstance(tracking, Mapping):
-        args.not_applicable("no target-tracking configuration")
-        raise AssertionError("not_applicable() raises")
+        raise NotApplicable("no target-tracking configuration")
     return tracking
 
 
@@ -277,7 +282,28 @@ def check_scale_in_enabled(args: ResourceValidationArgs, report: ReportViolation
         )
 
 
-POLICIES = [
+
+# --- scaling-tracks-cpu-and-memory (stack) -------------------------------------------------------
+
+
+def check_scaling_tracks_cpu_and_memory(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Every ECS scalable target has CPU and memory target tracking."""
+    index = StackIndex.build(args.resources)
+    if not index.targets:
+        raise NotApplicable("no ECS scalable targets")
+    names = {CPU_METRIC: "CPU", MEMORY_METRIC: "memory"}
+    for resource_id, target in index.targets.items():
+        missing = [names[m] for m in names if m not in index.tracked_metrics.get(resource_id, ())]
+        if missing:
+            report(
+                f"{resource_label(target)}: scalable target {resource_id} has no "
+                f"{' or '.join(missing)} target-tracking policy; a service scaled on one "
+                "signal runs out of the other",
+                target.urn,
+            )
+
+
+RESOURCE_POLICIES = [
     resource_policy(
         "max-capacity-ceiling",
         "An ECS scalable target's maxCapacity stays at or below its service's ceiling.",
@@ -313,3 +339,13 @@ POLICIES = [
         EnforcementLevel.ADVISORY, [SCALING_POLICY_TYPE], check_scale_in_enabled, {},
     ),
 ]
+
+STACK_POLICIES = [
+    stack_policy(
+        "scaling-tracks-cpu-and-memory",
+        "Every ECS scalable target has both CPU and memory target-tracking policies.",
+        EnforcementLevel.MANDATORY, check_scaling_tracks_cpu_and_memory, {},
+    ),
+]
+
+POLICIES = [*RESOURCE_POLICIES, *STACK_POLICIES]

@@ -50,6 +50,8 @@ class Outcome:
     unknown: set[str] = field(default_factory=set)
     """Policies that could not run because a value is unknown during preview."""
     not_applicable: set[str] = field(default_factory=set)
+    not_applicable_reasons: dict[str, str] = field(default_factory=dict)
+    """Policy -> the reason it gave for not applying."""
 
     def messages(self, policy: str) -> list[str]:
         return [message for name, _, message in self.violations if name == policy]
@@ -84,6 +86,7 @@ def _outcome(response: Any) -> Outcome:
             (diagnostic.policyName, LEVEL_NAMES[diagnostic.enforcementLevel], message)
         )
     outcome.not_applicable = {n.policy_name for n in response.not_applicable}
+    outcome.not_applicable_reasons = {n.policy_name: n.reason for n in response.not_applicable}
     return outcome
 
 

@@ -1,14 +1,18 @@
-"""Alarm rules on one resource, through the SDK's real Analyze path."""
+"""Alarm rules: resource rules through the SDK's real Analyze path, the spike-alarm stack rules
+through its AnalyzeStack path."""
 
 from __future__ import annotations
 
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import cloudwatch
-from tests.policies.sdk import REMOVE, changed, sdk_analyze
+from policies.guardrails.types import METRIC_ALARM_TYPE, TARGET_TYPE
+from tests.policies.estate import estate
+from tests.policies.sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
-ALARM = cloudwatch.METRIC_ALARM_TYPE
-ALL = cloudwatch.POLICIES
+ALARM = METRIC_ALARM_TYPE
+ALL = cloudwatch.RESOURCE_POLICIES
+STACK = cloudwatch.STACK_POLICIES
 
 
 def spike_alarm(**changes):
@@ -69,3 +73,44 @@ def test_unknown_namespace_during_preview_is_not_a_violation():
     outcome = sdk_analyze(ALL, ALARM, spike_alarm(namespace=UNKNOWN))
     assert outcome.violations == []
     assert "running-task-count-namespace" in outcome.unknown
+
+
+# --- spike alarms (stack) ------------------------------------------------------------------------
+
+
+def test_spike_alarms_within_capacity_on_an_insights_cluster_are_compliant():
+    outcome = sdk_analyze_stack(STACK, estate(services=(("web", 1, 50, 10),)))
+    assert outcome.violations == []
+
+
+def test_spike_threshold_at_or_above_max_is_mandatory():
+    outcome = sdk_analyze_stack(STACK, estate(services=(("web", 1, 10, 10),)))
+    assert outcome.levels("spike-alarm-within-capacity") == {"mandatory"}
+    assert "can never fire" in outcome.messages("spike-alarm-within-capacity")[0]
+
+
+def test_spike_threshold_below_min_is_a_violation():
+    outcome = sdk_analyze_stack(STACK, estate(services=(("web", 12, 50, 10),)))
+    assert "always firing" in outcome.messages("spike-alarm-within-capacity")[0]
+
+
+def test_scaled_service_without_spike_alarm_is_advisory():
+    outcome = sdk_analyze_stack(STACK, estate())
+    assert outcome.levels("spike-alarm-present") == {"advisory"}
+    assert [m.split(":")[0] for m in outcome.messages("spike-alarm-present")] == ["beta queue"]
+
+
+def test_spike_alarm_on_cluster_without_container_insights_is_mandatory():
+    outcome = sdk_analyze_stack(STACK, estate(insights="disabled"))
+    assert outcome.levels("container-insights-for-spike-alarms") == {"mandatory"}
+    assert "Container Insights disabled" in outcome.messages(
+        "container-insights-for-spike-alarms")[0]
+
+
+def test_stack_without_spike_alarms_or_targets_is_not_applicable_to_spike_rules():
+    no_alarms = sdk_analyze_stack(STACK, estate(services=(("web", 1, 50, None),)))
+    assert {"spike-alarm-within-capacity", "container-insights-for-spike-alarms"} <= (
+        no_alarms.not_applicable
+    )
+    no_targets = sdk_analyze_stack(STACK, [r for r in estate() if r[0] != TARGET_TYPE])
+    assert "spike-alarm-present" in no_targets.not_applicable

@@ -7,9 +7,10 @@ import json
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import ecs
+from policies.guardrails.types import TASK_DEFINITION_TYPE
 from tests.policies.sdk import REMOVE, changed, sdk_analyze
 
-TASK = ecs.TASK_DEFINITION_TYPE
+TASK = TASK_DEFINITION_TYPE
 ALL = ecs.POLICIES
 
 

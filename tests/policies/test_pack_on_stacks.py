@@ -22,7 +22,7 @@ from google.protobuf import json_format, struct_pb2
 from components.config import load_stack_config
 from offline.analyzer import analyze_run
 from offline.engine import ProgramRun, run_program
-from policies.guardrails.fargate import monthly_task_cost, to_cents
+from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
 from tests.conftest import stack_document
 
 

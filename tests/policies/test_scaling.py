@@ -1,15 +1,19 @@
-"""Scaling rules on one resource, through the SDK's real Analyze path."""
+"""Scaling rules: resource rules through the SDK's real Analyze path, the stack rule through
+its AnalyzeStack path."""
 
 from __future__ import annotations
 
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import scaling
-from tests.policies.sdk import REMOVE, changed, sdk_analyze
+from policies.guardrails.types import SCALING_POLICY_TYPE, TARGET_TYPE
+from tests.policies.estate import estate
+from tests.policies.sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
-TARGET = scaling.TARGET_TYPE
-POLICY = scaling.SCALING_POLICY_TYPE
-ALL = scaling.POLICIES
+TARGET = TARGET_TYPE
+POLICY = SCALING_POLICY_TYPE
+ALL = scaling.RESOURCE_POLICIES
+STACK = scaling.STACK_POLICIES
 
 
 def target(**changes):
@@ -165,3 +169,24 @@ def test_unknown_target_value_is_not_a_violation():
     outcome = sdk_analyze(ALL, POLICY, tracking(targetValue=UNKNOWN))
     assert outcome.violations == []
     assert "target-utilisation-bounds" in outcome.unknown
+
+
+# --- scaling-tracks-cpu-and-memory (stack) -------------------------------------------------------
+
+
+def test_targets_with_cpu_and_memory_tracking_are_compliant():
+    outcome = sdk_analyze_stack(STACK, estate())
+    assert outcome.violations == []
+
+
+def test_target_without_memory_tracking_is_mandatory():
+    outcome = sdk_analyze_stack(STACK, estate(drop={"web-memory-scaling"}))
+    assert outcome.levels("scaling-tracks-cpu-and-memory") == {"mandatory"}
+    message = outcome.messages("scaling-tracks-cpu-and-memory")[0]
+    assert "beta web" in message and "no memory target-tracking policy" in message
+
+
+def test_stack_without_scalable_targets_is_not_applicable_to_tracking():
+    resources = [r for r in estate() if r[0] != TARGET_TYPE]
+    outcome = sdk_analyze_stack(STACK, resources)
+    assert "scaling-tracks-cpu-and-memory" in outcome.not_applicable

@@ -1,10 +1,13 @@
-"""Building blocks every rule shares: validators that never raise, config with defaults, and
-readers for the engine's property shapes.
+"""The rule framework every rule module builds on: validators that never raise, a not-applicable
+signal, config with schema defaults, and readers for the engine's property shapes.
 
 Why a wrapper: the SDK runs every policy of a resource in one loop, and any exception other
-than an unknown value or `not_applicable()` aborts that loop, losing every other policy's
-diagnostics for the resource. So each validator is wrapped: those two signals pass through,
-anything else is reported as a violation of the failing policy, naming the error.
+than an unknown value or a not-applicable signal aborts that loop, losing every other policy's
+diagnostics for the resource. So each validator is wrapped: an unknown value passes through, a
+check that does not apply raises `NotApplicable`, which the wrapper hands to the SDK's public
+`args.not_applicable()`, and anything else is reported as a violation of the failing policy,
+naming the error. The pack so names no private SDK class: only `not_applicable()` knows how the
+SDK marks a skip.
 
 Why defaults here: the engine merges schema defaults into config, the Python SDK does not. A
 policy read with `setting(args, SCHEMA, key)` gets the schema's default when no config came,
@@ -20,24 +23,31 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError
 
-# Tags the program puts on every taggable resource; policies tell services apart by them.
-from .conventions import ENVIRONMENT_TAG, SERVICE_TAG  # noqa: F401 - re-exported
-
-# The signals the SDK itself handles; a wrapper must let them through.
-SDK_SIGNALS: tuple[type[BaseException], ...] = (UnknownValueError, _NotApplicableError)
+from .conventions import ENVIRONMENT_TAG, SERVICE_TAG
 
 ResourceCheck = Callable[[ResourceValidationArgs, ReportViolation], None]
 StackCheck = Callable[[StackValidationArgs, ReportViolation], None]
 Schema = Mapping[str, Mapping[str, Any]]
+
+
+class NotApplicable(Exception):
+    """Raised by a check whose rule does not apply to this resource or stack.
+
+    Checks raise this rather than call `args.not_applicable()` themselves: the wrapper would
+    otherwise have to recognise the SDK's own (private) exception to let it through."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def internal_error_message(policy_name: str, exc: Exception) -> str:
@@ -49,13 +59,17 @@ def internal_error_message(policy_name: str, exc: Exception) -> str:
 
 
 def never_raises(policy_name: str, check: Callable[[Any, ReportViolation], None]):
-    """`check`, with every error except the SDK's own signals reported instead of raised."""
+    """`check`, with every error except an unknown value reported instead of raised, and
+    `NotApplicable` turned into the SDK's `args.not_applicable()`."""
 
     def guarded(args: Any, report_violation: ReportViolation) -> None:
         try:
             check(args, report_violation)
-        except SDK_SIGNALS:
-            raise
+        except UnknownValueError:
+            raise  # the SDK reports "can't run during preview"
+        except NotApplicable as skip:
+            # Outside the try: what not_applicable() raises reaches the SDK untouched.
+            args.not_applicable(skip.reason)
         except Exception as exc:  # noqa: BLE001 - reporting is the point
             report_violation(internal_error_message(policy_name, exc), None)
 
@@ -81,7 +95,7 @@ def resource_policy(
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in types:
-            args.not_applicable(f"applies to {', '.join(sorted(types))}")
+            raise NotApplicable(f"applies to {', '.join(sorted(types))}")
         check(args, report_violation)
 
     return ResourceValidationPolicy(
@@ -96,7 +110,10 @@ def resource_policy(
 def stack_policy(
     name: str, description: str, level: EnforcementLevel, check: StackCheck, schema: Schema
 ) -> StackValidationPolicy:
-    """A stack policy that never raises."""
+    """A stack policy that never raises.
+
+    Stack policies run after the resource steps: they fail a preview (so CI blocks the pull
+    request), but on `pulumi up` they report after the changes are made."""
     return StackValidationPolicy(
         name=name,
         description=description,
@@ -146,6 +163,12 @@ def tags_of(props: Mapping[str, Any]) -> Mapping[str, Any]:
     return tags if isinstance(tags, Mapping) else {}
 
 
+def service_tag(props: Mapping[str, Any]) -> str | None:
+    """The z360:service tag, or None when the resource has none."""
+    value = tags_of(props).get(SERVICE_TAG)
+    return str(value) if value else None
+
+
 def label(props: Mapping[str, Any], fallback: str) -> str:
     """"beta web" from the resource's tags, else `fallback` (its name)."""
     tags = tags_of(props)
@@ -175,3 +198,13 @@ def known(read: Callable[[], Any]) -> tuple[bool, Any]:
         return True, read()
     except UnknownValueError:
         return False, None
+
+
+def known_number(props: Mapping[str, Any], key: str) -> float | None:
+    """`number(props[key])`, or None when it is unknown during preview."""
+    return known(lambda: number(props.get(key)))[1]
+
+
+def resource_label(resource: PolicyResource) -> str:
+    """`label()` of a stack policy's resource, its name while its tags are unknown."""
+    return known(lambda: label(resource.props, resource.name))[1] or resource.name
