@@ -1,18 +1,21 @@
-"""Each component alone under Pulumi mocks with realistic outputs."""
+"""ScalableService alone under Pulumi mocks with realistic outputs, and the rollback runbooks as
+stack-config changes: each change runs the real program and the resulting registrations are
+what the runbook in the README (Operations) promises."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pulumi
-import pytest
 
-from components.alerts import AlertChannel, AlertChannelArgs
-from components.budget import CostBudget, CostBudgetArgs
-from components.config import AlertsConfig, BudgetConfig, ServiceConfig
+from components.config import ServiceConfig
 from components.scalable_service import (
     ScalableService,
     ScalableServiceArgs,
     execution_role_policy,
 )
+from offline.diff import diff_runs
+from offline.engine import ProgramRun
 
 ACCOUNT = "108782097218"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts"
@@ -105,57 +108,6 @@ def test_execution_role_policy_has_no_secret_statements_without_secrets():
     assert {s["Sid"] for s in policy["Statement"]} == {"EcrAuth", "Logs"}
 
 
-@pulumi.runtime.test
-def test_alert_channel_lets_cloudwatch_and_budgets_publish(pulumi_mocks):
-    channel = AlertChannel("alerts", AlertChannelArgs(
-        config=AlertsConfig.model_validate({"topicName": "z360-test-alerts",
-                                            "emails": ["a@z360.biz", "b@z360.biz"]}),
-        environment="test", account_id=ACCOUNT,
-    ))
-
-    def check(values):
-        arn, emails = values
-        assert arn == f"arn:aws:sns:us-east-1:{ACCOUNT}:z360-test-alerts"
-        assert emails == ["a@z360.biz", "b@z360.biz"]
-
-    return pulumi.Output.all(channel.topic_arn, channel.subscriber_emails).apply(check)
-
-
-def test_topic_policy_is_limited_to_this_account():
-    from components.alerts import topic_policy
-
-    policy = topic_policy("arn:topic", ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"],
-                          ACCOUNT)
-    (statement,) = policy["Statement"]
-    assert statement["Principal"]["Service"] == ["budgets.amazonaws.com", "cloudwatch.amazonaws.com"]
-    assert statement["Action"] == "SNS:Publish"
-    assert statement["Resource"] == "arn:topic"
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
-
-
-@pulumi.runtime.test
-def test_budget_limit_is_a_string_without_decimals(pulumi_mocks):
-    budget = CostBudget("monthly", CostBudgetArgs(
-        config=BudgetConfig.model_validate({"name": "z360-test", "monthlyLimit": 2500,
-                                            "alertAmounts": [500, 1000, 2000]}),
-        environment="test", account_id=ACCOUNT, recipients=["a@z360.biz"], alert_topic_arn=TOPIC,
-    ))
-    return pulumi.Output.all(budget.limit_amount, budget.budget_name).apply(
-        lambda v: _assert_equal(v, ["2500", "z360-test"]))
-
-
-@pytest.mark.parametrize("protect", [True, False])
-def test_protect_lands_on_the_service_only(run_stack, protect):
-    def mutate(document):
-        document["config"]["z360-ecs:protect"] = protect
-
-    run = run_stack("beta", mutate)
-    protected = {r.type for r in run.registrations if r.protect}
-    expected = ({"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
-                 "aws:budgets/budget:Budget"} if protect else set())
-    assert protected == expected
-
-
 def test_container_definitions_carry_secrets_as_value_from(run_stack):
     arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/z360/db-password"
 
@@ -167,3 +119,103 @@ def test_container_definitions_carry_secrets_as_value_from(run_stack):
     (container,) = json.loads(run.named("web-task").inputs["containerDefinitions"])
     assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": arn}]
     assert container["environment"] == [{"name": "APP_ENV", "value": "beta"}]
+
+
+# --- rollback runbooks -------------------------------------------------------------------
+
+RunStack = Callable[..., ProgramRun]
+SCALING_TYPES = {"aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy"}
+
+
+def web(document: dict[str, Any]) -> dict[str, Any]:
+    return document["config"]["z360-ecs:services"]["web"]
+
+
+def adopted(document: dict[str, Any]) -> None:
+    """The stack after its first `pulumi up`: import ids removed (the README (Operations))."""
+    for service in document["config"]["z360-ecs:services"].values():
+        service.pop("importIds", None)
+
+
+def children_of(run: ProgramRun, component: str) -> list:
+    parent = next(r.urn for r in run.registrations if r.type == "z360:ecs:ScalableService"
+                  and r.name == component)
+    return [r for r in run.registrations if r.parent == parent]
+
+
+def test_pinning_a_revision_points_the_service_at_family_n(run_stack: RunStack) -> None:
+    run = run_stack("beta", mutate=lambda d: web(d).__setitem__("taskDefinitionRevision", 20))
+    assert run.named("web-service").inputs["taskDefinition"] == "z360-beta-web:20"
+    # The task definition resource stays, keeping every registered revision.
+    task = run.named("web-task")
+    assert task.inputs["skipDestroy"] is True
+    assert task.inputs["family"] == "z360-beta-web"
+    # Only the pinned service changes.
+    assert run.named("queue-service").inputs["taskDefinition"] != "z360-beta-queue:20"
+
+
+def test_an_unpinned_service_follows_its_task_definition(run_stack: RunStack) -> None:
+    run = run_stack("beta")
+    assert not str(run.named("web-service").inputs["taskDefinition"]).startswith("z360-beta-web:")
+
+
+def test_scaling_off_removes_target_and_policies_and_restores_the_baseline(
+    run_stack: RunStack,
+) -> None:
+    before = run_stack("beta", mutate=adopted)
+
+    def scaling_off(document: dict[str, Any]) -> None:
+        adopted(document)
+        web(document)["scaling"]["enabled"] = False
+        # A fixed-count service has no max for the cost breaker to lower.
+        document["config"]["z360-ecs:costBreaker"]["emergencyCeilings"].pop("web")
+        web(document)["desiredCount"] = 2
+
+    after = run_stack("beta", mutate=scaling_off)
+    assert not {r.type for r in children_of(after, "web")} & SCALING_TYPES
+    service = after.named("web-service")
+    assert service.inputs["desiredCount"] == 2
+    assert "desiredCount" not in service.ignore_changes
+    removed = diff_runs(before, after).removed
+    assert {r.name for r in removed} == {"web-scaling-target", "web-cpu-scaling",
+                                         "web-memory-scaling"}
+    # Nothing removed is protected, or `pulumi up` would refuse to delete it.
+    assert not any(r.protect for r in removed)
+    # Other services keep scaling.
+    assert after.named("queue-scaling-target")
+
+
+def test_hold_at_pins_the_target_to_min_equals_max(run_stack: RunStack) -> None:
+    run = run_stack("beta", mutate=lambda d: web(d)["scaling"].__setitem__("holdAt", 3))
+    target = run.named("web-scaling-target")
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (3, 3)
+    # Target tracking stays on: it can only move the count between 3 and 3.
+    assert run.named("web-cpu-scaling")
+    assert "desiredCount" in run.named("web-service").ignore_changes
+
+
+def test_without_hold_at_the_target_spans_min_to_max(run_stack: RunStack) -> None:
+    target = run_stack("beta").named("web-scaling-target")
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (1, 50)
+
+
+def test_apply_desired_count_lets_the_baseline_through_for_one_update(
+    run_stack: RunStack,
+) -> None:
+    def baseline(apply: bool) -> Callable[[dict[str, Any]], None]:
+        def mutate(document: dict[str, Any]) -> None:
+            web(document)["desiredCount"] = 4
+            web(document)["applyDesiredCount"] = apply
+        return mutate
+
+    applied = run_stack("beta", mutate=baseline(True)).named("web-service")
+    assert applied.inputs["desiredCount"] == 4
+    assert "desiredCount" not in applied.ignore_changes
+    held = run_stack("beta", mutate=baseline(False)).named("web-service")
+    assert held.ignore_changes == ["desiredCount"]
+
+
+def test_raising_scaling_min_is_the_other_deliberate_baseline(run_stack: RunStack) -> None:
+    run = run_stack("beta", mutate=lambda d: web(d)["scaling"].__setitem__("min", 3))
+    assert run.named("web-scaling-target").inputs["minCapacity"] == 3
+    assert "desiredCount" in run.named("web-service").ignore_changes

@@ -1,21 +1,16 @@
-"""Adopting the live estate (import ids), deletion protection, and `preview --compare`."""
+"""Adopting the live estate: every import id in the beta stack names what the program declares."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from offline.cli import main
-from offline.diff import diff_runs, load_spec, render_diff, replaces_on_change
-from offline.engine import PROJECT_DIR, ProgramRun
+from components.config import ConfigError, Problem, load_stack_config
+from offline.engine import ProgramRun
+from tests.conftest import stack_document
 
-RunStack = Callable[..., ProgramRun]
-PROTECTABLE = {"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
-               "aws:budgets/budget:Budget"}
 DIMENSION = "ecs:service:DesiredCount"
 
 
@@ -78,108 +73,74 @@ def test_scaling_resource_ids_use_the_live_names(beta: ProgramRun) -> None:
     assert policy.inputs["name"] == "z360-beta-web-cpu-scaling"  # the seed's live policy
 
 
-def test_beta_protects_only_clusters_services_topic_and_budget(beta: ProgramRun) -> None:
-    protected = [r for r in beta.registrations if r.protect]
-    assert protected
-    assert {r.type for r in protected} <= PROTECTABLE
-    assert not [r.urn for r in beta.registrations if not r.custom and r.protect]
-    for name in ("app-cluster", "agent-cluster", "web-service", "voice-service",
-                 "alerts-topic", "monthly-budget"):
-        assert beta.named(name).protect, name
+# --- the import-id check (components/config/adoption.py) ----------------------------------
+
+WEB_SERVICE = "z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8"
 
 
-def test_staging_protects_nothing(run_stack: RunStack) -> None:
-    assert [r.urn for r in run_stack("staging").registrations if r.protect] == []
+def _refused(mutate: Callable[[dict[str, Any]], None]) -> list[Problem]:
+    document = stack_document("beta")
+    mutate(document)
+    config = document["config"]
+    raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("z360-ecs:")}
+    aws = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("aws:")}
+    with pytest.raises(ConfigError) as refused:
+        load_stack_config(raw, aws)
+    return refused.value.details
 
 
-# --- diff ------------------------------------------------------------------------------
+def _web_ids(document: dict[str, Any]) -> dict[str, Any]:
+    return document["config"]["z360-ecs:services"]["web"]["importIds"]
 
 
-def services(document: dict[str, Any]) -> dict[str, Any]:
-    return document["config"]["z360-ecs:services"]
+def test_one_check_reports_name_and_cluster_problems_together() -> None:
+    # A wrong alarm name (no cluster needed) and a service in another cluster (needs the
+    # cluster's name) were once two checks, the second silent while the first found anything.
+    def mutate(document: dict[str, Any]) -> None:
+        _web_ids(document)["cpuAlarm"] = "z360-beta-web-cpu"
+        _web_ids(document)["service"] = "other-cluster/z360-beta-web-Service-5Ao8dxMzQ1d8"
+
+    problems = _refused(mutate)
+    assert [p.path for p in problems] == [
+        ("services", "web", "importIds", "service"),
+        ("services", "web", "importIds", "cpuAlarm"),
+    ]
+    assert problems[0].message == (
+        f"'other-cluster/z360-beta-web-Service-5Ao8dxMzQ1d8' must be {WEB_SERVICE!r}: cluster "
+        "'z360-beta-Cluster-8E41UEvLHdpU' and service 'z360-beta-web-Service-5Ao8dxMzQ1d8' are "
+        "the names this service has"
+    )
 
 
-def test_diff_flags_a_task_size_change_as_a_replacement(run_stack: RunStack) -> None:
-    before = run_stack("staging")
-    after = run_stack("staging", mutate=lambda d: services(d)["web"].update(cpu=1024, memory=2048))
-    diff = diff_runs(before, after)
-    assert not diff.added and not diff.removed
-    task = next(c for c in diff.changed if c.name == "web-task")
-    assert task.replaces
-    assert {(c.path, c.old, c.new) for c in task.changes} >= {("cpu", "512", "1024"),
-                                                              ("memory", "1024", "2048")}
+def test_a_policy_id_is_reported_once_with_the_first_rule_it_breaks() -> None:
+    def mutate(document: dict[str, Any]) -> None:
+        _web_ids(document)["cpuPolicy"] = (
+            f"ecs/service/{WEB_SERVICE}/{DIMENSION}/z360-beta-web-scaling")
+
+    (problem,) = _refused(mutate)
+    assert str(problem) == (
+        f"services.web.importIds.cpuPolicy: 'ecs/service/{WEB_SERVICE}/{DIMENSION}/"
+        "z360-beta-web-scaling' must end with '/z360-beta-web-cpu-scaling', the name the "
+        "program gives this policy"
+    )
 
 
-def test_diff_shows_a_count_change_as_an_update_in_place(run_stack: RunStack) -> None:
-    before = run_stack("staging")
-    after = run_stack("staging", mutate=lambda d: services(d)["queue"].update(desiredCount=2))
-    diff = diff_runs(before, after)
-    change = next(c for c in diff.changed if c.name == "queue-service")
-    assert [(c.path, c.old, c.new) for c in change.changes] == [("desiredCount", 1, 2)]
-    assert not any(c.replaces for c in diff.changed)
+def test_a_task_definition_of_another_family_and_account_is_one_problem() -> None:
+    def mutate(document: dict[str, Any]) -> None:
+        _web_ids(document)["taskDefinition"] = (
+            "arn:aws:ecs:us-east-1:111111111111:task-definition/other:3")
+
+    (problem,) = _refused(mutate)
+    assert problem.path == ("services", "web", "importIds", "taskDefinition")
+    assert "is not a revision of family 'z360-beta-web'" in problem.message
 
 
-def test_diff_flags_a_cluster_rename_as_a_replacement(run_stack: RunStack) -> None:
-    before = run_stack("staging")
-    after = run_stack("staging", mutate=lambda d: d["config"]["z360-ecs:clusters"]["app"]
-                      .update(name="z360-staging-2"))
-    cluster = next(c for c in diff_runs(before, after).changed if c.name == "app-cluster")
-    assert cluster.replaces
-    assert [c.path for c in cluster.changes if c.replaces] == ["name"]
+def test_a_task_definition_in_another_account_is_refused() -> None:
+    def mutate(document: dict[str, Any]) -> None:
+        _web_ids(document)["taskDefinition"] = (
+            "arn:aws:ecs:us-east-1:111111111111:task-definition/z360-beta-web:3")
 
-
-def test_diff_lists_added_and_removed_resources_by_urn(run_stack: RunStack) -> None:
-    before = run_stack("staging")
-    after = run_stack("staging", mutate=lambda d: services(d)["web"].update(
-        alarms={"cpuHigh": 85}))
-    diff = diff_runs(before, after)
-    assert [r.urn for r in diff.added] == [r.urn for r in after.resources
-                                           if r.name == "web-high-cpu"]
-    reverse = diff_runs(after, before)
-    assert [r.name for r in reverse.removed] == ["web-high-cpu"]
-    text = render_diff(reverse, "a", "b")
-    assert re.search(r"^  - urn:pulumi:staging::z360-ecs::.*::web-high-cpu$", text, re.M)
-
-
-def test_diff_reports_option_changes(run_stack: RunStack) -> None:
-    before = run_stack("staging")
-    after = run_stack("staging", mutate=lambda d: d["config"].update({"z360-ecs:protect": True}))
-    cluster = next(c for c in diff_runs(before, after).changed if c.name == "app-cluster")
-    assert [(o.path, o.old, o.new) for o in cluster.option_changes] == [("protect", False, True)]
-
-
-def test_identical_runs_have_no_diff(run_stack: RunStack) -> None:
-    assert diff_runs(run_stack("staging"), run_stack("staging")).empty
-
-
-def test_replace_table_never_replaces_on_tags() -> None:
-    assert replaces_on_change("aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions[0].image")
-    assert not replaces_on_change("aws:ecs/taskDefinition:TaskDefinition", "tags.z360:service")
-    assert not replaces_on_change("aws:ecs/service:Service", "desiredCount")
-
-
-def test_load_spec_reads_a_git_revision(tmp_path: Path) -> None:
-    path = load_spec("HEAD:Pulumi.staging.yaml", PROJECT_DIR, scratch=tmp_path)
-    assert path.parent == tmp_path
-    assert "z360-ecs:environment: staging" in path.read_text()
-
-
-def test_preview_compare_prints_the_changes(
-    write_stack: Callable[[dict[str, Any]], Path], capsys: pytest.CaptureFixture[str]
-) -> None:
-    from tests.conftest import stack_document
-
-    document = stack_document("staging")
-    services(document)["web"]["memory"] = 2048
-    changed = write_stack(document)
-    code = main(["preview", "staging", "--stack-file", str(changed),
-                 "--compare", str(PROJECT_DIR / "Pulumi.staging.yaml")])
-    out = capsys.readouterr().out
-    assert code == 0
-    assert 'memory: "1024" -> "2048"  [replaces]' in out
-    assert "0 to add, 0 to delete" in out
-
-
-def test_preview_compare_with_a_bad_spec_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["preview", "staging", "--compare", "no-such-file.yaml"]) == 2
-    assert "no such file" in capsys.readouterr().err
+    (problem,) = _refused(mutate)
+    assert problem.message.endswith(
+        "is not in this stack's account and region (must start "
+        "'arn:aws:ecs:us-east-1:108782097218:task-definition/')")
