@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import AlertsConfig
-from components.tags import environment_tags
+from components.naming import environment_tags
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import BudgetConfig
-from components.tags import environment_tags
+from components.naming import environment_tags
 
 
 @dataclass

@@ -26,16 +26,22 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.arns import log_group_arn
 from components.config import BudgetConfig, CostBreakerConfig, StackConfig
-from components.tags import ENVIRONMENT_TAG, environment_tags
+from components.naming import (
+    ENVIRONMENT_TAG,
+    SCALABLE_DIMENSION,
+    SCALING_NAMESPACE,
+    cost_breaker_names,
+    ecs_arn,
+    environment_tags,
+    log_group_arn,
+    scalable_target_arn_pattern,
+    ssm_parameter_arn,
+)
 
 HANDLER_FILE = Path(__file__).resolve().parent.parent / "breaker" / "handler.py"
 EMPTY_RECORD = {"tripped": False, "changes": []}
 LOG_RETENTION_DAYS = 90  # trips are rare: keep the evidence for a quarter
-
-SCALING_NAMESPACE = "ecs"
-SCALING_DIMENSION = "ecs:service:DesiredCount"
 
 
 @dataclass
@@ -88,17 +94,6 @@ def breaker_targets(
     ]
 
 
-def resource_names(environment: str) -> dict[str, str]:
-    """Physical names, shared by the component, the docs and the tests."""
-    return {
-        "topic": f"z360-{environment}-cost-breaker",
-        "function": f"z360-{environment}-cost-breaker",
-        "role": f"z360-{environment}-cost-breaker",
-        "parameter": f"/z360/{environment}/cost-breaker/state",
-        "log_group": f"/aws/lambda/z360-{environment}-cost-breaker",
-    }
-
-
 def restore_command(function_name: str) -> str:
     return (
         f"aws lambda invoke --function-name {function_name} --payload '{{\"action\":\"restore\"}}' "
@@ -144,7 +139,7 @@ def breaker_role_policy(
 ) -> dict[str, Any]:
     """Least privilege for the function: read and lower these targets, write its record,
     tell the alert topic, write its own logs. No wildcard action anywhere."""
-    service_arns = sorted(f"arn:aws:ecs:{region}:{account_id}:{rid}" for rid in service_resource_ids)
+    service_arns = sorted(ecs_arn(region, account_id, rid) for rid in service_resource_ids)
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -162,11 +157,11 @@ def breaker_role_policy(
                 "Sid": "LowerAndRestoreMaxCapacity",
                 "Effect": "Allow",
                 "Action": ["application-autoscaling:RegisterScalableTarget"],
-                "Resource": f"arn:aws:application-autoscaling:{region}:{account_id}:scalable-target/*",
+                "Resource": scalable_target_arn_pattern(region, account_id),
                 "Condition": {
                     "StringEquals": {
                         "application-autoscaling:service-namespace": SCALING_NAMESPACE,
-                        "application-autoscaling:scalable-dimension": SCALING_DIMENSION,
+                        "application-autoscaling:scalable-dimension": SCALABLE_DIMENSION,
                         f"aws:ResourceTag/{ENVIRONMENT_TAG}": environment,
                     }
                 },
@@ -189,7 +184,7 @@ def breaker_role_policy(
                 "Sid": "OwnRecord",
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameter", "ssm:PutParameter"],
-                "Resource": f"arn:aws:ssm:{region}:{account_id}:parameter{parameter_name}",
+                "Resource": ssm_parameter_arn(region, account_id, parameter_name),
             },
             {
                 "Sid": "OwnLogs",
@@ -218,7 +213,7 @@ class CostBreaker(pulumi.ComponentResource):
         super().__init__("z360:budgets:CostBreaker", name, None, opts)
         self._name = name
         self._args = args
-        self._names = resource_names(args.environment)
+        self._names = cost_breaker_names(args.environment)
         self._tags = environment_tags(args.environment)
         child = pulumi.ResourceOptions(parent=self)
 

@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import ServiceConfig
+from components.naming import alarm_arn, dashboard_name
 
 # CloudWatch's dashboard grid is 24 columns wide; a service's three widgets fill a row.
 GRID_COLUMNS = 24
@@ -57,14 +58,6 @@ class ServiceDashboardArgs:
     """AWS region of the metrics and alarms."""
     services: list[DashboardService]
     """One row per service, in this order."""
-
-
-def alarm_arn(region: str, account_id: str, alarm_name: str) -> str:
-    return f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{alarm_name}"
-
-
-def dashboard_name(environment: str) -> str:
-    return f"z360-{environment}-services"
 
 
 def _utilisation_widget(

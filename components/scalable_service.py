@@ -21,9 +21,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.arns import log_group_arn
 from components.config import ServiceConfig
-from components.tags import service_tags
+from components.naming import (
+    SCALABLE_DIMENSION,
+    SCALING_NAMESPACE,
+    ecr_repository_arn,
+    log_group_arn,
+    service_tags,
+)
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
@@ -56,9 +61,7 @@ def _ecr_repository_arn(image: str) -> str | None:
     match = _ECR_IMAGE.match(image)
     if not match:
         return None
-    return (
-        f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
-    )
+    return ecr_repository_arn(match["region"], match["account"], match["repo"])
 
 
 def execution_role_policy(image: str, log_group_arn: str, secret_arns: list[str]) -> dict:
@@ -316,8 +319,8 @@ class ScalableService(pulumi.ComponentResource):
         scaling = config.scaling
         target = aws.appautoscaling.Target(
             f"{self._name}-scaling-target",
-            service_namespace="ecs",
-            scalable_dimension="ecs:service:DesiredCount",
+            service_namespace=SCALING_NAMESPACE,
+            scalable_dimension=SCALABLE_DIMENSION,
             resource_id=pulumi.Output.concat(
                 "service/", self._args.cluster_name, "/", service.name
             ),

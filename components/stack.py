@@ -14,13 +14,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerts import AlertChannel, AlertChannelArgs
-from components.arns import sns_topic_arn
 from components.budget import CostBudget, CostBudgetArgs
 from components.config import ServiceConfig, StackConfig
 from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
+from components.naming import environment_tags, sns_topic_arn
 from components.scalable_service import ScalableService, ScalableServiceArgs
-from components.tags import environment_tags
 from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
 
 

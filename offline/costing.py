@@ -1,7 +1,7 @@
 """The cost model: monthly Fargate cost of a stack, its scenarios and its right-sizing.
 
 Pure functions over a validated StackConfig. Prices and sizes come only from
-policies/guardrails/fargate.py; money stays an exact Decimal here and is rounded to the cent
+policies/guardrails/fargate_facts.py; money stays an exact Decimal here and is rounded to the cent
 only when printed (fargate.to_cents). Every figure is on-demand list price: a Spot task costs
 somewhere below it, so Spot and Savings Plans are shown as ranges of savings, never as one
 fixed figure.

@@ -20,7 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from components.config import PROJECT, SCALABLE_DIMENSION, ConfigError, StackConfig
+from components.config import PROJECT, ConfigError, StackConfig
+from components.naming import SCALABLE_DIMENSION
 from offline import costing
 from offline.cost import (
     Baseline,

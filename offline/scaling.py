@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from components.config import ConfigError, ServiceConfig, StackConfig
+from components.naming import SCALABLE_DIMENSION
 from offline.engine import StackFileError
 from offline.loadtest import (
     LoadResult,
@@ -39,7 +40,6 @@ from offline.loadtest import (
 )
 from offline.simulate import read_stack_config, service_or_error
 
-SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 _DESIRED = re.compile(r"desired count to (\d+)", re.I)
 
 

@@ -9,12 +9,8 @@ import pulumi
 import yaml
 
 from components.config import load_stack_config
-from components.dashboard import (
-    DashboardService,
-    ServiceDashboard,
-    ServiceDashboardArgs,
-    alarm_arn,
-)
+from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
+from components.naming import alarm_arn
 from offline.engine import COMPUTED, PROJECT_DIR
 
 DASHBOARD_TYPE = "aws:cloudwatch/dashboard:Dashboard"

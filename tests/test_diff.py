@@ -1,4 +1,7 @@
-"""Adopting the live estate (import ids), deletion protection, and `preview --compare`."""
+"""`preview --compare`: the diff between two runs of the program (offline/diff.py).
+
+Moved out of the former tests/test_adoption.py; these test offline/, not components/.
+"""
 
 from __future__ import annotations
 
@@ -14,85 +17,6 @@ from offline.diff import diff_runs, load_spec, render_diff, replaces_on_change
 from offline.engine import PROJECT_DIR, ProgramRun
 
 RunStack = Callable[..., ProgramRun]
-PROTECTABLE = {"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
-               "aws:budgets/budget:Budget"}
-DIMENSION = "ecs:service:DesiredCount"
-
-
-@pytest.fixture(scope="module")
-def beta() -> ProgramRun:
-    from offline.engine import run_program
-
-    return run_program("beta")
-
-
-def test_beta_adopts_the_seed_known_resources(beta: ProgramRun) -> None:
-    imported = {r.name: r.import_id for r in beta.resources if r.import_id}
-    assert imported["app-cluster"] == "z360-beta-Cluster-8E41UEvLHdpU"
-    assert imported["web-service"] == (
-        "z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8")
-    assert imported["web-scaling-target"] == (
-        f"ecs/service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8/{DIMENSION}")
-    assert imported["monthly-budget"] == "108782097218:z360-monthly-spending-alert"
-    # Task definitions are never imported: registering one only adds a revision.
-    assert not any(r.import_id for r in beta.by_type("aws:ecs/taskDefinition:TaskDefinition"))
-
-
-def test_every_import_id_names_the_resource_the_program_declares(beta: ProgramRun) -> None:
-    """The id's format is pulumi-aws's for that type, built from the declared inputs."""
-    by_urn = {r.urn: r for r in beta.registrations}
-    checked = 0
-    for r in beta.resources:
-        if not r.import_id:
-            continue
-        inputs = r.inputs
-        if r.type == "aws:ecs/cluster:Cluster":
-            expected = inputs["name"]
-        elif r.type == "aws:ecs/service:Service":
-            cluster = next(c for c in beta.by_type("aws:ecs/cluster:Cluster")
-                           if c.import_id and inputs["cluster"].endswith("/" + c.inputs["name"]))
-            expected = f"{cluster.inputs['name']}/{inputs['name']}"
-        elif r.type == "aws:appautoscaling/target:Target":
-            expected = f"{inputs['serviceNamespace']}/{inputs['resourceId']}/" \
-                       f"{inputs['scalableDimension']}"
-        elif r.type == "aws:appautoscaling/policy:Policy":
-            expected = f"{inputs['serviceNamespace']}/{inputs['resourceId']}/" \
-                       f"{inputs['scalableDimension']}/{inputs['name']}"
-        elif r.type == "aws:cloudwatch/metricAlarm:MetricAlarm":
-            expected = inputs["name"]
-        elif r.type == "aws:budgets/budget:Budget":
-            expected = f"{inputs['accountId']}:{inputs['name']}"
-        else:
-            pytest.fail(f"{r.urn}: no import id rule for {r.type}")
-        assert r.import_id == expected, r.urn
-        assert r.parent in by_urn
-        checked += 1
-    assert checked >= 4
-
-
-def test_scaling_resource_ids_use_the_live_names(beta: ProgramRun) -> None:
-    target = beta.named("web-scaling-target")
-    assert target.inputs["resourceId"] == (
-        "service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8")
-    policy = beta.named("web-cpu-scaling")
-    assert policy.inputs["name"] == "z360-beta-web-cpu-scaling"  # the seed's live policy
-
-
-def test_beta_protects_only_clusters_services_topic_and_budget(beta: ProgramRun) -> None:
-    protected = [r for r in beta.registrations if r.protect]
-    assert protected
-    assert {r.type for r in protected} <= PROTECTABLE
-    assert not [r.urn for r in beta.registrations if not r.custom and r.protect]
-    for name in ("app-cluster", "agent-cluster", "web-service", "voice-service",
-                 "alerts-topic", "monthly-budget"):
-        assert beta.named(name).protect, name
-
-
-def test_staging_protects_nothing(run_stack: RunStack) -> None:
-    assert [r.urn for r in run_stack("staging").registrations if r.protect] == []
-
-
-# --- diff ------------------------------------------------------------------------------
 
 
 def services(document: dict[str, Any]) -> dict[str, Any]:

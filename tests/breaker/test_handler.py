@@ -6,8 +6,11 @@ would, and checks the live min/max, the SSM record and the alert topic afterward
 
 from __future__ import annotations
 
+import ast
 import json
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -18,6 +21,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
 from breaker import handler as breaker
+from components import naming
 
 REGION = "us-east-1"
 CLUSTER = "z360-test"
@@ -367,3 +371,22 @@ def test_malformed_targets_setting_is_a_clear_error(estate, monkeypatch):
 
     with pytest.raises(breaker.BreakerConfigError, match="ceiling"):
         invoke("trip")
+
+
+# --- packaged alone ----------------------------------------------------------------------
+
+
+def test_the_handlers_scaling_names_are_the_programs() -> None:
+    assert breaker.NAMESPACE == naming.SCALING_NAMESPACE
+    assert breaker.DIMENSION == naming.SCALABLE_DIMENSION
+
+
+def test_the_handler_imports_only_what_the_lambda_runtime_has() -> None:
+    # The function's archive holds handler.py alone (components/cost_breaker.py): an import of
+    # the program would fail in Lambda, never here.
+    tree = ast.parse(Path(breaker.__file__).read_text())
+    roots = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+             for alias in node.names}
+    roots |= {node.module.split(".")[0] for node in ast.walk(tree)
+              if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+    assert roots - sys.stdlib_module_names <= {"boto3", "botocore"}, roots

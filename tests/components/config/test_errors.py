@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import offline.engine as engine
-from components.config import ConfigError, StackConfig, load_stack_config
+from components.config import ConfigError, Problem, StackConfig, load_stack_config
 from offline.cli import main
 from offline.engine import StackFileError, load_stack_settings, run_program
 from tests.conftest import stack_document
@@ -282,6 +282,34 @@ def test_a_plaintext_credential_is_never_echoed() -> None:
     with pytest.raises(ConfigError) as refused:
         load("beta", setter("web", "environment", value={"DB_PASSWORD": "hunter2-live"}))
     assert "hunter2-live" not in str(refused.value)
+
+
+def test_a_problem_is_a_key_path_and_a_message() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load("beta", setter("queue", "scaling", "min", value=30))
+    assert refused.value.details == [Problem(
+        ("services", "queue", "scaling", "min"), "30 is above max 20: min must be <= max")]
+    assert refused.value.problems == [
+        "services.queue.scaling.min: 30 is above max 20: min must be <= max"]
+
+
+def test_a_validator_reports_each_problem_at_its_own_key() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load("beta", setter("web", "environment", value={"1ST": "a", "2ND": "b"}))
+    assert [p.path for p in refused.value.details] == [
+        ("services", "web", "environment", "1ST"), ("services", "web", "environment", "2ND")]
+    assert [p.message for p in refused.value.details] == [
+        f"{name!r} is not an environment variable name (letters, digits and '_', not starting "
+        "with a digit)" for name in ("1ST", "2ND")]
+
+
+def test_a_check_naming_several_services_keeps_them_in_one_key() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load("beta", setter("queue", "family", value="z360-beta-web"))
+    (problem,) = refused.value.details
+    assert problem.path == ("services", "{web,queue}", "family")
+    assert str(problem) == (
+        "services.{web,queue}.family: 'z360-beta-web' is used by 2 services; each needs its own")
 
 
 class _Recorder(engine.RecordingMonitor):

@@ -1,7 +1,9 @@
 """Both real stack files through the real __main__.py: one assertion per row of the ops log's
-configuration tables (sizes, max capacities, scaling settings, alarms, budget)."""
+configuration tables (sizes, max capacities, scaling settings, alarms, budget), and where
+deletion protection lands."""
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -13,6 +15,7 @@ TARGET = "aws:appautoscaling/target:Target"
 POLICY = "aws:appautoscaling/policy:Policy"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 BUDGET = "aws:budgets/budget:Budget"
+RunStack = Callable[..., ProgramRun]
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +226,35 @@ def test_resource_counts_per_stack(beta, staging):
     assert len(beta.by_type(TASK)) == 6 and len(beta.by_type(TARGET)) == 6
     assert len(beta.by_type(POLICY)) == 12 and len(beta.by_type(ALARM)) == 8
     assert len(staging.by_type(TASK)) == 6 and len(staging.by_type(ALARM)) == 0
+
+
+# --- deletion protection ---------------------------------------------------------------
+
+PROTECTABLE = {"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
+               "aws:budgets/budget:Budget"}
+
+
+def test_beta_protects_only_clusters_services_topic_and_budget(beta: ProgramRun) -> None:
+    protected = [r for r in beta.registrations if r.protect]
+    assert protected
+    assert {r.type for r in protected} <= PROTECTABLE
+    assert not [r.urn for r in beta.registrations if not r.custom and r.protect]
+    for name in ("app-cluster", "agent-cluster", "web-service", "voice-service",
+                 "alerts-topic", "monthly-budget"):
+        assert beta.named(name).protect, name
+
+
+def test_staging_protects_nothing(run_stack: RunStack) -> None:
+    assert [r.urn for r in run_stack("staging").registrations if r.protect] == []
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_protect_lands_on_the_service_only(run_stack, protect):
+    def mutate(document):
+        document["config"]["z360-ecs:protect"] = protect
+
+    run = run_stack("beta", mutate)
+    protected = {r.type for r in run.registrations if r.protect}
+    expected = ({"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
+                 "aws:budgets/budget:Budget"} if protect else set())
+    assert protected == expected

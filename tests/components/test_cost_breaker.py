@@ -20,8 +20,8 @@ from components.cost_breaker import (
     CostBreakerArgs,
     breaker_role_policy,
     breaker_targets,
-    resource_names,
 )
+from components.naming import cost_breaker_names
 from tests.conftest import stack_document
 
 ACCOUNT = "108782097218"
@@ -79,7 +79,7 @@ def test_component_creates_its_resources_and_wires_its_environment(pulumi_mocks,
             ("function", "topic", "parameter", "command"), values, strict=True)))
 
     build()  # returns once every registration has completed
-    names = resource_names("test")
+    names = cost_breaker_names("test")
     created.pop("z360:budgets:CostBreaker", None)
     assert set(created) == BREAKER_TYPES, sorted(created)
     assert all(name.startswith("cost-breaker-") for name, _ in created.values())

@@ -1,0 +1,47 @@
+"""Stack configuration: read once, validated into typed models before anything is created.
+
+The package's parts, in the order data flows: limits (AWS name rules), models (one pydantic
+model per stack-file mapping), adoption (import ids against the names the program gives),
+errors (problems as key path + message), load (stack file or Pulumi config -> StackConfig).
+Importers take what they need from here.
+"""
+
+from components.config.errors import ConfigError, Problem
+from components.config.load import CONFIG_KEYS, PROJECT, load_stack_config, read_pulumi_config
+from components.config.models import (
+    AlarmsConfig,
+    AlertsConfig,
+    BudgetConfig,
+    ClusterConfig,
+    CostBreakerConfig,
+    ImportIds,
+    LoadBalancerConfig,
+    NetworkConfig,
+    ScalingConfig,
+    ServiceConfig,
+    StackConfig,
+)
+
+# Lives in components.naming; re-exported because importers took it from here.
+from components.naming import SCALABLE_DIMENSION
+
+__all__ = [
+    "CONFIG_KEYS",
+    "PROJECT",
+    "SCALABLE_DIMENSION",
+    "AlarmsConfig",
+    "AlertsConfig",
+    "BudgetConfig",
+    "ClusterConfig",
+    "ConfigError",
+    "CostBreakerConfig",
+    "ImportIds",
+    "LoadBalancerConfig",
+    "NetworkConfig",
+    "Problem",
+    "ScalingConfig",
+    "ServiceConfig",
+    "StackConfig",
+    "load_stack_config",
+    "read_pulumi_config",
+]

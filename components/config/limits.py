@@ -1,0 +1,62 @@
+"""AWS name rules and limits the stack config is checked against (ECS, CloudWatch, SNS, IAM,
+Budgets developer guides), and the formats of the import ids pulumi-aws accepts."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, get_args
+
+from components.naming import (
+    ALARM_SUFFIXES,
+    EXECUTION_ROLE_SUFFIX,
+    POLICY_SUFFIXES,
+    SCALABLE_DIMENSION,
+    SCALING_NAMESPACE,
+)
+from policies.guardrails.conventions import SECRET_NAME_PATTERN
+
+# The one region the program deploys to: the Fargate prices it and the pack use are its own.
+Region = Literal["us-east-1"]
+SUPPORTED_REGION: str = get_args(Region)[0]
+
+ECS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+SNS_TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+SERVICE_KEY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ACCOUNT_ID = re.compile(r"\d{12}")
+SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8,17}")
+SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8,17}")
+SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/.+|secretsmanager:[a-z0-9-]+:\d{12}:secret:.+)$"
+)
+TARGET_GROUP_ARN = re.compile(
+    r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[A-Za-z0-9-]+/[0-9a-f]+$"
+)
+# Names that look like credentials: their values must never sit in plain `environment`.
+SECRET_LOOKING_NAME = re.compile(SECRET_NAME_PATTERN, re.I)
+
+# CloudWatch alarm names allow 255 characters, scaling policy names 256: the longest suffix
+# the program appends sets how long a namePrefix may be.
+MAX_NAME_PREFIX = 255 - max(len(s) for s in (*ALARM_SUFFIXES.values(), *POLICY_SUFFIXES.values()))
+# IAM role names allow 64 characters; the execution role is named after the family.
+MAX_FAMILY = 64 - len(EXECUTION_ROLE_SUFFIX)
+BUDGET_NAME_MAX = 100
+MAX_BUDGET_NOTIFICATIONS = 10
+
+_TARGET = rf"{SCALING_NAMESPACE}/service/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/{SCALABLE_DIMENSION}"
+_TARGET_SHOWN = f"{SCALING_NAMESPACE}/service/<cluster name>/<service name>/{SCALABLE_DIMENSION}"
+
+# Import id kind -> (format, how the format is described to the user).
+IMPORT_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "service": (re.compile(r"^[A-Za-z0-9_-]{1,255}/[A-Za-z0-9_-]{1,255}$"),
+                "'<cluster name>/<service name>'"),
+    "task_definition": (
+        re.compile(r"^arn:aws:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]{1,255}:\d+$"),
+        "the revision's ARN 'arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>'",
+    ),
+    "log_group": (re.compile(r"^[A-Za-z0-9_./#-]{1,512}$"), "the log group's name"),
+    "scalable_target": (re.compile(rf"^{_TARGET}$"), f"'{_TARGET_SHOWN}'"),
+    "policy": (re.compile(rf"^{_TARGET}/[^/]+$"), f"'{_TARGET_SHOWN}/<policy name>'"),
+    "alarm": (re.compile(r"^[^\x00-\x1f]{1,255}$"), "the alarm's name"),
+}

@@ -1,0 +1,569 @@
+"""The typed stack configuration: one pydantic model per stack-file mapping, with every check
+that needs only the values themselves.
+
+Models are strict and frozen, keyed by the stack file's camelCase names. A validator reports
+every problem it finds at once, each at the key that is wrong (see errors.py); checks of import
+ids against the names the program gives live in adoption.py, run from StackConfig.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from components import naming
+from components.config.adoption import import_problems
+from components.config.errors import KeyPath, format_value, raise_problems
+from components.config.limits import (
+    ACCOUNT_ID,
+    BUDGET_NAME_MAX,
+    ECS_NAME,
+    EMAIL,
+    ENV_VAR_NAME,
+    IMPORT_FORMATS,
+    MAX_BUDGET_NOTIFICATIONS,
+    MAX_FAMILY,
+    MAX_NAME_PREFIX,
+    SECRET_ARN,
+    SECRET_LOOKING_NAME,
+    SECURITY_GROUP_ID,
+    SNS_TOPIC_NAME,
+    SUBNET_ID,
+    TARGET_GROUP_ARN,
+    Region,
+)
+from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE
+from policies.guardrails.fargate_facts import allowed_memory, describe_allowed_memory, is_valid_size
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=False,
+        frozen=True,
+        strict=True,
+    )
+
+
+Percent = Annotated[float, Field(gt=0, le=100)]
+Seconds = Annotated[int, Field(ge=0, le=3600)]
+
+
+class ScalingConfig(_Model):
+    enabled: bool = False
+    """Target tracking owns the desired count when true."""
+    min: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] = 1
+    """Fewest tasks auto-scaling may run (0 allowed)."""
+    max: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] = 1
+    """Most tasks auto-scaling may run."""
+    cpu_target: Annotated[float, Field(ge=10, le=95)] = 70.0
+    """Average CPU utilisation (%) target tracking holds."""
+    memory_target: Annotated[float, Field(ge=10, le=95)] = 70.0
+    """Average memory utilisation (%) target tracking holds."""
+    scale_out_cooldown: Seconds = 0
+    """Seconds after a scale-out before another; 0 means no wait."""
+    scale_in_cooldown: Seconds = 600
+    """Seconds after a scale-in before another."""
+    hold_at: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] | None = None
+    """Emergency floor: pin the task count here (min = max = holdAt) whatever the load says."""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ScalingConfig:
+        problems: list[tuple[KeyPath, str]] = []
+        if self.min > self.max:
+            problems.append(
+                (("min",), f"{self.min} is above max {self.max}: min must be <= max")
+            )
+        elif self.hold_at is not None and not (self.min <= self.hold_at <= self.max):
+            problems.append((
+                ("holdAt",),
+                f"{self.hold_at} lies outside min {self.min} .. max {self.max}: an emergency "
+                "floor must be a count the service may run (raise max first if you need more)",
+            ))
+        raise_problems(problems)
+        return self
+
+
+class AlarmsConfig(_Model):
+    cpu_high: Percent | None = None
+    """Alarm when average CPU (%) stays above this; unset means no alarm."""
+    memory_high: Percent | None = None
+    """Alarm when average memory (%) stays above this; unset means no alarm."""
+    task_count_spike: Annotated[int, Field(ge=1, le=MAX_TASKS_PER_SERVICE)] | None = None
+    """Alarm when RunningTaskCount exceeds this many tasks; unset means no alarm."""
+    period: Literal[10, 20, 30, 60, 120, 300, 600, 900, 3600] = 60
+    """Seconds per datapoint."""
+    evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 3
+    """Datapoints looked at; 3 x 60 s rides out a single busy minute."""
+    datapoints_to_alarm: Annotated[int, Field(ge=1, le=60)] = 3
+    """Of those, how many must breach."""
+
+    @model_validator(mode="after")
+    def _datapoints(self) -> AlarmsConfig:
+        problems: list[tuple[KeyPath, str]] = []
+        if self.datapoints_to_alarm > self.evaluation_periods:
+            problems.append((
+                ("datapointsToAlarm",),
+                f"{self.datapoints_to_alarm} exceeds evaluationPeriods "
+                f"{self.evaluation_periods}: it must be <= evaluationPeriods",
+            ))
+        limit = 86_400 if self.period < 3600 else 604_800
+        if self.period * self.evaluation_periods > limit:
+            problems.append((
+                ("evaluationPeriods",),
+                f"{self.evaluation_periods} x period {self.period} s = "
+                f"{self.period * self.evaluation_periods} s exceeds CloudWatch's {limit} s",
+            ))
+        raise_problems(problems)
+        return self
+
+
+class NetworkConfig(_Model):
+    subnets: Annotated[list[str], Field(min_length=1, max_length=16)]
+    """Subnet ids the tasks run in."""
+    security_groups: Annotated[list[str], Field(min_length=1, max_length=5)]
+    """Security group ids attached to the tasks."""
+    assign_public_ip: bool = False
+    """Give each task a public IP; off unless a service really needs one."""
+
+    @field_validator("subnets")
+    @classmethod
+    def _subnet_ids(cls, value: list[str]) -> list[str]:
+        for subnet in value:
+            if not SUBNET_ID.fullmatch(subnet):
+                raise ValueError(f"{subnet!r} is not a subnet id (subnet-<8 to 17 hex digits>)")
+        return value
+
+    @field_validator("security_groups")
+    @classmethod
+    def _sg_ids(cls, value: list[str]) -> list[str]:
+        for group in value:
+            if not SECURITY_GROUP_ID.fullmatch(group):
+                raise ValueError(f"{group!r} is not a security group id (sg-<8 to 17 hex digits>)")
+        return value
+
+
+class LoadBalancerConfig(_Model):
+    target_group_arn: str
+    """ARN of the ALB target group the service registers its tasks with."""
+    container_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    """Port the target group sends to; defaults to the service's containerPort."""
+
+    @field_validator("target_group_arn")
+    @classmethod
+    def _arn(cls, value: str) -> str:
+        if not TARGET_GROUP_ARN.fullmatch(value):
+            raise ValueError(f"{value!r} is not an elasticloadbalancing target group ARN")
+        return value
+
+
+
+class ImportIds(_Model):
+    """Existing AWS resources this service adopts instead of creating (Pulumi import ids).
+
+    Formats follow pulumi-aws: each id must name the very resource the program would create,
+    which the stack config checks against the service's names.
+    """
+
+    service: str | None = None
+    """`<cluster name>/<service name>` of the running ECS service."""
+    task_definition: str | None = None
+    """ARN of the task definition revision to adopt."""
+    log_group: str | None = None
+    """Name of the existing log group (`/ecs/<family>`)."""
+    scalable_target: str | None = None
+    """`ecs/service/<cluster>/<service>/ecs:service:DesiredCount`."""
+    cpu_policy: str | None = None
+    """`ecs/service/<cluster>/<service>/ecs:service:DesiredCount/<policy name>`."""
+    memory_policy: str | None = None
+    """As cpuPolicy, for the memory policy."""
+    cpu_alarm: str | None = None
+    """Alarm name (`<namePrefix>-high-cpu`)."""
+    memory_alarm: str | None = None
+    """Alarm name (`<namePrefix>-high-memory`)."""
+    spike_alarm: str | None = None
+    """Alarm name (`<namePrefix>-task-count-spike`)."""
+
+    @model_validator(mode="after")
+    def _formats(self) -> ImportIds:
+        problems: list[tuple[KeyPath, str]] = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            kind = ("policy" if name.endswith("_policy")
+                    else "alarm" if name.endswith("_alarm") else name)
+            pattern, expected = IMPORT_FORMATS[kind]
+            if not pattern.fullmatch(value):
+                problems.append(((field.alias or name,), f"{value!r} is not an import id of this "
+                                 f"kind: must be {expected}"))
+        raise_problems(problems)
+        return self
+
+
+class ServiceConfig(_Model):
+    cluster: str
+    """Key of the cluster (under `clusters`) the service runs in."""
+    family: str
+    """Task definition family, e.g. z360-beta-web."""
+    service_name: str
+    """ECS service name, as AWS knows it."""
+    name_prefix: str
+    """Prefix of alarm and scaling policy names, e.g. z360-beta-web."""
+    image: str
+    """Container image URI."""
+    container_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    """Port the container listens on; unset for workers."""
+    cpu: int
+    """Task cpu units (256 = 0.25 vCPU)."""
+    memory: int
+    """Task memory in MiB; must form a Fargate size with cpu."""
+    architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    """CPU architecture of the task (X86_64 or ARM64)."""
+    capacity_provider: Literal["FARGATE", "FARGATE_SPOT"] = "FARGATE"
+    """Where tasks run; FARGATE_SPOT may be interrupted."""
+    desired_count: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] = 1
+    """Baseline task count; with scaling on, applied only when the service is created or
+    when applyDesiredCount is true."""
+    apply_desired_count: bool = False
+    """With scaling on, push desiredCount to AWS in this one update (then set back to false)."""
+    task_definition_revision: Annotated[int, Field(ge=1)] | None = None
+    """Pin the service to an existing revision `family:N` (rollback)."""
+    scaling: ScalingConfig = ScalingConfig()
+    alarms: AlarmsConfig = AlarmsConfig()
+    network: NetworkConfig
+    load_balancer: LoadBalancerConfig | None = None
+    environment: dict[str, str] = {}
+    """Plain environment variables; never credentials."""
+    secrets: dict[str, str] = {}
+    """Environment variables read at start from SSM Parameter Store or Secrets Manager ARNs."""
+    task_role_arn: str | None = None
+    """IAM role the application itself assumes; unset for none."""
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365] = 30
+    """Days CloudWatch keeps the container logs."""
+    import_ids: ImportIds = ImportIds()
+
+    @field_validator("family", "service_name", "name_prefix")
+    @classmethod
+    def _ecs_name(cls, value: str) -> str:
+        if not ECS_NAME.fullmatch(value):
+            length = f" ({len(value)} characters)" if len(value) > 255 else ""
+            raise ValueError(
+                f"{format_value(value)}{length} is not a valid name: 1 to 255 letters, "
+                "digits, '-' or '_'"
+            )
+        return value
+
+    @field_validator("family")
+    @classmethod
+    def _family_length(cls, value: str) -> str:
+        if len(value) > MAX_FAMILY:
+            raise ValueError(
+                f"{format_value(value)} is {len(value)} characters: at most {MAX_FAMILY}, so "
+                f"that the execution role '<family>{naming.EXECUTION_ROLE_SUFFIX}' fits IAM's 64"
+            )
+        return value
+
+    @field_validator("name_prefix")
+    @classmethod
+    def _prefix_length(cls, value: str) -> str:
+        if len(value) > MAX_NAME_PREFIX:
+            raise ValueError(
+                f"{format_value(value)} is {len(value)} characters: at most {MAX_NAME_PREFIX}, "
+                "so that alarm names like '<namePrefix>-task-count-spike' fit CloudWatch's 255"
+            )
+        return value
+
+    @field_validator("cpu")
+    @classmethod
+    def _cpu(cls, value: int) -> int:
+        if not allowed_memory(value):
+            raise ValueError(f"{value} is not a Fargate cpu size ({describe_allowed_memory(value)})")
+        return value
+
+    @field_validator("environment", "secrets", mode="before")
+    @classmethod
+    def _no_nested_secure(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            raise_problems([
+                ((str(name),), "a `secure:` value cannot sit inside a service: the engine "
+                 "decrypts top-level config keys only. Store it in SSM Parameter Store or "
+                 "Secrets Manager and list its ARN under `secrets`")
+                for name, item in value.items()
+                if isinstance(item, Mapping) and "secure" in item
+            ])
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _plain_environment(cls, value: dict[str, str]) -> dict[str, str]:
+        problems: list[tuple[KeyPath, str]] = []
+        for name in value:
+            if not ENV_VAR_NAME.fullmatch(name):
+                problems.append(((name,), f"{name!r} is not an environment variable name "
+                                 "(letters, digits and '_', not starting with a digit)"))
+            elif SECRET_LOOKING_NAME.search(name):
+                # The value is never echoed: it may be a live credential.
+                problems.append(((name,), "looks like a credential, and plain `environment` "
+                                 "values are stored and shown in clear: move it to `secrets` "
+                                 "as an SSM parameter or Secrets Manager ARN"))
+        raise_problems(problems)
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_arns(cls, value: dict[str, str]) -> dict[str, str]:
+        problems: list[tuple[KeyPath, str]] = []
+        for name, arn in value.items():
+            if not ENV_VAR_NAME.fullmatch(name):
+                problems.append(((name,), f"{name!r} is not an environment variable name "
+                                 "(letters, digits and '_', not starting with a digit)"))
+            elif not SECRET_ARN.fullmatch(arn):
+                shown = format_value(arn) if arn.startswith("arn:") else "the value"
+                problems.append(((name,), f"{shown} is not an SSM parameter or Secrets Manager "
+                                 "secret ARN (arn:aws:ssm:<region>:<account>:parameter/... or "
+                                 "arn:aws:secretsmanager:<region>:<account>:secret:...)"))
+        raise_problems(problems)
+        return value
+
+    @model_validator(mode="after")
+    def _consistency(self) -> ServiceConfig:
+        problems: list[tuple[KeyPath, str]] = []
+        if allowed_memory(self.cpu) and not is_valid_size(self.cpu, self.memory):
+            problems.append((
+                ("memory",),
+                f"{self.memory} is not a Fargate size with cpu {self.cpu}: allowed "
+                f"{describe_allowed_memory(self.cpu)}",
+            ))
+        spike = self.alarms.task_count_spike
+        if spike is not None and self.scaling.enabled and spike >= self.scaling.max:
+            problems.append((
+                ("alarms", "taskCountSpike"),
+                f"{spike} is not below scaling.max {self.scaling.max}: the service can never "
+                f"run more than {self.scaling.max} tasks, so the alarm could never fire",
+            ))
+        if self.load_balancer is not None and self.container_port is None:
+            problems.append((("loadBalancer",), "needs containerPort: set the port the container "
+                             "listens on"))
+        raise_problems(problems)
+        return self
+
+    def alarm_name(self, kind: str) -> str:
+        """CloudWatch name of this service's alarm `kind` (cpu, memory, spike)."""
+        return naming.alarm_name(self.name_prefix, kind)
+
+    def policy_name(self, metric: str) -> str:
+        """Name of this service's target-tracking policy on `metric` (cpu, memory)."""
+        return naming.policy_name(self.name_prefix, metric)
+
+    @property
+    def log_group_name(self) -> str:
+        return naming.log_group_name(self.family)
+
+    @property
+    def execution_role_name(self) -> str:
+        return naming.execution_role_name(self.family)
+
+    def scaling_resource_id(self, cluster_name: str) -> str:
+        """Application Auto Scaling's id of this service: `service/<cluster>/<service>`."""
+        return naming.scaling_resource_id(cluster_name, self.service_name)
+
+    @property
+    def effective_min(self) -> int:
+        """Fewest tasks that can run: the scaling floor, or the fixed count."""
+        if not self.scaling.enabled:
+            return self.desired_count
+        return self.scaling.hold_at if self.scaling.hold_at is not None else self.scaling.min
+
+    @property
+    def effective_max(self) -> int:
+        """Most tasks that can run: the scaling ceiling, or the fixed count."""
+        if not self.scaling.enabled:
+            return self.desired_count
+        return self.scaling.hold_at if self.scaling.hold_at is not None else self.scaling.max
+
+
+class ClusterConfig(_Model):
+    name: str
+    """ECS cluster name."""
+    container_insights: bool = True
+    """RunningTaskCount (the spike alarm's metric) exists only with Container Insights."""
+    import_id: str | None = None
+    """Name of an existing cluster to adopt."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not ECS_NAME.fullmatch(value):
+            raise ValueError(
+                f"{format_value(value)} is not a valid cluster name: 1 to 255 letters, "
+                "digits, '-' or '_'"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _import(self) -> ClusterConfig:
+        if self.import_id is not None and self.import_id != self.name:
+            raise_problems([(("importId",), f"{self.import_id!r} must be the cluster's name "
+                              f"{self.name!r}: an ECS cluster is imported by its name")])
+        return self
+
+
+class AlertsConfig(_Model):
+    topic_name: str
+    """SNS topic that alarms and budgets publish to."""
+    emails: Annotated[list[str], Field(min_length=1, max_length=10)]
+    """Recipients; each must confirm the subscription email."""
+    import_topic_arn: str | None = None
+    """ARN of an existing topic to adopt."""
+
+    @field_validator("topic_name")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        if not SNS_TOPIC_NAME.fullmatch(value):
+            raise ValueError(
+                f"{format_value(value)} is not an SNS topic name: 1 to 256 letters, digits, "
+                "'-' or '_' (no spaces)"
+            )
+        return value
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        seen = set()
+        for email in value:
+            if not EMAIL.fullmatch(email):
+                raise ValueError(f"{email!r} is not an email address")
+            if email.lower() in seen:
+                raise ValueError(f"{email!r} is listed twice")
+            seen.add(email.lower())
+        return value
+
+
+class BudgetConfig(_Model):
+    name: str
+    """Budget name (unique in the account; 1 to 100 characters, no ':' or '\\')."""
+    monthly_limit: Annotated[float, Field(gt=0)]
+    """USD a month the budget tracks."""
+    alert_amounts: Annotated[list[float], Field(min_length=1)]
+    """Actual spend (USD) at which the recipients are told; AWS allows 10 notifications."""
+    import_id: str | None = None
+    """`<account id>:<budget name>` of an existing budget to adopt."""
+
+    @field_validator("name")
+    @classmethod
+    def _budget_name(cls, value: str) -> str:
+        if not 1 <= len(value) <= BUDGET_NAME_MAX:
+            raise ValueError(f"{format_value(value)} is {len(value)} characters: AWS Budgets "
+                             f"allows 1 to {BUDGET_NAME_MAX}")
+        if ":" in value or "\\" in value:
+            raise ValueError(f"{value!r}: budget names may not contain ':' or '\\'")
+        return value
+
+    @field_validator("alert_amounts")
+    @classmethod
+    def _amounts(cls, value: list[float]) -> list[float]:
+        if len(value) > MAX_BUDGET_NOTIFICATIONS:
+            raise ValueError(
+                f"{len(value)} alert amounts: AWS Budgets allows at most "
+                f"{MAX_BUDGET_NOTIFICATIONS} notifications per budget"
+            )
+        for amount in value:
+            if amount <= 0:
+                raise ValueError(f"alert amount {amount:g} must be above 0 (USD of actual spend)")
+        duplicates = sorted({a for a in value if value.count(a) > 1})
+        if duplicates:
+            raise ValueError(
+                f"alert amounts {', '.join(f'{a:g}' for a in duplicates)} are listed more than "
+                "once: each amount sends one notification"
+            )
+        return value
+
+
+class CostBreakerConfig(_Model):
+    enabled: bool = False
+    """Lower max capacities automatically when spend crosses the threshold."""
+    threshold_percent: Annotated[float, Field(gt=0, le=1000)] = 80.0
+    """Percent of the budget limit that trips the breaker."""
+    notification_type: Literal["ACTUAL", "FORECASTED"] = "FORECASTED"
+    """Trip on actual spend, or on AWS's forecast of the month's spend."""
+    emergency_ceilings: dict[str, Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)]] = {}
+    """Service key -> max capacity while tripped."""
+    default_emergency_ceiling: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] = 2
+    """Max capacity while tripped, for services not listed."""
+
+
+class StackConfig(_Model):
+    account_id: Annotated[str, Field(pattern=rf"^{ACCOUNT_ID.pattern}$")]
+    """From aws:allowedAccountIds, which must name exactly one account."""
+    region: Region
+    """From aws:region; the prices in policies/guardrails/fargate_facts.py are us-east-1's."""
+    environment: Literal["staging", "beta"]
+    protect: bool = False
+    clusters: dict[str, ClusterConfig]
+    services: dict[str, ServiceConfig]
+    alerts: AlertsConfig
+    budget: BudgetConfig | None = None
+    cost_breaker: CostBreakerConfig | None = None
+    dashboard: bool = True
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> StackConfig:
+        problems: list[tuple[KeyPath, str]] = []
+        for key, service in self.services.items():
+            if service.cluster not in self.clusters:
+                problems.append((
+                    ("services", key, "cluster"),
+                    f"{service.cluster!r} is not a key of clusters "
+                    f"(allowed: {', '.join(sorted(self.clusters))})",
+                ))
+        for attribute, label in (("family", "family"), ("service_name", "serviceName"),
+                                 ("name_prefix", "namePrefix")):
+            owners: dict[str, list[str]] = {}
+            for key, service in self.services.items():
+                owners.setdefault(getattr(service, attribute), []).append(key)
+            for value, keys in owners.items():
+                if len(keys) > 1:
+                    problems.append((
+                        ("services", f"{{{','.join(keys)}}}", label),
+                        f"{value!r} is used by {len(keys)} services; each needs its own",
+                    ))
+        cluster_names: dict[str, list[str]] = {}
+        for key, cluster in self.clusters.items():
+            cluster_names.setdefault(cluster.name, []).append(key)
+        for value, keys in cluster_names.items():
+            if len(keys) > 1:
+                problems.append((("clusters", f"{{{','.join(keys)}}}", "name"),
+                                 f"{value!r} is used twice; each cluster needs its own name"))
+        if self.cost_breaker is not None and self.cost_breaker.enabled:
+            if self.budget is None:
+                problems.append((("costBreaker", "enabled"),
+                                 "true, but the breaker needs a budget in this stack"))
+            for key in self.cost_breaker.emergency_ceilings:
+                if key not in self.services:
+                    problems.append((
+                        ("costBreaker", "emergencyCeilings", key),
+                        f"not a service key (allowed: {', '.join(sorted(self.services))})",
+                    ))
+                elif not self.services[key].scaling.enabled:
+                    problems.append((
+                        ("costBreaker", "emergencyCeilings", key),
+                        f"services.{key} has scaling off, so it has no max capacity to lower; "
+                        "remove the ceiling or turn scaling on",
+                    ))
+            # The breaker adds one notification of its own to the budget.
+            if self.budget is not None and \
+                    len(self.budget.alert_amounts) + 1 > MAX_BUDGET_NOTIFICATIONS:
+                problems.append((
+                    ("budget", "alertAmounts"),
+                    f"{len(self.budget.alert_amounts)} amounts plus the cost breaker's "
+                    f"notification exceed the {MAX_BUDGET_NOTIFICATIONS} notifications AWS "
+                    f"Budgets allows per budget; list at most {MAX_BUDGET_NOTIFICATIONS - 1}",
+                ))
+        problems.extend(import_problems(self))
+        raise_problems(problems)
+        return self

@@ -1,0 +1,127 @@
+"""Physical names, ARNs and tags: how the program identifies what it creates in AWS.
+
+Each name here is a fact other places rely on: import ids must name exactly these resources,
+IAM documents are built from these ARNs at preview (so the policy pack checks them in CI),
+the dashboard shows these alarms, and the policy pack and cost reports tell services apart by
+these tags. Everything is a pure function of validated config values, so the config models,
+the components, the adoption check and the offline tools all derive names from one place.
+"""
+
+from __future__ import annotations
+
+from policies.guardrails.conventions import ENVIRONMENT_TAG, SERVICE_TAG
+
+# Application Auto Scaling's namespace and dimension of an ECS service's desired count. The
+# breaker's Lambda (breaker/handler.py) is packaged alone and keeps its own copy; a test
+# holds the two equal.
+SCALING_NAMESPACE = "ecs"
+SCALABLE_DIMENSION = "ecs:service:DesiredCount"
+
+# Suffixes appended to a service's namePrefix. CloudWatch alarm names allow 255 characters,
+# scaling policy names 256: the longest suffix bounds the prefix (config/limits.py).
+ALARM_SUFFIXES = {"cpu": "-high-cpu", "memory": "-high-memory", "spike": "-task-count-spike"}
+POLICY_SUFFIXES = {"cpu": "-cpu-scaling", "memory": "-memory-scaling"}
+# The execution role is named after the task family; IAM allows 64 characters.
+EXECUTION_ROLE_SUFFIX = "-execution"
+
+
+# --- a service's resources ------------------------------------------------------------------
+
+
+def alarm_name(name_prefix: str, kind: str) -> str:
+    """CloudWatch name of a service's alarm `kind` (cpu, memory, spike)."""
+    return f"{name_prefix}{ALARM_SUFFIXES[kind]}"
+
+
+def policy_name(name_prefix: str, metric: str) -> str:
+    """Name of a service's target-tracking policy on `metric` (cpu, memory)."""
+    return f"{name_prefix}{POLICY_SUFFIXES[metric]}"
+
+
+def log_group_name(family: str) -> str:
+    return f"/ecs/{family}"
+
+
+def execution_role_name(family: str) -> str:
+    return f"{family}{EXECUTION_ROLE_SUFFIX}"
+
+
+def scaling_resource_id(cluster_name: str, service_name: str) -> str:
+    """Application Auto Scaling's id of a service: `service/<cluster>/<service>`."""
+    return f"service/{cluster_name}/{service_name}"
+
+
+def scalable_target_id(cluster_name: str, service_name: str) -> str:
+    """Import id of a service's scalable target: `ecs/service/<cluster>/<service>/<dimension>`."""
+    return (f"{SCALING_NAMESPACE}/{scaling_resource_id(cluster_name, service_name)}/"
+            f"{SCALABLE_DIMENSION}")
+
+
+# --- stack-wide resources -------------------------------------------------------------------
+
+
+def dashboard_name(environment: str) -> str:
+    return f"z360-{environment}-services"
+
+
+def cost_breaker_names(environment: str) -> dict[str, str]:
+    """Physical names of the cost breaker's resources, shared by the component, the docs and
+    the tests."""
+    return {
+        "topic": f"z360-{environment}-cost-breaker",
+        "function": f"z360-{environment}-cost-breaker",
+        "role": f"z360-{environment}-cost-breaker",
+        "parameter": f"/z360/{environment}/cost-breaker/state",
+        "log_group": f"/aws/lambda/z360-{environment}-cost-breaker",
+    }
+
+
+# --- ARNs, known before AWS creates the resources -------------------------------------------
+
+
+def sns_topic_arn(region: str, account_id: str, topic_name: str) -> str:
+    return f"arn:aws:sns:{region}:{account_id}:{topic_name}"
+
+
+def log_group_arn(region: str, account_id: str, log_group_name: str) -> str:
+    return f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name}"
+
+
+def alarm_arn(region: str, account_id: str, alarm_name: str) -> str:
+    return f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{alarm_name}"
+
+
+def ecs_arn(region: str, account_id: str, resource: str) -> str:
+    """ARN of an ECS resource, e.g. `service/<cluster>/<service>` (a scaling resource id)."""
+    return f"arn:aws:ecs:{region}:{account_id}:{resource}"
+
+
+def task_definition_arn_prefix(region: str, account_id: str) -> str:
+    """What every task definition revision ARN of this account and region starts with."""
+    return ecs_arn(region, account_id, "task-definition/")
+
+
+def ssm_parameter_arn(region: str, account_id: str, parameter_name: str) -> str:
+    """ARN of a parameter whose name starts with '/' (the ARN adds no second slash)."""
+    return f"arn:aws:ssm:{region}:{account_id}:parameter{parameter_name}"
+
+
+def scalable_target_arn_pattern(region: str, account_id: str) -> str:
+    """Every scalable target of the account: their ARNs end in a random id nothing exposes."""
+    return f"arn:aws:application-autoscaling:{region}:{account_id}:scalable-target/*"
+
+
+def ecr_repository_arn(region: str, account_id: str, repository: str) -> str:
+    return f"arn:aws:ecr:{region}:{account_id}:repository/{repository}"
+
+
+# --- tags -------------------------------------------------------------------------------------
+# Tags identify resources as names do: the policy pack and cost reports match on them.
+
+
+def environment_tags(environment: str) -> dict[str, str]:
+    return {ENVIRONMENT_TAG: environment, "managed-by": "pulumi:z360-ecs"}
+
+
+def service_tags(service_key: str, environment: str) -> dict[str, str]:
+    return {SERVICE_TAG: service_key, **environment_tags(environment)}

@@ -1,0 +1,146 @@
+"""Adopting the live estate: every import id in the beta stack names what the program declares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.config import ConfigError, Problem, load_stack_config
+from offline.engine import ProgramRun
+from tests.conftest import stack_document
+
+DIMENSION = "ecs:service:DesiredCount"
+
+
+@pytest.fixture(scope="module")
+def beta() -> ProgramRun:
+    from offline.engine import run_program
+
+    return run_program("beta")
+
+
+def test_beta_adopts_the_seed_known_resources(beta: ProgramRun) -> None:
+    imported = {r.name: r.import_id for r in beta.resources if r.import_id}
+    assert imported["app-cluster"] == "z360-beta-Cluster-8E41UEvLHdpU"
+    assert imported["web-service"] == (
+        "z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8")
+    assert imported["web-scaling-target"] == (
+        f"ecs/service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8/{DIMENSION}")
+    assert imported["monthly-budget"] == "108782097218:z360-monthly-spending-alert"
+    # Task definitions are never imported: registering one only adds a revision.
+    assert not any(r.import_id for r in beta.by_type("aws:ecs/taskDefinition:TaskDefinition"))
+
+
+def test_every_import_id_names_the_resource_the_program_declares(beta: ProgramRun) -> None:
+    """The id's format is pulumi-aws's for that type, built from the declared inputs."""
+    by_urn = {r.urn: r for r in beta.registrations}
+    checked = 0
+    for r in beta.resources:
+        if not r.import_id:
+            continue
+        inputs = r.inputs
+        if r.type == "aws:ecs/cluster:Cluster":
+            expected = inputs["name"]
+        elif r.type == "aws:ecs/service:Service":
+            cluster = next(c for c in beta.by_type("aws:ecs/cluster:Cluster")
+                           if c.import_id and inputs["cluster"].endswith("/" + c.inputs["name"]))
+            expected = f"{cluster.inputs['name']}/{inputs['name']}"
+        elif r.type == "aws:appautoscaling/target:Target":
+            expected = f"{inputs['serviceNamespace']}/{inputs['resourceId']}/" \
+                       f"{inputs['scalableDimension']}"
+        elif r.type == "aws:appautoscaling/policy:Policy":
+            expected = f"{inputs['serviceNamespace']}/{inputs['resourceId']}/" \
+                       f"{inputs['scalableDimension']}/{inputs['name']}"
+        elif r.type == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            expected = inputs["name"]
+        elif r.type == "aws:budgets/budget:Budget":
+            expected = f"{inputs['accountId']}:{inputs['name']}"
+        else:
+            pytest.fail(f"{r.urn}: no import id rule for {r.type}")
+        assert r.import_id == expected, r.urn
+        assert r.parent in by_urn
+        checked += 1
+    assert checked >= 4
+
+
+def test_scaling_resource_ids_use_the_live_names(beta: ProgramRun) -> None:
+    target = beta.named("web-scaling-target")
+    assert target.inputs["resourceId"] == (
+        "service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8")
+    policy = beta.named("web-cpu-scaling")
+    assert policy.inputs["name"] == "z360-beta-web-cpu-scaling"  # the seed's live policy
+
+
+# --- the import-id check (components/config/adoption.py) ----------------------------------
+
+WEB_SERVICE = "z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8"
+
+
+def _refused(mutate: Callable[[dict[str, Any]], None]) -> list[Problem]:
+    document = stack_document("beta")
+    mutate(document)
+    config = document["config"]
+    raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("z360-ecs:")}
+    aws = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("aws:")}
+    with pytest.raises(ConfigError) as refused:
+        load_stack_config(raw, aws)
+    return refused.value.details
+
+
+def _web_ids(document: dict[str, Any]) -> dict[str, Any]:
+    return document["config"]["z360-ecs:services"]["web"]["importIds"]
+
+
+def test_one_check_reports_name_and_cluster_problems_together() -> None:
+    # A wrong alarm name (no cluster needed) and a service in another cluster (needs the
+    # cluster's name) were once two checks, the second silent while the first found anything.
+    def mutate(document: dict[str, Any]) -> None:
+        _web_ids(document)["cpuAlarm"] = "z360-beta-web-cpu"
+        _web_ids(document)["service"] = "other-cluster/z360-beta-web-Service-5Ao8dxMzQ1d8"
+
+    problems = _refused(mutate)
+    assert [p.path for p in problems] == [
+        ("services", "web", "importIds", "service"),
+        ("services", "web", "importIds", "cpuAlarm"),
+    ]
+    assert problems[0].message == (
+        f"'other-cluster/z360-beta-web-Service-5Ao8dxMzQ1d8' must be {WEB_SERVICE!r}: cluster "
+        "'z360-beta-Cluster-8E41UEvLHdpU' and service 'z360-beta-web-Service-5Ao8dxMzQ1d8' are "
+        "the names this service has"
+    )
+
+
+def test_a_policy_id_is_reported_once_with_the_first_rule_it_breaks() -> None:
+    def mutate(document: dict[str, Any]) -> None:
+        _web_ids(document)["cpuPolicy"] = (
+            f"ecs/service/{WEB_SERVICE}/{DIMENSION}/z360-beta-web-scaling")
+
+    (problem,) = _refused(mutate)
+    assert str(problem) == (
+        f"services.web.importIds.cpuPolicy: 'ecs/service/{WEB_SERVICE}/{DIMENSION}/"
+        "z360-beta-web-scaling' must end with '/z360-beta-web-cpu-scaling', the name the "
+        "program gives this policy"
+    )
+
+
+def test_a_task_definition_of_another_family_and_account_is_one_problem() -> None:
+    def mutate(document: dict[str, Any]) -> None:
+        _web_ids(document)["taskDefinition"] = (
+            "arn:aws:ecs:us-east-1:111111111111:task-definition/other:3")
+
+    (problem,) = _refused(mutate)
+    assert problem.path == ("services", "web", "importIds", "taskDefinition")
+    assert "is not a revision of family 'z360-beta-web'" in problem.message
+
+
+def test_a_task_definition_in_another_account_is_refused() -> None:
+    def mutate(document: dict[str, Any]) -> None:
+        _web_ids(document)["taskDefinition"] = (
+            "arn:aws:ecs:us-east-1:111111111111:task-definition/z360-beta-web:3")
+
+    (problem,) = _refused(mutate)
+    assert problem.message.endswith(
+        "is not in this stack's account and region (must start "
+        "'arn:aws:ecs:us-east-1:108782097218:task-definition/')")

@@ -1,0 +1,221 @@
+"""ScalableService alone under Pulumi mocks with realistic outputs, and the rollback runbooks as
+stack-config changes: each change runs the real program and the resulting registrations are
+what the runbook in the README (Operations) promises."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+from components.config import ServiceConfig
+from components.scalable_service import (
+    ScalableService,
+    ScalableServiceArgs,
+    execution_role_policy,
+)
+from offline.diff import diff_runs
+from offline.engine import ProgramRun
+
+ACCOUNT = "108782097218"
+TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts"
+
+
+def _service_config(**changes) -> ServiceConfig:
+    document = {
+        "cluster": "app", "family": "z360-test-web", "serviceName": "z360-test-web",
+        "namePrefix": "z360-test-web",
+        "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/z360-web:1.0", "containerPort": 80,
+        "cpu": 1024, "memory": 2048,
+        "network": {"subnets": ["subnet-0123456789abcdef0"], "securityGroups": ["sg-0123456789abcdef0"]},
+        "scaling": {"enabled": True, "min": 1, "max": 50, "cpuTarget": 60, "memoryTarget": 70},
+        "alarms": {"cpuHigh": 85, "memoryHigh": 85, "taskCountSpike": 10},
+        "secrets": {"DB_PASSWORD": f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/z360/db-password"},
+    }
+    document.update(changes)
+    return ServiceConfig.model_validate(document)
+
+
+def _service(config: ServiceConfig, protect: bool = False) -> ScalableService:
+    return ScalableService("web", ScalableServiceArgs(
+        key="web", config=config, environment="test",
+        cluster_arn=f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/z360-test",
+        cluster_name="z360-test", alert_topic_arn=TOPIC, account_id=ACCOUNT,
+        region="us-east-1", protect=protect,
+    ))
+
+
+@pulumi.runtime.test
+def test_scalable_service_outputs_the_task_definition_arn_and_scaling_resource_id(pulumi_mocks):
+    service = _service(_service_config())
+
+    def check(values):
+        task_arn, resource_id, alarm_names, name = values
+        assert task_arn == f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/z360-test-web:1", task_arn
+        assert resource_id == "service/z360-test/z360-test-web", resource_id
+        assert sorted(alarm_names) == ["z360-test-web-high-cpu", "z360-test-web-high-memory",
+                                       "z360-test-web-task-count-spike"]
+        assert name == "z360-test-web"
+
+    return pulumi.Output.all(service.task_definition_arn, service.scaling_resource_id,
+                             service.alarm_names, service.service_name).apply(check)
+
+
+@pulumi.runtime.test
+def test_scaling_off_creates_no_target_and_no_alarms_when_none_are_set(pulumi_mocks):
+    service = _service(_service_config(scaling={"enabled": False}, alarms={}))
+    assert service.scaling_resource_id is None
+
+    def check(alarm_names):
+        assert alarm_names == []
+
+    return service.alarm_names.apply(check)
+
+
+@pulumi.runtime.test
+def test_pinned_revision_sends_family_colon_n(pulumi_mocks):
+    service = _service(_service_config(taskDefinitionRevision=20))
+    return service.task_definition_arn.apply(lambda arn: _assert_equal(arn, "z360-test-web:20"))
+
+
+def _assert_equal(actual, expected):
+    assert actual == expected, f"{actual!r} != {expected!r}"
+
+
+def test_execution_role_policy_names_only_this_image_log_group_and_secrets():
+    policy = execution_role_policy(
+        f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/z360-web:1.0",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/ecs/z360-test-web",
+        [f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/z360/db-password",
+         f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:z360/api-AbCdEf"],
+    )
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["PullImage"]["Resource"] == f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/z360-web"
+    assert by_sid["Logs"]["Resource"].endswith("log-group:/ecs/z360-test-web:*")
+    assert by_sid["ReadParameters"]["Resource"] == [
+        f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/z360/db-password"]
+    assert by_sid["ReadSecrets"]["Resource"] == [
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:z360/api-AbCdEf"]
+    # Only GetAuthorizationToken, which has no resource-level permissions, may use "*".
+    wildcard = [s for s in policy["Statement"] if s["Resource"] == "*"]
+    assert [s["Action"] for s in wildcard] == [["ecr:GetAuthorizationToken"]]
+    for statement in policy["Statement"]:
+        assert all("*" not in action for action in statement["Action"])
+
+
+def test_execution_role_policy_has_no_secret_statements_without_secrets():
+    policy = execution_role_policy("public.ecr.aws/nginx/nginx:1", "arn:log", [])
+    assert {s["Sid"] for s in policy["Statement"]} == {"EcrAuth", "Logs"}
+
+
+def test_container_definitions_carry_secrets_as_value_from(run_stack):
+    arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/z360/db-password"
+
+    def mutate(document):
+        document["config"]["z360-ecs:services"]["web"]["secrets"] = {"DB_PASSWORD": arn}
+        document["config"]["z360-ecs:services"]["web"]["environment"] = {"APP_ENV": "beta"}
+
+    run = run_stack("beta", mutate)
+    (container,) = json.loads(run.named("web-task").inputs["containerDefinitions"])
+    assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": arn}]
+    assert container["environment"] == [{"name": "APP_ENV", "value": "beta"}]
+
+
+# --- rollback runbooks -------------------------------------------------------------------
+
+RunStack = Callable[..., ProgramRun]
+SCALING_TYPES = {"aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy"}
+
+
+def web(document: dict[str, Any]) -> dict[str, Any]:
+    return document["config"]["z360-ecs:services"]["web"]
+
+
+def adopted(document: dict[str, Any]) -> None:
+    """The stack after its first `pulumi up`: import ids removed (the README (Operations))."""
+    for service in document["config"]["z360-ecs:services"].values():
+        service.pop("importIds", None)
+
+
+def children_of(run: ProgramRun, component: str) -> list:
+    parent = next(r.urn for r in run.registrations if r.type == "z360:ecs:ScalableService"
+                  and r.name == component)
+    return [r for r in run.registrations if r.parent == parent]
+
+
+def test_pinning_a_revision_points_the_service_at_family_n(run_stack: RunStack) -> None:
+    run = run_stack("beta", mutate=lambda d: web(d).__setitem__("taskDefinitionRevision", 20))
+    assert run.named("web-service").inputs["taskDefinition"] == "z360-beta-web:20"
+    # The task definition resource stays, keeping every registered revision.
+    task = run.named("web-task")
+    assert task.inputs["skipDestroy"] is True
+    assert task.inputs["family"] == "z360-beta-web"
+    # Only the pinned service changes.
+    assert run.named("queue-service").inputs["taskDefinition"] != "z360-beta-queue:20"
+
+
+def test_an_unpinned_service_follows_its_task_definition(run_stack: RunStack) -> None:
+    run = run_stack("beta")
+    assert not str(run.named("web-service").inputs["taskDefinition"]).startswith("z360-beta-web:")
+
+
+def test_scaling_off_removes_target_and_policies_and_restores_the_baseline(
+    run_stack: RunStack,
+) -> None:
+    before = run_stack("beta", mutate=adopted)
+
+    def scaling_off(document: dict[str, Any]) -> None:
+        adopted(document)
+        web(document)["scaling"]["enabled"] = False
+        # A fixed-count service has no max for the cost breaker to lower.
+        document["config"]["z360-ecs:costBreaker"]["emergencyCeilings"].pop("web")
+        web(document)["desiredCount"] = 2
+
+    after = run_stack("beta", mutate=scaling_off)
+    assert not {r.type for r in children_of(after, "web")} & SCALING_TYPES
+    service = after.named("web-service")
+    assert service.inputs["desiredCount"] == 2
+    assert "desiredCount" not in service.ignore_changes
+    removed = diff_runs(before, after).removed
+    assert {r.name for r in removed} == {"web-scaling-target", "web-cpu-scaling",
+                                         "web-memory-scaling"}
+    # Nothing removed is protected, or `pulumi up` would refuse to delete it.
+    assert not any(r.protect for r in removed)
+    # Other services keep scaling.
+    assert after.named("queue-scaling-target")
+
+
+def test_hold_at_pins_the_target_to_min_equals_max(run_stack: RunStack) -> None:
+    run = run_stack("beta", mutate=lambda d: web(d)["scaling"].__setitem__("holdAt", 3))
+    target = run.named("web-scaling-target")
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (3, 3)
+    # Target tracking stays on: it can only move the count between 3 and 3.
+    assert run.named("web-cpu-scaling")
+    assert "desiredCount" in run.named("web-service").ignore_changes
+
+
+def test_without_hold_at_the_target_spans_min_to_max(run_stack: RunStack) -> None:
+    target = run_stack("beta").named("web-scaling-target")
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (1, 50)
+
+
+def test_apply_desired_count_lets_the_baseline_through_for_one_update(
+    run_stack: RunStack,
+) -> None:
+    def baseline(apply: bool) -> Callable[[dict[str, Any]], None]:
+        def mutate(document: dict[str, Any]) -> None:
+            web(document)["desiredCount"] = 4
+            web(document)["applyDesiredCount"] = apply
+        return mutate
+
+    applied = run_stack("beta", mutate=baseline(True)).named("web-service")
+    assert applied.inputs["desiredCount"] == 4
+    assert "desiredCount" not in applied.ignore_changes
+    held = run_stack("beta", mutate=baseline(False)).named("web-service")
+    assert held.ignore_changes == ["desiredCount"]
+
+
+def test_raising_scaling_min_is_the_other_deliberate_baseline(run_stack: RunStack) -> None:
+    run = run_stack("beta", mutate=lambda d: web(d)["scaling"].__setitem__("min", 3))
+    assert run.named("web-scaling-target").inputs["minCapacity"] == 3
+    assert "desiredCount" in run.named("web-service").ignore_changes
