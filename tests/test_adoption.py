@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from offline.cli import main
-from offline.diff import diff_runs, load_spec, render_diff, replaces_on_change
-from offline.engine import PROJECT_DIR, ProgramRun
+from z360_ecs.cli import main
+from z360_ecs.common import PROJECT_DIR, resolve_spec
+from z360_ecs.engine.diff import diff_runs, render_diff, replaces_on_change
+from z360_ecs.engine.program import ProgramRun
 
 RunStack = Callable[..., ProgramRun]
 PROTECTABLE = {"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
@@ -21,7 +22,7 @@ DIMENSION = "ecs:service:DesiredCount"
 
 @pytest.fixture(scope="module")
 def beta() -> ProgramRun:
-    from offline.engine import run_program
+    from z360_ecs.engine.program import run_program
 
     return run_program("beta")
 
@@ -159,7 +160,7 @@ def test_replace_table_never_replaces_on_tags() -> None:
 
 
 def test_load_spec_reads_a_git_revision(tmp_path: Path) -> None:
-    path = load_spec("HEAD:Pulumi.staging.yaml", PROJECT_DIR, scratch=tmp_path)
+    path = resolve_spec("HEAD:Pulumi.staging.yaml", PROJECT_DIR, scratch=tmp_path)
     assert path.parent == tmp_path
     assert "z360-ecs:environment: staging" in path.read_text()
 

@@ -15,7 +15,8 @@ from components.dashboard import (
     ServiceDashboardArgs,
     alarm_arn,
 )
-from offline.engine import COMPUTED, PROJECT_DIR
+from z360_ecs.common import PROJECT_DIR
+from z360_ecs.engine.program import COMPUTED
 
 DASHBOARD_TYPE = "aws:cloudwatch/dashboard:Dashboard"
 

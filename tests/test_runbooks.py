@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from offline.diff import diff_runs
-from offline.engine import ProgramRun
+from z360_ecs.engine.diff import diff_runs
+from z360_ecs.engine.program import ProgramRun
 
 RunStack = Callable[..., ProgramRun]
 SCALING_TYPES = {"aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy"}

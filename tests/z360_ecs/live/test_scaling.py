@@ -13,9 +13,10 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from offline.cli import build_parser
-from offline.loadtest import make_plan, run_async, run_load
-from offline.scaling import (
+from z360_ecs.cli import build_parser
+from z360_ecs.common import read_stack_config
+from z360_ecs.live.load import make_plan, run_async, run_load
+from z360_ecs.live.scaling import (
     Clients,
     ServiceTarget,
     Snapshot,
@@ -27,7 +28,6 @@ from offline.scaling import (
     take_snapshot,
     watch_during,
 )
-from offline.simulate import read_stack_config
 
 REGION = "us-east-1"
 BETA = read_stack_config("beta")

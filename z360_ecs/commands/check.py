@@ -14,7 +14,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from offline.analyzer import (
+from z360_ecs.common import add_stack_arguments, run_or_report
+from z360_ecs.engine.analyzer import (
     Finding,
     PackConfigError,
     PackError,
@@ -23,7 +24,6 @@ from offline.analyzer import (
     read_pack_config_file,
     sort_findings,
 )
-from offline.preview import add_stack_arguments, run_or_report
 
 
 def _heading(finding: Finding) -> str:

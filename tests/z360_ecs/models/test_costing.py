@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 
 from components.config import StackConfig
-from offline import costing
-from offline.cost import load_config
-from offline.engine import PROJECT_DIR
 from policies.guardrails.fargate import SPOT_DISCOUNT_RANGE, to_cents
 from tests.conftest import stack_document
+from z360_ecs.common import PROJECT_DIR, read_stack_config
+from z360_ecs.models import costing
 
 HOURS = Decimal(730)
 
@@ -37,7 +36,7 @@ def config_of(write_stack: Callable[[dict[str, Any]], Path]) -> Callable[..., St
         document = stack_document(stack)
         if mutate is not None:
             mutate(document)
-        return load_config(stack, PROJECT_DIR, write_stack(document))
+        return read_stack_config(stack, write_stack(document))
 
     return load
 
@@ -224,7 +223,7 @@ def test_compare_matches_services_by_key_at_each_side_baseline_count(config_of):
 
 
 def test_shipped_baselines_reproduce_the_right_sizing_by_list_price(config_of):
-    beta = costing.compare(load_config("beta", PROJECT_DIR, PROJECT_DIR / "baselines/beta.yaml"),
+    beta = costing.compare(read_stack_config("beta", PROJECT_DIR / "baselines/beta.yaml"),
                            config_of("beta"))
     by_key = {c.key: c for c in beta}
     # voice 4/8 -> 2/5; the ops log's ~$102 was the staging figure.
@@ -233,7 +232,7 @@ def test_shipped_baselines_reproduce_the_right_sizing_by_list_price(config_of):
     assert [by_key[k].max_before for k in ("web", "queue", "reverb", "gateway", "aegra", "voice")] \
         == [3, 2, 2, 3, 3, 3]
     staging = costing.compare(
-        load_config("staging", PROJECT_DIR, PROJECT_DIR / "baselines/staging.yaml"),
+        read_stack_config("staging", PROJECT_DIR / "baselines/staging.yaml"),
         config_of("staging"),
     )
     voice = {c.key: c for c in staging}["voice"]

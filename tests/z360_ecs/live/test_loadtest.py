@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from offline.cli import main
-from offline.loadtest import (
+from z360_ecs.cli import main
+from z360_ecs.live.load import (
     MAX_CONCURRENCY,
     MAX_REQUESTS,
     PRESETS,

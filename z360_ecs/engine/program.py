@@ -1,16 +1,15 @@
 """Run the real `__main__.py` for a stack under Pulumi's mock engine, with no cloud.
 
-`load_stack_settings` reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` and applies the project's
-config defaults as the CLI does; `run_program` runs the program with them and returns every
-registration the engine would have seen (type, name, parent, inputs, protect, ignoreChanges,
-import id), plus the stack outputs. The raw property struct of each registration is kept, so the
-policy pack can be sent exactly what the engine sends it.
+`run_program` reads the stack's settings with the one stack-file reader (common.py), runs the
+program with them and returns every registration the engine would have seen (type, name,
+parent, inputs, protect, ignoreChanges, import id), plus the stack outputs. The raw property
+struct of each registration is kept, so the policy pack can be sent exactly what the engine
+sends it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import gc
 import json
 import runpy
@@ -21,24 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from offline.mocks import Z360Mocks
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SECRET_PLACEHOLDER = "[secret]"
-
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class StackFileError(Exception):
-    """A stack file or Pulumi.yaml cannot be read or breaks the project's declared schema."""
+from z360_ecs.common import (
+    PROJECT_DIR,
+    SECRET_PLACEHOLDER,
+    StackSettings,
+    load_stack_settings,
+)
+from z360_ecs.engine.mocks import Z360Mocks
 
 
 class Computed:
@@ -57,15 +51,6 @@ class Secret:
 
 COMPUTED = Computed()
 SECRET = Secret()
-
-
-@dataclass
-class StackSettings:
-    stack: str
-    project: str
-    config: dict[str, Any]
-    """Fully qualified key (`z360-ecs:services`) -> value, defaults applied."""
-    secret_keys: list[str]
 
 
 @dataclass
@@ -107,90 +92,6 @@ class ProgramRun:
             if registration.name == name:
                 return registration
         raise KeyError(name)
-
-
-# --- stack files -----------------------------------------------------------------------
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open() as handle:
-            # libyaml's loader when PyYAML has it: the same documents, parsed ~6x faster.
-            return yaml.load(handle, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
-    except FileNotFoundError:
-        raise StackFileError(f"{path}: no such file") from None
-    except yaml.YAMLError as exc:
-        raise StackFileError(f"{path}: not valid YAML: {exc}") from None
-
-
-_TYPE_CHECKS = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "array": lambda v: isinstance(v, list),
-}
-
-
-def load_stack_settings(
-    stack: str,
-    project_dir: Path = PROJECT_DIR,
-    stack_file: Path | None = None,
-    overrides: Mapping[str, Any] | None = None,
-) -> StackSettings:
-    """Config for `stack` as the CLI would pass it: stack values over Pulumi.yaml defaults.
-
-    `stack_file` replaces `Pulumi.<stack>.yaml`; `overrides` (fully qualified keys) replace
-    single values after the file is read, as `pulumi config set` would.
-    """
-    project = _read_yaml(project_dir / "Pulumi.yaml")
-    if not isinstance(project, Mapping) or "name" not in project:
-        raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: no project name")
-    name = project["name"]
-    declared: Mapping[str, Any] = project.get("config") or {}
-    path = stack_file or project_dir / f"Pulumi.{stack}.yaml"
-    document = _read_yaml(path)
-    if document is None:
-        document = {}
-    if not isinstance(document, Mapping) or not isinstance(document.get("config", {}), Mapping):
-        raise StackFileError(f"{path}: expected a mapping with a 'config' mapping")
-    values: dict[str, Any] = dict(document.get("config") or {})
-    if overrides:
-        values.update(copy.deepcopy(dict(overrides)))
-
-    problems = []
-    config: dict[str, Any] = {}
-    secret_keys: list[str] = []
-    for key, value in values.items():
-        if ":" not in key:
-            key = f"{name}:{key}"
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
-            config[key] = SECRET_PLACEHOLDER
-            secret_keys.append(key)
-            continue
-        config[key] = value
-    for short, declaration in declared.items():
-        key = short if ":" in short else f"{name}:{short}"
-        declaration = declaration if isinstance(declaration, Mapping) else {"value": declaration}
-        if key in config:
-            expected = declaration.get("type")
-            check = _TYPE_CHECKS.get(expected) if expected else None
-            if check and key not in secret_keys and not check(config[key]):
-                problems.append(
-                    f"{path.name}: {key}: {config[key]!r} is not allowed: Pulumi.yaml declares "
-                    f"it as {expected}"
-                )
-        elif "default" in declaration:
-            config[key] = copy.deepcopy(declaration["default"])
-        elif "value" in declaration:
-            config[key] = copy.deepcopy(declaration["value"])
-        else:
-            problems.append(
-                f"{path.name}: {key}: required key is missing (Pulumi.yaml declares it "
-                "with no default)"
-            )
-    if problems:
-        raise StackFileError("\n".join(problems))
-    return StackSettings(stack=stack, project=name, config=config, secret_keys=secret_keys)
 
 
 def _as_config_text(value: Any) -> str:

@@ -16,7 +16,8 @@ from bench.synthetic import (
     write_synthetic_stack,
 )
 from components.config import load_stack_config
-from offline.engine import load_stack_settings, run_program
+from z360_ecs.common import load_stack_settings
+from z360_ecs.engine.program import run_program
 
 
 def _config(stack_file: Path):
@@ -98,7 +99,7 @@ def test_floor_registers_a_plain_resource_per_resource_with_the_same_inputs(tmp_
 
 def test_noop_pack_answers_with_policies_that_report_nothing():
     from bench.run import NOOP_PACK_DIR
-    from offline.analyzer import PolicyPackProcess, analyze_run
+    from z360_ecs.engine.analyzer import PolicyPackProcess, analyze_run
 
     run = run_program("beta")
     with PolicyPackProcess(NOOP_PACK_DIR) as pack:

@@ -8,21 +8,15 @@ as forcing a new resource); the table covers what this program sets, and a path 
 shown as an update. Values only AWS knows are `(computed)` in both runs, so a change that only
 shows up after AWS answers (a new ARN after a replacement) is not listed: `pulumi preview`
 against the real stack remains the authority.
-
-`load_spec(spec)` turns a `--compare` argument into a stack file: a path, or `REV:PATH` read
-from git (`git show REV:PATH`).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from offline.engine import COMPUTED, SECRET, ProgramRun, Registration
+from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
 
 # Input paths whose change replaces the resource (top-level input names; a nested path
 # replaces when its first segment is listed). None = every input except those in _IN_PLACE.
@@ -202,29 +196,3 @@ def render_diff(diff: ProgramDiff, old_label: str, new_label: str) -> str:
         f"{len(diff.changed) - replacements} to update in place, {replacements} to replace"
     )
     return "\n".join(lines) + "\n"
-
-
-class SpecError(Exception):
-    """A --compare SPEC names no readable stack file."""
-
-
-def load_spec(spec: str, project_dir: Path, scratch: Path | None = None) -> Path:
-    """A stack file for `spec`: an existing path, or `REV:PATH` from git (`git show`)."""
-    path = Path(spec)
-    if not path.is_absolute():
-        candidate = project_dir / path
-        if candidate.exists():
-            return candidate
-    if path.exists():
-        return path
-    if ":" not in spec:
-        raise SpecError(f"--compare {spec}: no such file, and not REV:PATH")
-    result = subprocess.run(
-        ["git", "show", spec], cwd=project_dir, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise SpecError(f"--compare {spec}: git show failed: {result.stderr.strip()}")
-    directory = scratch or Path(tempfile.mkdtemp(prefix="z360-compare-"))
-    target = directory / (Path(spec.split(":", 1)[1]).name or "Pulumi.compare.yaml")
-    target.write_text(result.stdout)
-    return target

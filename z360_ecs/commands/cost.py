@@ -6,9 +6,9 @@ baseline, minimum and maximum task counts; totals; the scenarios of one, two and
 per service and of every service at its maximum, against the budget; Spot and Compute Savings
 Plan savings as ranges; and, with `--baseline`, the saving against an earlier config.
 
-`--baseline SPEC` takes a stack config file path, or `REV:PATH` for that file at a git
-revision (read with `git show REV:PATH` from the current directory, so PATH is relative to
-the repository root, or `./`-relative to the current directory).
+`--baseline SPEC` takes a stack config file path (relative to the current directory), or
+`REV:PATH` for that file at a git revision of the project's repository (PATH from the
+repository root), from any working directory.
 
 `--json` prints money as strings rounded half up to two decimals ("36.04"), and ratios as
 strings to four decimals; the text output uses the same rounding.
@@ -18,85 +18,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from components.config import PROJECT, ConfigError, StackConfig, load_stack_config
-from offline import costing
-from offline.costing import money, money_json
-from offline.engine import StackFileError, StackSettings, load_stack_settings
-from offline.preview import add_stack_arguments
+from components.config import PROJECT, StackConfig
 from policies.guardrails.fargate import SPOT_DISCOUNT_RANGE
-
-
-class BaselineError(Exception):
-    """A --baseline SPEC names no readable file or git revision."""
-
-
-@dataclass(frozen=True)
-class Baseline:
-    spec: str
-    """As the user wrote it: a path, or REV:PATH."""
-    config: StackConfig
-
-
-def config_from_settings(settings: StackSettings) -> StackConfig:
-    """Validate resolved stack settings exactly as `read_pulumi_config` does in the program."""
-    prefix = f"{PROJECT}:"
-    raw = {
-        key[len(prefix):]: value
-        for key, value in settings.config.items()
-        if key.startswith(prefix)
-    }
-    aws_raw = {
-        "region": settings.config.get("aws:region"),
-        "allowedAccountIds": settings.config.get("aws:allowedAccountIds"),
-    }
-    return load_stack_config(raw, aws_raw)
-
-
-def load_config(stack: str, project_dir: Path, stack_file: Path | None = None) -> StackConfig:
-    """The validated config of `stack`; raises StackFileError or ConfigError."""
-    return config_from_settings(load_stack_settings(stack, project_dir, stack_file))
-
-
-def _git_show(spec: str) -> str:
-    try:
-        result = subprocess.run(
-            ["git", "show", spec], capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError:
-        raise BaselineError(f"--baseline {spec}: git is not installed") from None
-    if result.returncode != 0:
-        detail = result.stderr.strip() or f"git show exited {result.returncode}"
-        raise BaselineError(f"--baseline {spec}: git show {spec} failed: {detail}")
-    return result.stdout
-
-
-def load_baseline(spec: str, stack: str, project_dir: Path) -> Baseline:
-    """The config named by SPEC: a file path, or REV:PATH read from git."""
-    path = Path(spec)
-    try:
-        if path.is_file():
-            return Baseline(spec, load_config(stack, project_dir, path))
-        if ":" not in spec:
-            raise BaselineError(
-                f"--baseline {spec}: no such file (give a stack config file, or REV:PATH "
-                "for a file at a git revision, e.g. HEAD~3:Pulumi.beta.yaml)"
-            )
-        text = _git_show(spec)
-        with tempfile.TemporaryDirectory() as folder:
-            copy = Path(folder) / Path(spec.split(":", 1)[1]).name
-            copy.write_text(text)
-            return Baseline(spec, load_config(stack, project_dir, copy))
-    except (StackFileError, ConfigError) as exc:
-        raise BaselineError(f"--baseline {spec}: {exc}") from None
-
+from z360_ecs.common import (
+    Baseline,
+    add_baseline_argument,
+    add_stack_arguments,
+    baseline_or_report,
+    load_or_report,
+)
+from z360_ecs.models import costing
+from z360_ecs.models.costing import money, money_json
 
 # --- text --------------------------------------------------------------------------------
 
@@ -325,23 +261,6 @@ def render_json(stack: str, config: StackConfig, baseline: Baseline | None = Non
 # --- command -----------------------------------------------------------------------------
 
 
-def load_or_report(args: argparse.Namespace) -> StackConfig | None:
-    """The stack's config, or None after printing why it cannot be read (no traceback)."""
-    try:
-        return load_config(args.stack, args.project_dir, args.stack_file)
-    except (ConfigError, StackFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-
-
-def baseline_or_report(spec: str, args: argparse.Namespace) -> Baseline | None:
-    try:
-        return load_baseline(spec, args.stack, args.project_dir)
-    except BaselineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-
-
 def handle(args: argparse.Namespace) -> int:
     config = load_or_report(args)
     if config is None:
@@ -354,14 +273,6 @@ def handle(args: argparse.Namespace) -> int:
     render = render_json if args.json else render_text
     sys.stdout.write(render(args.stack, config, baseline))
     return 0
-
-
-def add_baseline_argument(parser: argparse.ArgumentParser, default_help: str) -> None:
-    parser.add_argument(
-        "--baseline", metavar="SPEC", default=None,
-        help="compare with this stack config: a file path, or REV:PATH for the file at a git "
-             f"revision (e.g. HEAD~3:Pulumi.beta.yaml); {default_help}",
-    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -10,18 +10,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from components.config import ConfigError
-from offline.engine import (
+from z360_ecs.common import (
+    SpecError,
+    StackFileError,
+    add_stack_arguments,
+    resolve_spec,
+    run_or_report,
+)
+from z360_ecs.engine.diff import diff_runs, render_diff
+from z360_ecs.engine.program import (
     COMPUTED,
-    PROJECT_DIR,
     SECRET,
     ProgramRun,
     Registration,
     ResourceNode,
-    StackFileError,
     resource_tree,
     run_program,
     walk,
@@ -175,36 +182,12 @@ def render_json(run: ProgramRun) -> str:
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 
 
-def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
-    """STACK plus --stack-file, shared by every command that runs the program."""
-    parser.add_argument("stack", help="stack name: staging or beta (reads Pulumi.<stack>.yaml)")
-    parser.add_argument(
-        "--stack-file", type=Path, default=None,
-        help="read this stack config file instead of Pulumi.<stack>.yaml",
-    )
-    parser.add_argument(
-        "--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS,
-    )
-
-
-def run_or_report(args: argparse.Namespace, preview: bool = True) -> ProgramRun | None:
-    """Run the program for args.stack; print a config error (no traceback) and return None."""
-    try:
-        return run_program(
-            args.stack, project_dir=args.project_dir, stack_file=args.stack_file, preview=preview
-        )
-    except (ConfigError, StackFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-
-
 def _compare(args: argparse.Namespace, run: ProgramRun) -> int:
     """Print what changes from the --compare stack config to this one."""
-    from offline.diff import SpecError, diff_runs, load_spec, render_diff
-
     try:
-        old_file = load_spec(args.compare, args.project_dir)
-        old_run = run_program(args.stack, project_dir=args.project_dir, stack_file=old_file)
+        with tempfile.TemporaryDirectory(prefix="z360-spec-") as scratch:
+            old_file = resolve_spec(args.compare, args.project_dir, Path(scratch))
+            old_run = run_program(args.stack, project_dir=args.project_dir, stack_file=old_file)
     except (ConfigError, StackFileError, SpecError) as exc:
         print(f"error: --compare {args.compare}: {exc}", file=sys.stderr)
         return 2
@@ -233,6 +216,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--compare", metavar="SPEC", default=None,
         help="print what changes from SPEC to this stack's config instead of the tree; SPEC "
-             "is a stack file or REV:PATH from git (e.g. HEAD:Pulumi.beta.yaml)",
+             "is a stack file or REV:PATH at a git revision (e.g. HEAD:Pulumi.beta.yaml)",
     )
     parser.set_defaults(handler=handle)

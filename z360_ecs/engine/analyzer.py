@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-if TYPE_CHECKING:  # the heavy imports wait until a pack actually starts
-    from offline.engine import ProgramRun, Registration
+from z360_ecs import PROJECT_DIR
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:  # the heavy imports wait until a pack actually starts
+    from z360_ecs.engine.program import ProgramRun, Registration
+
 PACK_DIR = PROJECT_DIR / "policies"
 # The CLI passes the engine's address; the Python pack parses it and never uses it.
 UNUSED_ENGINE_ADDRESS = "127.0.0.1:0"

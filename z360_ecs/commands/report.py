@@ -3,7 +3,7 @@
 Sections: right-sizing against a baseline config (before, after, monthly saving), old and new
 max capacities, scaling settings, the alarms the program creates, the budget, cost scenarios,
 and rollback commands with the stack's real cluster, service and family names. Figures come
-from offline/costing.py; alarms from running the real program under the mock engine. The text
+from models/costing.py; alarms from running the real program under the mock engine. The text
 holds nothing that changes between runs, so a committed report can be checked for staleness
 (`--check`).
 
@@ -21,21 +21,22 @@ from pathlib import Path
 from typing import Any
 
 from components.config import PROJECT, SCALABLE_DIMENSION, ConfigError, StackConfig
-from offline import costing
-from offline.cost import (
-    Baseline,
-    add_baseline_argument,
-    baseline_or_report,
-    load_or_report,
-)
-from offline.costing import money
-from offline.engine import ProgramRun, Registration, StackFileError, run_program
-from offline.preview import add_stack_arguments
 from policies.guardrails.fargate import (
     PRICE_PER_GB_HOUR,
     PRICE_PER_VCPU_HOUR,
     Architecture,
 )
+from z360_ecs.common import (
+    Baseline,
+    StackFileError,
+    add_baseline_argument,
+    add_stack_arguments,
+    baseline_or_report,
+    load_or_report,
+)
+from z360_ecs.engine.program import ProgramRun, Registration, run_program
+from z360_ecs.models import costing
+from z360_ecs.models.costing import money
 
 ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPARISONS = {

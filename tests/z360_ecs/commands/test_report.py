@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +13,9 @@ import pytest
 import yaml
 
 from components.config import StackConfig
-from offline import report
-from offline.cost import load_config
-from offline.engine import PROJECT_DIR
 from tests.conftest import stack_document
+from z360_ecs.commands import report
+from z360_ecs.common import PROJECT_DIR, read_stack_config
 
 
 def run_report(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -135,6 +135,9 @@ def test_report_against_a_git_revision(tmp_path: Path, capsys, monkeypatch):
                         "-c", "commit.gpgsign=false", *args],
                        cwd=tmp_path, check=True, capture_output=True)
 
+    # A throwaway project repository: REV:PATH resolves in the project's repository.
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(PROJECT_DIR / name, tmp_path)
     document = stack_document("staging")
     stack_file = tmp_path / "Pulumi.x.yaml"
     git("init", "-q")
@@ -147,7 +150,8 @@ def test_report_against_a_git_revision(tmp_path: Path, capsys, monkeypatch):
     git("commit", "-q", "-am", "voice at 1 vCPU")
     monkeypatch.chdir(tmp_path)
     code, out, err = run_report(
-        ["staging", "--stack-file", "Pulumi.x.yaml", "--baseline", "HEAD~1:Pulumi.x.yaml"], capsys
+        ["staging", "--stack-file", "Pulumi.x.yaml", "--baseline", "HEAD~1:Pulumi.x.yaml",
+         "--project-dir", str(tmp_path)], capsys
     )
     assert code == 0, err
     assert "against the baseline `HEAD~1:Pulumi.x.yaml`" in out
@@ -169,8 +173,8 @@ def _comparable(config: StackConfig) -> dict[str, Any]:
 
 @pytest.mark.parametrize("stack", ["staging", "beta"])
 def test_shipped_baseline_differs_from_the_stack_only_in_right_sizing(stack: str):
-    current = load_config(stack, PROJECT_DIR)
-    baseline = load_config(stack, PROJECT_DIR, PROJECT_DIR / "baselines" / f"{stack}.yaml")
+    current = read_stack_config(stack)
+    baseline = read_stack_config(stack, PROJECT_DIR / "baselines" / f"{stack}.yaml")
     assert _comparable(baseline) == _comparable(current), (
         f"baselines/{stack}.yaml has drifted from Pulumi.{stack}.yaml beyond task sizes and "
         "maxima: bring the other values back in step"

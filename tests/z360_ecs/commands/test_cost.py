@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from decimal import Decimal
@@ -13,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from offline import cost
-from offline.engine import PROJECT_DIR
 from tests.conftest import stack_document
+from z360_ecs.commands import cost
+from z360_ecs.common import PROJECT_DIR
 
 HOURS = Decimal(730)
 
@@ -152,8 +153,11 @@ def _git(repo: Path, *args: str) -> None:
 
 @pytest.fixture
 def history(tmp_path: Path) -> Path:
-    """A throwaway repository: Pulumi.x.yaml committed with web at 2048/4096, then at 1024/2048."""
+    """A throwaway project repository (the project's Pulumi.yaml): Pulumi.x.yaml committed with
+    web at 2048/4096, then at 1024/2048. A REV:PATH resolves in the project's repository, so the
+    tests make this one the project (--project-dir)."""
     _git(tmp_path, "init", "-q")
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path)
     document = stack_document("beta")
     stack_file = tmp_path / "Pulumi.x.yaml"
     document["config"]["z360-ecs:services"]["web"].update(cpu=2048, memory=4096)
@@ -169,7 +173,8 @@ def history(tmp_path: Path) -> Path:
 def test_baseline_at_a_git_revision(capsys, history: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(history)
     document = run_json(
-        ["beta", "--stack-file", "Pulumi.x.yaml", "--baseline", "HEAD~1:Pulumi.x.yaml"], capsys
+        ["beta", "--stack-file", "Pulumi.x.yaml", "--baseline", "HEAD~1:Pulumi.x.yaml",
+         "--project-dir", str(history)], capsys
     )
     web = document["baseline"]["services"]["web"]
     assert (web["before"], web["after"]) == ("2048/4096", "1024/2048")
@@ -182,7 +187,8 @@ def test_unknown_git_revision_exits_2_with_gits_reason(
 ):
     monkeypatch.chdir(history)
     code, _, err = run_cost(
-        ["beta", "--stack-file", "Pulumi.x.yaml", "--baseline", "HEAD~5:Pulumi.x.yaml"], capsys
+        ["beta", "--stack-file", "Pulumi.x.yaml", "--baseline", "HEAD~5:Pulumi.x.yaml",
+         "--project-dir", str(history)], capsys
     )
     assert code == 2
     assert "HEAD~5:Pulumi.x.yaml" in err and "git show" in err

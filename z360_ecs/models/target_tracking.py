@@ -1,37 +1,23 @@
-"""`z360-ecs simulate STACK SERVICE --load PROFILE`: an offline model of ECS target tracking.
+"""The target-tracking model: what Application Auto Scaling does with an ECS service, minute by minute.
 
-Steps one minute at a time through a load profile and shows what Application Auto Scaling would
-do with the service's configured targets, cooldowns and min/max capacity: when the AlarmHigh and
-AlarmLow alarms fire, what desired count each scaling action sets, when new tasks start carrying
-load, and what the minutes cost at Fargate list price (policies/guardrails/fargate.py).
-
-Load is measured in multiples of what one task carries at the CPU target: `1x` keeps one task
-exactly at its target, `10x` needs ten tasks at target. Profiles:
-  step:10x@5           1x (the base load) until minute 5, then 10x; more steps: step:10x@5,1x@40
-  ramp:1x-10x@5-25     1x until minute 5, rising linearly to 10x at minute 25, then held
-  spike:10x@5+10       10x from minute 5 for 10 minutes, the base load before and after
-  flat:3x              3x throughout
-
-Every behaviour the model assumes is a named field of `Assumptions`; the README (Verification) gives
-the source of each. The model is a lower bound on reaction time: CloudWatch's own publishing and
-evaluation lag (alarmLagMinutes, default 0) only makes AWS slower.
+Pure: a `ServiceModel` (targets, cooldowns, min/max, task price), a load profile (`parse_profile`)
+and `Assumptions` in, a `SimulationResult` (one `Minute` per step, the scaling `Activity` list
+and a summary) out. Every behaviour the model assumes is a named field of `Assumptions`; the
+README (Verification) gives the source of each. It is a lower bound on reaction time:
+CloudWatch's own publishing and evaluation lag (alarm_lag_minutes, default 0) only makes AWS
+slower.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import re
-import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from components.config import PROJECT, ConfigError, ServiceConfig, StackConfig, load_stack_config
-from offline.engine import PROJECT_DIR, StackFileError, load_stack_settings
+from components.config import ServiceConfig
 from policies.guardrails.fargate import hourly_task_cost, to_cents
 
 
@@ -356,208 +342,3 @@ def simulate(
         running = sum(1 for t in tasks if t.ready <= minute + 1 < t.stopped)
         result.minutes.append(Minute(minute, level, cpu, memory, desired, running, cost, event))
     return result
-
-
-# --- output -------------------------------------------------------------------------------
-
-
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
-
-
-def render_table(result: SimulationResult) -> str:
-    s = result.service
-    lines = [
-        f"{s.name}: min {s.min_capacity}, max {s.max_capacity}, CPU target {s.cpu_target:g}%, "
-        f"memory target {s.memory_target:g}%, cooldowns out {s.scale_out_cooldown_s} s / in "
-        f"{s.scale_in_cooldown_s} s, task start {result.assumptions.task_start_delay_s} s",
-        f"load {result.profile}",
-        "desired and running are counted at the end of each minute; an event acts then.",
-        "",
-        f"{'min':>4} {'load':>6} {'cpu%':>5} {'desired':>7} {'running':>7} {'cost':>9}  event",
-    ]
-    for m in result.minutes:
-        lines.append(
-            f"{m.minute:>4} {m.load:>5.1f}x {_fmt(m.cpu):>5} {m.desired:>7} {m.running:>7} "
-            f"{'$' + str(to_cents(m.cost_so_far)):>9}  {m.event}".rstrip()
-        )
-    summary = result.summary()
-    lines += ["", "summary:"]
-    lines += [f"  {key}: {value}" for key, value in summary.items()]
-    return "\n".join(lines) + "\n"
-
-
-def render_json(result: SimulationResult) -> str:
-    document = {
-        "service": {**asdict(result.service),
-                    "hourly_task_cost": str(result.service.hourly_task_cost)},
-        "assumptions": asdict(result.assumptions),
-        "profile": result.profile,
-        "summary": result.summary(),
-        "activities": [asdict(a) for a in result.activities],
-        "minutes": [
-            {**asdict(m), "cost_so_far": str(to_cents(m.cost_so_far))} for m in result.minutes
-        ],
-    }
-    return json.dumps(document, indent=2) + "\n"
-
-
-def render_svg(result: SimulationResult, width: int = 800, height: int = 360) -> str:
-    """Task counts (left axis) and CPU utilisation (right axis, 0-100 %) over time."""
-    left, right, top, bottom = 50, 50, 30, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
-    count = max(1, len(result.minutes) - 1)
-    peak = max([result.service.max_capacity] + [m.desired for m in result.minutes])
-    top_tasks = max(1, peak)
-
-    def x(minute: float) -> float:
-        return left + plot_w * minute / count
-
-    def y_tasks(value: float) -> float:
-        return top + plot_h * (1 - value / top_tasks)
-
-    def y_pct(value: float) -> float:
-        return top + plot_h * (1 - value / 100)
-
-    def path(points: list[tuple[float, float]]) -> str:
-        return " ".join(f"{'M' if i == 0 else 'L'}{px:.1f},{py:.1f}"
-                        for i, (px, py) in enumerate(points))
-
-    def steps(values: list[int]) -> list[tuple[float, float]]:
-        points = []
-        for i, value in enumerate(values):
-            points += [(x(i), y_tasks(value)), (x(min(i + 1, count)), y_tasks(value))]
-        return points
-
-    cpu = [(x(m.minute), y_pct(m.cpu)) for m in result.minutes if m.cpu is not None]
-    s = result.service
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'font-family="sans-serif" font-size="11">',
-        f'<title>{s.name}: {result.profile}</title>',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
-        'stroke="#999"/>',
-        f'<text x="{left}" y="18" font-size="13">{s.name}: tasks and CPU under {result.profile}'
-        '</text>',
-        f'<line x1="{left}" x2="{left + plot_w}" y1="{y_pct(s.cpu_target):.1f}" '
-        f'y2="{y_pct(s.cpu_target):.1f}" stroke="#ff7f0e" stroke-dasharray="4 3"/>',
-        f'<text x="{left + plot_w + 4}" y="{y_pct(s.cpu_target):.1f}">target '
-        f'{s.cpu_target:g}%</text>',
-        f'<line x1="{left}" x2="{left + plot_w}" y1="{y_tasks(s.max_capacity):.1f}" '
-        f'y2="{y_tasks(s.max_capacity):.1f}" stroke="#d62728" stroke-dasharray="2 2"/>',
-        f'<text x="{left + 4}" y="{y_tasks(s.max_capacity) - 3:.1f}" fill="#d62728">max '
-        f'{s.max_capacity}</text>',
-        f'<path d="{path(steps([m.desired for m in result.minutes]))}" fill="none" '
-        'stroke="#1f77b4" stroke-width="2"/>',
-        f'<path d="{path(steps([m.running for m in result.minutes]))}" fill="none" '
-        'stroke="#2ca02c" stroke-width="2" stroke-dasharray="5 3"/>',
-    ]
-    if cpu:
-        parts.append(f'<path d="{path(cpu)}" fill="none" stroke="#ff7f0e" stroke-width="1.5"/>')
-    for tick in range(0, count + 1, max(1, count // 10)):
-        parts.append(f'<text x="{x(tick):.1f}" y="{top + plot_h + 14}" '
-                     f'text-anchor="middle">{tick}</text>')
-    parts += [
-        f'<text x="{left + plot_w / 2}" y="{height - 8}" text-anchor="middle">minute</text>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{top_tasks}</text>',
-        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>',
-        f'<text x="{left + plot_w + 4}" y="{top + 4}">100%</text>',
-        f'<text x="{left}" y="{height - 8}" fill="#1f77b4">desired</text>',
-        f'<text x="{left + 50}" y="{height - 8}" fill="#2ca02c">running</text>',
-        f'<text x="{left + 100}" y="{height - 8}" fill="#ff7f0e">CPU %</text>',
-        "</svg>",
-    ]
-    return "\n".join(parts) + "\n"
-
-
-# --- command ------------------------------------------------------------------------------
-
-
-def read_stack_config(stack: str, stack_file: Path | None = None,
-                      project_dir: Path = PROJECT_DIR) -> StackConfig:
-    """The validated StackConfig of a stack file, read as the CLI would pass it."""
-    settings = load_stack_settings(stack, project_dir, stack_file)
-    raw = {k.split(":", 1)[1]: v for k, v in settings.config.items()
-           if k.startswith(f"{PROJECT}:")}
-    aws = {k.split(":", 1)[1]: v for k, v in settings.config.items() if k.startswith("aws:")}
-    return load_stack_config(raw, aws)
-
-
-def service_or_error(config: StackConfig, stack: str, key: str) -> ServiceConfig | None:
-    service = config.services.get(key)
-    if service is None:
-        print(f"error: {stack}: services.{key}: no such service (allowed: "
-              f"{', '.join(sorted(config.services))})", file=sys.stderr)
-    return service
-
-
-def handle(args: argparse.Namespace) -> int:
-    try:
-        config = read_stack_config(args.stack, args.stack_file, args.project_dir)
-    except (ConfigError, StackFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    service = service_or_error(config, args.stack, args.service)
-    if service is None:
-        return 2
-    if not service.scaling.enabled:
-        print(f"error: {args.stack}: services.{args.service}.scaling.enabled is false: the "
-              "service runs a fixed count, there is nothing to simulate", file=sys.stderr)
-        return 2
-    assumptions = Assumptions(
-        task_start_delay_s=args.task_start_delay,
-        alarm_lag_minutes=args.alarm_lag,
-        memory_utilisation=args.memory_utilisation,
-        base_load=args.base_load,
-    )
-    try:
-        load = parse_profile(args.load, assumptions.base_load)
-    except ProfileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    result = simulate(ServiceModel.from_config(args.service, service), load, args.minutes,
-                      assumptions, args.load)
-    if args.chart:
-        args.chart.write_text(render_svg(result))
-    sys.stdout.write(render_json(result) if args.json else render_table(result))
-    return 0
-
-
-def _bounded_int(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
-        return value
-    return parse
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    from offline.preview import add_stack_arguments
-
-    parser = subparsers.add_parser(
-        "simulate", help="model target tracking for a service under a load profile, offline",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_stack_arguments(parser)
-    parser.add_argument("service", help="service key in the stack config (web, queue, ...)")
-    parser.add_argument("--load", required=True, help=f"load profile: {PROFILE_FORMS}")
-    parser.add_argument("--minutes", type=_bounded_int(1, 24 * 60), default=60,
-                        help="minutes to simulate (default 60)")
-    parser.add_argument("--chart", type=Path, help="write an SVG chart of tasks and CPU here")
-    parser.add_argument("--json", action="store_true", help="print JSON for machines")
-    defaults = Assumptions()
-    parser.add_argument("--task-start-delay", type=_bounded_int(0, 1800),
-                        default=defaults.task_start_delay_s,
-                        help="seconds before a new task carries load (default %(default)s)")
-    parser.add_argument("--alarm-lag", type=_bounded_int(0, 10),
-                        default=defaults.alarm_lag_minutes,
-                        help="minutes of CloudWatch lag before an alarm acts (default 0)")
-    parser.add_argument("--memory-utilisation", type=float, default=defaults.memory_utilisation,
-                        help="constant per-task memory utilisation %% (default %(default)s)")
-    parser.add_argument("--base-load", type=float, default=defaults.base_load,
-                        help="load outside the profile's changes, in x (default %(default)s)")
-    parser.set_defaults(handler=handle)

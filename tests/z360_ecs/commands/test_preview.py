@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from offline.cli import main
-from offline.engine import PROJECT_DIR, StackFileError, load_stack_settings
+from z360_ecs.cli import main
+from z360_ecs.common import PROJECT_DIR, StackFileError, load_stack_settings
 
 
 def _preview(capsys, *argv):
@@ -88,7 +88,7 @@ def test_bad_config_exits_2_with_the_error_and_no_traceback(tmp_path):
     path = tmp_path / "Pulumi.bad.yaml"
     path.write_text(document)
     result = subprocess.run(
-        [sys.executable, "-m", "offline.cli", "preview", "beta", "--stack-file", str(path)],
+        [sys.executable, "-m", "z360_ecs.cli", "preview", "beta", "--stack-file", str(path)],
         capture_output=True, text=True, cwd=PROJECT_DIR,
     )
     assert result.returncode == 2
@@ -100,7 +100,7 @@ def test_bad_config_exits_2_with_the_error_and_no_traceback(tmp_path):
 def test_preview_is_identical_across_fresh_processes():
     def run():
         return subprocess.run(
-            [sys.executable, "-m", "offline.cli", "preview", "beta", "--json"],
+            [sys.executable, "-m", "z360_ecs.cli", "preview", "beta", "--json"],
             capture_output=True, text=True, cwd=PROJECT_DIR, check=True,
         ).stdout
 

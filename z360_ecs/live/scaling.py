@@ -1,10 +1,11 @@
 """`z360-ecs scaling STACK SERVICE`: what auto-scaling did for a live service, as a timeline.
 
-Reads, with boto3 and the caller's AWS credentials: the service's scaling activities
-(Application Auto Scaling DescribeScalingActivities), its desired/running/pending task counts
-(ECS DescribeServices), and the state of its alarms (CloudWatch DescribeAlarms: the alarms named
-`<namePrefix>-...` and the `TargetTracking-<resource id>-...` alarms AWS made for its policies).
-Cluster name, service name and name prefix come from the stack config.
+Needs AWS credentials and a network. Reads, with boto3 and the caller's credentials: the
+service's scaling activities (Application Auto Scaling DescribeScalingActivities), its
+desired/running/pending task counts (ECS DescribeServices), and the state of its alarms
+(CloudWatch DescribeAlarms: the alarms named `<namePrefix>-...` and the
+`TargetTracking-<resource id>-...` alarms AWS made for its policies). Cluster name, service
+name and name prefix come from the stack config.
 
 With `--during URL` it runs a bounded load test (same options as `z360-ecs loadtest`) and polls
 the service while the load runs, then prints a verdict: did it scale out, how long from the
@@ -26,9 +27,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.config import ConfigError, ServiceConfig, StackConfig
-from offline.engine import StackFileError
-from offline.loadtest import (
+from components.config import SCALABLE_DIMENSION, ConfigError, ServiceConfig, StackConfig
+from z360_ecs.common import (
+    StackFileError,
+    add_stack_arguments,
+    read_stack_config,
+    service_or_error,
+)
+from z360_ecs.live.load import (
     LoadResult,
     PlanError,
     Progress,
@@ -37,9 +43,7 @@ from offline.loadtest import (
     run_async,
     run_load,
 )
-from offline.simulate import read_stack_config, service_or_error
 
-SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 _DESIRED = re.compile(r"desired count to (\d+)", re.I)
 
 
@@ -342,10 +346,10 @@ def handle(args: argparse.Namespace, clients: Clients | None = None) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from offline.preview import add_stack_arguments
-
     parser = subparsers.add_parser(
-        "scaling", help="timeline of a live service's scaling activities, counts and alarms",
+        "scaling",
+        help="needs AWS credentials: timeline of a live service's scaling activities, counts "
+             "and alarms",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_stack_arguments(parser)

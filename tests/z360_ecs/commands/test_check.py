@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from offline.cli import main
 from policies.guardrails.scaling import DEFAULT_CEILINGS
 from tests.conftest import stack_document
+from z360_ecs.cli import main
 
 
 def test_beta_passes_and_lists_advisories_after_the_header(capsys):
@@ -73,8 +73,8 @@ def test_bad_stack_config_exits_2(write_stack, capsys):
 @pytest.mark.parametrize("stack", ["beta", "staging"])
 def test_every_iam_document_is_checked_at_preview(stack):
     """IAM documents are built from names, not from ARNs AWS assigns, so CI checks them."""
-    from offline.analyzer import analyze_run
-    from offline.engine import run_program
+    from z360_ecs.engine.analyzer import analyze_run
+    from z360_ecs.engine.program import run_program
 
     findings = analyze_run(run_program(stack))
     unchecked = [f"{f.resource_name} [{f.policy}]" for f in findings if f.unknown_during_preview]
