@@ -42,7 +42,7 @@ SIZES = (6, 100, 1000)
 
 def _plain(value: Any) -> Any:
     """Registration inputs as JSON: the unknown and secret markers become short strings."""
-    from offline.engine import Computed, Secret
+    from z360_ecs.engine.program import Computed, Secret
 
     if isinstance(value, (Computed, Secret)):
         return "unknown"
@@ -66,9 +66,9 @@ def _floor_stack(run: Any, directory: Path) -> Path:
 
 
 def _timed_check(pack: Any, run_program: Any) -> tuple[dict[str, Any], Any]:
-    """One check, timed in parts: run the program, then what offline.analyzer.analyze_run
+    """One check, timed in parts: run the program, then what z360_ecs.engine.analyzer.analyze_run
     does (Configure, ConfigureStack, one Analyze per resource, AnalyzeStack)."""
-    from offline.analyzer import merge_config
+    from z360_ecs.engine.analyzer import merge_config
 
     started, cpu_started = time.perf_counter(), time.process_time()
     run = run_program()
@@ -98,8 +98,8 @@ def child_check(services: int | None, repeat: int) -> dict[str, Any]:
     """The check and its floor, alternately, `repeat` times each, after one warm-up of each
     on beta (imports, first-use caches and the packs' own warm-up are not measured)."""
     from bench.synthetic import write_synthetic_stack
-    from offline.analyzer import PACK_DIR, PolicyPackProcess, pack_python
-    from offline.engine import run_program
+    from z360_ecs.engine.analyzer import PACK_DIR, PolicyPackProcess, pack_python
+    from z360_ecs.engine.program import run_program
 
     directory = Path(tempfile.mkdtemp(prefix="z360-bench-"))
     stack_file = write_synthetic_stack(services, directory) if services else None
@@ -128,7 +128,7 @@ def child_check(services: int | None, repeat: int) -> dict[str, Any]:
 
 def child_typed_cost(count: int, repeat: int) -> dict[str, list[float]]:
     """CPU seconds to register `count` alarms through pulumi_aws, and as plain resources."""
-    from offline.engine import run_program
+    from z360_ecs.engine.program import run_program
 
     directory = Path(tempfile.mkdtemp(prefix="z360-bench-"))
     times: dict[str, list[float]] = {"typed": [], "plain": []}
@@ -145,7 +145,7 @@ def child_typed_cost(count: int, repeat: int) -> dict[str, list[float]]:
 
 
 def child_startup(repeat: int) -> dict[str, list[float]]:
-    from offline.analyzer import PACK_DIR, PolicyPackProcess, pack_python
+    from z360_ecs.engine.analyzer import PACK_DIR, PolicyPackProcess, pack_python
 
     python = pack_python(PACK_DIR)[0]
     times: dict[str, list[float]] = {"real": [], "noop": []}
@@ -166,8 +166,8 @@ def _vm_hwm_kib(pid: int) -> int:
 def child_memory(services: int, floor: bool) -> dict[str, Any]:
     """Peak RSS of one check (or of its floor) at `services` services, in a fresh interpreter."""
     from bench.synthetic import write_synthetic_stack
-    from offline.analyzer import PACK_DIR, PolicyPackProcess, analyze_run, pack_python
-    from offline.engine import run_program
+    from z360_ecs.engine.analyzer import PACK_DIR, PolicyPackProcess, analyze_run, pack_python
+    from z360_ecs.engine.program import run_program
 
     directory = Path(tempfile.mkdtemp(prefix="z360-bench-"))
     stack_file = write_synthetic_stack(services, directory)
@@ -200,7 +200,7 @@ def child_memory(services: int, floor: bool) -> dict[str, Any]:
 
 def child_shapes(services: int, directory: Path) -> None:
     from bench.synthetic import write_synthetic_stack
-    from offline.engine import run_program
+    from z360_ecs.engine.program import run_program
 
     run = run_program("beta", stack_file=write_synthetic_stack(services, directory))
     _floor_stack(run, directory)
@@ -246,7 +246,7 @@ def report_check(label: str, result: dict[str, list[dict[str, Any]]]) -> None:
 def _bytecode_state() -> str:
     """Whether the pack's interpreter finds compiled SDK modules: without them every start
     compiles pulumi, grpc and protobuf from source again."""
-    from offline.analyzer import PACK_DIR, pack_python
+    from z360_ecs.engine.analyzer import PACK_DIR, pack_python
 
     python = pack_python(PACK_DIR)[0]
     probe = subprocess.run(

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from offline.engine import PROJECT_DIR
+from z360_ecs.common import PROJECT_DIR
 
 TEMPLATE_STACK = "beta"
 NAMESPACE = "z360-ecs"

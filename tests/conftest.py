@@ -17,8 +17,9 @@ import pytest
 import yaml
 from pulumi.runtime import settings
 
-from offline.engine import PROJECT_DIR, ProgramRun, run_program
-from offline.mocks import Z360Mocks
+from z360_ecs.common import PROJECT_DIR
+from z360_ecs.engine.mocks import Z360Mocks
+from z360_ecs.engine.program import ProgramRun, run_program
 
 
 class Z360TestMocks(Z360Mocks):

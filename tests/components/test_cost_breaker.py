@@ -217,7 +217,7 @@ def test_ten_alert_amounts_leave_no_room_for_the_breaker():
 
 @pytest.fixture(scope="module")
 def beta_run():
-    from offline.engine import run_program
+    from z360_ecs.engine.program import run_program
 
     return run_program("beta", preview=False)
 

@@ -11,7 +11,8 @@ import yaml
 from components.config import load_stack_config
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.naming import alarm_arn
-from offline.engine import COMPUTED, PROJECT_DIR
+from z360_ecs.common import PROJECT_DIR
+from z360_ecs.engine.program import COMPUTED
 
 DASHBOARD_TYPE = "aws:cloudwatch/dashboard:Dashboard"
 

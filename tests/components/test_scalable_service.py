@@ -14,8 +14,8 @@ from components.scalable_service import (
     ScalableServiceArgs,
     execution_role_policy,
 )
-from offline.diff import diff_runs
-from offline.engine import ProgramRun
+from z360_ecs.engine.diff import diff_runs
+from z360_ecs.engine.program import ProgramRun
 
 ACCOUNT = "108782097218"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts"

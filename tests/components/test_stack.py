@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from offline.engine import ProgramRun, run_program
+from z360_ecs.engine.program import ProgramRun, run_program
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from offline.analyzer import PolicyPackProcess
+from z360_ecs.engine.analyzer import PolicyPackProcess
 
 
 @pytest.fixture(scope="session")

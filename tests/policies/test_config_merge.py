@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offline.analyzer import PackConfigError, PackInfo, merge_config
+from z360_ecs.engine.analyzer import PackConfigError, PackInfo, merge_config
 
 INFO = PackInfo(
     name="pack", version="1",

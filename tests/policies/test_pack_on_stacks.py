@@ -20,10 +20,10 @@ import yaml
 from google.protobuf import json_format, struct_pb2
 
 from components.config import load_stack_config
-from offline.analyzer import analyze_run
-from offline.engine import ProgramRun, run_program
 from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
 from tests.conftest import stack_document
+from z360_ecs.engine.analyzer import analyze_run
+from z360_ecs.engine.program import ProgramRun, run_program
 
 
 def _run(stack, tmp_path_factory, mutate=None, preview=True):

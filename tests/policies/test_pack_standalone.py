@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from offline.analyzer import PACK_DIR, PolicyPackProcess
 from policies.guardrails.pack import POLICIES
+from z360_ecs.engine.analyzer import PACK_DIR, PolicyPackProcess
 
-PROGRAM_PACKAGES = {"components", "offline", "breaker", "bench", "tests", "policies"}
+PROGRAM_PACKAGES = {"components", "z360_ecs", "breaker", "bench", "tests", "policies"}
 
 
 def _absolute_imports(path: Path) -> set[str]:

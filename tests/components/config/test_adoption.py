@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 
 from components.config import ConfigError, Problem, load_stack_config
-from offline.engine import ProgramRun
 from tests.conftest import stack_document
+from z360_ecs.engine.program import ProgramRun
 
 DIMENSION = "ecs:service:DesiredCount"
 
 
 @pytest.fixture(scope="module")
 def beta() -> ProgramRun:
-    from offline.engine import run_program
+    from z360_ecs.engine.program import run_program
 
     return run_program("beta")
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-import offline.engine as engine
+import z360_ecs.engine.program as engine
 from components.config import ConfigError, Problem, StackConfig, load_stack_config
-from offline.cli import main
-from offline.engine import StackFileError, load_stack_settings, run_program
 from tests.conftest import stack_document
+from z360_ecs.cli import main
+from z360_ecs.common import StackFileError, load_stack_settings
+from z360_ecs.engine.program import run_program
 
 Mutation = Callable[[dict[str, Any]], None]
 

@@ -1,0 +1,33 @@
+"""`z360-ecs simulate`: the target-tracking model on a real stack, its JSON and its SVG chart."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from z360_ecs.cli import main
+from z360_ecs.common import read_stack_config
+
+
+def test_beta_web_ten_x_step_is_not_instant(capsys, tmp_path):
+    chart = tmp_path / "web.svg"
+    assert main(["simulate", "beta", "web", "--load", "step:10x@5", "--minutes", "60",
+                 "--json", "--chart", str(chart)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    web = read_stack_config("beta").services["web"]
+    summary = document["summary"]
+    # Three one-minute datapoints above target before AlarmHigh acts: 180 s, not 0 s.
+    assert summary["secondsToFirstScaleOut"] == 3 * 60
+    assert document["service"]["max_capacity"] == web.scaling.max
+    assert 1 < summary["peakDesired"] <= web.scaling.max
+    root = ET.fromstring(chart.read_text())
+    assert root.tag.endswith("svg") and len(root.findall("{http://www.w3.org/2000/svg}path")) >= 3
+
+
+def test_cli_rejects_unknown_service_and_fixed_count_service(capsys):
+    assert main(["simulate", "beta", "nope", "--load", "flat:1x"]) == 2
+    assert "services.nope" in capsys.readouterr().err
+    assert main(["simulate", "staging", "web", "--load", "flat:1x"]) == 2
+    assert "scaling.enabled is false" in capsys.readouterr().err
+    assert main(["simulate", "beta", "web", "--load", "step:lots"]) == 2
+    assert "step:lots" in capsys.readouterr().err

@@ -1,0 +1,107 @@
+"""`preview --compare`: the diff between two runs of the program (z360_ecs/engine/diff.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from z360_ecs.cli import main
+from z360_ecs.common import PROJECT_DIR, resolve_spec
+from z360_ecs.engine.diff import diff_runs, render_diff, replaces_on_change
+from z360_ecs.engine.program import ProgramRun
+
+RunStack = Callable[..., ProgramRun]
+
+
+def services(document: dict[str, Any]) -> dict[str, Any]:
+    return document["config"]["z360-ecs:services"]
+
+
+def test_diff_flags_a_task_size_change_as_a_replacement(run_stack: RunStack) -> None:
+    before = run_stack("staging")
+    after = run_stack("staging", mutate=lambda d: services(d)["web"].update(cpu=1024, memory=2048))
+    diff = diff_runs(before, after)
+    assert not diff.added and not diff.removed
+    task = next(c for c in diff.changed if c.name == "web-task")
+    assert task.replaces
+    assert {(c.path, c.old, c.new) for c in task.changes} >= {("cpu", "512", "1024"),
+                                                              ("memory", "1024", "2048")}
+
+
+def test_diff_shows_a_count_change_as_an_update_in_place(run_stack: RunStack) -> None:
+    before = run_stack("staging")
+    after = run_stack("staging", mutate=lambda d: services(d)["queue"].update(desiredCount=2))
+    diff = diff_runs(before, after)
+    change = next(c for c in diff.changed if c.name == "queue-service")
+    assert [(c.path, c.old, c.new) for c in change.changes] == [("desiredCount", 1, 2)]
+    assert not any(c.replaces for c in diff.changed)
+
+
+def test_diff_flags_a_cluster_rename_as_a_replacement(run_stack: RunStack) -> None:
+    before = run_stack("staging")
+    after = run_stack("staging", mutate=lambda d: d["config"]["z360-ecs:clusters"]["app"]
+                      .update(name="z360-staging-2"))
+    cluster = next(c for c in diff_runs(before, after).changed if c.name == "app-cluster")
+    assert cluster.replaces
+    assert [c.path for c in cluster.changes if c.replaces] == ["name"]
+
+
+def test_diff_lists_added_and_removed_resources_by_urn(run_stack: RunStack) -> None:
+    before = run_stack("staging")
+    after = run_stack("staging", mutate=lambda d: services(d)["web"].update(
+        alarms={"cpuHigh": 85}))
+    diff = diff_runs(before, after)
+    assert [r.urn for r in diff.added] == [r.urn for r in after.resources
+                                           if r.name == "web-high-cpu"]
+    reverse = diff_runs(after, before)
+    assert [r.name for r in reverse.removed] == ["web-high-cpu"]
+    text = render_diff(reverse, "a", "b")
+    assert re.search(r"^  - urn:pulumi:staging::z360-ecs::.*::web-high-cpu$", text, re.M)
+
+
+def test_diff_reports_option_changes(run_stack: RunStack) -> None:
+    before = run_stack("staging")
+    after = run_stack("staging", mutate=lambda d: d["config"].update({"z360-ecs:protect": True}))
+    cluster = next(c for c in diff_runs(before, after).changed if c.name == "app-cluster")
+    assert [(o.path, o.old, o.new) for o in cluster.option_changes] == [("protect", False, True)]
+
+
+def test_identical_runs_have_no_diff(run_stack: RunStack) -> None:
+    assert diff_runs(run_stack("staging"), run_stack("staging")).empty
+
+
+def test_replace_table_never_replaces_on_tags() -> None:
+    assert replaces_on_change("aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions[0].image")
+    assert not replaces_on_change("aws:ecs/taskDefinition:TaskDefinition", "tags.z360:service")
+    assert not replaces_on_change("aws:ecs/service:Service", "desiredCount")
+
+
+def test_load_spec_reads_a_git_revision(tmp_path: Path) -> None:
+    path = resolve_spec("HEAD:Pulumi.staging.yaml", PROJECT_DIR, scratch=tmp_path)
+    assert path.parent == tmp_path
+    assert "z360-ecs:environment: staging" in path.read_text()
+
+
+def test_preview_compare_prints_the_changes(
+    write_stack: Callable[[dict[str, Any]], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import stack_document
+
+    document = stack_document("staging")
+    services(document)["web"]["memory"] = 2048
+    changed = write_stack(document)
+    code = main(["preview", "staging", "--stack-file", str(changed),
+                 "--compare", str(PROJECT_DIR / "Pulumi.staging.yaml")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert 'memory: "1024" -> "2048"  [replaces]' in out
+    assert "0 to add, 0 to delete" in out
+
+
+def test_preview_compare_with_a_bad_spec_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preview", "staging", "--compare", "no-such-file.yaml"]) == 2
+    assert "no such file" in capsys.readouterr().err

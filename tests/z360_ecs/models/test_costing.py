@@ -1,0 +1,245 @@
+"""The cost model: exact list-price figures, scenarios, the breaker's cap, baseline savings.
+
+Expected figures are computed here by hand from the published us-east-1 prices (x86: $0.04048
+per vCPU-hour, $0.004445 per GB-hour; ARM: $0.03238 and $0.00356), not taken from the module
+under test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.config import StackConfig
+from policies.guardrails.fargate_facts import SPOT_DISCOUNT_RANGE, to_cents
+from tests.conftest import stack_document
+from z360_ecs.common import PROJECT_DIR, read_stack_config
+from z360_ecs.models import costing
+
+HOURS = Decimal(730)
+
+
+def x86_month(vcpu: str, gb: str) -> Decimal:
+    """vcpu * 0.04048 * 730 + gb * 0.004445 * 730, the x86 list price written out."""
+    return Decimal(vcpu) * Decimal("0.04048") * HOURS + Decimal(gb) * Decimal("0.004445") * HOURS
+
+
+@pytest.fixture
+def config_of(write_stack: Callable[[dict[str, Any]], Path]) -> Callable[..., StackConfig]:
+    """Validated config of a stack file, after `mutate(document)` changes it."""
+
+    def load(stack: str, mutate: Callable[[dict[str, Any]], None] | None = None) -> StackConfig:
+        document = stack_document(stack)
+        if mutate is not None:
+            mutate(document)
+        return read_stack_config(stack, write_stack(document))
+
+    return load
+
+
+def _services(document: dict[str, Any]) -> dict[str, Any]:
+    return document["config"]["z360-ecs:services"]
+
+
+def _resize(key: str, cpu: int, memory: int, architecture: str | None = None):
+    def mutate(document: dict[str, Any]) -> None:
+        service = _services(document)[key]
+        service.update(cpu=cpu, memory=memory)
+        if architecture:
+            service["architecture"] = architecture
+
+    return mutate
+
+
+def _fixed_count(document: dict[str, Any], key: str, count: int) -> None:
+    """Turn a service's scaling off, dropping what only fits a scaled service (scaling import
+    ids, its cost breaker ceiling)."""
+    service = _services(document)[key]
+    breaker = document["config"].get("z360-ecs:costBreaker") or {}
+    breaker.get("emergencyCeilings", {}).pop(key, None)
+    service["scaling"] = {"enabled": False}
+    service["desiredCount"] = count
+    service.pop("importIds", None)
+
+
+def _per_task(config: StackConfig, key: str) -> Decimal:
+    return costing.service_cost(key, config.services[key]).per_task
+
+
+def test_one_vcpu_two_gb_x86_costs_36_04_a_month(config_of):
+    config = config_of("beta")  # beta web is 1024/2048 x86
+    assert (config.services["web"].cpu, config.services["web"].memory) == (1024, 2048)
+    assert to_cents(_per_task(config, "web")) == Decimal("36.04")
+
+
+@pytest.mark.parametrize(
+    ("cpu", "memory", "architecture", "expected"),
+    [
+        # 0.25 vCPU, 0.5 GB: 0.25*0.04048*730 + 0.5*0.004445*730 = 7.3876 + 1.622425
+        (256, 512, "X86_64", Decimal("0.25") * Decimal("0.04048") * 730
+         + Decimal("0.5") * Decimal("0.004445") * 730),
+        # 2 vCPU, 5 GB: 2*0.04048*730 + 5*0.004445*730 = 59.1008 + 16.22425
+        (2048, 5120, "X86_64", 2 * Decimal("0.04048") * 730 + 5 * Decimal("0.004445") * 730),
+        # ARM, 1 vCPU, 2 GB: 1*0.03238*730 + 2*0.00356*730 = 23.6374 + 5.1976 = 28.835
+        (1024, 2048, "ARM64", 1 * Decimal("0.03238") * 730 + 2 * Decimal("0.00356") * 730),
+        # 4 vCPU, 8 GB x86: 4*0.04048*730 + 8*0.004445*730 = 118.2016 + 25.9588
+        (4096, 8192, "X86_64", 4 * Decimal("0.04048") * 730 + 8 * Decimal("0.004445") * 730),
+    ],
+)
+def test_monthly_task_cost_matches_the_list_price_formula(config_of, cpu, memory, architecture,
+                                                          expected):
+    config = config_of("beta", _resize("web", cpu, memory, architecture))
+    per_task = _per_task(config, "web")
+    assert per_task == expected, "exact, before any rounding"
+    assert to_cents(per_task) == to_cents(expected)
+
+
+def test_arm_half_cent_rounds_up_when_printed(config_of):
+    config = config_of("beta", _resize("web", 1024, 2048, "ARM64"))
+    assert _per_task(config, "web") == Decimal("28.835")
+    assert costing.money(_per_task(config, "web")) == "$28.84"
+
+
+def test_beta_worst_case_is_every_service_at_its_max(config_of):
+    config = config_of("beta")
+    costs = costing.stack_costs(config)
+    # max x per-task, from the beta stack file: web 50 x 1/2, queue 20 x 0.25/0.5,
+    # reverb 20 x 0.25/0.5, gateway 50 x 0.5/1, aegra 30 x 0.25/1, voice 50 x 2/5.
+    expected = (
+        50 * x86_month("1", "2") + 20 * x86_month("0.25", "0.5") + 20 * x86_month("0.25", "0.5")
+        + 50 * x86_month("0.5", "1") + 30 * x86_month("0.25", "1") + 50 * x86_month("2", "5")
+    )
+    assert costing.worst_case(costs) == expected
+    assert costing.money(costing.worst_case(costs)) == "$7,148.63"
+    assert costing.ratio(costing.worst_case(costs), Decimal(2500)) == Decimal("2.8595")
+
+
+def test_scenarios_multiply_one_task_per_service(config_of):
+    config = config_of("staging")
+    costs = costing.stack_costs(config)
+    one_each = (
+        x86_month("0.5", "1") + x86_month("0.25", "0.5") + x86_month("0.25", "0.5")
+        + x86_month("0.5", "1") + x86_month("0.5", "1") + x86_month("1", "4")
+    )
+    assert costing.scenario_cost(costs, 1) == one_each
+    assert costing.scenario_cost(costs, 5) == 5 * one_each
+
+
+def test_baseline_count_is_desired_count_without_scaling_and_the_floor_with_it(config_of):
+    def mutate(document: dict[str, Any]) -> None:
+        services = _services(document)
+        _fixed_count(document, "web", 3)
+        services["queue"]["desiredCount"] = 4  # scaling owns the count: min 1 applies
+        services["voice"]["scaling"]["holdAt"] = 7
+
+    config = config_of("beta", mutate)
+    by_key = {cost.key: cost for cost in costing.stack_costs(config)}
+    assert by_key["web"].baseline_count == 3
+    assert by_key["queue"].baseline_count == 1
+    assert by_key["voice"].baseline_count == 7
+    assert by_key["voice"].at_max == 7 * by_key["voice"].per_task
+
+
+def test_breaker_ceilings_respect_min_and_max(config_of):
+    def mutate(document: dict[str, Any]) -> None:
+        services = _services(document)
+        services["aegra"]["scaling"]["min"] = 3
+        document["config"]["z360-ecs:costBreaker"] = {
+            "enabled": True,
+            "thresholdPercent": 100,
+            "emergencyCeilings": {"web": 5, "aegra": 1, "voice": 100},
+            "defaultEmergencyCeiling": 2,
+        }
+
+    config = config_of("beta", mutate)
+    ceilings = costing.breaker_ceilings(config)
+    # aegra's ceiling 1 is below its min 3; voice's 100 is above its max 50.
+    assert ceilings == {"web": 5, "queue": 2, "reverb": 2, "gateway": 2, "aegra": 3, "voice": 50}
+    costs = costing.stack_costs(config)
+    expected = (
+        5 * x86_month("1", "2") + 2 * x86_month("0.25", "0.5") + 2 * x86_month("0.25", "0.5")
+        + 2 * x86_month("0.5", "1") + 3 * x86_month("0.25", "1") + 50 * x86_month("2", "5")
+    )
+    assert costing.capped_worst_case(config, costs) == expected
+
+
+def test_no_breaker_or_disabled_breaker_caps_nothing(config_of):
+    assert costing.breaker_ceilings(config_of("staging")) is None
+
+    def disabled(document: dict[str, Any]) -> None:
+        document["config"]["z360-ecs:costBreaker"] = {"enabled": False}
+
+    config = config_of("beta", disabled)
+    assert costing.capped_worst_case(config, costing.stack_costs(config)) is None
+
+
+def test_budget_limit_is_exact_and_absent_without_a_budget(config_of):
+    assert costing.budget_limit(config_of("beta")) == Decimal("2500")
+    assert costing.budget_limit(config_of("staging")) is None
+
+
+def test_spot_is_a_range_from_seventy_percent_off_to_list_price():
+    low, high = costing.spot_range(Decimal("100"))
+    assert SPOT_DISCOUNT_RANGE == (Decimal("0"), Decimal("0.70"))
+    assert (low, high) == (Decimal("30"), Decimal("100"))
+
+
+def test_savings_plan_is_a_range_between_its_named_bounds():
+    low, high = costing.savings_plan_range(Decimal("100"))
+    assert costing.COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE == (Decimal("0.17"), Decimal("0.52"))
+    assert (low, high) == (Decimal("48"), Decimal("83"))
+
+
+def test_compare_matches_services_by_key_at_each_side_baseline_count(config_of):
+    def before(document: dict[str, Any]) -> None:
+        services = _services(document)
+        services["web"].update(cpu=2048, memory=4096)
+        _fixed_count(document, "web", 2)
+
+    def after(document: dict[str, Any]) -> None:
+        services = _services(document)
+        del services["reverb"]
+        del document["config"]["z360-ecs:costBreaker"]["emergencyCeilings"]["reverb"]
+        services["extra"] = dict(services["queue"], family="z360-beta-extra",
+                                 serviceName="z360-beta-extra", namePrefix="z360-beta-extra")
+
+    changes = {c.key: c for c in costing.compare(config_of("beta", before),
+                                                 config_of("beta", after))}
+    web = changes["web"]
+    assert web.resized
+    assert web.saving_per_task == x86_month("2", "4") - x86_month("1", "2")
+    # 2 tasks of 2 vCPU/4 GB before, 1 task of 1 vCPU/2 GB after.
+    assert web.saving_at_baseline == 2 * x86_month("2", "4") - x86_month("1", "2")
+    assert not changes["gateway"].resized and changes["gateway"].saving_at_baseline == 0
+    assert changes["reverb"].after is None  # removed: saves all it cost
+    assert changes["reverb"].saving_at_baseline == x86_month("0.25", "0.5")
+    assert changes["extra"].before is None  # new: costs what it adds
+    assert changes["extra"].saving_at_baseline == -x86_month("0.25", "0.5")
+    assert changes["extra"].saving_per_task is None
+
+
+def test_shipped_baselines_reproduce_the_right_sizing_by_list_price(config_of):
+    beta = costing.compare(read_stack_config("beta", PROJECT_DIR / "baselines/beta.yaml"),
+                           config_of("beta"))
+    by_key = {c.key: c for c in beta}
+    # voice 4/8 -> 2/5; the ops log's ~$102 was the staging figure.
+    assert by_key["voice"].saving_per_task == x86_month("4", "8") - x86_month("2", "5")
+    assert to_cents(by_key["voice"].saving_per_task) == Decimal("68.84")
+    assert [by_key[k].max_before for k in ("web", "queue", "reverb", "gateway", "aegra", "voice")] \
+        == [3, 2, 2, 3, 3, 3]
+    staging = costing.compare(
+        read_stack_config("staging", PROJECT_DIR / "baselines/staging.yaml"),
+        config_of("staging"),
+    )
+    voice = {c.key: c for c in staging}["voice"]
+    assert to_cents(voice.saving_per_task) == to_cents(x86_month("4", "8") - x86_month("1", "4"))
+
+
+def test_money_formats_cents_with_thousands_and_sign():
+    assert costing.money(Decimal("7148.627")) == "$7,148.63"
+    assert costing.money(Decimal("-9.005")) == "-$9.01"
+    assert costing.money_json(Decimal("1802.005")) == "1802.01"

@@ -1,0 +1,64 @@
+"""`z360-ecs`: the command line of the z360-ecs tooling, one subcommand per module.
+
+Each subcommand lives in its own module with a `register(subparsers)` function that adds its
+parser and sets `handler`: commands/ need no cloud account, live/ need a network or AWS
+credentials. Exit codes: 0 ok, 1 findings that block (e.g. a mandatory policy violation), 2
+bad input (stack config, arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Subcommand modules, in the order `--help` lists them.
+OFFLINE_COMMANDS = (
+    "z360_ecs.commands.preview",
+    "z360_ecs.commands.check",
+    "z360_ecs.commands.cost",
+    "z360_ecs.commands.report",
+    "z360_ecs.commands.simulate",
+)
+LIVE_COMMANDS = (
+    "z360_ecs.live.loadtest",
+    "z360_ecs.live.scaling",
+)
+COMMAND_MODULES = OFFLINE_COMMANDS + LIVE_COMMANDS
+
+
+def _names(modules: Sequence[str]) -> str:
+    return ", ".join(module.rsplit(".", 1)[-1] for module in modules)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="z360-ecs",
+        description="Preview, check and cost the z360-ecs stacks; watch a live service scale.",
+        epilog=(
+            f"No cloud account or network needed: {_names(OFFLINE_COMMANDS)}. "
+            f"Need a network or AWS credentials: {_names(LIVE_COMMANDS)} "
+            "(loadtest sends requests to a live URL; scaling reads AWS with your credentials)."
+        ),
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # that command is not part of this build
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands that need no cloud account: preview, check, cost, report, simulate."""

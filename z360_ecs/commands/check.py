@@ -1,0 +1,152 @@
+"""`z360-ecs check STACK`: the policy pack on a stack's preview, with no cloud.
+
+Runs the real `__main__.py` in preview under the mock engine, starts the pack as `pulumi`
+does (its own process, from policies/venv when it exists) and sends it every resource over
+the real gRPC Analyzer protocol. Prints findings by level (mandatory first) and resource.
+Exit 0: nothing mandatory; 1: a mandatory violation; 2: bad stack or pack config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from z360_ecs.common import add_stack_arguments, run_or_report
+from z360_ecs.engine.analyzer import (
+    Finding,
+    PackConfigError,
+    PackError,
+    PolicyPackProcess,
+    analyze_run,
+    read_pack_config_file,
+    sort_findings,
+)
+
+
+def _heading(finding: Finding) -> str:
+    if finding.unknown_during_preview:
+        return "not checked during preview (values known only once AWS creates them)"
+    return finding.level
+
+
+def render_text(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int) -> str:
+    info = pack.info
+    assert info is not None
+    lines = [
+        f"z360-ecs check {stack}: policy pack {info.name} {info.version}, "
+        f"{len(info.policies)} policies, {count} resources (pack python: {pack.python_source})"
+    ]
+    heading = resource = None
+    for finding in sort_findings(findings):
+        if _heading(finding) != heading:
+            heading, resource = _heading(finding), None
+            lines.append("")
+            lines.append(heading.upper() if not finding.unknown_during_preview else heading)
+        if finding.urn != resource:
+            resource = finding.urn
+            lines.append(f"  {finding.resource_type}  {finding.resource_name}")
+        message = finding.message.replace("\n", "\n      ")
+        lines.append(f"    [{finding.policy}] {message}")
+    lines.append("")
+    lines.append(_summary(findings))
+    return "\n".join(lines) + "\n"
+
+
+def _counts(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = {"mandatory": 0, "advisory": 0, "unknownDuringPreview": 0}
+    for finding in findings:
+        if finding.unknown_during_preview:
+            counts["unknownDuringPreview"] += 1
+        elif finding.blocking:
+            counts["mandatory"] += 1
+        else:
+            counts["advisory"] += 1
+    return counts
+
+
+def _summary(findings: list[Finding]) -> str:
+    counts = _counts(findings)
+    verdict = "BLOCKED: fix the mandatory violations" if counts["mandatory"] else "passed"
+    return (
+        f"{counts['mandatory']} mandatory, {counts['advisory']} advisory, "
+        f"{counts['unknownDuringPreview']} not checked during preview: {verdict}"
+    )
+
+
+def render_json(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int) -> str:
+    info = pack.info
+    assert info is not None
+    counts = _counts(findings)
+    document = {
+        "stack": stack,
+        "pack": {
+            "name": info.name,
+            "version": info.version,
+            "python": pack.python,
+            "pythonSource": pack.python_source,
+            "policies": info.policies,
+        },
+        "resourceCount": count,
+        "findings": [
+            {
+                "policy": f.policy,
+                "level": f.level,
+                "unknownDuringPreview": f.unknown_during_preview,
+                "blocking": f.blocking,
+                "message": f.message,
+                "urn": f.urn,
+                "resourceName": f.resource_name,
+                "resourceType": f.resource_type,
+            }
+            for f in sort_findings(findings)
+        ],
+        "summary": counts,
+        "blocked": counts["mandatory"] > 0,
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def handle(args: argparse.Namespace) -> int:
+    pack_config = None
+    if args.policy_pack_config is not None:
+        try:
+            pack_config = read_pack_config_file(args.policy_pack_config)
+        except PackConfigError as exc:
+            print(f"error: policy pack config {exc}", file=sys.stderr)
+            return 2
+    source = str(args.policy_pack_config) if args.policy_pack_config else "config"
+    try:
+        # The pack starts while the program runs; both take about as long.
+        with PolicyPackProcess(connect=False) as pack:
+            run = run_or_report(args, preview=True)
+            if run is None:
+                return 2
+            findings = analyze_run(run, pack_config, pack, config_source=source)
+    except PackConfigError as exc:
+        print(f"error: invalid policy pack config:\n{exc}", file=sys.stderr)
+        return 2
+    except PackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    render = render_json if args.json else render_text
+    sys.stdout.write(render(args.stack, pack, findings, len(run.resources)))
+    return 1 if any(f.blocking for f in findings) else 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="run the guardrails policy pack on a stack, as `pulumi preview --policy-pack` would",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_stack_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    parser.add_argument(
+        "--policy-pack-config", type=Path, default=None, metavar="FILE",
+        help="JSON policy config, as `pulumi preview --policy-pack-config FILE` takes it",
+    )
+    parser.set_defaults(handler=handle)

@@ -1,0 +1,160 @@
+"""`z360-ecs simulate STACK SERVICE --load PROFILE`: an offline model of ECS target tracking.
+
+Steps one minute at a time through a load profile and shows what Application Auto Scaling would
+do with the service's configured targets, cooldowns and min/max capacity: when the AlarmHigh and
+AlarmLow alarms fire, what desired count each scaling action sets, when new tasks start carrying
+load, and what the minutes cost at Fargate list price (policies/guardrails/fargate_facts.py).
+
+Load is measured in multiples of what one task carries at the CPU target: `1x` keeps one task
+exactly at its target, `10x` needs ten tasks at target. Profiles:
+  step:10x@5           1x (the base load) until minute 5, then 10x; more steps: step:10x@5,1x@40
+  ramp:1x-10x@5-25     1x until minute 5, rising linearly to 10x at minute 25, then held
+  spike:10x@5+10       10x from minute 5 for 10 minutes, the base load before and after
+  flat:3x              3x throughout
+
+Every behaviour the model (models/target_tracking.py) assumes is a named field of `Assumptions`;
+the README (Verification) gives the source of each. The model is a lower bound on reaction time:
+CloudWatch's own publishing and evaluation lag (alarmLagMinutes, default 0) only makes AWS slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from policies.guardrails.fargate_facts import to_cents
+
+from components.config import ConfigError
+from z360_ecs.commands.simulate_chart import render_svg
+from z360_ecs.common import (
+    StackFileError,
+    add_stack_arguments,
+    read_stack_config,
+    service_or_error,
+)
+from z360_ecs.models.target_tracking import (
+    PROFILE_FORMS,
+    Assumptions,
+    ProfileError,
+    ServiceModel,
+    SimulationResult,
+    parse_profile,
+    simulate,
+)
+
+# --- output -------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def render_table(result: SimulationResult) -> str:
+    s = result.service
+    lines = [
+        f"{s.name}: min {s.min_capacity}, max {s.max_capacity}, CPU target {s.cpu_target:g}%, "
+        f"memory target {s.memory_target:g}%, cooldowns out {s.scale_out_cooldown_s} s / in "
+        f"{s.scale_in_cooldown_s} s, task start {result.assumptions.task_start_delay_s} s",
+        f"load {result.profile}",
+        "desired and running are counted at the end of each minute; an event acts then.",
+        "",
+        f"{'min':>4} {'load':>6} {'cpu%':>5} {'desired':>7} {'running':>7} {'cost':>9}  event",
+    ]
+    for m in result.minutes:
+        lines.append(
+            f"{m.minute:>4} {m.load:>5.1f}x {_fmt(m.cpu):>5} {m.desired:>7} {m.running:>7} "
+            f"{'$' + str(to_cents(m.cost_so_far)):>9}  {m.event}".rstrip()
+        )
+    summary = result.summary()
+    lines += ["", "summary:"]
+    lines += [f"  {key}: {value}" for key, value in summary.items()]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: SimulationResult) -> str:
+    document = {
+        "service": {**asdict(result.service),
+                    "hourly_task_cost": str(result.service.hourly_task_cost)},
+        "assumptions": asdict(result.assumptions),
+        "profile": result.profile,
+        "summary": result.summary(),
+        "activities": [asdict(a) for a in result.activities],
+        "minutes": [
+            {**asdict(m), "cost_so_far": str(to_cents(m.cost_so_far))} for m in result.minutes
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        config = read_stack_config(args.stack, args.stack_file, args.project_dir)
+    except (ConfigError, StackFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    service = service_or_error(config, args.stack, args.service)
+    if service is None:
+        return 2
+    if not service.scaling.enabled:
+        print(f"error: {args.stack}: services.{args.service}.scaling.enabled is false: the "
+              "service runs a fixed count, there is nothing to simulate", file=sys.stderr)
+        return 2
+    assumptions = Assumptions(
+        task_start_delay_s=args.task_start_delay,
+        alarm_lag_minutes=args.alarm_lag,
+        memory_utilisation=args.memory_utilisation,
+        base_load=args.base_load,
+    )
+    try:
+        load = parse_profile(args.load, assumptions.base_load)
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = simulate(ServiceModel.from_config(args.service, service), load, args.minutes,
+                      assumptions, args.load)
+    if args.chart:
+        args.chart.write_text(render_svg(result))
+    sys.stdout.write(render_json(result) if args.json else render_table(result))
+    return 0
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+    return parse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "simulate", help="model target tracking for a service under a load profile, offline",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_stack_arguments(parser)
+    parser.add_argument("service", help="service key in the stack config (web, queue, ...)")
+    parser.add_argument("--load", required=True, help=f"load profile: {PROFILE_FORMS}")
+    parser.add_argument("--minutes", type=_bounded_int(1, 24 * 60), default=60,
+                        help="minutes to simulate (default 60)")
+    parser.add_argument("--chart", type=Path, help="write an SVG chart of tasks and CPU here")
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    defaults = Assumptions()
+    parser.add_argument("--task-start-delay", type=_bounded_int(0, 1800),
+                        default=defaults.task_start_delay_s,
+                        help="seconds before a new task carries load (default %(default)s)")
+    parser.add_argument("--alarm-lag", type=_bounded_int(0, 10),
+                        default=defaults.alarm_lag_minutes,
+                        help="minutes of CloudWatch lag before an alarm acts (default 0)")
+    parser.add_argument("--memory-utilisation", type=float, default=defaults.memory_utilisation,
+                        help="constant per-task memory utilisation %% (default %(default)s)")
+    parser.add_argument("--base-load", type=float, default=defaults.base_load,
+                        help="load outside the profile's changes, in x (default %(default)s)")
+    parser.set_defaults(handler=handle)

@@ -1,0 +1,266 @@
+"""What every command shares: the stack arguments, the one stack-file reader and the one SPEC resolver.
+
+The reader: `load_stack_settings` reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (or another
+stack file) and applies the project's declared config defaults as the Pulumi CLI does;
+`read_stack_config` validates those settings exactly as the program's `read_pulumi_config`
+does. The mock engine (engine/program.py) runs the program on the same settings.
+
+The resolver: `resolve_spec` turns a SPEC (`--baseline`, `--compare`) into a stack file. A path
+resolves against the directory the command was run in; `REV:PATH` is the file at a git revision
+of the project's repository (PATH from the repository root), whatever the working directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from components.config import PROJECT, ConfigError, ServiceConfig, StackConfig, load_stack_config
+from z360_ecs import PROJECT_DIR
+
+if TYPE_CHECKING:  # the engine imports pulumi; commands that only read config never need it
+    from z360_ecs.engine.program import ProgramRun
+
+SECRET_PLACEHOLDER = "[secret]"
+
+# libyaml's loader when PyYAML has it: the same documents, parsed ~6x faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StackFileError(Exception):
+    """A stack file or Pulumi.yaml cannot be read or breaks the project's declared schema."""
+
+
+class SpecError(Exception):
+    """A SPEC names no readable file and no file at a git revision."""
+
+
+@dataclass
+class StackSettings:
+    stack: str
+    project: str
+    config: dict[str, Any]
+    """Fully qualified key (`z360-ecs:services`) -> value, defaults applied."""
+    secret_keys: list[str]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    spec: str
+    """As the user wrote it: a path, or REV:PATH."""
+    config: StackConfig
+
+
+# --- the stack-file reader ---------------------------------------------------------------
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open() as handle:
+            return yaml.load(handle, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    except FileNotFoundError:
+        raise StackFileError(f"{path}: no such file") from None
+    except yaml.YAMLError as exc:
+        raise StackFileError(f"{path}: not valid YAML: {exc}") from None
+
+
+_TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+}
+
+
+def load_stack_settings(
+    stack: str,
+    project_dir: Path = PROJECT_DIR,
+    stack_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> StackSettings:
+    """Config for `stack` as the CLI would pass it: stack values over Pulumi.yaml defaults.
+
+    `stack_file` replaces `Pulumi.<stack>.yaml`; `overrides` (fully qualified keys) replace
+    single values after the file is read, as `pulumi config set` would.
+    """
+    project = _read_yaml(project_dir / "Pulumi.yaml")
+    if not isinstance(project, Mapping) or "name" not in project:
+        raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: no project name")
+    name = project["name"]
+    declared: Mapping[str, Any] = project.get("config") or {}
+    path = stack_file or project_dir / f"Pulumi.{stack}.yaml"
+    document = _read_yaml(path)
+    if document is None:
+        document = {}
+    if not isinstance(document, Mapping) or not isinstance(document.get("config", {}), Mapping):
+        raise StackFileError(f"{path}: expected a mapping with a 'config' mapping")
+    values: dict[str, Any] = dict(document.get("config") or {})
+    if overrides:
+        values.update(copy.deepcopy(dict(overrides)))
+
+    problems = []
+    config: dict[str, Any] = {}
+    secret_keys: list[str] = []
+    for key, value in values.items():
+        if ":" not in key:
+            key = f"{name}:{key}"
+        if isinstance(value, Mapping) and set(value) == {"secure"}:
+            config[key] = SECRET_PLACEHOLDER
+            secret_keys.append(key)
+            continue
+        config[key] = value
+    for short, declaration in declared.items():
+        key = short if ":" in short else f"{name}:{short}"
+        declaration = declaration if isinstance(declaration, Mapping) else {"value": declaration}
+        if key in config:
+            expected = declaration.get("type")
+            check = _TYPE_CHECKS.get(expected) if expected else None
+            if check and key not in secret_keys and not check(config[key]):
+                problems.append(
+                    f"{path.name}: {key}: {config[key]!r} is not allowed: Pulumi.yaml declares "
+                    f"it as {expected}"
+                )
+        elif "default" in declaration:
+            config[key] = copy.deepcopy(declaration["default"])
+        elif "value" in declaration:
+            config[key] = copy.deepcopy(declaration["value"])
+        else:
+            problems.append(
+                f"{path.name}: {key}: required key is missing (Pulumi.yaml declares it "
+                "with no default)"
+            )
+    if problems:
+        raise StackFileError("\n".join(problems))
+    return StackSettings(stack=stack, project=name, config=config, secret_keys=secret_keys)
+
+
+def config_from_settings(settings: StackSettings) -> StackConfig:
+    """Validate resolved stack settings exactly as `read_pulumi_config` does in the program."""
+    prefix = f"{PROJECT}:"
+    raw = {
+        key[len(prefix):]: value
+        for key, value in settings.config.items()
+        if key.startswith(prefix)
+    }
+    aws_raw = {
+        "region": settings.config.get("aws:region"),
+        "allowedAccountIds": settings.config.get("aws:allowedAccountIds"),
+    }
+    return load_stack_config(raw, aws_raw)
+
+
+def read_stack_config(
+    stack: str, stack_file: Path | None = None, project_dir: Path = PROJECT_DIR
+) -> StackConfig:
+    """The validated config of `stack`; raises StackFileError or ConfigError."""
+    return config_from_settings(load_stack_settings(stack, project_dir, stack_file))
+
+
+# --- the SPEC resolver -------------------------------------------------------------------
+
+
+def resolve_spec(spec: str, project_dir: Path = PROJECT_DIR, scratch: Path | None = None) -> Path:
+    """A stack file for SPEC: an existing file (relative to the working directory), else
+    `REV:PATH` written from the project's repository into `scratch` (a new temporary folder
+    when None). Raises SpecError."""
+    path = Path(spec).expanduser()
+    if path.is_file():
+        return path
+    if ":" not in spec:
+        raise SpecError(
+            f"no such file in {Path.cwd()} (give a stack config file, or REV:PATH for a file "
+            "at a git revision of the project, e.g. HEAD~3:Pulumi.beta.yaml)"
+        )
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(project_dir), "show", spec],
+            capture_output=True, text=True, check=False,
+        )
+    except FileNotFoundError:
+        raise SpecError("git is not installed") from None
+    if result.returncode != 0:
+        detail = result.stderr.strip() or f"git show exited {result.returncode}"
+        raise SpecError(f"git show {spec} failed in {project_dir}: {detail}")
+    directory = scratch or Path(tempfile.mkdtemp(prefix="z360-spec-"))
+    target = directory / (Path(spec.split(":", 1)[1]).name or "Pulumi.spec.yaml")
+    target.write_text(result.stdout)
+    return target
+
+
+def load_baseline(spec: str, stack: str, project_dir: Path = PROJECT_DIR) -> Baseline:
+    """The validated config SPEC names; raises SpecError, StackFileError or ConfigError."""
+    with tempfile.TemporaryDirectory(prefix="z360-spec-") as scratch:
+        return Baseline(spec, read_stack_config(stack, resolve_spec(spec, project_dir, Path(scratch)),
+                                                project_dir))
+
+
+# --- arguments and their errors ----------------------------------------------------------
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """STACK plus --stack-file, shared by every command that reads a stack."""
+    parser.add_argument("stack", help="stack name: staging or beta (reads Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--stack-file", type=Path, default=None,
+        help="read this stack config file instead of Pulumi.<stack>.yaml",
+    )
+    parser.add_argument(
+        "--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS,
+    )
+
+
+def add_baseline_argument(parser: argparse.ArgumentParser, default_help: str) -> None:
+    parser.add_argument(
+        "--baseline", metavar="SPEC", default=None,
+        help="compare with this stack config: a file path, or REV:PATH for the file at a git "
+             f"revision (e.g. HEAD~3:Pulumi.beta.yaml); {default_help}",
+    )
+
+
+def load_or_report(args: argparse.Namespace) -> StackConfig | None:
+    """The stack's config, or None after printing why it cannot be read (no traceback)."""
+    try:
+        return read_stack_config(args.stack, args.stack_file, args.project_dir)
+    except (ConfigError, StackFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def baseline_or_report(spec: str, args: argparse.Namespace) -> Baseline | None:
+    """The --baseline config, or None after printing why it cannot be read."""
+    try:
+        return load_baseline(spec, args.stack, args.project_dir)
+    except (SpecError, StackFileError, ConfigError) as exc:
+        print(f"error: --baseline {spec}: {exc}", file=sys.stderr)
+        return None
+
+
+def run_or_report(args: argparse.Namespace, preview: bool = True) -> ProgramRun | None:
+    """Run the program for args.stack; print a config error (no traceback) and return None."""
+    from z360_ecs.engine.program import run_program
+
+    try:
+        return run_program(
+            args.stack, project_dir=args.project_dir, stack_file=args.stack_file, preview=preview
+        )
+    except (ConfigError, StackFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def service_or_error(config: StackConfig, stack: str, key: str) -> ServiceConfig | None:
+    """The service `key` of a stack, or None after printing the keys it has."""
+    service = config.services.get(key)
+    if service is None:
+        print(f"error: {stack}: services.{key}: no such service (allowed: "
+              f"{', '.join(sorted(config.services))})", file=sys.stderr)
+    return service

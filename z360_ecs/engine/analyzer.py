@@ -1,0 +1,500 @@
+"""Drive the policy pack as the Pulumi engine does: its own process, the real gRPC Analyzer
+protocol, no cloud.
+
+`PolicyPackProcess` starts `<python> -u -m pulumi.policy <engine-address> <pack-dir>` (the
+pack's virtualenv python when `policies/venv` exists), reads the port the pack prints, and
+talks to it through `AnalyzerStub`. `analyze_run(run)` then does what a `pulumi preview
+--policy-pack policies` does with the analyzer: GetAnalyzerInfo, Configure (every policy with
+an explicit enforcement level and the merged config), ConfigureStack, one Analyze per
+resource, AnalyzeStack over all of them, and returns the findings.
+
+Config is merged as the CLI merges it: each policy's schema defaults, then the pack's
+initial config, then the `--policy-pack-config` file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from z360_ecs import PROJECT_DIR
+
+if TYPE_CHECKING:  # the heavy imports wait until a pack actually starts
+    from z360_ecs.engine.program import ProgramRun, Registration
+
+PACK_DIR = PROJECT_DIR / "policies"
+# The CLI passes the engine's address; the Python pack parses it and never uses it.
+UNUSED_ENGINE_ADDRESS = "127.0.0.1:0"
+START_TIMEOUT_SECONDS = 60.0
+RPC_TIMEOUT_SECONDS = 60.0
+_MAX_MESSAGE = 400 * 1024 * 1024  # the SDK's own limit
+
+LEVELS = ("advisory", "mandatory", "disabled", "remediate")  # proto enum order
+LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
+
+
+class PackError(Exception):
+    """The pack would not start or answer."""
+
+
+class PackConfigError(Exception):
+    """A policy pack config file is unreadable or does not fit the pack's schemas."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    policy: str
+    level: str
+    """mandatory, advisory (or remediate)."""
+    message: str
+    """What is wrong, without the policy's description."""
+    urn: str
+    """The resource's URN; the stack's for a stack-wide finding."""
+    resource_name: str
+    resource_type: str
+    description: str = ""
+    """The policy's one-sentence description."""
+    unknown_during_preview: bool = False
+    """The policy could not run: a value it reads is known only after the resource exists."""
+
+    @property
+    def blocking(self) -> bool:
+        return self.level in ("mandatory", "remediate") and not self.unknown_during_preview
+
+
+@dataclass
+class PackInfo:
+    name: str
+    version: str
+    policies: dict[str, dict[str, Any]]
+    """Policy name -> {level, description, type, schema}."""
+    initial_config: dict[str, dict[str, Any]]
+
+
+def pack_python(pack_dir: Path = PACK_DIR) -> tuple[str, str]:
+    """(interpreter, where it comes from): the pack's venv as `pulumi` uses it, else ours."""
+    venv_python = pack_dir / "venv" / "bin" / "python"
+    if venv_python.exists():
+        return str(venv_python), "policies/venv"
+    return sys.executable, "sys.executable (no policies/venv; run scripts/setup)"
+
+
+def _declared_version(pack_dir: Path) -> str | None:
+    """The version in PulumiPolicy.yaml, which the CLI reports (a Python pack always says
+    0.0.1 itself)."""
+    import yaml
+
+    try:
+        document = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    version = document.get("version") if isinstance(document, dict) else None
+    return str(version) if version else None
+
+
+# --- config ------------------------------------------------------------------------------------
+
+
+def _level_name(value: int) -> str:
+    return LEVELS[value] if 0 <= value < len(LEVELS) else "advisory"
+
+
+def read_pack_config_file(path: Path) -> dict[str, Any]:
+    """A `--policy-pack-config` JSON file: {policy: level | {enforcementLevel?, ...props}}."""
+    try:
+        document = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise PackConfigError(f"{path}: no such file") from None
+    except ValueError as exc:
+        raise PackConfigError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise PackConfigError(f"{path}: expected a JSON object of policy name -> config")
+    return document
+
+
+_JSON_TYPES: dict[str, Any] = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool)
+    or isinstance(v, float) and v.is_integer(),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+
+
+def _type_problems(where: str, value: Any, schema: Mapping[str, Any]) -> list[str]:
+    expected = schema.get("type")
+    check = _JSON_TYPES.get(expected) if isinstance(expected, str) else None
+    if check is not None and not check(value):
+        return [f"{where}: {value!r} is not allowed: expected {expected}"]
+    problems = []
+    if expected in ("integer", "number"):
+        if "minimum" in schema and value < schema["minimum"]:
+            problems.append(f"{where}: {value!r} is below the minimum {schema['minimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            problems.append(f"{where}: {value!r} is above the maximum {schema['maximum']}")
+    items = schema.get("additionalProperties")
+    if expected == "object" and isinstance(items, Mapping):
+        for key, item in value.items():
+            problems.extend(_type_problems(f"{where}.{key}", item, items))
+    return problems
+
+
+def merge_config(
+    info: PackInfo, file_config: Mapping[str, Any] | None = None, source: str = "config"
+) -> dict[str, dict[str, Any]]:
+    """Policy -> {"enforcementLevel": level, **properties}, for every policy of the pack.
+
+    Schema defaults, then the pack's initial config, then `file_config` (which may name
+    `all` to set every policy's level). Raises PackConfigError listing every problem.
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    for name, policy in info.policies.items():
+        properties = policy["schema"].get("properties", {})
+        merged[name] = {"enforcementLevel": policy["level"]}
+        for key, spec in properties.items():
+            if isinstance(spec, Mapping) and "default" in spec:
+                merged[name][key] = spec["default"]
+    problems: list[str] = []
+    for layer, layer_source in ((info.initial_config, "the pack's initial config"),
+                                (file_config or {}, source)):
+        # `all` first, so a policy named in the same layer overrides it.
+        for name, value in sorted(layer.items(), key=lambda item: item[0] != "all"):
+            targets = list(merged) if name == "all" else [name]
+            if name != "all" and name not in merged:
+                problems.append(
+                    f"{layer_source}: {name!r} is not a policy of {info.name} "
+                    f"(allowed: all, {', '.join(sorted(merged))})"
+                )
+                continue
+            if isinstance(value, str):
+                value = {"enforcementLevel": value}
+            if not isinstance(value, Mapping):
+                problems.append(
+                    f"{layer_source}: {name}: {value!r} is not allowed: expected an "
+                    "enforcement level or an object"
+                )
+                continue
+            for target in targets:
+                for key, item in value.items():
+                    where = f"{layer_source}: {target}.{key}"
+                    if key == "enforcementLevel":
+                        if item not in LEVELS:
+                            problems.append(
+                                f"{where}: {item!r} is not allowed (allowed: "
+                                f"{', '.join(LEVELS)})"
+                            )
+                            continue
+                    elif name == "all":
+                        continue  # `all` sets levels only
+                    else:
+                        schema = info.policies[target]["schema"].get("properties", {})
+                        if key not in schema:
+                            allowed = ", ".join(["enforcementLevel", *sorted(schema)])
+                            problems.append(
+                                f"{where}: unknown setting (allowed: {allowed})"
+                            )
+                            continue
+                        problems.extend(_type_problems(where, item, schema[key]))
+                    merged[target][key] = item
+    if problems:
+        raise PackConfigError("\n".join(problems))
+    return merged
+
+
+# --- the pack process ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Output:
+    lines: list[str] = field(default_factory=list)
+
+
+def _pump(stream: Any, sink: _Output, first_line: queue.Queue | None) -> None:
+    for raw in iter(stream.readline, b""):
+        line = raw.decode(errors="replace").rstrip("\n")
+        if first_line is not None:
+            first_line.put(line)
+            first_line = None
+        else:
+            sink.lines.append(line)
+    if first_line is not None:
+        first_line.put(None)
+
+
+class PolicyPackProcess:
+    """The pack running as its own process, as the engine runs it; a context manager that
+    always ends the process."""
+
+    def __init__(
+        self, pack_dir: Path = PACK_DIR, python: str | None = None, connect: bool = True
+    ) -> None:
+        """`connect=False`: entering only launches the process; call connect() (or
+        analyze_run) later, so start-up overlaps whatever the caller does meanwhile."""
+        self.pack_dir = Path(pack_dir)
+        self._connect_on_enter = connect
+        self._started = 0.0
+        self._port_line: queue.Queue[str | None] = queue.Queue()
+        if python is None:
+            self.python, self.python_source = pack_python(self.pack_dir)
+        else:
+            self.python, self.python_source = python, "given"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.startup_seconds: float | None = None
+        """From launching the process until GetAnalyzerInfo answered."""
+        self._stderr = _Output()
+        self._stdout = _Output()
+        self._channel: Any = None
+        self.stub: Any = None
+        self.info: PackInfo | None = None
+
+    def __enter__(self) -> PolicyPackProcess:
+        try:
+            self.launch()
+            if self._connect_on_enter:
+                self.connect()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> PackInfo:
+        """Launch the process and wait until it answers GetAnalyzerInfo."""
+        self.launch()
+        return self.connect()
+
+    def launch(self) -> None:
+        """Start the process without waiting for it, so the caller can work meanwhile."""
+        if self.process is not None:
+            return
+        self._started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [self.python, "-u", "-m", "pulumi.policy", UNUSED_ENGINE_ADDRESS, str(self.pack_dir)],
+            cwd=self.pack_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        for stream, sink, first in ((self.process.stdout, self._stdout, self._port_line),
+                                    (self.process.stderr, self._stderr, None)):
+            threading.Thread(target=_pump, args=(stream, sink, first), daemon=True).start()
+
+    def connect(self) -> PackInfo:
+        """Wait for the port the pack prints, then ask for its policies (idempotent)."""
+        if self.info is not None:
+            return self.info
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2_grpc
+
+        self.launch()
+        try:
+            line = self._port_line.get(timeout=START_TIMEOUT_SECONDS)
+        except queue.Empty:
+            raise PackError(self._failure(f"no port within {START_TIMEOUT_SECONDS:g} s")) from None
+        if line is None or not line.strip().isdigit():
+            raise PackError(self._failure(f"expected a port on stdout, got {line!r}"))
+        self._channel = grpc.insecure_channel(
+            f"127.0.0.1:{line.strip()}",
+            options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
+                     ("grpc.max_send_message_length", _MAX_MESSAGE)],
+        )
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        self.info = self.get_info()
+        self.startup_seconds = time.perf_counter() - self._started
+        return self.info
+
+    def _failure(self, what: str) -> str:
+        time.sleep(0.2)  # let stderr arrive
+        stderr = "\n".join(self._stderr.lines[-30:])
+        return (f"policy pack {self.pack_dir} ({self.python}) did not start: {what}"
+                + (f"\n{stderr}" if stderr else ""))
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr) if self.process else ():
+            if stream is not None:
+                stream.close()
+
+    # --- protocol ---------------------------------------------------------------------------
+
+    def get_info(self) -> PackInfo:
+        from google.protobuf import empty_pb2, json_format
+
+        response = self.stub.GetAnalyzerInfo(
+            empty_pb2.Empty(), timeout=RPC_TIMEOUT_SECONDS, wait_for_ready=True
+        )
+        policies = {}
+        for policy in response.policies:
+            policies[policy.name] = {
+                "level": _level_name(policy.enforcementLevel),
+                "description": policy.description,
+                "type": "stack" if policy.policy_type == 2 else "resource",
+                "schema": {
+                    "properties": json_format.MessageToDict(policy.configSchema.properties),
+                    "required": list(policy.configSchema.required),
+                },
+            }
+        initial = {}
+        for name, config in response.initialConfig.items():
+            entry = json_format.MessageToDict(config.properties)
+            # proto3 cannot tell "advisory" (0) from "not set": only a non-zero level overrides.
+            if config.enforcementLevel:
+                entry["enforcementLevel"] = _level_name(config.enforcementLevel)
+            initial[name] = entry
+        return PackInfo(response.name, _declared_version(self.pack_dir) or response.version,
+                        policies, initial)
+
+    def configure(self, merged: Mapping[str, Mapping[str, Any]]) -> None:
+        """Send every policy's config, each with its level: a policy sent without one would
+        silently become advisory."""
+        from google.protobuf import struct_pb2
+        from pulumi.runtime.proto import analyzer_pb2
+
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, config in merged.items():
+            properties = struct_pb2.Struct()
+            properties.update({k: v for k, v in config.items() if k != "enforcementLevel"})
+            request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(
+                enforcementLevel=cast(Any, LEVELS.index(config["enforcementLevel"])),
+                properties=properties,
+            ))
+        self.stub.Configure(request, timeout=RPC_TIMEOUT_SECONDS)
+
+    def configure_stack(self, run: ProgramRun) -> bool:
+        """ConfigureStack where the SDK implements it; False when it does not."""
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2
+
+        settings = run.settings
+        request = analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=settings.stack, project=settings.project, organization="organization",
+            dry_run=run.preview, config_secret_keys=list(settings.secret_keys),
+        )
+        for key, value in settings.config.items():
+            request.config[key] = value if isinstance(value, str) else json.dumps(value)
+        try:
+            self.stub.ConfigureStack(request, timeout=RPC_TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return False
+            raise
+        return True
+
+    def analyze(self, registration: Registration) -> list[Finding]:
+        from pulumi.runtime.proto import analyzer_pb2
+
+        request = analyzer_pb2.AnalyzeRequest(
+            type=registration.type, urn=registration.urn, name=registration.name,
+            properties=registration.properties, options=_options(registration),
+        )
+        response = self.stub.Analyze(request, timeout=RPC_TIMEOUT_SECONDS)
+        return [_finding(d, registration.urn, {registration.urn: registration})
+                for d in response.diagnostics]
+
+    def analyze_stack(
+        self, registrations: Iterable[Registration], stack_urn: str
+    ) -> list[Finding]:
+        from pulumi.runtime.proto import analyzer_pb2
+
+        by_urn = {r.urn: r for r in registrations}
+        request = analyzer_pb2.AnalyzeStackRequest()
+        for registration in by_urn.values():
+            request.resources.append(analyzer_pb2.AnalyzerResource(
+                type=registration.type, urn=registration.urn, name=registration.name,
+                properties=registration.properties, options=_options(registration),
+                parent=registration.parent, dependencies=registration.dependencies,
+            ))
+        response = self.stub.AnalyzeStack(request, timeout=RPC_TIMEOUT_SECONDS)
+        return [_finding(d, stack_urn, by_urn) for d in response.diagnostics]
+
+
+def _options(registration: Registration) -> Any:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=registration.protect,
+        ignoreChanges=registration.ignore_changes,
+        parent=registration.parent,
+    )
+
+
+def _finding(diagnostic: Any, default_urn: str, by_urn: Mapping[str, Registration]) -> Finding:
+    urn = diagnostic.urn or default_urn
+    registration = by_urn.get(urn)
+    message = diagnostic.message
+    unknown = message.startswith("can't run policy")
+    if unknown:
+        # "can't run policy 'x' from policy pack 'p@v1' during preview: <what is unknown>"
+        message = message.split("during preview: ", 1)[-1]
+    # The SDK sends "<description>\n<message>"; keep what is specific to this resource.
+    if diagnostic.description and message.startswith(diagnostic.description):
+        message = message[len(diagnostic.description):].lstrip("\n") or diagnostic.description
+    return Finding(
+        policy=diagnostic.policyName,
+        level=_level_name(diagnostic.enforcementLevel),
+        message=message,
+        urn=urn,
+        resource_name=registration.name if registration else urn.rsplit("::", 1)[-1],
+        resource_type=registration.type if registration else "pulumi:pulumi:Stack",
+        description=diagnostic.description,
+        unknown_during_preview=unknown,
+    )
+
+
+# --- one program run ---------------------------------------------------------------------------
+
+
+def analyze_run(
+    run: ProgramRun,
+    pack_config: Mapping[str, Any] | None = None,
+    pack: PolicyPackProcess | None = None,
+    config_source: str = "config",
+) -> list[Finding]:
+    """Every finding of the pack on `run`, as a `pulumi preview --policy-pack` would report.
+
+    Starts (and ends) a pack process unless `pack` is given. Raises PackConfigError for a
+    config that does not fit the pack, PackError when the pack does not start.
+    """
+    if pack is None:
+        with PolicyPackProcess() as started:
+            return analyze_run(run, pack_config, started, config_source)
+    info = pack.connect()
+    pack.configure(merge_config(info, pack_config, config_source))
+    pack.configure_stack(run)
+    findings: list[Finding] = []
+    for registration in run.registrations:
+        findings.extend(pack.analyze(registration))
+    stack_urn = run.registrations[0].urn if run.registrations else ""
+    findings.extend(pack.analyze_stack(run.registrations, stack_urn))
+    return findings
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Mandatory first, then advisory, then the ones preview could not check; by resource."""
+    return sorted(findings, key=lambda f: (
+        f.unknown_during_preview, LEVEL_ORDER.get(f.level, 9), f.resource_type,
+        f.resource_name, f.policy, f.message,
+    ))

@@ -1,0 +1,198 @@
+"""Compare two runs of the program: what a stack-config change would add, remove and change.
+
+`diff_runs(old, new)` matches registrations by URN and reports resources added and removed,
+and per changed resource every changed input path (`old -> new`), plus changed resource
+options (protect, ignoreChanges, import). Inputs AWS would replace rather than update in place
+are flagged from a small table of replace-on-change properties per type (pulumi-aws marks these
+as forcing a new resource); the table covers what this program sets, and a path not in it is
+shown as an update. Values only AWS knows are `(computed)` in both runs, so a change that only
+shows up after AWS answers (a new ARN after a replacement) is not listed: `pulumi preview`
+against the real stack remains the authority.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
+
+# Input paths whose change replaces the resource (top-level input names; a nested path
+# replaces when its first segment is listed). None = every input except those in _IN_PLACE.
+REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
+    "aws:ecs/cluster:Cluster": ("name",),
+    # Task definitions are immutable: any change registers a new revision.
+    "aws:ecs/taskDefinition:TaskDefinition": None,
+    "aws:ecs/service:Service": ("name", "cluster", "launchType", "schedulingStrategy"),
+    "aws:appautoscaling/target:Target": ("resourceId", "scalableDimension", "serviceNamespace"),
+    "aws:appautoscaling/policy:Policy": (
+        "name", "resourceId", "scalableDimension", "serviceNamespace",
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name",),
+    "aws:cloudwatch/logGroup:LogGroup": ("name",),
+    "aws:iam/role:Role": ("name", "path"),
+    "aws:iam/rolePolicy:RolePolicy": ("name", "role"),
+    "aws:sns/topic:Topic": ("name", "fifoTopic"),
+    "aws:sns/topicPolicy:TopicPolicy": ("arn",),
+    "aws:sns/topicSubscription:TopicSubscription": ("topic", "protocol", "endpoint"),
+    "aws:budgets/budget:Budget": ("name", "accountId"),
+}
+# Inputs that never replace, even on a type that otherwise always does.
+_IN_PLACE = ("tags", "tagsAll", "skipDestroy", "trackLatest")
+
+
+@dataclass
+class Change:
+    path: str
+    old: Any
+    new: Any
+    replaces: bool
+
+
+@dataclass
+class ResourceChange:
+    urn: str
+    type: str
+    name: str
+    changes: list[Change] = field(default_factory=list)
+    option_changes: list[Change] = field(default_factory=list)
+
+    @property
+    def replaces(self) -> bool:
+        return any(c.replaces for c in self.changes)
+
+
+@dataclass
+class ProgramDiff:
+    added: list[Registration]
+    removed: list[Registration]
+    changed: list[ResourceChange]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def _json_container(value: Any) -> Any:
+    """JSON documents held in strings (container definitions, policies) compared by content."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Leaf values by path: `a.b`, `list[0].c`. Empty maps and lists are leaves."""
+    value = _json_container(value)
+    if isinstance(value, dict) and value:
+        flat: dict[str, Any] = {}
+        for key, item in value.items():
+            flat.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(value, list) and value:
+        flat = {}
+        for index, item in enumerate(value):
+            flat.update(flatten(item, f"{prefix}[{index}]"))
+        return flat
+    return {prefix: value}
+
+
+def _top(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+def replaces_on_change(type_token: str, path: str) -> bool:
+    top = _top(path)
+    if top in _IN_PLACE:
+        return False
+    if type_token not in REPLACE_ON_CHANGE:
+        return False
+    listed = REPLACE_ON_CHANGE[type_token]
+    return listed is None or top in listed
+
+
+def _option_changes(old: Registration, new: Registration) -> list[Change]:
+    changes = []
+    for label, before, after in (
+        ("protect", old.protect, new.protect),
+        ("ignoreChanges", sorted(old.ignore_changes), sorted(new.ignore_changes)),
+        ("import", old.import_id or None, new.import_id or None),
+    ):
+        if before != after:
+            changes.append(Change(label, before, after, replaces=False))
+    return changes
+
+
+def diff_runs(old: ProgramRun, new: ProgramRun) -> ProgramDiff:
+    """What changes going from `old` to `new`, resource by resource (matched by URN)."""
+    old_by_urn = {r.urn: r for r in old.resources}
+    new_by_urn = {r.urn: r for r in new.resources}
+    added = [r for r in new.resources if r.urn not in old_by_urn]
+    removed = [r for r in old.resources if r.urn not in new_by_urn]
+    changed = []
+    for registration in new.resources:
+        before = old_by_urn.get(registration.urn)
+        if before is None:
+            continue
+        old_flat, new_flat = flatten(before.inputs), flatten(registration.inputs)
+        changes = []
+        for path in sorted(set(old_flat) | set(new_flat)):
+            before_value, after_value = old_flat.get(path), new_flat.get(path)
+            if before_value == after_value:
+                continue
+            # A value unknown offline on one side is not known to differ: never a replace.
+            known = before_value is not COMPUTED and after_value is not COMPUTED
+            changes.append(Change(
+                path, before_value, after_value,
+                known and replaces_on_change(registration.type, path),
+            ))
+        options = _option_changes(before, registration)
+        if changes or options:
+            changed.append(ResourceChange(
+                registration.urn, registration.type, registration.name, changes, options,
+            ))
+    return ProgramDiff(added=added, removed=removed, changed=changed)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    if value is COMPUTED:
+        return "(computed)"
+    if value is SECRET:
+        return "[secret]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def render_diff(diff: ProgramDiff, old_label: str, new_label: str) -> str:
+    lines = [f"changes from {old_label} to {new_label}:"]
+    if diff.empty:
+        lines.append("  no changes")
+        return "\n".join(lines) + "\n"
+    for registration in diff.added:
+        lines.append(f"  + {registration.urn}")
+    for registration in diff.removed:
+        protected = "  (protected: `pulumi up` will refuse)" if registration.protect else ""
+        lines.append(f"  - {registration.urn}{protected}")
+    for change in diff.changed:
+        verb = "+-" if change.replaces else "~ "
+        note = "  (replace)" if change.replaces else ""
+        lines.append(f"  {verb} {change.urn}{note}")
+        for item in change.changes:
+            marker = "  [replaces]" if item.replaces else ""
+            lines.append(f"       {item.path}: {_show(item.old)} -> {_show(item.new)}{marker}")
+        for item in change.option_changes:
+            lines.append(f"       [{item.path}] {_show(item.old)} -> {_show(item.new)}")
+    replacements = sum(1 for c in diff.changed if c.replaces)
+    lines.append(
+        f"{len(diff.added)} to add, {len(diff.removed)} to delete, "
+        f"{len(diff.changed) - replacements} to update in place, {replacements} to replace"
+    )
+    return "\n".join(lines) + "\n"

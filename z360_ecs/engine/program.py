@@ -1,0 +1,292 @@
+"""Run the real `__main__.py` for a stack under Pulumi's mock engine, with no cloud.
+
+`run_program` reads the stack's settings with the one stack-file reader (common.py), runs the
+program with them and returns every registration the engine would have seen (type, name,
+parent, inputs, protect, ignoreChanges, import id), plus the stack outputs. The raw property
+struct of each registration is kept, so the policy pack can be sent exactly what the engine
+sends it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import runpy
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from z360_ecs.common import (
+    PROJECT_DIR,
+    SECRET_PLACEHOLDER,
+    StackSettings,
+    load_stack_settings,
+)
+from z360_ecs.engine.mocks import Z360Mocks
+
+
+class Computed:
+    """A value only AWS knows (an ARN, an id); shown as (computed)."""
+
+    def __repr__(self) -> str:
+        return "(computed)"
+
+
+class Secret:
+    """A value the program marked secret; shown as [secret]."""
+
+    def __repr__(self) -> str:
+        return SECRET_PLACEHOLDER
+
+
+COMPUTED = Computed()
+SECRET = Secret()
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    """Inputs with Computed and Secret markers in place of unknown and secret values."""
+    properties: struct_pb2.Struct
+    """The serialized inputs, as the engine forwards them to an analyzer."""
+    protect: bool
+    ignore_changes: list[str]
+    import_id: str
+    dependencies: list[str]
+    provider: str
+    retain_on_delete: bool = False
+
+
+@dataclass
+class ProgramRun:
+    settings: StackSettings
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    preview: bool
+
+    @property
+    def resources(self) -> list[Registration]:
+        """Registrations other than the root stack."""
+        return [r for r in self.registrations if r.type != "pulumi:pulumi:Stack"]
+
+    def by_type(self, type_token: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_token]
+
+    def named(self, name: str) -> Registration:
+        for registration in self.registrations:
+            if registration.name == name:
+                return registration
+        raise KeyError(name)
+
+
+def _as_config_text(value: Any) -> str:
+    # The CLI hands the program strings as themselves and everything else as JSON.
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+def _display(value: Any) -> Any:
+    """Engine-serialized data as plain values: unknowns and secrets become markers, and the
+    floats a protobuf Struct makes of every number become ints again where whole."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET
+        return {k: _display(v) for k, v in value.items() if k != "__defaults"}
+    if isinstance(value, list):
+        return [_display(v) for v in value]
+    if value == rpc.UNKNOWN:
+        return COMPUTED
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, also keeping each registration request the engine would get."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        properties = struct_pb2.Struct()
+        properties.CopyFrom(request.object)
+        self.registrations.append(Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            custom=request.custom,
+            inputs=_display(_keep_secrets(request.object)),
+            properties=properties,
+            protect=bool(request.protect),
+            ignore_changes=list(request.ignoreChanges),
+            import_id=request.importId,
+            dependencies=list(request.dependencies),
+            provider=request.provider,
+            retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
+        ))
+        return super().RegisterResource(request)
+
+
+def _keep_secrets(struct: struct_pb2.Struct) -> Any:
+    """The struct as plain data, secrets still wrapped so they can be shown as [secret]."""
+    from google.protobuf import json_format
+
+    return json_format.MessageToDict(struct) if struct is not None else {}
+
+
+def _resolve(value: Any) -> Any:
+    if isinstance(value, pulumi.Output):
+        if _sync_await(value.is_secret()):
+            return SECRET
+        if not _sync_await(value.is_known()):
+            return COMPUTED
+        return _resolve(_sync_await(value.future(with_unknowns=True)))
+    if type(value).__name__ == "Unknown":
+        return COMPUTED
+    if isinstance(value, Mapping):
+        return {k: _resolve(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_resolve(v) for v in value]
+    return value
+
+
+# A full collection traverses every live object, and a program run keeps each resource's
+# futures and Outputs alive until it ends: at 300 services full collections took half the
+# run's CPU, and their share grows with the stack. Young collections still run as usual.
+_FULL_COLLECTION_THRESHOLD = 10_000
+
+
+@contextlib.contextmanager
+def _rare_full_collections() -> Iterator[None]:
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, max(full, _FULL_COLLECTION_THRESHOLD))
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, full)
+
+
+def _run_path(program: str) -> None:
+    runpy.run_path(program, run_name="__main__")
+
+
+def run_program(
+    stack: str,
+    project_dir: Path = PROJECT_DIR,
+    stack_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    preview: bool = True,
+    settings_override: StackSettings | None = None,
+) -> ProgramRun:
+    """Run `__main__.py` for `stack` under mocks; raises the program's own errors.
+
+    A ConfigError from the program propagates unchanged, with nothing registered beyond the
+    root stack.
+    """
+    stack_settings = settings_override or load_stack_settings(
+        stack, project_dir, stack_file, overrides
+    )
+    mocks = Z360Mocks(preview=preview)
+    monitor = RecordingMonitor(mocks)
+    settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi.runtime.set_all_config(
+        {k: _as_config_text(v) for k, v in stack_settings.config.items()},
+        stack_settings.secret_keys,
+    )
+    pulumi_mocks.set_mocks(
+        mocks, project=stack_settings.project, stack=stack, preview=preview, monitor=monitor
+    )
+    root = settings.get_root_resource()
+    program = str(project_dir / "__main__.py")
+    added_path = str(project_dir) not in sys.path
+    if added_path:
+        sys.path.insert(0, str(project_dir))
+    try:
+        with _rare_full_collections():
+            _sync_await(run_pulumi_func(lambda: _run_path(program)))
+        outputs = _resolve(dict(getattr(root, "outputs", {}) or {}))
+    finally:
+        if added_path:
+            sys.path.remove(str(project_dir))
+        settings.set_root_resource(None)  # type: ignore[arg-type]
+    return ProgramRun(
+        settings=stack_settings,
+        registrations=list(monitor.registrations),
+        outputs=outputs,
+        preview=preview,
+    )
+
+
+@dataclass
+class ResourceNode:
+    registration: Registration
+    children: list[ResourceNode] = field(default_factory=list)
+
+
+# Siblings are listed in this order of type, then by name. Registration order is not stable:
+# the SDK completes registrations on a thread pool as their inputs resolve.
+TYPE_ORDER = (
+    "z360:sns:AlertChannel", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sns/topicSubscription:TopicSubscription", "aws:ecs/cluster:Cluster",
+    "z360:ecs:ScalableService", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy", "aws:ecs/taskDefinition:TaskDefinition",
+    "aws:ecs/service:Service", "aws:appautoscaling/target:Target",
+    "aws:appautoscaling/policy:Policy", "aws:cloudwatch/metricAlarm:MetricAlarm",
+)
+
+
+def _sibling_key(node: ResourceNode) -> tuple[int, str]:
+    registration = node.registration
+    try:
+        rank = TYPE_ORDER.index(registration.type)
+    except ValueError:
+        rank = len(TYPE_ORDER)
+    return rank, registration.name
+
+
+def resource_tree(run: ProgramRun) -> list[ResourceNode]:
+    """Registrations nested under their parents, siblings in a stable order."""
+    nodes = {r.urn: ResourceNode(r) for r in run.registrations}
+    roots = []
+    for registration in run.registrations:
+        node = nodes[registration.urn]
+        parent = nodes.get(registration.parent)
+        if parent is not None:
+            parent.children.append(node)
+        else:
+            roots.append(node)
+    for node in nodes.values():
+        node.children.sort(key=_sibling_key)
+    roots.sort(key=_sibling_key)
+    return roots
+
+
+def walk(nodes: list[ResourceNode]) -> list[Registration]:
+    """The tree's registrations depth first, parents before children."""
+    ordered: list[Registration] = []
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        ordered.append(node.registration)
+        stack.extend(reversed(node.children))
+    return ordered

@@ -1,0 +1,1 @@
+"""Subcommands that need a network or AWS credentials: loadtest (a live URL), scaling (AWS)."""

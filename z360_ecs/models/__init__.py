@@ -1,0 +1,1 @@
+"""Pure models over a validated StackConfig: Fargate cost, and target tracking over time."""

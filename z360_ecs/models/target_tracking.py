@@ -1,0 +1,344 @@
+"""The target-tracking model: what Application Auto Scaling does with an ECS service, minute by minute.
+
+Pure: a `ServiceModel` (targets, cooldowns, min/max, task price), a load profile (`parse_profile`)
+and `Assumptions` in, a `SimulationResult` (one `Minute` per step, the scaling `Activity` list
+and a summary) out. Every behaviour the model assumes is a named field of `Assumptions`; the
+README (Verification) gives the source of each. It is a lower bound on reaction time:
+CloudWatch's own publishing and evaluation lag (alarm_lag_minutes, default 0) only makes AWS
+slower.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from components.config import ServiceConfig
+from policies.guardrails.fargate_facts import hourly_task_cost, to_cents
+
+
+class ProfileError(ValueError):
+    """A --load profile that cannot be parsed."""
+
+
+PROFILE_FORMS = (
+    "step:10x@5[,1x@40...], ramp:1x-10x@5-25, spike:10x@5+10 or flat:3x "
+    "(load in multiples of one task at its CPU target, times in minutes)"
+)
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """How the model believes AWS behaves; each field's source is in the README (Verification)."""
+
+    metric_period_minutes: int = 1
+    """ECS service metrics (AWS/ECS CPUUtilization, MemoryUtilization) arrive once a minute."""
+    scale_out_datapoints: int = 3
+    """AlarmHigh: this many consecutive one-minute datapoints above the target (3 of 3)."""
+    scale_in_datapoints: int = 15
+    """AlarmLow: this many consecutive datapoints below scale_in_fraction x target (15 of 15)."""
+    scale_in_fraction: float = 0.9
+    """AlarmLow's threshold as a fraction of the target."""
+    task_start_delay_s: int = 90
+    """Seconds from a scale-out until a new task carries load (Fargate image pull, container
+    start, load balancer health check). Fargate bills from the start of the pull."""
+    alarm_lag_minutes: int = 0
+    """Minutes between a datapoint's minute ending and the alarm acting on it."""
+    memory_utilisation: float = 40.0
+    """Per-task memory utilisation (%), held constant: memory does not follow request load in
+    this model. Above memoryTarget it would scale out; above 90 % of it, it blocks scale-in."""
+    base_load: float = 1.0
+    """Load before and after a profile's changes, in multiples of one task at target."""
+
+
+# --- load profiles ------------------------------------------------------------------------
+
+_LOAD = r"(\d+(?:\.\d+)?)x"
+_MINUTE = r"(\d+)"
+
+
+def parse_profile(text: str, base_load: float = 1.0) -> Callable[[int], float]:
+    """The load for each minute described by `text`; raises ProfileError naming the problem."""
+    kind, _, spec = text.partition(":")
+    spec = spec.strip()
+    if kind == "step":
+        steps = []
+        for part in spec.split(","):
+            match = re.fullmatch(rf"{_LOAD}@{_MINUTE}", part.strip())
+            if not match:
+                raise ProfileError(f"--load {text!r}: step {part!r} is not LOADx@MINUTE")
+            steps.append((int(match[2]), float(match[1])))
+        steps.sort()
+
+        def step(minute: int) -> float:
+            load = base_load
+            for start, level in steps:
+                if minute >= start:
+                    load = level
+            return load
+
+        return step
+    if kind == "ramp":
+        match = re.fullmatch(rf"{_LOAD}-{_LOAD}@{_MINUTE}-{_MINUTE}", spec)
+        if not match:
+            raise ProfileError(f"--load {text!r}: ramp is FROMx-TOx@START-END")
+        low, high, start, end = float(match[1]), float(match[2]), int(match[3]), int(match[4])
+        if end <= start:
+            raise ProfileError(f"--load {text!r}: the ramp's end {end} must come after {start}")
+
+        def ramp(minute: int) -> float:
+            if minute < start:
+                return low
+            if minute >= end:
+                return high
+            return low + (high - low) * (minute - start) / (end - start)
+
+        return ramp
+    if kind == "spike":
+        match = re.fullmatch(rf"{_LOAD}@{_MINUTE}\+{_MINUTE}", spec)
+        if not match:
+            raise ProfileError(f"--load {text!r}: spike is LOADx@START+MINUTES")
+        level, start, length = float(match[1]), int(match[2]), int(match[3])
+        return lambda minute: level if start <= minute < start + length else base_load
+    if kind == "flat":
+        match = re.fullmatch(_LOAD, spec)
+        if not match:
+            raise ProfileError(f"--load {text!r}: flat is LOADx")
+        level = float(match[1])
+        return lambda minute: level
+    raise ProfileError(f"--load {text!r}: unknown profile {kind!r}; allowed: {PROFILE_FORMS}")
+
+
+# --- the model ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceModel:
+    """The service settings target tracking works with."""
+
+    name: str
+    min_capacity: int
+    max_capacity: int
+    initial_count: int
+    cpu_target: float
+    memory_target: float
+    scale_out_cooldown_s: int
+    scale_in_cooldown_s: int
+    hourly_task_cost: Decimal
+
+    @classmethod
+    def from_config(cls, key: str, service: ServiceConfig) -> ServiceModel:
+        low, high = service.effective_min, service.effective_max
+        return cls(
+            name=key,
+            min_capacity=low,
+            max_capacity=high,
+            initial_count=max(low, min(service.desired_count, high)),
+            cpu_target=service.scaling.cpu_target,
+            memory_target=service.scaling.memory_target,
+            scale_out_cooldown_s=service.scaling.scale_out_cooldown,
+            scale_in_cooldown_s=service.scaling.scale_in_cooldown,
+            hourly_task_cost=hourly_task_cost(service.cpu, service.memory, service.architecture),
+        )
+
+
+@dataclass
+class _Task:
+    launched: float  # minutes
+    ready: float
+    stopped: float = math.inf
+
+    def share(self, start: float, end: float, begin_attr: str) -> float:
+        """Fraction of [start, end) this task spent past `begin_attr` and before stopping."""
+        begin = getattr(self, begin_attr)
+        return max(0.0, min(end, self.stopped) - max(start, begin)) / (end - start)
+
+
+@dataclass
+class Minute:
+    minute: int
+    load: float
+    cpu: float | None
+    memory: float | None
+    desired: int
+    running: int
+    cost_so_far: Decimal
+    event: str = ""
+
+
+@dataclass
+class Activity:
+    at_minute: int
+    """Minute mark at which the desired count was set."""
+    from_count: int
+    to_count: int
+    cause: str
+
+
+@dataclass
+class SimulationResult:
+    service: ServiceModel
+    assumptions: Assumptions
+    profile: str
+    minutes: list[Minute] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+
+    @property
+    def load_start(self) -> int | None:
+        """First minute whose load differs from the first minute's."""
+        first = self.minutes[0].load if self.minutes else 0
+        return next((m.minute for m in self.minutes if m.load != first), None)
+
+    def summary(self) -> dict[str, Any]:
+        start = self.load_start
+        out = [a for a in self.activities if a.to_count > a.from_count]
+        first_out = next((a for a in out if start is None or a.at_minute >= start), None)
+        peak_desired = max((m.desired for m in self.minutes), default=0)
+        peak_running = max((m.running for m in self.minutes), default=0)
+        enough = None
+        if start is not None:
+            target = self.service.cpu_target
+            enough = next(
+                (m.minute for m in self.minutes
+                 if m.minute >= start and m.cpu is not None and m.cpu <= target), None)
+        last_change = None
+        for previous, current in zip(self.minutes, self.minutes[1:], strict=False):
+            if (current.desired, current.running) != (previous.desired, previous.running):
+                last_change = current.minute
+        settled = (
+            last_change is not None
+            and self.minutes[-1].desired == self.minutes[-1].running
+            and not any(a.at_minute >= self.minutes[-1].minute for a in self.activities)
+        )
+        return {
+            "loadStartMinute": start,
+            "firstScaleOutMinute": first_out.at_minute if first_out else None,
+            "secondsToFirstScaleOut": (
+                (first_out.at_minute - start) * 60 if first_out and start is not None else None
+            ),
+            "minutesUntilCpuAtOrBelowTarget": (
+                enough - start if enough is not None and start is not None else None
+            ),
+            "lastCountChangeMinute": last_change,
+            "minutesToSteadyState": (
+                (last_change - start) if settled and start is not None and last_change else None
+            ),
+            "peakDesired": peak_desired,
+            "peakRunning": peak_running,
+            "reachedMaxCapacity": peak_desired >= self.service.max_capacity,
+            "scaleOuts": len(out),
+            "scaleIns": len(self.activities) - len(out),
+            "cost": str(to_cents(self.minutes[-1].cost_so_far)) if self.minutes else "0.00",
+        }
+
+
+def _window(points: list[float | None], visible: int, count: int) -> list[float | None] | None:
+    """The last `count` datapoints the alarm can see, or None while it has fewer."""
+    if visible < count:
+        return None
+    return points[visible - count: visible]
+
+
+def simulate(
+    service: ServiceModel,
+    load: Callable[[int], float],
+    minutes: int,
+    assumptions: Assumptions = Assumptions(),
+    profile: str = "",
+) -> SimulationResult:
+    """Run the model for `minutes` one-minute steps; see the module docstring."""
+    a = assumptions
+    delay = a.task_start_delay_s / 60
+    tasks = [_Task(launched=-10.0, ready=-10.0) for _ in range(service.initial_count)]
+    desired = service.initial_count
+    cpu_points: list[float | None] = []
+    memory_points: list[float | None] = []
+    result = SimulationResult(service, assumptions, profile)
+    cost = Decimal(0)
+    per_minute_cost = service.hourly_task_cost / 60
+    last_scale_out: float | None = None
+    capacity_before_scale_out = desired
+    last_scale_in: float | None = None
+    policies = (
+        ("cpu", service.cpu_target, cpu_points),
+        ("memory", service.memory_target, memory_points),
+    )
+
+    for minute in range(minutes):
+        level = load(minute)
+        carrying = sum(t.share(minute, minute + 1, "ready") for t in tasks)
+        billed = sum(t.share(minute, minute + 1, "launched") for t in tasks)
+        cost += per_minute_cost * Decimal(str(round(billed, 6)))
+        if carrying > 0:
+            # One task at the CPU target carries load 1x; a task cannot exceed 100 %.
+            cpu: float | None = min(100.0, level * service.cpu_target / carrying)
+            memory: float | None = a.memory_utilisation
+        else:
+            cpu = memory = None  # no running task sends no datapoint
+        cpu_points.append(cpu)
+        memory_points.append(memory)
+
+        decided_at = minute + 1  # the alarm acts once the minute's datapoint is complete
+        visible = minute + 1 - a.alarm_lag_minutes
+        event = ""
+
+        # (policy, target, latest datapoint) of each policy whose alarm fires this minute
+        high: list[tuple[str, float, float]] = []
+        low: list[tuple[str, float, float]] = []
+        for name, target, points in policies:
+            recent = [p for p in _window(points, visible, a.scale_out_datapoints) or [] if p is not None]
+            if recent and len(recent) == a.scale_out_datapoints and all(p > target for p in recent):
+                high.append((name, target, recent[-1]))
+            recent = [p for p in _window(points, visible, a.scale_in_datapoints) or [] if p is not None]
+            if (recent and len(recent) == a.scale_in_datapoints
+                    and all(p < a.scale_in_fraction * target for p in recent)):
+                low.append((name, target, recent[-1]))
+
+        if high:
+            # Inside the scale-out cooldown the capacity the last scale-out added counts as
+            # already there: start from the capacity before it, so requests do not compound.
+            in_cooldown = (
+                last_scale_out is not None
+                and decided_at < last_scale_out + service.scale_out_cooldown_s / 60
+            )
+            base = capacity_before_scale_out if in_cooldown else desired
+            wanted = max(math.ceil(base * value / target - 1e-9) for _, target, value in high)
+            wanted = min(wanted, service.max_capacity)
+            if wanted > desired:
+                cause = "+".join(name for name, _, _ in high)
+                result.activities.append(Activity(decided_at, desired, wanted,
+                                                  f"{cause} AlarmHigh"))
+                event = f"scale out {desired}->{wanted} ({cause})"
+                if not in_cooldown:
+                    capacity_before_scale_out = desired
+                tasks.extend(_Task(decided_at, decided_at + delay) for _ in range(wanted - desired))
+                desired = wanted
+                last_scale_out = decided_at
+                last_scale_in = None  # a scale-out ends a scale-in cooldown
+        elif len(low) == len(policies):
+            in_cooldown = (
+                last_scale_in is not None
+                and decided_at < last_scale_in + service.scale_in_cooldown_s / 60
+            )
+            wanted = max(math.ceil(desired * value / target - 1e-9) for _, target, value in low)
+            wanted = max(wanted, service.min_capacity)
+            if wanted < desired and in_cooldown:
+                event = "scale-in held (cooldown)"
+            elif wanted < desired:
+                result.activities.append(Activity(decided_at, desired, wanted,
+                                                  "all policies AlarmLow"))
+                event = f"scale in {desired}->{wanted}"
+                live = [t for t in tasks if t.stopped == math.inf]
+                # ECS stops tasks that are not yet running first, then the newest.
+                for task in sorted(live, key=lambda t: (t.ready <= decided_at, t.launched),
+                                   reverse=False)[: desired - wanted]:
+                    task.stopped = decided_at
+                desired = wanted
+                last_scale_in = decided_at
+        running = sum(1 for t in tasks if t.ready <= minute + 1 < t.stopped)
+        result.minutes.append(Minute(minute, level, cpu, memory, desired, running, cost, event))
+    return result
