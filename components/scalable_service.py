@@ -253,7 +253,7 @@ class ScalableService(pulumi.ComponentResource):
     ) -> aws.ecs.Service:
         config = self._config
         # While auto-scaling owns the count, a `pulumi up` must not reset it, unless the
-        # operator sets applyDesiredCount for one update (README "Changing the baseline").
+        # operator sets applyDesiredCount for one update (docs/operations.md, "Changing the baseline count on purpose").
         ignore = (
             ["desiredCount"]
             if config.scaling.enabled and not config.apply_desired_count

@@ -1,6 +1,6 @@
 """ScalableService alone under Pulumi mocks with realistic outputs, and the rollback runbooks as
 stack-config changes: each change runs the real program and the resulting registrations are
-what the runbook in the README (Operations) promises."""
+what the runbooks in docs/operations.md promise."""
 
 import json
 from collections.abc import Callable
@@ -132,7 +132,7 @@ def web(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def adopted(document: dict[str, Any]) -> None:
-    """The stack after its first `pulumi up`: import ids removed (the README (Operations))."""
+    """The stack after its first `pulumi up`: import ids removed (docs/operations.md, "Adopting the live estate")."""
     for service in document["config"]["z360-ecs:services"].values():
         service.pop("importIds", None)
 

@@ -13,7 +13,7 @@ exactly at its target, `10x` needs ten tasks at target. Profiles:
   flat:3x              3x throughout
 
 Every behaviour the model (models/target_tracking.py) assumes is a named field of `Assumptions`;
-the README (Verification) gives the source of each. The model is a lower bound on reaction time:
+docs/verification.md ("Assumptions") gives the source of each. The model is a lower bound on reaction time:
 CloudWatch's own publishing and evaluation lag (alarmLagMinutes, default 0) only makes AWS slower.
 """
 

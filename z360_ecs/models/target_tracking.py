@@ -3,7 +3,7 @@
 Pure: a `ServiceModel` (targets, cooldowns, min/max, task price), a load profile (`parse_profile`)
 and `Assumptions` in, a `SimulationResult` (one `Minute` per step, the scaling `Activity` list
 and a summary) out. Every behaviour the model assumes is a named field of `Assumptions`; the
-README (Verification) gives the source of each. It is a lower bound on reaction time:
+docs/verification.md ("Assumptions") gives the source of each. It is a lower bound on reaction time:
 CloudWatch's own publishing and evaluation lag (alarm_lag_minutes, default 0) only makes AWS
 slower.
 """
@@ -33,7 +33,7 @@ PROFILE_FORMS = (
 
 @dataclass(frozen=True)
 class Assumptions:
-    """How the model believes AWS behaves; each field's source is in the README (Verification)."""
+    """How the model believes AWS behaves; each field's source is in docs/verification.md ("Assumptions")."""
 
     metric_period_minutes: int = 1
     """ECS service metrics (AWS/ECS CPUUtilization, MemoryUtilization) arrive once a minute."""
