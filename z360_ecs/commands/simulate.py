@@ -26,9 +26,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from policies.guardrails.fargate_facts import to_cents
-
 from components.config import ConfigError
+from policies.guardrails.fargate_facts import to_cents
 from z360_ecs.commands.simulate_chart import render_svg
 from z360_ecs.common import (
     StackFileError,
