@@ -252,8 +252,9 @@ class ScalableService(pulumi.ComponentResource):
         self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions
     ) -> aws.ecs.Service:
         config = self._config
-        # While auto-scaling owns the count, a `pulumi up` must not reset it, unless the
-        # operator sets applyDesiredCount for one update (docs/operations.md, "Changing the baseline count on purpose").
+        # While auto-scaling owns the count, a `pulumi up` must not reset it, unless the operator
+        # sets applyDesiredCount for one update (docs/operations.md, "Changing the baseline
+        # count on purpose").
         ignore = (
             ["desiredCount"]
             if config.scaling.enabled and not config.apply_desired_count

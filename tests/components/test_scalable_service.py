@@ -132,7 +132,7 @@ def web(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def adopted(document: dict[str, Any]) -> None:
-    """The stack after its first `pulumi up`: import ids removed (docs/operations.md, "Adopting the live estate")."""
+    """The stack after its first `pulumi up`: import ids removed (docs/operations.md)."""
     for service in document["config"]["z360-ecs:services"].values():
         service.pop("importIds", None)
 
