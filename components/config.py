@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE, SECRET_NAME_PATTERN
+from components.waf_config import WafConfig, waf_stack_problems
 from policies.guardrails.fargate import (
     allowed_memory,
     describe_allowed_memory,
@@ -323,6 +324,7 @@ class ServiceConfig(_Model):
     alarms: AlarmsConfig = AlarmsConfig()
     network: NetworkConfig
     load_balancer: LoadBalancerConfig | None = None
+    waf: WafConfig = WafConfig()
     environment: dict[str, str] = {}
     """Plain environment variables; never credentials."""
     secrets: dict[str, str] = {}
@@ -697,6 +699,7 @@ class StackConfig(_Model):
                     f"Budgets allows per budget; list at most {MAX_BUDGET_NOTIFICATIONS - 1}",
                 ))
         problems.extend(self._import_problems())
+        problems.extend(waf_stack_problems(self))
         _raise_problems(problems)
         return self
 

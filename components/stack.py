@@ -21,6 +21,7 @@ from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_target
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.scalable_service import ScalableService, ScalableServiceArgs
 from components.tags import environment_tags
+from components.waf import build_web_acls
 from policies.guardrails.fargate import monthly_task_cost, to_cents
 
 
@@ -86,6 +87,8 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             ),
         )
 
+    web_acls = build_web_acls(config, alerts.topic_arn)
+
     # The breaker's topic must exist before the budget that notifies it.
     breaker: CostBreaker | None = None
     if config.budget is not None and config.cost_breaker is not None and config.cost_breaker.enabled:
@@ -147,6 +150,8 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         "clusters": {key: cluster.name for key, cluster in clusters.items()},
         "services": {key: service_summary(svc) for key, svc in config.services.items()},
     }
+    if web_acls:
+        exports["webAcls"] = {key: acl.web_acl_name for key, acl in web_acls.items()}
     if breaker is not None:
         exports["costBreakerFunctionName"] = breaker.function_name
         exports["costBreakerRestoreCommand"] = breaker.restore_command
