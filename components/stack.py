@@ -87,7 +87,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             ),
         )
 
-    web_acls = build_web_acls(config, alerts.topic_arn)
+    web_acls = build_web_acls(config, alerts.topic_arn, services)
 
     # The breaker's topic must exist before the budget that notifies it.
     breaker: CostBreaker | None = None

@@ -20,6 +20,7 @@ wafv2 model, and the provider's inputs against it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,9 +225,12 @@ class RateLimitedWebAcl(pulumi.ComponentResource):
 
 
 def build_web_acls(
-    config: StackConfig, alert_topic_arn: pulumi.Input[str]
+    config: StackConfig,
+    alert_topic_arn: pulumi.Input[str],
+    services: Mapping[str, pulumi.Resource],
 ) -> dict[str, RateLimitedWebAcl]:
-    """One RateLimitedWebAcl per service with `waf.enabled`."""
+    """One RateLimitedWebAcl per service with `waf.enabled`, a child of that service's
+    component (`services`), so everything one service brings sits under it."""
     return {
         key: RateLimitedWebAcl(
             f"{key}-waf",
@@ -234,6 +238,7 @@ def build_web_acls(
                 key=key, service=service, environment=config.environment,
                 region=config.region, alert_topic_arn=alert_topic_arn,
             ),
+            opts=pulumi.ResourceOptions(parent=services[key]),
         )
         for key, service in config.services.items()
         if service.waf.enabled

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel
 
-from . import budgets, cloudwatch, ecs, iam, scaling, stack_policies
+from . import budgets, cloudwatch, ecs, iam, scaling, stack_policies, wafv2
 
 PACK_NAME = "z360-ecs-guardrails"
 
@@ -22,4 +22,5 @@ POLICIES = [
     *iam.POLICIES,
     *stack_policies.POLICIES,
     *budgets.POLICIES,
+    *wafv2.POLICIES,
 ]
