@@ -30,8 +30,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE, SECRET_NAME_PATTERN
 from components.waf_config import WafConfig, waf_stack_problems
+from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE, SECRET_NAME_PATTERN
 from policies.guardrails.fargate import (
     allowed_memory,
     describe_allowed_memory,

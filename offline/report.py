@@ -36,6 +36,7 @@ from policies.guardrails.fargate import (
     PRICE_PER_VCPU_HOUR,
     Architecture,
 )
+from z360_ecs.commands.flood import report_section as flood_report_section
 
 ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPARISONS = {
@@ -314,6 +315,7 @@ def _scenarios(config: StackConfig) -> list[str]:
             "figure is the monthly rate after that, not a bound on what was spent before."
         )
     lines += ["", *(f"- {note}" for note in costing.discount_notes(costs))]
+    lines += [f"- {line}" for line in costing.waf_lines(config)]
     return lines
 
 
@@ -450,6 +452,7 @@ def render(
         *_alarms(config, run),
         *_budget(config),
         *_scenarios(config),
+        *flood_report_section(config),
         *_rollback(stack, stack_label, config),
     ]
     return "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pulumi_policy import (
@@ -170,7 +171,7 @@ class WafIndex:
         for resource in resources:
             adder = _ADDERS.get(resource.resource_type)
             if adder is not None:
-                known(lambda adder=adder, resource=resource: adder(index, resource))
+                known(partial(adder, index, resource))
         return index
 
     def is_associated(self, acl: PolicyResource) -> bool:
@@ -281,9 +282,14 @@ def _acls_with_rate_rules(
     for resource in resources:
         if resource.resource_type != WEB_ACL_TYPE:
             continue
-        ok, rules = known(lambda resource=resource: rate_rules(WEB_ACL_TYPE, resource.props))
+        ok, rules = known(partial(rate_rules, WEB_ACL_TYPE, resource.props))
         if ok and rules:
             yield resource, rules
+
+
+def _throughput_tags(props: Mapping[str, Any]) -> dict[str, Any]:
+    tags = tags_of(props)
+    return {key: tags.get(key) for key in (SERVICE_TAG, TASK_THROUGHPUT_TAG)}
 
 
 def check_rate_limit_within_service_capacity(
@@ -296,8 +302,7 @@ def check_rate_limit_within_service_capacity(
     index = WafIndex.build(args.resources)
     clients = int(setting(args, CAPACITY_SCHEMA, "clients"))
     for acl, rules in acls:
-        ok, tags = known(lambda acl=acl: {
-            key: tags_of(acl.props).get(key) for key in (SERVICE_TAG, TASK_THROUGHPUT_TAG)})
+        ok, tags = known(partial(_throughput_tags, acl.props))
         if not ok:
             continue
         service = tags[SERVICE_TAG]
