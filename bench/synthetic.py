@@ -42,6 +42,10 @@ def clone_services(templates: dict[str, Any], count: int) -> dict[str, Any]:
         key = f"{base}-{index:04d}"
         for field in ("family", "serviceName", "namePrefix"):
             service[field] = f"{service[field]}-{index:04d}"
+        if isinstance(service.get("waf"), dict) and service["waf"].get("loadBalancerArn"):
+            # A load balancer takes one web ACL: each clone sits behind its own.
+            arn = service["waf"]["loadBalancerArn"]
+            service["waf"]["loadBalancerArn"] = f"{arn.rsplit('/', 1)[0]}/{index:016x}"
         services[key] = service
     return services
 

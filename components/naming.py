@@ -19,23 +19,32 @@ SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 
 # Suffixes appended to a service's namePrefix. CloudWatch alarm names allow 255 characters,
 # scaling policy names 256: the longest suffix bounds the prefix (config/limits.py).
-ALARM_SUFFIXES = {"cpu": "-high-cpu", "memory": "-high-memory", "spike": "-task-count-spike"}
+ALARM_SUFFIXES = {"cpu": "-high-cpu", "memory": "-high-memory", "spike": "-task-count-spike",
+                  "waf": "-waf-blocked"}
 POLICY_SUFFIXES = {"cpu": "-cpu-scaling", "memory": "-memory-scaling"}
 # The execution role is named after the task family; IAM allows 64 characters.
 EXECUTION_ROLE_SUFFIX = "-execution"
+# A service's WAF web ACL; WAF names allow 128 characters (config/limits.py).
+WEB_ACL_SUFFIX = "-web-acl"
 
 
 # --- a service's resources ------------------------------------------------------------------
 
 
 def alarm_name(name_prefix: str, kind: str) -> str:
-    """CloudWatch name of a service's alarm `kind` (cpu, memory, spike)."""
+    """CloudWatch name of a service's alarm `kind` (cpu, memory, spike, waf: the web ACL's
+    blocked requests)."""
     return f"{name_prefix}{ALARM_SUFFIXES[kind]}"
 
 
 def policy_name(name_prefix: str, metric: str) -> str:
     """Name of a service's target-tracking policy on `metric` (cpu, memory)."""
     return f"{name_prefix}{POLICY_SUFFIXES[metric]}"
+
+
+def web_acl_name(name_prefix: str) -> str:
+    """Name of the WAF web ACL in front of a service (services.<key>.waf)."""
+    return f"{name_prefix}{WEB_ACL_SUFFIX}"
 
 
 def log_group_name(family: str) -> str:

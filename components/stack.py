@@ -1,4 +1,5 @@
-"""Composition of one stack: alert channel, clusters, services, budget, and the summary export.
+"""Composition of one stack: alert channel, clusters, services (with their web ACLs), budget,
+and the summary export.
 
 `build_stack` takes only the validated StackConfig; `__main__.py` reads config and calls it.
 Deletion protection is set on the protected resources themselves (clusters, services, topic,
@@ -20,6 +21,7 @@ from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_target
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.naming import environment_tags, sns_topic_arn
 from components.scalable_service import ScalableService, ScalableServiceArgs
+from components.waf import build_web_acls
 from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
 
 
@@ -85,6 +87,8 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             ),
         )
 
+    web_acls = build_web_acls(config, alerts.topic_arn, services)
+
     # The breaker's topic must exist before the budget that notifies it.
     breaker: CostBreaker | None = None
     if config.budget is not None and config.cost_breaker is not None and config.cost_breaker.enabled:
@@ -146,6 +150,8 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         "clusters": {key: cluster.name for key, cluster in clusters.items()},
         "services": {key: service_summary(svc) for key, svc in config.services.items()},
     }
+    if web_acls:
+        exports["webAcls"] = {key: acl.web_acl_name for key, acl in web_acls.items()}
     if breaker is not None:
         exports["costBreakerFunctionName"] = breaker.function_name
         exports["costBreakerRestoreCommand"] = breaker.restore_command

@@ -20,6 +20,7 @@ OFFLINE_COMMANDS = (
     "z360_ecs.commands.cost",
     "z360_ecs.commands.report",
     "z360_ecs.commands.simulate",
+    "z360_ecs.commands.flood",
 )
 LIVE_COMMANDS = (
     "z360_ecs.live.loadtest",

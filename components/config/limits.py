@@ -33,6 +33,13 @@ SECRET_ARN = re.compile(
 TARGET_GROUP_ARN = re.compile(
     r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[A-Za-z0-9-]+/[0-9a-f]+$"
 )
+# Application Load Balancer ARN, as AssociateWebACL documents it (botocore wafv2 model,
+# AssociateWebACLRequest.ResourceArn): arn:partition:elasticloadbalancing:region:account-id:
+# loadbalancer/app/load-balancer-name/load-balancer-id. ALB names are 1 to 32 characters.
+LOAD_BALANCER_ARN = re.compile(
+    r"^arn:aws[a-z-]*:elasticloadbalancing:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"loadbalancer/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$"
+)
 # Names that look like credentials: their values must never sit in plain `environment`.
 SECRET_LOOKING_NAME = re.compile(SECRET_NAME_PATTERN, re.I)
 
@@ -42,6 +49,8 @@ MAX_NAME_PREFIX = 255 - max(len(s) for s in (*ALARM_SUFFIXES.values(), *POLICY_S
 # IAM role names allow 64 characters; the execution role is named after the family.
 MAX_FAMILY = 64 - len(EXECUTION_ROLE_SUFFIX)
 BUDGET_NAME_MAX = 100
+# WAF web ACL and rule names are EntityName (botocore wafv2 model: 1 to 128 of [\w-]).
+WAF_NAME_MAX = 128
 MAX_BUDGET_NOTIFICATIONS = 10
 
 _TARGET = rf"{SCALING_NAMESPACE}/service/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/{SCALABLE_DIMENSION}"

@@ -35,6 +35,7 @@ from components.config.limits import (
     TARGET_GROUP_ARN,
     Region,
 )
+from components.config.waf import WafConfig, waf_problems
 from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE
 from policies.guardrails.fargate_facts import allowed_memory, describe_allowed_memory, is_valid_size
 
@@ -237,6 +238,8 @@ class ServiceConfig(_Model):
     alarms: AlarmsConfig = AlarmsConfig()
     network: NetworkConfig
     load_balancer: LoadBalancerConfig | None = None
+    waf: WafConfig = WafConfig()
+    """WAF web ACL with a per-client-IP rate limit on the service's load balancer (docs/waf.md)."""
     environment: dict[str, str] = {}
     """Plain environment variables; never credentials."""
     secrets: dict[str, str] = {}
@@ -565,5 +568,6 @@ class StackConfig(_Model):
                     f"Budgets allows per budget; list at most {MAX_BUDGET_NOTIFICATIONS - 1}",
                 ))
         problems.extend(import_problems(self))
+        problems.extend(waf_problems(self))
         raise_problems(problems)
         return self

@@ -3,6 +3,7 @@
 The program, the cost reports and the policy pack all read these; nothing else states them.
 Sizes: ECS developer guide, "Task CPU and memory". Prices: AWS Fargate pricing, us-east-1,
 on demand, Linux. Money is Decimal so that figures are exact to the cent; round only to print.
+AWS WAF's prices (the web ACLs in front of the public services) sit at the end: one price table.
 """
 
 from __future__ import annotations
@@ -97,3 +98,14 @@ def monthly_task_cost(cpu: int, memory: int, architecture: Architecture | str) -
 def to_cents(amount: Decimal) -> Decimal:
     """Round half up to the cent: for printing only."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- AWS WAF (the web ACLs in front of the public services) -----------------------------------
+# AWS WAF pricing (aws.amazon.com/waf/pricing/, the same in every region; monthly fees prorated
+# hourly): $5.00 per web ACL a month, $1.00 per rule a month (a rule group referenced from a
+# web ACL is one rule; the AWS managed groups the program uses carry no subscription fee), and
+# $0.60 per million requests the web ACL inspects, blocked ones included. Web ACLs within 1,500
+# WCUs pay nothing more per request. The ops log quotes the same "$5/month + $0.60/million".
+WAF_WEB_ACL_MONTHLY = Decimal("5.00")
+WAF_RULE_MONTHLY = Decimal("1.00")
+WAF_PRICE_PER_MILLION_REQUESTS = Decimal("0.60")

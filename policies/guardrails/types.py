@@ -19,3 +19,8 @@ MANAGED_POLICY_TYPE = "aws:iam/policy:Policy"
 
 # Budgets
 BUDGET_TYPE = "aws:budgets/budget:Budget"
+
+# WAFv2
+WEB_ACL_TYPE = "aws:wafv2/webAcl:WebAcl"
+WEB_ACL_RULE_TYPE = "aws:wafv2/webAclRule:WebAclRule"
+WEB_ACL_ASSOCIATION_TYPE = "aws:wafv2/webAclAssociation:WebAclAssociation"

@@ -88,6 +88,8 @@ def render_text(stack: str, config: StackConfig, baseline: Baseline | None = Non
     lines += ["", "Scenarios:"]
     lines += [f"  {line}".rstrip() for line in _scenario_lines(config, costs)]
     lines += ["", *costing.discount_notes(costs)]
+    if costing.web_acl_costs(config):
+        lines += ["", *costing.waf_lines(config)]
     if baseline is not None:
         lines += ["", *_baseline_lines(config, baseline)]
     return "\n".join(lines) + "\n"
@@ -228,6 +230,13 @@ def render_json(stack: str, config: StackConfig, baseline: Baseline | None = Non
             "monthly": money_json(capped),
             "ratioToBudget": str(costing.ratio(capped, limit)) if limit is not None else None,
         }
+    acls = costing.web_acl_costs(config)
+    document["waf"] = {
+        "webAcls": {a.key: {"rules": a.rules, "monthly": money_json(a.monthly)} for a in acls},
+        "monthlyFixed": money_json(costing.total(a.monthly for a in acls)),
+        "perMillionRequests": money_json(costing.WAF_PRICE_PER_MILLION_REQUESTS),
+        "source": "https://aws.amazon.com/waf/pricing/",
+    }
     if config.budget is not None and limit is not None:
         document["budget"] = {
             "name": config.budget.name,

@@ -2,8 +2,9 @@
 
 Sections: right-sizing against a baseline config (before, after, monthly saving), old and new
 max capacities, scaling settings, the alarms the program creates, the budget, cost scenarios,
-and rollback commands with the stack's real cluster, service and family names. Figures come
-from models/costing.py; alarms from running the real program under the mock engine. The text
+what a flood costs with and without the WAF rate limit, and rollback commands with the stack's
+real cluster, service and family names. Figures come from models/costing.py and
+models/flood.py; alarms from running the real program under the mock engine. The text
 holds nothing that changes between runs, so a committed report can be checked for staleness
 (`--check`).
 
@@ -36,7 +37,7 @@ from z360_ecs.common import (
     load_or_report,
 )
 from z360_ecs.engine.program import ProgramRun, Registration, run_program
-from z360_ecs.models import costing
+from z360_ecs.models import costing, flood
 from z360_ecs.models.costing import money
 
 ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -316,6 +317,37 @@ def _scenarios(config: StackConfig) -> list[str]:
             "figure is the monthly rate after that, not a bound on what was spent before."
         )
     lines += ["", *(f"- {note}" for note in costing.discount_notes(costs))]
+    lines += [f"- {line}" for line in costing.waf_lines(config)]
+    return lines
+
+
+def _flood(config: StackConfig) -> list[str]:
+    """flood.REPORT_FLOOD against every service with a web ACL (`z360-ecs flood` for one)."""
+    keys = [k for k, s in config.services.items()
+            if s.waf.enabled and s.waf.task_requests_per_second is not None]
+    lines = ["", "## What a flood costs", ""]
+    if not keys:
+        return lines + ["No service in this stack has a web ACL with a per-task throughput "
+                        "(`services.<key>.waf`): `z360-ecs flood STACK SERVICE` models one."]
+    scenario = flood.REPORT_FLOOD
+    lines += [
+        f"A flood of {scenario.rate:,g} requests/s from {scenario.sources} client IPs against "
+        "each service with a web ACL, from `z360-ecs flood` (target tracking as `z360-ecs "
+        f"simulate` models it; the breaker's delay {flood.DEFAULT_BREAKER_DELAY_HOURS:g} h). "
+        "Throughput per task is `waf.taskRequestsPerSecond`.",
+    ]
+    for key in keys:
+        service = config.services[key]
+        without, with_limit = flood.compare(
+            config, key, scenario, service.waf.task_requests_per_second or 0.0,
+            flood.rate_limit_for(service, None, None),
+        )
+        header = ["", *flood.column_labels(without, with_limit)]
+        body = [[name, *cells] for name, cells in flood.rows(without, with_limit)]
+        lines += ["", f"### {key} ({service.waf.task_requests_per_second:g} requests/s per "
+                  "task)", ""]
+        lines += _table(header, body, right=range(1, len(header)))
+        lines += ["", *(f"- {note}" for note in flood.notes(without, with_limit))]
     return lines
 
 
@@ -452,6 +484,7 @@ def render(
         *_alarms(config, run),
         *_budget(config),
         *_scenarios(config),
+        *_flood(config),
         *_rollback(stack, stack_label, config),
     ]
     return "\n".join(lines) + "\n"

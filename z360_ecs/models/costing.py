@@ -1,4 +1,5 @@
-"""The cost model: monthly Fargate cost of a stack, its scenarios and its right-sizing.
+"""The cost model: monthly Fargate cost of a stack, its scenarios and its right-sizing, and
+the fees of its WAF web ACLs.
 
 Pure functions over a validated StackConfig. Prices and sizes come only from
 policies/guardrails/fargate_facts.py; money stays an exact Decimal here and is rounded to the cent
@@ -18,9 +19,13 @@ from policies.guardrails.fargate_facts import (
     COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE,
     HOURS_PER_MONTH,
     SPOT_DISCOUNT_RANGE,
+    WAF_PRICE_PER_MILLION_REQUESTS,
+    WAF_RULE_MONTHLY,
+    WAF_WEB_ACL_MONTHLY,
     monthly_task_cost,
     to_cents,
 )
+from policies.guardrails.wafv2_facts import MANAGED_RULE_GROUPS
 
 # Tasks per service in the ops log's cost scenarios (quiet, moderate, high traffic).
 SCENARIO_TASKS_PER_SERVICE = (1, 2, 5)
@@ -245,3 +250,49 @@ def discount_notes(costs: list[ServiceCost]) -> list[str]:
             "prices, the most those tasks can cost."
         )
     return notes
+
+
+# --- AWS WAF ---------------------------------------------------------------------------------
+
+# Rules in each web ACL the program creates: the rate-based rule and the managed rule groups.
+WAF_RULES_PER_WEB_ACL = 1 + len(MANAGED_RULE_GROUPS)
+
+
+@dataclass(frozen=True)
+class WebAclCost:
+    """The fixed monthly fees of one service's web ACL; requests are billed on top."""
+
+    key: str
+    rules: int
+
+    @property
+    def monthly(self) -> Decimal:
+        return WAF_WEB_ACL_MONTHLY + WAF_RULE_MONTHLY * self.rules
+
+
+def web_acl_costs(config: StackConfig) -> list[WebAclCost]:
+    """One entry per service with `waf.enabled`, in stack file order."""
+    return [WebAclCost(key, WAF_RULES_PER_WEB_ACL)
+            for key, service in config.services.items() if service.waf.enabled]
+
+
+def waf_request_cost(requests: Decimal) -> Decimal:
+    """What AWS WAF charges for inspecting `requests` requests (blocked ones included)."""
+    return requests / Decimal(1_000_000) * WAF_PRICE_PER_MILLION_REQUESTS
+
+
+def waf_lines(config: StackConfig) -> list[str]:
+    """The web ACLs' fees in words, for `cost` and `report`; empty without any."""
+    acls = web_acl_costs(config)
+    if not acls:
+        return []
+    fixed = total(a.monthly for a in acls)
+    return [
+        f"AWS WAF: {len(acls)} web ACL{'s' if len(acls) > 1 else ''} "
+        f"({', '.join(a.key for a in acls)}), each {money(WAF_WEB_ACL_MONTHLY)} a month plus "
+        f"{WAF_RULES_PER_WEB_ACL} rules at {money(WAF_RULE_MONTHLY)} = "
+        f"{money(acls[0].monthly)}; {money(fixed)} a month in all, plus "
+        f"{money(WAF_PRICE_PER_MILLION_REQUESTS)} per million requests inspected, blocked ones "
+        f"included (10 million requests: {money(waf_request_cost(Decimal(10_000_000)))}). "
+        "Source: aws.amazon.com/waf/pricing.",
+    ]

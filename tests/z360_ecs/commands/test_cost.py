@@ -192,3 +192,14 @@ def test_unknown_git_revision_exits_2_with_gits_reason(
     )
     assert code == 2
     assert "HEAD~5:Pulumi.x.yaml" in err and "git show" in err
+
+
+def test_beta_adds_eighteen_dollars_a_month_of_waf_fees(capsys):
+    document = run_json(["beta"], capsys)
+    assert document["waf"]["webAcls"] == {"web": {"rules": 4, "monthly": "9.00"},
+                                          "gateway": {"rules": 4, "monthly": "9.00"}}
+    assert document["waf"]["monthlyFixed"] == "18.00"
+    assert document["waf"]["perMillionRequests"] == "0.60"
+    code, out, _ = run_cost(["beta"], capsys)
+    assert "AWS WAF: 2 web ACLs (web, gateway), each $5.00 a month plus 4 rules" in out
+

@@ -243,3 +243,13 @@ def test_money_formats_cents_with_thousands_and_sign():
     assert costing.money(Decimal("7148.627")) == "$7,148.63"
     assert costing.money(Decimal("-9.005")) == "-$9.01"
     assert costing.money_json(Decimal("1802.005")) == "1802.01"
+
+
+def test_web_acl_fees_per_service_and_per_request():
+    # AWS WAF pricing: $5 per web ACL and $1 per rule a month, $0.60 per million requests.
+    acls = costing.web_acl_costs(read_stack_config("beta"))
+    assert [(a.key, a.monthly) for a in acls] == [("web", Decimal(9)), ("gateway", Decimal(9))]
+    assert costing.waf_request_cost(Decimal(1_000_000)) == Decimal("0.60")
+    assert costing.web_acl_costs(read_stack_config("staging")) == []
+    assert costing.waf_lines(read_stack_config("staging")) == []
+

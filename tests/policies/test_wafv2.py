@@ -1,0 +1,182 @@
+"""WAFv2 rules at the validator level (the readers the checks use) and through the SDK's real
+Analyze and AnalyzeStack paths."""
+
+from __future__ import annotations
+
+import json
+
+from pulumi.runtime.rpc import UNKNOWN
+
+from policies.guardrails import wafv2
+from policies.guardrails.types import (
+    SERVICE_TYPE,
+    TARGET_TYPE,
+    WEB_ACL_ASSOCIATION_TYPE,
+    WEB_ACL_TYPE,
+)
+from policies.guardrails.wafv2_facts import TASK_THROUGHPUT_TAG
+from tests.policies.sdk import changed, sdk_analyze, sdk_analyze_stack
+
+ALL = wafv2.POLICIES
+ACL = WEB_ACL_TYPE
+ACL_ARN = "arn:aws:wafv2:us-east-1:108782097218:regional/webacl/z360-beta-web-web-acl/abc"
+TG = "arn:aws:elasticloadbalancing:us-east-1:108782097218:targetgroup/web/0123456789abcdef"
+ALB = "arn:aws:elasticloadbalancing:us-east-1:108782097218:loadbalancer/app/web/0123456789abcdef"
+
+
+def rate_rule(**changes):
+    rate = changed({"limit": 3000, "evaluationWindowSec": 300, "aggregateKeyType": "IP"},
+                   **changes)
+    return {"name": "rate-limit-per-ip", "priority": 0, "action": {"block": {}},
+            "statement": {"rateBasedStatement": rate},
+            "visibilityConfig": {"cloudwatchMetricsEnabled": True, "metricName": "m",
+                                 "sampledRequestsEnabled": True}}
+
+
+def web_acl(rules=None, service="web", throughput="11.06", **changes):
+    """A compliant web ACL: beta web, 3,000 requests per 300 s per IP, blocking."""
+    tags = {"z360:service": service, "z360:environment": "beta"}
+    if throughput is not None:
+        tags[TASK_THROUGHPUT_TAG] = throughput
+    return changed({
+        "name": f"z360-beta-{service}-web-acl", "scope": "REGIONAL", "arn": ACL_ARN,
+        "defaultAction": {"allow": {}},
+        "rules": [rate_rule()] if rules is None else rules, "tags": tags,
+    }, **changes)
+
+
+# --- validator level: the readers ---------------------------------------------------------------
+
+
+def test_rate_rules_reads_the_provider_shape_and_rule_json():
+    assert wafv2.rate_rules(ACL, web_acl()) == [
+        wafv2.RateRule("rate-limit-per-ip", 3000.0, 300.0, "block")]
+    raw = json.dumps([{"Name": "raw", "Priority": 0, "Action": {"Count": {}},
+                       "Statement": {"RateBasedStatement": {"Limit": 5, "AggregateKeyType": "IP"}},
+                       "VisibilityConfig": {}}])
+    assert wafv2.rate_rules(ACL, {"ruleJson": raw}) == [wafv2.RateRule("raw", 5.0, None, "count")]
+    managed = {"name": "aws", "statement": {"managedRuleGroupStatement": {"name": "x"}}}
+    assert wafv2.rate_rules(ACL, {"rules": [managed]}) == []
+
+
+# --- waf-rate-limit-within-api-bounds (mandatory, resource) -------------------------------------
+
+
+def test_compliant_web_acl_has_no_violation():
+    assert sdk_analyze(ALL, ACL, web_acl()).violations == []
+
+
+def test_limit_below_the_api_minimum_is_mandatory():
+    outcome = sdk_analyze(ALL, ACL, web_acl([rate_rule(limit=5)]))
+    assert outcome.levels("waf-rate-limit-within-api-bounds") == {"mandatory"}
+    message = outcome.messages("waf-rate-limit-within-api-bounds")[0]
+    assert message.startswith("beta web web ACL z360-beta-web-web-acl: rule rate-limit-per-ip "
+                              "limit 5 is not a whole number from 10 to 2,000,000,000")
+
+
+def test_window_waf_does_not_offer_is_mandatory():
+    outcome = sdk_analyze(ALL, ACL, web_acl([rate_rule(evaluationWindowSec=90)]))
+    assert "evaluation window 90 s is not one WAF accepts (60, 120, 300, 600 s" in \
+        outcome.messages("waf-rate-limit-within-api-bounds")[0]
+
+
+def test_rule_json_is_checked_too():
+    raw = json.dumps([{"Name": "raw", "Priority": 0, "Action": {"Block": {}},
+                       "Statement": {"RateBasedStatement": {"Limit": 3_000_000_000,
+                                                            "AggregateKeyType": "IP"}},
+                       "VisibilityConfig": {}}])
+    outcome = sdk_analyze(ALL, ACL, web_acl([], ruleJson=raw))
+    assert outcome.levels("waf-rate-limit-within-api-bounds") == {"mandatory"}
+
+
+def test_web_acl_without_rate_rule_is_not_applicable():
+    outcome = sdk_analyze(ALL, ACL, web_acl([]))
+    assert "waf-rate-limit-within-api-bounds" in outcome.not_applicable
+
+
+def test_unknown_limit_during_preview_is_not_a_violation():
+    outcome = sdk_analyze(ALL, ACL, web_acl([rate_rule(limit=UNKNOWN)]))
+    assert outcome.violations == []
+
+
+# --- the stack rules ---------------------------------------------------------------------------
+
+
+def estate(acl=True, associated=True, load_balanced=True, max_capacity=50, **acl_changes):
+    """beta web: an ECS service (behind a target group when load_balanced), its scalable
+    target, and its web ACL with an association."""
+    tags = {"z360:service": "web", "z360:environment": "beta"}
+    service = {"name": "z360-beta-web", "desiredCount": 1, "tags": tags,
+               "loadBalancers": [{"targetGroupArn": TG, "containerName": "web",
+                                  "containerPort": 80}] if load_balanced else []}
+    resources = [
+        (SERVICE_TYPE, "web-service", service),
+        (TARGET_TYPE, "web-scaling-target", {
+            "serviceNamespace": "ecs", "maxCapacity": max_capacity, "minCapacity": 1,
+            "tags": tags}),
+    ]
+    if acl:
+        resources.append((ACL, "web-waf-web-acl", web_acl(**acl_changes)))
+    if associated:
+        resources.append((WEB_ACL_ASSOCIATION_TYPE, "web-waf-web-acl-association",
+                          {"resourceArn": ALB, "webAclArn": ACL_ARN}))
+    return resources
+
+
+def test_compliant_estate_has_no_stack_violation():
+    assert sdk_analyze_stack(ALL, estate()).violations == []
+
+
+def test_load_balanced_service_without_web_acl_is_advisory():
+    outcome = sdk_analyze_stack(ALL, estate(acl=False, associated=False))
+    assert outcome.levels("public-service-has-web-acl") == {"advisory"}
+    message = outcome.messages("public-service-has-web-acl")[0]
+    assert message.startswith("beta web: sits behind a load balancer with no web ACL")
+    assert "services.web.waf" in message
+
+
+def test_web_acl_associated_with_nothing_is_advisory():
+    outcome = sdk_analyze_stack(ALL, estate(associated=False))
+    assert "is associated with no load balancer" in outcome.messages("public-service-has-web-acl")[0]
+
+
+def test_service_without_load_balancer_is_not_applicable():
+    outcome = sdk_analyze_stack(ALL, estate(acl=False, associated=False, load_balanced=False))
+    assert "public-service-has-web-acl" in outcome.not_applicable
+
+
+def test_rate_limit_within_max_capacity_is_compliant_for_one_and_fifty_clients():
+    assert sdk_analyze_stack(ALL, estate()).messages("rate-limit-within-service-capacity") == []
+    # 55 clients x 10 requests/s = 550 <= 50 x 11.06 = 553.
+    config = {"rate-limit-within-service-capacity": {"clients": 55}}
+    assert sdk_analyze_stack(ALL, estate(), config).messages(
+        "rate-limit-within-service-capacity") == []
+
+
+def test_rate_limit_above_max_capacity_is_advisory_with_the_figures():
+    config = {"rate-limit-within-service-capacity": {"clients": 56}}
+    outcome = sdk_analyze_stack(ALL, estate(), config)
+    assert outcome.levels("rate-limit-within-service-capacity") == {"advisory"}
+    message = outcome.messages("rate-limit-within-service-capacity")[0]
+    assert "56 client IPs at the limit of 3000 requests per 300 s may send 560.0 requests/s, " \
+           "more than max capacity serves (50 tasks x 11.06 requests/s = 553.0)" in message
+    one = sdk_analyze_stack(ALL, estate(max_capacity=1, rules=[rate_rule(limit=6000)]))
+    assert one.levels("rate-limit-within-service-capacity") == {"advisory"}
+
+
+def test_counting_rate_rule_lets_a_flood_through():
+    rule = changed(rate_rule(), action={"count": {}})
+    outcome = sdk_analyze_stack(ALL, estate(rules=[rule]))
+    assert "only counts, so a flood passes it whole" in \
+        outcome.messages("rate-limit-within-service-capacity")[0]
+
+
+def test_capacity_rule_skips_a_web_acl_without_throughput_tag():
+    outcome = sdk_analyze_stack(ALL, estate(max_capacity=1, throughput=None,
+                                            rules=[rate_rule(limit=6000)]))
+    assert outcome.messages("rate-limit-within-service-capacity") == []
+
+
+def test_capacity_rule_without_rate_rules_is_not_applicable():
+    outcome = sdk_analyze_stack(ALL, estate(rules=[]))
+    assert "rate-limit-within-service-capacity" in outcome.not_applicable
