@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator, model_validator
 
 from components import naming
 from components.config.adoption import import_problems
+from components.config.base import ConfigModel
 from components.config.errors import KeyPath, format_value, raise_problems
 from components.config.limits import (
     ACCOUNT_ID,
@@ -39,15 +39,7 @@ from components.config.waf import WafConfig, waf_problems
 from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE
 from policies.guardrails.fargate_facts import allowed_memory, describe_allowed_memory, is_valid_size
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=False,
-        frozen=True,
-        strict=True,
-    )
+_Model = ConfigModel
 
 
 Percent = Annotated[float, Field(gt=0, le=100)]

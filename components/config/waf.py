@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator, model_validator
 
 from components import naming
+from components.config.base import ConfigModel
 from components.config.errors import KeyPath, Problem, raise_problems
 from components.config.limits import LOAD_BALANCER_ARN, WAF_NAME_MAX
 from policies.guardrails.wafv2_facts import (
@@ -34,16 +34,9 @@ if TYPE_CHECKING:
 RuleMode = Literal["count", "block"]
 
 
-class _WafModel(BaseModel):
-    # models.py's _Model settings (camelCase keys, strict, frozen): models.py imports this
-    # module for ServiceConfig, so it cannot lend its base; a test holds the two equal.
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True,
-        strict=True,
-    )
 
 
-class ManagedRulesConfig(_WafModel):
+class ManagedRulesConfig(ConfigModel):
     """What each AWS managed rule group does with a match: count (log only) or block."""
 
     common: RuleMode = "count"
@@ -55,7 +48,7 @@ class ManagedRulesConfig(_WafModel):
     """AWSManagedRulesAmazonIpReputationList (Amazon threat intelligence: bots, scanners)."""
 
 
-class WafConfig(_WafModel):
+class WafConfig(ConfigModel):
     enabled: bool = False
     """Put a web ACL on the service's load balancer."""
     load_balancer_arn: str | None = None

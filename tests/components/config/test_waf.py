@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 
 from components.config import ConfigError, load_stack_config
-from components.config.models import _Model
-from components.config.waf import ManagedRulesConfig, WafConfig
 from tests.components.config.test_errors import split
 from tests.conftest import stack_document
 
@@ -105,7 +103,3 @@ def test_unknown_waf_key_is_named():
                                       rateLimt=5))
     assert any(p.startswith("services.web.waf.rateLimt: unknown key") for p in problems)
 
-
-def test_waf_models_read_keys_as_every_config_model_does():
-    # config/waf.py cannot share models.py's base class (models.py imports it): same settings.
-    assert WafConfig.model_config == ManagedRulesConfig.model_config == _Model.model_config
