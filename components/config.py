@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.burn_rate_config import BurnRateConfig
 from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE, SECRET_NAME_PATTERN
 from policies.guardrails.fargate import (
     allowed_memory,
@@ -627,6 +628,8 @@ class CostBreakerConfig(_Model):
     """Service key -> max capacity while tripped."""
     default_emergency_ceiling: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] = 2
     """Max capacity while tripped, for services not listed."""
+    burn_rate: BurnRateConfig | None = None
+    """Trip within minutes on Fargate's dollars per hour, not only on the budget."""
 
 
 class StackConfig(_Model):

@@ -117,6 +117,14 @@ def breaker_topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
             "Resource": topic_arn,
             # Only this account's budgets (confused deputy).
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }, {
+            # The burn-rate trip alarm (components/burn_rate.py) publishes as CloudWatch.
+            "Sid": "AllowThisAccountsAlarmsToPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "SNS:Publish",
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         }],
     }
 

@@ -16,8 +16,14 @@ import pulumi_aws as aws
 from components.alerts import AlertChannel, AlertChannelArgs
 from components.arns import sns_topic_arn
 from components.budget import CostBudget, CostBudgetArgs
+from components.burn_rate import BurnRateAlarms, BurnRateAlarmsArgs, BurnRateService, widget_spec
 from components.config import ServiceConfig, StackConfig
-from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets
+from components.cost_breaker import (
+    CostBreaker,
+    CostBreakerArgs,
+    breaker_targets,
+    resource_names,
+)
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.scalable_service import ScalableService, ScalableServiceArgs
 from components.tags import environment_tags
@@ -107,6 +113,33 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             opts=pulumi.ResourceOptions(depends_on=[alerts]),
         )
 
+    if breaker is not None and config.cost_breaker is not None \
+            and config.cost_breaker.burn_rate is not None:
+        scaled = [key for key, svc in config.services.items() if svc.scaling.enabled]
+        if scaled:
+            BurnRateAlarms(
+                "burn-rate",
+                BurnRateAlarmsArgs(
+                    config=config.cost_breaker.burn_rate,
+                    environment=env,
+                    services=[
+                        BurnRateService(
+                            key=key,
+                            config=config.services[key],
+                            cluster_name=clusters[config.services[key].cluster].name,
+                            service_name=services[key].service_name,
+                        )
+                        for key in scaled
+                    ],
+                    alert_topic_arn=alerts.topic_arn,
+                    # From its name, so the pack sees the wiring at preview.
+                    breaker_topic_arn=sns_topic_arn(
+                        config.region, config.account_id, resource_names(env)["topic"]
+                    ),
+                ),
+                opts=pulumi.ResourceOptions(depends_on=[breaker]),
+            )
+
     if config.budget is not None:
         CostBudget(
             "monthly",
@@ -138,6 +171,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                     )
                     for key, svc in services.items()
                 ],
+                burn_rate=widget_spec(config),
             ),
         )
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from components.config import PROJECT, SCALABLE_DIMENSION, ConfigError, StackConfig
-from offline import costing
+from offline import burn_rate, costing
 from offline.cost import (
     Baseline,
     add_baseline_argument,
@@ -215,6 +215,8 @@ def _alarms(config: StackConfig, run: ProgramRun) -> list[str]:
     rows = []
     for alarm in alarms:
         inputs: dict[str, Any] = alarm.inputs
+        if inputs.get("metricQueries"):
+            inputs = {**inputs, **burn_rate.alarm_summary(inputs)}
         metric = inputs.get("metricName", "")
         threshold = inputs.get("threshold")
         comparison = COMPARISONS.get(inputs.get("comparisonOperator", ""), "?")
@@ -450,6 +452,7 @@ def render(
         *_alarms(config, run),
         *_budget(config),
         *_scenarios(config),
+        *burn_rate.report_lines(config),
         *_rollback(stack, stack_label, config),
     ]
     return "\n".join(lines) + "\n"
