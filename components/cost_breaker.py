@@ -29,6 +29,7 @@ import pulumi_aws as aws
 from components.arns import log_group_arn
 from components.config import BudgetConfig, CostBreakerConfig, StackConfig
 from components.tags import ENVIRONMENT_TAG, environment_tags
+from policies.guardrails.burn_rate_facts import COST_BREAKER_TAG
 
 HANDLER_FILE = Path(__file__).resolve().parent.parent / "breaker" / "handler.py"
 EMPTY_RECORD = {"tripped": False, "changes": []}
@@ -261,7 +262,8 @@ class CostBreaker(pulumi.ComponentResource):
 
     def _topic(self, child: pulumi.ResourceOptions) -> aws.sns.Topic:
         topic = aws.sns.Topic(
-            f"{self._name}-topic", name=self._names["topic"], tags=self._tags, opts=child
+            f"{self._name}-topic", name=self._names["topic"],
+            tags={**self._tags, COST_BREAKER_TAG: "topic"}, opts=child,
         )
         aws.sns.TopicPolicy(
             f"{self._name}-topic-policy",

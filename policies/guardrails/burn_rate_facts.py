@@ -46,6 +46,9 @@ BURN_RATE_TAG = "z360:burn-rate"
 """Tag on every burn-rate alarm: its value is `trip` (notifies the cost breaker) or `warn`."""
 TRIP = "trip"
 WARN = "warn"
+COST_BREAKER_TAG = "z360:cost-breaker"
+"""Tag on the cost breaker's SNS topic (value `topic`): its ARN is unknown until AWS creates
+it, so the pack finds the topic by this tag and joins alarm actions to it by name."""
 
 _TERM = re.compile(r"FILL\((m\d+),\s*0\)\s*\*\s*(\d+(?:\.\d+)?)")
 

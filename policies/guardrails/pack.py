@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel
 
-from . import budgets, cloudwatch, ecs, iam, scaling, stack_policies
+from . import budgets, burn_rate, cloudwatch, ecs, iam, scaling, stack_policies
 
 PACK_NAME = "z360-ecs-guardrails"
 
@@ -22,4 +22,5 @@ POLICIES = [
     *iam.POLICIES,
     *stack_policies.POLICIES,
     *budgets.POLICIES,
+    *burn_rate.POLICIES,
 ]
