@@ -131,13 +131,15 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                         )
                         for key in scaled
                     ],
-                    alert_topic_arn=alerts.topic_arn,
-                    # From its name, so the pack sees the wiring at preview.
+                    # Both from their names, so the pack sees the wiring at preview.
+                    alert_topic_arn=sns_topic_arn(
+                        config.region, config.account_id, config.alerts.topic_name
+                    ),
                     breaker_topic_arn=sns_topic_arn(
                         config.region, config.account_id, resource_names(env)["topic"]
                     ),
                 ),
-                opts=pulumi.ResourceOptions(depends_on=[breaker]),
+                opts=pulumi.ResourceOptions(depends_on=[alerts, breaker]),
             )
 
     if config.budget is not None:

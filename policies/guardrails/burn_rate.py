@@ -51,8 +51,8 @@ class BurnRateAlarm:
     kind: str
     name: str
     threshold: float | None
-    actions: list[str] | None
-    """Alarm actions, or None while unknown."""
+    actions: list[str | None] | None
+    """Alarm actions (None for one unknown during preview), or None while the list is."""
     metrics: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
     """Query id -> (namespace + metric name, cluster, service)."""
     expression: str | None = None
@@ -64,9 +64,8 @@ def _alarm(resource: PolicyResource) -> BurnRateAlarm | None:
     if kind not in (TRIP, WARN):
         return None
     name = str(known(lambda: props.get("name"))[1] or resource.name)
-    ok, actions = known(lambda: [str(a) for a in props.get("alarmActions") or []])
     alarm = BurnRateAlarm(resource, str(kind), name, known_number(props, "threshold"),
-                          actions if ok else None)
+                          _known_actions(props))
     for query in props.get("metricQueries") or []:
         ident = str(query.get("id"))
         metric = query.get("metric")
@@ -82,6 +81,21 @@ def _alarm(resource: PolicyResource) -> BurnRateAlarm | None:
         elif query.get("returnData") and ident == RATE_ID:
             alarm.expression = known(partial(query.get, "expression"))[1]
     return alarm
+
+
+def _known_actions(props: Mapping[str, object]) -> list[str | None] | None:
+    """Alarm actions, each None while unknown; None when the list itself is unknown."""
+    ok, actions = known(partial(props.get, "alarmActions"))
+    if not ok:
+        return None
+    ok, count = known(partial(len, actions or []))
+    if not ok:
+        return None
+    out: list[str | None] = []
+    for position in range(count):
+        ok, value = known(partial(actions.__getitem__, position))
+        out.append(str(value) if ok and value is not None else None)
+    return out
 
 
 def _burn_rate_alarms(args: StackValidationArgs) -> list[BurnRateAlarm]:
@@ -126,15 +140,17 @@ def check_burn_rate_trip_wired(args: StackValidationArgs, report: ReportViolatio
     for topic, name in topics:
         if name is None:
             continue  # not known until created
-        if any(a.actions is None for a in trips):
+        known_actions = [arn for a in trips for arn in a.actions or [] if arn is not None]
+        if any(_names_topic(arn, str(name)) for arn in known_actions):
+            continue
+        if any(a.actions is None or None in a.actions for a in trips):
             continue  # an action is unknown: cannot tell yet
-        if not any(_names_topic(arn, str(name)) for a in trips for arn in a.actions or []):
-            report(
-                f"cost breaker topic {name}: no burn-rate trip alarm (tag {BURN_RATE_TAG}="
-                f"{TRIP}) has it among its alarm actions, so the breaker waits for the budget's "
-                "notification, a day or more into a flood; set costBreaker.burnRate",
-                topic.urn,
-            )
+        report(
+            f"cost breaker topic {name}: no burn-rate trip alarm (tag {BURN_RATE_TAG}="
+            f"{TRIP}) has it among its alarm actions, so the breaker waits for the budget's "
+            "notification, a day or more into a flood; set costBreaker.burnRate",
+            topic.urn,
+        )
     if not trips:
         return
     index = StackIndex.build(args.resources)
