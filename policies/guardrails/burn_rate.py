@@ -39,7 +39,7 @@ from .burn_rate_facts import (
     parse_rate_expression,
 )
 from .cloudwatch import CONTAINER_INSIGHTS_NAMESPACE, METRIC_ALARM_TYPE, RUNNING_TASK_COUNT
-from .fargate import Architecture, hourly_task_cost
+from .fargate import Architecture, hourly_task_cost, is_valid_size
 from .stack_policies import StackIndex, known_number
 
 TOPIC_TYPE = "aws:sns/topic:Topic"
@@ -188,6 +188,8 @@ def _task_price(index: StackIndex, target: PolicyResource) -> Decimal | None:
     architecture = platform.get("cpuArchitecture") or Architecture.X86_64.value
     if cpu is None or memory is None or architecture not in Architecture.__members__:
         return None
+    if not is_valid_size(int(cpu), int(memory)):
+        return None  # fargate-task-size reports it; Fargate has no price for it
     return hourly_task_cost(int(cpu), int(memory), architecture)
 
 
