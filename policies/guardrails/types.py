@@ -19,3 +19,6 @@ MANAGED_POLICY_TYPE = "aws:iam/policy:Policy"
 
 # Budgets
 BUDGET_TYPE = "aws:budgets/budget:Budget"
+
+# SNS
+TOPIC_TYPE = "aws:sns/topic:Topic"
