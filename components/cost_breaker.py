@@ -38,6 +38,7 @@ from components.naming import (
     scalable_target_arn_pattern,
     ssm_parameter_arn,
 )
+from policies.guardrails.burn_rate_facts import COST_BREAKER_TAG
 
 HANDLER_FILE = Path(__file__).resolve().parent.parent / "breaker" / "handler.py"
 EMPTY_RECORD = {"tripped": False, "changes": []}
@@ -111,6 +112,14 @@ def breaker_topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
             "Action": "SNS:Publish",
             "Resource": topic_arn,
             # Only this account's budgets (confused deputy).
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }, {
+            # The burn-rate trip alarm (components/burn_rate.py) publishes as CloudWatch.
+            "Sid": "AllowThisAccountsAlarmsToPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "SNS:Publish",
+            "Resource": topic_arn,
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         }],
     }
@@ -248,7 +257,8 @@ class CostBreaker(pulumi.ComponentResource):
 
     def _topic(self, child: pulumi.ResourceOptions) -> aws.sns.Topic:
         topic = aws.sns.Topic(
-            f"{self._name}-topic", name=self._names["topic"], tags=self._tags, opts=child
+            f"{self._name}-topic", name=self._names["topic"],
+            tags={**self._tags, COST_BREAKER_TAG: "topic"}, opts=child,
         )
         aws.sns.TopicPolicy(
             f"{self._name}-topic-policy",

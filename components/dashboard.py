@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.burn_rate import BurnRateWidget, burn_rate_widget
 from components.config import ServiceConfig
 from components.naming import alarm_arn, dashboard_name
 
@@ -58,6 +59,8 @@ class ServiceDashboardArgs:
     """AWS region of the metrics and alarms."""
     services: list[DashboardService]
     """One row per service, in this order."""
+    burn_rate: BurnRateWidget | None = None
+    """A last, full-width row: the stack's Fargate $ per hour; none when None."""
 
 
 def _utilisation_widget(
@@ -136,6 +139,7 @@ def dashboard_body(
     region: str,
     account_id: str,
     rows: list[tuple[str, ServiceConfig, str, str, list[str]]],
+    burn_rate: BurnRateWidget | None = None,
 ) -> dict[str, Any]:
     """The dashboard body for resolved values: (key, config, cluster, service, alarm names)."""
     widgets: list[dict[str, Any]] = []
@@ -145,6 +149,11 @@ def dashboard_body(
         widgets.append(_task_count_widget(key, config, cluster, service, environment, region, y))
         if alarm_names:
             widgets.append(_alarm_widget(key, environment, region, account_id, alarm_names, y))
+    if burn_rate is not None:
+        widgets.append(burn_rate_widget(
+            burn_rate, [(key, cluster, service) for key, _, cluster, service, _ in rows],
+            environment, region, len(rows) * WIDGET_HEIGHT, GRID_COLUMNS, WIDGET_HEIGHT,
+        ))
     return {"widgets": widgets}
 
 
@@ -166,7 +175,8 @@ class ServiceDashboard(pulumi.ComponentResource):
                 cluster, service_name, alarm_names = resolved[3 * index: 3 * index + 3]
                 rows.append((service.key, service.config, cluster, service_name,
                              list(alarm_names or [])))
-            return dashboard_body(args.environment, args.region, args.account_id, rows)
+            return dashboard_body(args.environment, args.region, args.account_id, rows,
+                                  args.burn_rate)
 
         resolved = pulumi.Output.all(*[
             value

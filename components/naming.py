@@ -85,6 +85,13 @@ def cost_breaker_names(environment: str) -> dict[str, str]:
     }
 
 
+def burn_rate_alarm_name(environment: str, kind: str, group: int, groups: int) -> str:
+    """Name of a burn-rate alarm, `kind` trip or warn, of group `group` (0-based) of `groups`:
+    one alarm watches at most 10 services, and only a split stack numbers its alarms."""
+    suffix = f"-{group + 1}" if groups > 1 else ""
+    return f"z360-{environment}-burn-rate-{kind}{suffix}"
+
+
 # --- ARNs, known before AWS creates the resources -------------------------------------------
 
 

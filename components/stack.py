@@ -16,10 +16,11 @@ import pulumi_aws as aws
 
 from components.alerts import AlertChannel, AlertChannelArgs
 from components.budget import CostBudget, CostBudgetArgs
+from components.burn_rate import BurnRateAlarms, BurnRateAlarmsArgs, BurnRateService, widget_spec
 from components.config import ServiceConfig, StackConfig
 from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
-from components.naming import environment_tags, sns_topic_arn
+from components.naming import cost_breaker_names, environment_tags, sns_topic_arn
 from components.scalable_service import ScalableService, ScalableServiceArgs
 from components.waf import build_web_acls
 from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
@@ -110,6 +111,35 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             opts=pulumi.ResourceOptions(depends_on=[alerts]),
         )
 
+    if breaker is not None and config.cost_breaker is not None \
+            and config.cost_breaker.burn_rate is not None:
+        scaled = [key for key, svc in config.services.items() if svc.scaling.enabled]
+        if scaled:
+            BurnRateAlarms(
+                "burn-rate",
+                BurnRateAlarmsArgs(
+                    config=config.cost_breaker.burn_rate,
+                    environment=env,
+                    services=[
+                        BurnRateService(
+                            key=key,
+                            config=config.services[key],
+                            cluster_name=clusters[config.services[key].cluster].name,
+                            service_name=services[key].service_name,
+                        )
+                        for key in scaled
+                    ],
+                    # Both from their names, so the pack sees the wiring at preview.
+                    alert_topic_arn=sns_topic_arn(
+                        config.region, config.account_id, config.alerts.topic_name
+                    ),
+                    breaker_topic_arn=sns_topic_arn(
+                        config.region, config.account_id, cost_breaker_names(env)["topic"]
+                    ),
+                ),
+                opts=pulumi.ResourceOptions(depends_on=[alerts, breaker]),
+            )
+
     if config.budget is not None:
         CostBudget(
             "monthly",
@@ -141,6 +171,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                     )
                     for key, svc in services.items()
                 ],
+                burn_rate=widget_spec(config),
             ),
         )
 

@@ -1,11 +1,13 @@
 """Stack configuration: read once, validated into typed models before anything is created.
 
 The package's parts, in the order data flows: limits (AWS name rules), models (one pydantic
-model per stack-file mapping), adoption (import ids against the names the program gives),
-errors (problems as key path + message), load (stack file or Pulumi config -> StackConfig).
+model per stack-file mapping; costBreaker.burnRate's in burn_rate), adoption (import ids
+against the names the program gives), errors (problems as key path + message), load (stack
+file or Pulumi config -> StackConfig).
 Importers take what they need from here.
 """
 
+from components.config.burn_rate import BurnRateConfig
 from components.config.errors import ConfigError, Problem
 from components.config.load import CONFIG_KEYS, PROJECT, load_stack_config, read_pulumi_config
 from components.config.models import (
@@ -32,6 +34,7 @@ __all__ = [
     "AlarmsConfig",
     "AlertsConfig",
     "BudgetConfig",
+    "BurnRateConfig",
     "ClusterConfig",
     "ConfigError",
     "CostBreakerConfig",

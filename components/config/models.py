@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from components import naming
 from components.config.adoption import import_problems
 from components.config.base import ConfigModel
+from components.config.burn_rate import BurnRateConfig
 from components.config.errors import KeyPath, format_value, raise_problems
 from components.config.limits import (
     ACCOUNT_ID,
@@ -490,6 +491,8 @@ class CostBreakerConfig(_Model):
     """Service key -> max capacity while tripped."""
     default_emergency_ceiling: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] = 2
     """Max capacity while tripped, for services not listed."""
+    burn_rate: BurnRateConfig | None = None
+    """Trip within minutes on Fargate's dollars per hour, not only on the budget."""
 
 
 class StackConfig(_Model):

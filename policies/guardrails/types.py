@@ -24,3 +24,6 @@ BUDGET_TYPE = "aws:budgets/budget:Budget"
 WEB_ACL_TYPE = "aws:wafv2/webAcl:WebAcl"
 WEB_ACL_RULE_TYPE = "aws:wafv2/webAclRule:WebAclRule"
 WEB_ACL_ASSOCIATION_TYPE = "aws:wafv2/webAclAssociation:WebAclAssociation"
+
+# SNS
+TOPIC_TYPE = "aws:sns/topic:Topic"

@@ -108,8 +108,10 @@ def test_component_creates_its_resources_and_wires_its_environment(pulumi_mocks,
         f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{outputs['function']}")
 
     topic_policy = json.loads(created["aws:sns/topicPolicy:TopicPolicy"][1]["policy"])
-    (statement,) = topic_policy["Statement"]
+    statement, alarms = topic_policy["Statement"]
     assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Condition"] == statement["Condition"]
     assert statement["Resource"] == topic_arn
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 

@@ -36,3 +36,9 @@ def test_arns_known_before_aws_creates_the_resources() -> None:
 def test_service_tags_carry_service_and_environment() -> None:
     assert naming.service_tags("web", "beta") == {
         "z360:service": "web", "z360:environment": "beta", "managed-by": "pulumi:z360-ecs"}
+
+
+def test_burn_rate_alarms_are_numbered_only_when_a_stack_is_split() -> None:
+    assert naming.burn_rate_alarm_name("beta", "trip", 0, 1) == "z360-beta-burn-rate-trip"
+    assert [naming.burn_rate_alarm_name("beta", "warn", g, 2) for g in (0, 1)] == [
+        "z360-beta-burn-rate-warn-1", "z360-beta-burn-rate-warn-2"]

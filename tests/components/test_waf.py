@@ -174,7 +174,7 @@ def test_each_web_acl_is_associated_with_its_load_balancer(beta):
 
 def test_blocked_requests_alarm_notifies_the_alert_topic(beta):
     alarms = {r.inputs["name"]: r.inputs for r in beta.by_type(ALARM)
-              if r.inputs["namespace"] == "AWS/WAFV2"}
+              if r.inputs.get("namespace") == "AWS/WAFV2"}
     assert set(alarms) == {"z360-beta-web-waf-blocked", "z360-beta-gateway-waf-blocked"}
     web = alarms["z360-beta-web-waf-blocked"]
     assert web["metricName"] == "BlockedRequests" and web["statistic"] == "Sum"

@@ -2,9 +2,10 @@
 
 Sections: right-sizing against a baseline config (before, after, monthly saving), old and new
 max capacities, scaling settings, the alarms the program creates, the budget, cost scenarios,
-what a flood costs with and without the WAF rate limit, and rollback commands with the stack's
-real cluster, service and family names. Figures come from models/costing.py and
-models/flood.py; alarms from running the real program under the mock engine. The text
+what a flood costs with and without the WAF rate limit, the money at risk before the cost
+breaker acts, and rollback commands with the stack's real cluster, service and family names.
+Figures come from models/costing.py, models/flood.py and models/burn_rate.py; alarms from
+running the real program under the mock engine. The text
 holds nothing that changes between runs, so a committed report can be checked for staleness
 (`--check`).
 
@@ -21,8 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from components.burn_rate import budget_rate, priced_services
 from components.config import PROJECT, ConfigError, StackConfig
 from components.naming import SCALABLE_DIMENSION
+from policies.guardrails.burn_rate_facts import max_rate
 from policies.guardrails.fargate_facts import (
     PRICE_PER_GB_HOUR,
     PRICE_PER_VCPU_HOUR,
@@ -37,7 +40,7 @@ from z360_ecs.common import (
     load_or_report,
 )
 from z360_ecs.engine.program import ProgramRun, Registration, run_program
-from z360_ecs.models import costing, flood
+from z360_ecs.models import burn_rate, costing, flood
 from z360_ecs.models.costing import money
 
 ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -218,6 +221,8 @@ def _alarms(config: StackConfig, run: ProgramRun) -> list[str]:
     rows = []
     for alarm in alarms:
         inputs: dict[str, Any] = alarm.inputs
+        if inputs.get("metricQueries"):
+            inputs = {**inputs, **_metric_math(inputs)}
         metric = inputs.get("metricName", "")
         threshold = inputs.get("threshold")
         comparison = COMPARISONS.get(inputs.get("comparisonOperator", ""), "?")
@@ -235,6 +240,23 @@ def _alarms(config: StackConfig, run: ProgramRun) -> list[str]:
     return lines + _table(
         ["Alarm", "Metric", "Threshold", "Datapoints", "Missing data"], rows
     )
+
+
+def _metric_math(inputs: dict[str, Any]) -> dict[str, Any]:
+    """A metric-math (burn-rate) alarm's single-metric fields, filled in from its queries
+    (engine property names), as the alarm table shows them."""
+    metrics = [q["metric"] for q in inputs.get("metricQueries") or [] if q.get("metric")]
+    periods = sorted({m.get("period") for m in metrics})
+    stats = sorted({str(m.get("stat")) for m in metrics})
+    names = sorted({str(m.get("metricName")) for m in metrics})
+    namespaces = sorted({str(m.get("namespace")) for m in metrics})
+    return {
+        "namespace": "/".join(namespaces),
+        "metricName": f"{len(metrics)} x {'/'.join(names)} x hourly task price",
+        "statistic": "/".join(stats),
+        "period": periods[0] if len(periods) == 1 else "/".join(map(str, periods)),
+        "threshold": f"${float(inputs.get('threshold') or 0):.2f}/h",
+    }
 
 
 def _budget(config: StackConfig) -> list[str]:
@@ -349,6 +371,49 @@ def _flood(config: StackConfig) -> list[str]:
         lines += _table(header, body, right=range(1, len(header)))
         lines += ["", *(f"- {note}" for note in flood.notes(without, with_limit))]
     return lines
+
+
+def _duration(minutes: Decimal) -> str:
+    hours, rest = divmod(int(minutes), 60)
+    return f"{hours} h {rest} min" if hours else f"{rest} min"
+
+
+def _money_at_risk(config: StackConfig) -> list[str]:
+    delays = burn_rate.Delays()
+    paths = burn_rate.paths(config, delays)
+    breaker = config.cost_breaker
+    if not paths or breaker is None:
+        return []
+    lines = ["", "## Cost breaker: money at risk before it acts", ""]
+    lines += _table(
+        ["Path", "Flood start to breaker invoked", "to surplus tasks stopped", "Money at risk"],
+        [[p.name, _duration(p.minutes_to_notice), _duration(p.minutes_to_act),
+          money(p.money_at_risk)] for p in paths],
+        right={1, 2, 3},
+    )
+    burn = breaker.burn_rate
+    budget = budget_rate(config)
+    text = (
+        f"A flood takes every auto-scaled service to its max: "
+        f"{money(max_rate(priced_services(config)))} an hour of Fargate at list price. The "
+        f"budget path waits for billing data (up to {delays.billing_lag_hours} h) and the next "
+        f"Budgets evaluation (about {delays.budget_evaluation_gap_hours} h)."
+    )
+    if burn is None:
+        text += (" This stack has no `costBreaker.burnRate`, so the budget is the breaker's "
+                 "only trigger.")
+    else:
+        text += (
+            f" The burn-rate trip fires when running tasks x list price stays above "
+            f"${burn.trip_per_hour:.2f}/h for {burn.trip_minutes} one-minute datapoints "
+            f"(warning at ${burn.warn_per_hour:.2f}/h"
+            + (f"; the budget's own rate is {money(budget)}/h" if budget is not None else "")
+            + f"). Assumed delays: Container Insights {delays.container_insights} min, "
+            f"breaker {delays.breaker} min, draining {delays.drain} min. The simulated flood "
+            "uses the target-tracking simulator's scale-out (`z360-ecs simulate`), counts "
+            "only RUNNING tasks in the rate as Container Insights does, and bills from launch."
+        )
+    return lines + ["", text]
 
 
 def _rollback(stack: str, stack_label: str, config: StackConfig) -> list[str]:
@@ -485,6 +550,7 @@ def render(
         *_budget(config),
         *_scenarios(config),
         *_flood(config),
+        *_money_at_risk(config),
         *_rollback(stack, stack_label, config),
     ]
     return "\n".join(lines) + "\n"

@@ -100,6 +100,18 @@ def test_budget_section_names_limit_alerts_recipients_and_that_it_caps_nothing(b
     assert "caps nothing" in section
 
 
+def test_burn_rate_alarms_show_their_metric_math_and_dollar_thresholds(beta_report: str):
+    assert ("| `z360-beta-burn-rate-trip` | ECS/ContainerInsights 6 x RunningTaskCount x hourly "
+            "task price (Maximum) | > $5.00/h | 5 of 5 x 60 s | notBreaching |") in beta_report
+
+
+def test_money_at_risk_section_shows_both_paths(beta_report: str):
+    section = beta_report.split("## Cost breaker: money at risk", 1)[1].split("##", 1)[0]
+    assert "| budget notification | 32 h 0 min | 32 h 6 min | $314.34 |" in section
+    assert "| burn-rate alarm, simulated flood | 16 min | 22 min | $2.40 |" in section
+    assert "above $5.00/h for 5 one-minute datapoints" in section
+
+
 def test_rollback_uses_the_stacks_real_names(beta_report: str):
     assert "--cluster z360-beta-Cluster-8E41UEvLHdpU" in beta_report
     assert "--service z360-beta-web-Service-5Ao8dxMzQ1d8" in beta_report
@@ -118,6 +130,7 @@ def test_staging_has_no_scaling_commands(capsys):
     assert "deregister-scalable-target" not in out
     assert "--desired-count 1" in out
     assert "declares no budget" in out
+    assert "money at risk" not in out  # no cost breaker
 
 
 def test_bad_config_exits_2_without_traceback(capsys, write_stack):

@@ -1,0 +1,314 @@
+"""BurnRateAlarms: the stack's Fargate spend in dollars per hour, watched minute by minute.
+
+The rate is a CloudWatch metric-math expression over the auto-scaled services:
+`FILL(m1,0)*<web's hourly task price> + FILL(m2,0)*<...> + ...`, where each `m` is the
+service's RunningTaskCount (ECS/ContainerInsights, ClusterName + ServiceName, Maximum over 60 s)
+and the prices come from the one price table (policies/guardrails/fargate_facts.py), written into
+the expression at preview. Expression and limits: policies/guardrails/burn_rate_facts.py.
+
+Creates, as children, per group of up to 10 services (one metric-math alarm references at most
+10 metrics; a stack with more is split and the thresholds shared out, see
+`burn_rate_facts.split_threshold`):
+- a warning alarm, rate above `warnPerHour` for one minute -> the alert topic (and back to OK);
+  its missing data stays `missing` and INSUFFICIENT_DATA is sent to the alert topic too: no
+  datapoint at all means Container Insights went quiet, and the fast path is then blind;
+- a trip alarm, rate above `tripPerHour` for `tripMinutes` consecutive minutes -> the cost
+  breaker's topic (which invokes the breaker) and the alert topic. Missing data is
+  `notBreaching`: the breaker never lowers capacity on an absence of data.
+Every alarm carries the tag `z360:burn-rate` = `trip` or `warn`; the policy pack finds them by it.
+
+The caller supplies the validated burn-rate config, the scaled services with their cluster and
+service names, the alert topic, and the breaker topic's ARN (built from its name, so it is known
+at preview and the pack can check the wiring in CI).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import BurnRateConfig, ServiceConfig, StackConfig
+from components.naming import burn_rate_alarm_name, environment_tags
+from policies.guardrails.burn_rate_facts import (
+    BURN_RATE_TAG,
+    METRIC_PERIOD_SECONDS,
+    METRIC_STAT,
+    RATE_ID,
+    TRIP,
+    WARN,
+    PricedService,
+    baseline_rate,
+    chunks,
+    max_rate,
+    metric_id,
+    price_literal,
+    rate_expression,
+    split_threshold,
+)
+from policies.guardrails.cloudwatch import CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT
+from policies.guardrails.fargate_facts import HOURS_PER_MONTH, hourly_task_cost
+
+THRESHOLD_PLACES = Decimal("0.0001")
+
+
+@dataclass
+class BurnRateService:
+    key: str
+    """Service key in the stack config (web, queue, ...)."""
+    config: ServiceConfig
+    """The validated service: task size (its price) and min/max capacity."""
+    cluster_name: pulumi.Input[str]
+    """Metric dimension ClusterName."""
+    service_name: pulumi.Input[str]
+    """Metric dimension ServiceName."""
+
+
+@dataclass
+class BurnRateAlarmsArgs:
+    config: BurnRateConfig
+    """Thresholds in USD per hour and the trip's minutes (already validated)."""
+    environment: str
+    """Stack environment: alarm names and tags."""
+    services: list[BurnRateService]
+    """The auto-scaled services, in stack-file order; at least one."""
+    alert_topic_arn: pulumi.Input[str]
+    """Where warnings, and every trip, are told."""
+    breaker_topic_arn: str
+    """The cost breaker's topic: the trip alarm's action."""
+
+
+def priced(key: str, service: ServiceConfig) -> PricedService:
+    return PricedService(
+        key=key,
+        hourly_price=hourly_task_cost(service.cpu, service.memory, service.architecture),
+        min_capacity=service.effective_min,
+        max_capacity=service.effective_max,
+    )
+
+
+def priced_services(config: StackConfig) -> list[PricedService]:
+    """The stack's auto-scaled services as the burn rate sees them (fixed counts cannot run
+    away, and the breaker has no max of theirs to lower)."""
+    return [priced(key, s) for key, s in config.services.items() if s.scaling.enabled]
+
+
+def budget_rate(config: StackConfig) -> Decimal | None:
+    """The budget's limit as a rate: USD per hour that spends it in a 730-hour month."""
+    if config.budget is None:
+        return None
+    return Decimal(str(config.budget.monthly_limit)) / HOURS_PER_MONTH
+
+
+def metric_queries(
+    group: list[BurnRateService], prices: list[Decimal], label: str
+) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict]:
+    """The alarm's Metrics: one RunningTaskCount per service, then the priced sum."""
+    queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = [
+        {
+            "id": metric_id(position),
+            "metric": {
+                "namespace": CONTAINER_INSIGHTS_NAMESPACE,
+                "metric_name": RUNNING_TASK_COUNT,
+                "dimensions": {"ClusterName": s.cluster_name, "ServiceName": s.service_name},
+                "period": METRIC_PERIOD_SECONDS,
+                "stat": METRIC_STAT,
+            },
+            "return_data": False,
+        }
+        for position, s in enumerate(group)
+    ]
+    queries.append({
+        "id": RATE_ID, "expression": rate_expression(prices), "label": label,
+        "return_data": True,
+    })
+    return queries
+
+
+def _dollars(amount: Decimal) -> float:
+    return float(amount.quantize(THRESHOLD_PLACES))
+
+
+class BurnRateAlarms(pulumi.ComponentResource):
+    """Warning and trip alarms on the stack's Fargate dollars per hour; see the module
+    docstring."""
+
+    trip_alarm_names: pulumi.Output[list[str]]
+    warn_alarm_names: pulumi.Output[list[str]]
+    expressions: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, args: BurnRateAlarmsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("z360:cloudwatch:BurnRateAlarms", name, None, opts)
+        if not args.services:
+            raise ValueError("BurnRateAlarms needs at least one auto-scaled service")
+        child = pulumi.ResourceOptions(parent=self)
+        config = args.config
+        by_key = {s.key: s for s in args.services}
+        groups = chunks([priced(s.key, s.config) for s in args.services])
+        warn_shares = split_threshold(Decimal(str(config.warn_per_hour)), groups)
+        trip_shares = split_threshold(Decimal(str(config.trip_per_hour)), groups)
+        trips: list[aws.cloudwatch.MetricAlarm] = []
+        warns: list[aws.cloudwatch.MetricAlarm] = []
+        expressions: list[str] = []
+        for index, group in enumerate(groups):
+            members = [by_key[p.key] for p in group]
+            prices = [p.hourly_price for p in group]
+            expressions.append(rate_expression(prices))
+            scope = ", ".join(p.key for p in group)
+            span = (f"baseline ${baseline_rate(group):.2f}/h, all at max "
+                    f"${max_rate(group):.2f}/h")
+            warns.append(self._alarm(
+                name, WARN, index, len(groups), members, prices, warn_shares[index], 1,
+                f"{args.environment} Fargate burn rate ({scope}) above "
+                f"${warn_shares[index]:.2f}/h ({span}); look before the breaker trips",
+                args, child,
+            ))
+            trips.append(self._alarm(
+                name, TRIP, index, len(groups), members, prices, trip_shares[index],
+                config.trip_minutes,
+                f"{args.environment} Fargate burn rate ({scope}) above "
+                f"${trip_shares[index]:.2f}/h for {config.trip_minutes} min ({span}): trips "
+                "the cost breaker",
+                args, child,
+            ))
+        self.trip_alarm_names = pulumi.Output.all(*[a.name for a in trips])
+        self.warn_alarm_names = pulumi.Output.all(*[a.name for a in warns])
+        self.expressions = pulumi.Output.from_input(expressions)
+        self.register_outputs({
+            "trip_alarm_names": self.trip_alarm_names,
+            "warn_alarm_names": self.warn_alarm_names,
+            "expressions": self.expressions,
+        })
+
+    def _alarm(
+        self,
+        name: str,
+        kind: str,
+        group: int,
+        groups: int,
+        members: list[BurnRateService],
+        prices: list[Decimal],
+        threshold: Decimal,
+        minutes: int,
+        description: str,
+        args: BurnRateAlarmsArgs,
+        child: pulumi.ResourceOptions,
+    ) -> aws.cloudwatch.MetricAlarm:
+        alerts = [args.alert_topic_arn]
+        suffix = f"-{group + 1}" if groups > 1 else ""
+        if kind == TRIP:
+            actions: dict[str, Any] = {
+                "alarm_actions": [args.breaker_topic_arn, args.alert_topic_arn],
+                # Never OK or INSUFFICIENT_DATA to the breaker: only ALARM trips it.
+                "ok_actions": alerts,
+                "treat_missing_data": "notBreaching",
+            }
+        else:
+            actions = {
+                "alarm_actions": alerts,
+                "ok_actions": alerts,
+                "insufficient_data_actions": alerts,
+                "treat_missing_data": "missing",
+            }
+        return aws.cloudwatch.MetricAlarm(
+            f"{name}-{kind}{suffix}",
+            name=burn_rate_alarm_name(args.environment, kind, group, groups),
+            alarm_description=description,
+            metric_queries=metric_queries(members, prices, "Fargate USD per hour"),
+            threshold=_dollars(threshold),
+            comparison_operator="GreaterThanThreshold",
+            evaluation_periods=minutes,
+            datapoints_to_alarm=minutes,
+            tags={**environment_tags(args.environment), BURN_RATE_TAG: kind},
+            opts=child,
+            **actions,
+        )
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BurnRateWidget:
+    """What the dashboard's "$ per hour" widget shows besides the rate itself."""
+
+    prices: dict[str, Decimal]
+    """Service key -> hourly task price, for the services in the rate."""
+    warn_per_hour: float | None
+    trip_per_hour: float | None
+    budget_per_hour: Decimal | None
+    """The budget's limit / 730 h: the pace that spends the month's budget."""
+    max_per_hour: Decimal
+    """Every service in the rate at its max."""
+
+
+def burn_rate_widget(
+    spec: BurnRateWidget,
+    rows: list[tuple[str, str, str]],
+    environment: str,
+    region: str,
+    y: int,
+    width: int,
+    height: int,
+) -> dict[str, Any]:
+    """A full-width metric widget: the stack's Fargate USD per hour (one expression over every
+    scaled service; a graph has no 10-metric limit), with lines at the budget's rate, the
+    warning, the trip and the all-at-max rate. `rows` are (key, cluster, service) resolved."""
+    metrics: list[list[Any]] = []
+    priced_rows = [(k, c, s) for k, c, s in rows if k in spec.prices]
+    terms = []
+    for position, (key, cluster, service) in enumerate(priced_rows):
+        ident = f"m{position + 1}"
+        metrics.append([CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT, "ClusterName",
+                        cluster, "ServiceName", service,
+                        {"id": ident, "visible": False, "label": key}])
+        terms.append(f"FILL({ident},0)*{price_literal(spec.prices[key])}")
+    metrics.insert(0, [{"expression": "+".join(terms), "id": RATE_ID,
+                        "label": "Fargate $ per hour"}])
+    lines: list[dict[str, Any]] = []
+    if spec.budget_per_hour is not None:
+        lines.append({"label": f"budget's rate ${spec.budget_per_hour:.2f}/h (limit / 730 h)",
+                      "value": float(spec.budget_per_hour.quantize(THRESHOLD_PLACES)),
+                      "color": "#ff7f0e"})
+    if spec.warn_per_hour is not None:
+        lines.append({"label": f"warning ${spec.warn_per_hour:.2f}/h",
+                      "value": spec.warn_per_hour, "color": "#bcbd22"})
+    if spec.trip_per_hour is not None:
+        lines.append({"label": f"breaker trips ${spec.trip_per_hour:.2f}/h",
+                      "value": spec.trip_per_hour, "color": "#d62728"})
+    lines.append({"label": f"all at max ${spec.max_per_hour:.2f}/h",
+                  "value": float(spec.max_per_hour.quantize(THRESHOLD_PLACES))})
+    return {
+        "type": "metric", "x": 0, "y": y, "width": width, "height": height,
+        "properties": {
+            "title": f"{environment}: Fargate $ per hour (running tasks x list price)",
+            "view": "timeSeries",
+            "region": region,
+            "stat": METRIC_STAT,
+            "period": METRIC_PERIOD_SECONDS,
+            "metrics": metrics,
+            "yAxis": {"left": {"min": 0, "label": "USD per hour"}},
+            "annotations": {"horizontal": lines},
+        },
+    }
+
+
+def widget_spec(config: StackConfig) -> BurnRateWidget | None:
+    """The dashboard's burn-rate widget for a stack with auto-scaled services, else None."""
+    services = priced_services(config)
+    if not services:
+        return None
+    breaker = config.cost_breaker
+    burn = breaker.burn_rate if breaker is not None and breaker.enabled else None
+    return BurnRateWidget(
+        prices={s.key: s.hourly_price for s in services},
+        warn_per_hour=burn.warn_per_hour if burn else None,
+        trip_per_hour=burn.trip_per_hour if burn else None,
+        budget_per_hour=budget_rate(config),
+        max_per_hour=max_rate(services),
+    )
