@@ -71,7 +71,9 @@ class Estate:
         return targets[0]["MinCapacity"], targets[0]["MaxCapacity"]
 
     def record(self) -> dict[str, Any]:
-        return json.loads(self.ssm.get_parameter(Name=PARAMETER)["Parameter"]["Value"])
+        # The record is stored compactly; the handler's own reader turns it into dicts.
+        value = self.ssm.get_parameter(Name=PARAMETER)["Parameter"]["Value"]
+        return breaker.parse_record(value)[0]
 
     def recorded(self) -> dict[str, tuple[int, int, str]]:
         """service -> (originalMax, newMax, status) as the record states it."""
