@@ -8,30 +8,42 @@ An operator undoes it with one command (`restore_command`).
 
 Creates, as children: the breaker topic with a policy letting this account's budgets publish;
 the record parameter (created with an empty record; the function owns its value afterwards);
-the function's log group; an execution role with a least-privilege inline policy; the function,
-packaged from breaker/handler.py; the permission letting the topic invoke it; and the
-subscription. The caller supplies the validated config, the budget it watches, the scalable
-targets (resource ids) with their ceilings, and the alert topic; it must add
-`budget_notification` to that budget's notifications (a budget notification is not a resource
+the lock parameter that serialises trip and restore (see breaker/handler.py); the function's
+log group; an execution role with a least-privilege inline policy; the function, packaged from
+breaker/handler.py; its asynchronous-invocation config, whose on-failure destination is the
+alert topic; the permission letting the topic invoke it; and the subscription. The caller
+supplies the validated config, the budget it watches, the scalable targets (resource ids) with
+their ceilings, and the alert topic; it must add `budget_notification` to that budget's
+notifications (a budget notification is not a resource
 of its own in pulumi-aws, only a block of `aws.budgets.Budget`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.arns import log_group_arn
+from components.arns import log_group_arn, sns_topic_arn
 from components.config import BudgetConfig, CostBreakerConfig, StackConfig
 from components.tags import ENVIRONMENT_TAG, environment_tags
 
 HANDLER_FILE = Path(__file__).resolve().parent.parent / "breaker" / "handler.py"
 EMPTY_RECORD = {"tripped": False, "changes": []}
+FREE_LOCK = {"free": True}
+FUNCTION_TIMEOUT_SECONDS = 60
+# Longer than the timeout: Lambda stops an invocation at its timeout, so only a dead
+# holder's claim ever expires.
+LOCK_TTL_SECONDS = FUNCTION_TIMEOUT_SECONDS + 90
+# Lambda's default for asynchronous invocations, stated so the preview shows it: "Lambda
+# retries the function twice more", then sends the event to the on-failure destination
+# (AWS Lambda Developer Guide, "Asynchronous invocation" and "Capturing records of Lambda
+# asynchronous invocations").
+ASYNC_RETRY_ATTEMPTS = 2
 LOG_RETENTION_DAYS = 90  # trips are rare: keep the evidence for a quarter
 
 SCALING_NAMESPACE = "ecs"
@@ -64,7 +76,9 @@ class CostBreakerArgs:
     """Scalable targets the breaker may lower, with their ceilings."""
     alert_topic_arn: str
     """Topic the function reports every trip and restore to (known before it exists, so the
-    role's policy is known at preview)."""
+    role's policy is known at preview); also where a failed invocation is sent."""
+    trip_alarm_names: list[str] = field(default_factory=list)
+    """CloudWatch alarms whose ALARM notification, published to the breaker topic, trips it."""
 
 
 def breaker_targets(
@@ -96,6 +110,7 @@ def resource_names(environment: str) -> dict[str, str]:
         "role": f"z360-{environment}-cost-breaker",
         "parameter": f"/z360/{environment}/cost-breaker/state",
         "log_group": f"/aws/lambda/z360-{environment}-cost-breaker",
+        "lock": f"/z360/{environment}/cost-breaker/lock",
     }
 
 
@@ -141,9 +156,13 @@ def breaker_role_policy(
     alert_topic_arn: str,
     parameter_name: str,
     log_group_arn: str,
+    lock_parameter_name: str | None = None,
 ) -> dict[str, Any]:
-    """Least privilege for the function: read and lower these targets, write its record,
-    tell the alert topic, write its own logs. No wildcard action anywhere."""
+    """Least privilege for the function: read and lower these targets, write its record and
+    its lock, tell the alert topic (its reports, and Lambda's on-failure destination, which
+    publishes with the execution role), write its own logs. No wildcard action anywhere."""
+    parameter_arns = [f"arn:aws:ssm:{region}:{account_id}:parameter{name}"
+                      for name in (parameter_name, lock_parameter_name) if name]
     service_arns = sorted(f"arn:aws:ecs:{region}:{account_id}:{rid}" for rid in service_resource_ids)
     return {
         "Version": "2012-10-17",
@@ -180,6 +199,8 @@ def breaker_role_policy(
                 "Resource": service_arns,
             },
             {
+                # Also the on-failure destination: Lambda sends a failed asynchronous
+                # invocation's record to it with the function's execution role.
                 "Sid": "ReportToAlertTopic",
                 "Effect": "Allow",
                 "Action": ["sns:Publish"],
@@ -189,7 +210,7 @@ def breaker_role_policy(
                 "Sid": "OwnRecord",
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameter", "ssm:PutParameter"],
-                "Resource": f"arn:aws:ssm:{region}:{account_id}:parameter{parameter_name}",
+                "Resource": parameter_arns[0] if len(parameter_arns) == 1 else parameter_arns,
             },
             {
                 "Sid": "OwnLogs",
@@ -210,6 +231,7 @@ class CostBreaker(pulumi.ComponentResource):
     function_name: pulumi.Output[str]
     topic_arn: pulumi.Output[str]
     state_parameter_name: pulumi.Output[str]
+    lock_parameter_name: pulumi.Output[str]
     restore_command: pulumi.Output[str]
 
     def __init__(
@@ -226,7 +248,9 @@ class CostBreaker(pulumi.ComponentResource):
         parameter = self._parameter(child)
         log_group = self._log_group(child)
         role, role_policy = self._role(parameter, log_group, child)
+        lock = self._lock(child)
         function = self._function(role, role_policy, parameter, log_group, child)
+        self._failure_destination(function, role_policy, child)
         self._subscription(topic, function, child)
 
         config = args.config
@@ -241,11 +265,13 @@ class CostBreaker(pulumi.ComponentResource):
         self.function_name = function.name
         self.topic_arn = topic.arn
         self.state_parameter_name = parameter.name
+        self.lock_parameter_name = lock.name
         self.restore_command = function.name.apply(restore_command)
         self.register_outputs({
             "function_name": self.function_name,
             "topic_arn": self.topic_arn,
             "state_parameter_name": self.state_parameter_name,
+            "lock_parameter_name": self.lock_parameter_name,
             "restore_command": self.restore_command,
         })
 
@@ -271,10 +297,29 @@ class CostBreaker(pulumi.ComponentResource):
             name=self._names["parameter"],
             type="String",
             value=json.dumps(EMPTY_RECORD),
+            # The function writes with Intelligent-Tiering (Advanced only for a record over
+            # 4 KB; see breaker/handler.py). Downgrading Advanced to Standard recreates the
+            # parameter, which would lose the record: the tier is the function's too.
+            tier="Intelligent-Tiering",
             description="CostBreaker record: the max capacities it lowered and their originals",
             tags=self._tags,
             # The function owns the value once created; an update must never reset a record
             # that holds original maxima.
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(ignore_changes=["value", "tier"])
+            ),
+        )
+
+    def _lock(self, child: pulumi.ResourceOptions) -> aws.ssm.Parameter:
+        # Created free; the function claims and releases it by writing new versions, and
+        # never deletes it (a recreated parameter restarts at version 1).
+        return aws.ssm.Parameter(
+            f"{self._name}-lock",
+            name=self._names["lock"],
+            type="String",
+            value=json.dumps(FREE_LOCK),
+            description="CostBreaker lock: serialises trip and restore (version compare-and-swap)",
+            tags=self._tags,
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(ignore_changes=["value"])
             ),
@@ -312,6 +357,7 @@ class CostBreaker(pulumi.ComponentResource):
                 region=args.region,
                 environment=args.environment,
                 parameter_name=self._names["parameter"],
+                lock_parameter_name=self._names["lock"],
                 log_group_arn=log_group_arn(args.region, args.account_id, self._names["log_group"]),
                 alert_topic_arn=args.alert_topic_arn,
                 service_resource_ids=list(resource_ids),
@@ -354,15 +400,21 @@ class CostBreaker(pulumi.ComponentResource):
             # Absolute path: the CLI runs the program from the project folder, tests do not.
             code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
             role=role.arn,
-            timeout=60,
+            timeout=FUNCTION_TIMEOUT_SECONDS,
             memory_size=128,
-            # One invocation at a time: a trip and a restore must never interleave on the
-            # record. SNS retries a throttled asynchronous invocation by itself.
-            reserved_concurrent_executions=1,
+            # No reserved concurrency: PutFunctionConcurrency needs 100 unreserved executions
+            # left in the account (AWS Lambda Developer Guide, "Configuring reserved
+            # concurrency"). Trip and restore serialise on the lock parameter instead.
             environment={
                 "variables": {
                     "BREAKER_TARGETS": pulumi.Output.json_dumps(targets),
                     "BREAKER_STATE_PARAMETER": parameter.name,
+                    "BREAKER_LOCK_PARAMETER": self._names["lock"],
+                    "BREAKER_LOCK_TTL_SECONDS": str(LOCK_TTL_SECONDS),
+                    "BREAKER_BUDGET_NAME": args.budget.name,
+                    "BREAKER_TRIP_ALARMS": json.dumps(sorted(args.trip_alarm_names)),
+                    "BREAKER_TOPIC_ARN": sns_topic_arn(
+                        args.region, args.account_id, self._names["topic"]),
                     "ALERT_TOPIC_ARN": args.alert_topic_arn,
                     "BREAKER_ENVIRONMENT": args.environment,
                 }
@@ -370,6 +422,33 @@ class CostBreaker(pulumi.ComponentResource):
             tags=self._tags,
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(depends_on=[log_group, role_policy])
+            ),
+        )
+
+    def _failure_destination(
+        self,
+        function: aws.lambda_.Function,
+        role_policy: aws.iam.RolePolicy,
+        child: pulumi.ResourceOptions,
+    ) -> aws.lambda_.FunctionEventInvokeConfig:
+        """A trip that still fails after Lambda's two retries reaches the alert topic.
+
+        Without a destination or dead-letter queue Lambda discards the event after the
+        retries (AWS Lambda Developer Guide, "Asynchronous invocation": "If the function
+        returns an error, Lambda attempts to run it two more times"; "Capturing records of
+        Lambda asynchronous invocations": on-failure destinations may be an SNS topic). Budgets
+        notifies once per period, so a dropped trip is lost for the month. The record Lambda
+        sends names the request, the condition (RetriesExhausted, EventAgeExceeded) and the
+        original event, and goes to the same people as every alarm.
+        """
+        return aws.lambda_.FunctionEventInvokeConfig(
+            f"{self._name}-on-failure",
+            function_name=function.name,
+            maximum_retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            destination_config={"on_failure": {"destination": self._args.alert_topic_arn}},
+            # The role must be allowed to publish before Lambda checks the destination.
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[role_policy])
             ),
         )
 
