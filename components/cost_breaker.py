@@ -28,6 +28,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from breaker.handler import parse_record
 from components.arns import log_group_arn, sns_topic_arn
 from components.config import BudgetConfig, CostBreakerConfig, StackConfig
 from components.tags import ENVIRONMENT_TAG, environment_tags
@@ -112,6 +113,49 @@ def resource_names(environment: str) -> dict[str, str]:
         "log_group": f"/aws/lambda/z360-{environment}-cost-breaker",
         "lock": f"/z360/{environment}/cost-breaker/lock",
     }
+
+
+def held_maxima(environment: str, services: list[str]) -> dict[str, int]:
+    """Service key -> the max capacity a tripped breaker holds, read from its record.
+
+    Without this, a `pulumi up` while the breaker is tripped sends every configured max
+    capacity again (whenever the scalable target is updated for any reason, or after a refresh
+    has learned the lowered max), silently undoing the trip. The program keeps each recorded
+    `newMax` instead, until a deliberate restore empties the record.
+
+    Read with the provider's GetParametersByPath on the breaker's folder, which answers an empty
+    list, not an error, when the record does not exist yet (first `up`): a missing record
+    means not tripped. The deploying identity needs ssm:GetParametersByPath on
+    /z360/<env>/cost-breaker. Under the mock engine the invoke has no provider to answer it
+    (no `names` at all): the preview then says what it would do instead.
+    """
+    names = resource_names(environment)
+    folder = names["parameter"].rsplit("/", 1)[0]
+    answer = aws.ssm.get_parameters_by_path(path=folder, recursive=False)
+    if answer.names is None:
+        # A warning so that the offline preview prints it; a real provider always answers.
+        pulumi.log.warn(
+            f"cost breaker: record {names['parameter']} not read (no provider answered: "
+            "offline). With credentials, a tripped breaker's recorded max capacities are kept "
+            f"for {', '.join(services) or 'no service'} until a restore."
+        )
+        return {}
+    values = dict(zip(answer.names, answer.values or [], strict=False))
+    if names["parameter"] not in values:
+        return {}
+    record, problems = parse_record(values[names["parameter"]])
+    for problem in problems:
+        pulumi.log.warn(f"cost breaker record: {problem}")
+    if not record["tripped"] and not record["changes"]:
+        return {}
+    held = {c["service"]: c["newMax"] for c in record["changes"] if c["service"] in services}
+    pulumi.log.warn(
+        f"cost breaker is TRIPPED ({record.get('reason', 'no reason recorded')}): max capacity "
+        + ", ".join(f"{key} {value}" for key, value in sorted(held.items()))
+        + " kept as the breaker set it; restore with the costBreakerRestoreCommand output, "
+        "then run up again"
+    )
+    return held
 
 
 def restore_command(function_name: str) -> str:

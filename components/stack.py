@@ -17,7 +17,7 @@ from components.alerts import AlertChannel, AlertChannelArgs
 from components.arns import sns_topic_arn
 from components.budget import CostBudget, CostBudgetArgs
 from components.config import ServiceConfig, StackConfig
-from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets
+from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets, held_maxima
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.scalable_service import ScalableService, ScalableServiceArgs
 from components.tags import environment_tags
@@ -68,6 +68,11 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             opts=pulumi.ResourceOptions(protect=config.protect, import_=cluster.import_id),
         )
 
+    breaker_on = (config.budget is not None and config.cost_breaker is not None
+                  and config.cost_breaker.enabled)
+    # A tripped breaker's lowered maxima stay until a deliberate restore.
+    held = held_maxima(env, [k for k, s in config.services.items() if s.scaling.enabled]) \
+        if breaker_on else {}
     services: dict[str, ScalableService] = {}
     for key, service in config.services.items():
         service_cluster = clusters[service.cluster]
@@ -83,6 +88,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                 account_id=config.account_id,
                 region=config.region,
                 protect=config.protect,
+                held_max=held.get(key),
             ),
         )
 
