@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from components.alerts import AlertChannel, AlertChannelArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.config import ServiceConfig, StackConfig
-from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets
+from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets, held_maxima
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.naming import environment_tags, sns_topic_arn
 from components.scalable_service import ScalableService, ScalableServiceArgs
@@ -67,6 +67,11 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             opts=pulumi.ResourceOptions(protect=config.protect, import_=cluster.import_id),
         )
 
+    breaker_on = (config.budget is not None and config.cost_breaker is not None
+                  and config.cost_breaker.enabled)
+    # A tripped breaker's lowered maxima stay until a deliberate restore.
+    held = held_maxima(env, [k for k, s in config.services.items() if s.scaling.enabled]) \
+        if breaker_on else {}
     services: dict[str, ScalableService] = {}
     for key, service in config.services.items():
         service_cluster = clusters[service.cluster]
@@ -82,6 +87,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                 account_id=config.account_id,
                 region=config.region,
                 protect=config.protect,
+                held_max=held.get(key),
             ),
         )
 
