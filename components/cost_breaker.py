@@ -8,24 +8,27 @@ An operator undoes it with one command (`restore_command`).
 
 Creates, as children: the breaker topic with a policy letting this account's budgets publish;
 the record parameter (created with an empty record; the function owns its value afterwards);
-the function's log group; an execution role with a least-privilege inline policy; the function,
-packaged from breaker/handler.py; the permission letting the topic invoke it; and the
-subscription. The caller supplies the validated config, the budget it watches, the scalable
-targets (resource ids) with their ceilings, and the alert topic; it must add
-`budget_notification` to that budget's notifications (a budget notification is not a resource
-of its own in pulumi-aws, only a block of `aws.budgets.Budget`).
+the lock parameter that serialises trip and restore (see breaker/handler.py); the function's
+log group; an execution role with a least-privilege inline policy; the function, packaged from
+breaker/handler.py; its asynchronous-invocation config, whose on-failure destination is the
+alert topic; the permission letting the topic invoke it; and the subscription. The caller
+supplies the validated config, the budget it watches, the scalable targets (resource ids) with
+their ceilings, and the alert topic; it must add `budget_notification` to that budget's
+notifications (a budget notification is not a resource of its own in pulumi-aws, only a block
+of `aws.budgets.Budget`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from breaker.handler import parse_record
 from components.config import BudgetConfig, CostBreakerConfig, StackConfig
 from components.naming import (
     ENVIRONMENT_TAG,
@@ -36,12 +39,23 @@ from components.naming import (
     environment_tags,
     log_group_arn,
     scalable_target_arn_pattern,
+    sns_topic_arn,
     ssm_parameter_arn,
 )
 from policies.guardrails.burn_rate_facts import COST_BREAKER_TAG
 
 HANDLER_FILE = Path(__file__).resolve().parent.parent / "breaker" / "handler.py"
 EMPTY_RECORD = {"tripped": False, "changes": []}
+FREE_LOCK = {"free": True}
+FUNCTION_TIMEOUT_SECONDS = 60
+# Longer than the timeout: Lambda stops an invocation at its timeout, so only a dead
+# holder's claim ever expires.
+LOCK_TTL_SECONDS = FUNCTION_TIMEOUT_SECONDS + 90
+# Lambda's default for asynchronous invocations, stated so the preview shows it: "Lambda
+# retries the function twice more", then sends the event to the on-failure destination
+# (AWS Lambda Developer Guide, "Asynchronous invocation" and "Capturing records of Lambda
+# asynchronous invocations").
+ASYNC_RETRY_ATTEMPTS = 2
 LOG_RETENTION_DAYS = 90  # trips are rare: keep the evidence for a quarter
 
 
@@ -71,7 +85,9 @@ class CostBreakerArgs:
     """Scalable targets the breaker may lower, with their ceilings."""
     alert_topic_arn: str
     """Topic the function reports every trip and restore to (known before it exists, so the
-    role's policy is known at preview)."""
+    role's policy is known at preview); also where a failed invocation is sent."""
+    trip_alarm_names: list[str] = field(default_factory=list)
+    """CloudWatch alarms whose ALARM notification, published to the breaker topic, trips it."""
 
 
 def breaker_targets(
@@ -93,6 +109,49 @@ def breaker_targets(
         for key, resource_id in scaling_resource_ids.items()
         if resource_id is not None
     ]
+
+
+def held_maxima(environment: str, services: list[str]) -> dict[str, int]:
+    """Service key -> the max capacity a tripped breaker holds, read from its record.
+
+    Without this, a `pulumi up` while the breaker is tripped sends every configured max
+    capacity again (whenever the scalable target is updated for any reason, or after a refresh
+    has learned the lowered max), silently undoing the trip. The program keeps each recorded
+    `newMax` instead, until a deliberate restore empties the record.
+
+    Read with the provider's GetParametersByPath on the breaker's folder, which answers an empty
+    list, not an error, when the record does not exist yet (first `up`): a missing record
+    means not tripped. The deploying identity needs ssm:GetParametersByPath on
+    /z360/<env>/cost-breaker. Under the mock engine the invoke has no provider to answer it
+    (no `names` at all): the preview then says what it would do instead.
+    """
+    names = cost_breaker_names(environment)
+    folder = names["parameter"].rsplit("/", 1)[0]
+    answer = aws.ssm.get_parameters_by_path(path=folder, recursive=False)
+    if answer.names is None:
+        # A warning so that the offline preview prints it; a real provider always answers.
+        pulumi.log.warn(
+            f"cost breaker: record {names['parameter']} not read (no provider answered: "
+            "offline). With credentials, a tripped breaker's recorded max capacities are kept "
+            f"for {', '.join(services) or 'no service'} until a restore."
+        )
+        return {}
+    values = dict(zip(answer.names, answer.values or [], strict=False))
+    if names["parameter"] not in values:
+        return {}
+    record, problems = parse_record(values[names["parameter"]])
+    for problem in problems:
+        pulumi.log.warn(f"cost breaker record: {problem}")
+    if not record["tripped"] and not record["changes"]:
+        return {}
+    held = {c["service"]: c["newMax"] for c in record["changes"] if c["service"] in services}
+    pulumi.log.warn(
+        f"cost breaker is TRIPPED ({record.get('reason', 'no reason recorded')}): max capacity "
+        + ", ".join(f"{key} {value}" for key, value in sorted(held.items()))
+        + " kept as the breaker set it; restore with the costBreakerRestoreCommand output, "
+        "then run up again"
+    )
+    return held
 
 
 def restore_command(function_name: str) -> str:
@@ -145,9 +204,13 @@ def breaker_role_policy(
     alert_topic_arn: str,
     parameter_name: str,
     log_group_arn: str,
+    lock_parameter_name: str | None = None,
 ) -> dict[str, Any]:
-    """Least privilege for the function: read and lower these targets, write its record,
-    tell the alert topic, write its own logs. No wildcard action anywhere."""
+    """Least privilege for the function: read and lower these targets, write its record and
+    its lock, tell the alert topic (its reports, and Lambda's on-failure destination, which
+    publishes with the execution role), write its own logs. No wildcard action anywhere."""
+    parameter_arns = [ssm_parameter_arn(region, account_id, name)
+                      for name in (parameter_name, lock_parameter_name) if name]
     service_arns = sorted(ecs_arn(region, account_id, rid) for rid in service_resource_ids)
     return {
         "Version": "2012-10-17",
@@ -184,6 +247,8 @@ def breaker_role_policy(
                 "Resource": service_arns,
             },
             {
+                # Also the on-failure destination: Lambda sends a failed asynchronous
+                # invocation's record to it with the function's execution role.
                 "Sid": "ReportToAlertTopic",
                 "Effect": "Allow",
                 "Action": ["sns:Publish"],
@@ -193,7 +258,7 @@ def breaker_role_policy(
                 "Sid": "OwnRecord",
                 "Effect": "Allow",
                 "Action": ["ssm:GetParameter", "ssm:PutParameter"],
-                "Resource": ssm_parameter_arn(region, account_id, parameter_name),
+                "Resource": parameter_arns[0] if len(parameter_arns) == 1 else parameter_arns,
             },
             {
                 "Sid": "OwnLogs",
@@ -214,6 +279,7 @@ class CostBreaker(pulumi.ComponentResource):
     function_name: pulumi.Output[str]
     topic_arn: pulumi.Output[str]
     state_parameter_name: pulumi.Output[str]
+    lock_parameter_name: pulumi.Output[str]
     restore_command: pulumi.Output[str]
 
     def __init__(
@@ -230,7 +296,9 @@ class CostBreaker(pulumi.ComponentResource):
         parameter = self._parameter(child)
         log_group = self._log_group(child)
         role, role_policy = self._role(parameter, log_group, child)
+        lock = self._lock(child)
         function = self._function(role, role_policy, parameter, log_group, child)
+        self._failure_destination(function, role_policy, child)
         self._subscription(topic, function, child)
 
         config = args.config
@@ -245,11 +313,13 @@ class CostBreaker(pulumi.ComponentResource):
         self.function_name = function.name
         self.topic_arn = topic.arn
         self.state_parameter_name = parameter.name
+        self.lock_parameter_name = lock.name
         self.restore_command = function.name.apply(restore_command)
         self.register_outputs({
             "function_name": self.function_name,
             "topic_arn": self.topic_arn,
             "state_parameter_name": self.state_parameter_name,
+            "lock_parameter_name": self.lock_parameter_name,
             "restore_command": self.restore_command,
         })
 
@@ -276,10 +346,29 @@ class CostBreaker(pulumi.ComponentResource):
             name=self._names["parameter"],
             type="String",
             value=json.dumps(EMPTY_RECORD),
+            # The function writes with Intelligent-Tiering (Advanced only for a record over
+            # 4 KB; see breaker/handler.py). Downgrading Advanced to Standard recreates the
+            # parameter, which would lose the record: the tier is the function's too.
+            tier="Intelligent-Tiering",
             description="CostBreaker record: the max capacities it lowered and their originals",
             tags=self._tags,
             # The function owns the value once created; an update must never reset a record
             # that holds original maxima.
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(ignore_changes=["value", "tier"])
+            ),
+        )
+
+    def _lock(self, child: pulumi.ResourceOptions) -> aws.ssm.Parameter:
+        # Created free; the function claims and releases it by writing new versions, and
+        # never deletes it (a recreated parameter restarts at version 1).
+        return aws.ssm.Parameter(
+            f"{self._name}-lock",
+            name=self._names["lock"],
+            type="String",
+            value=json.dumps(FREE_LOCK),
+            description="CostBreaker lock: serialises trip and restore (version compare-and-swap)",
+            tags=self._tags,
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(ignore_changes=["value"])
             ),
@@ -317,6 +406,7 @@ class CostBreaker(pulumi.ComponentResource):
                 region=args.region,
                 environment=args.environment,
                 parameter_name=self._names["parameter"],
+                lock_parameter_name=self._names["lock"],
                 log_group_arn=log_group_arn(args.region, args.account_id, self._names["log_group"]),
                 alert_topic_arn=args.alert_topic_arn,
                 service_resource_ids=list(resource_ids),
@@ -359,15 +449,21 @@ class CostBreaker(pulumi.ComponentResource):
             # Absolute path: the CLI runs the program from the project folder, tests do not.
             code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
             role=role.arn,
-            timeout=60,
+            timeout=FUNCTION_TIMEOUT_SECONDS,
             memory_size=128,
-            # One invocation at a time: a trip and a restore must never interleave on the
-            # record. SNS retries a throttled asynchronous invocation by itself.
-            reserved_concurrent_executions=1,
+            # No reserved concurrency: PutFunctionConcurrency needs 100 unreserved executions
+            # left in the account (AWS Lambda Developer Guide, "Configuring reserved
+            # concurrency"). Trip and restore serialise on the lock parameter instead.
             environment={
                 "variables": {
                     "BREAKER_TARGETS": pulumi.Output.json_dumps(targets),
                     "BREAKER_STATE_PARAMETER": parameter.name,
+                    "BREAKER_LOCK_PARAMETER": self._names["lock"],
+                    "BREAKER_LOCK_TTL_SECONDS": str(LOCK_TTL_SECONDS),
+                    "BREAKER_BUDGET_NAME": args.budget.name,
+                    "BREAKER_TRIP_ALARMS": json.dumps(sorted(args.trip_alarm_names)),
+                    "BREAKER_TOPIC_ARN": sns_topic_arn(
+                        args.region, args.account_id, self._names["topic"]),
                     "ALERT_TOPIC_ARN": args.alert_topic_arn,
                     "BREAKER_ENVIRONMENT": args.environment,
                 }
@@ -375,6 +471,33 @@ class CostBreaker(pulumi.ComponentResource):
             tags=self._tags,
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(depends_on=[log_group, role_policy])
+            ),
+        )
+
+    def _failure_destination(
+        self,
+        function: aws.lambda_.Function,
+        role_policy: aws.iam.RolePolicy,
+        child: pulumi.ResourceOptions,
+    ) -> aws.lambda_.FunctionEventInvokeConfig:
+        """A trip that still fails after Lambda's two retries reaches the alert topic.
+
+        Without a destination or dead-letter queue Lambda discards the event after the
+        retries (AWS Lambda Developer Guide, "Asynchronous invocation": "If the function
+        returns an error, Lambda attempts to run it two more times"; "Capturing records of
+        Lambda asynchronous invocations": on-failure destinations may be an SNS topic). Budgets
+        notifies once per period, so a dropped trip is lost for the month. The record Lambda
+        sends names the request, the condition (RetriesExhausted, EventAgeExceeded) and the
+        original event, and goes to the same people as every alarm.
+        """
+        return aws.lambda_.FunctionEventInvokeConfig(
+            f"{self._name}-on-failure",
+            function_name=function.name,
+            maximum_retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            destination_config={"on_failure": {"destination": self._args.alert_topic_arn}},
+            # The role must be allowed to publish before Lambda checks the destination.
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[role_policy])
             ),
         )
 

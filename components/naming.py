@@ -9,6 +9,7 @@ the components, the adoption check and the offline tools all derive names from o
 
 from __future__ import annotations
 
+from policies.guardrails.burn_rate_facts import MAX_METRICS_PER_ALARM, TRIP
 from policies.guardrails.conventions import ENVIRONMENT_TAG, SERVICE_TAG
 
 # Application Auto Scaling's namespace and dimension of an ECS service's desired count. The
@@ -82,6 +83,9 @@ def cost_breaker_names(environment: str) -> dict[str, str]:
         "role": f"z360-{environment}-cost-breaker",
         "parameter": f"/z360/{environment}/cost-breaker/state",
         "log_group": f"/aws/lambda/z360-{environment}-cost-breaker",
+        # Serialises trip and restore (breaker/handler.py); beside the record, so one
+        # GetParametersByPath on the folder reads both.
+        "lock": f"/z360/{environment}/cost-breaker/lock",
     }
 
 
@@ -90,6 +94,13 @@ def burn_rate_alarm_name(environment: str, kind: str, group: int, groups: int) -
     one alarm watches at most 10 services, and only a split stack numbers its alarms."""
     suffix = f"-{group + 1}" if groups > 1 else ""
     return f"z360-{environment}-burn-rate-{kind}{suffix}"
+
+
+def burn_rate_trip_alarm_names(environment: str, scaled_services: int) -> list[str]:
+    """The trip alarms of a stack with `scaled_services` auto-scaled services: the names the
+    cost breaker accepts as a trip source (BREAKER_TRIP_ALARMS), known before they exist."""
+    groups = -(-scaled_services // MAX_METRICS_PER_ALARM)
+    return [burn_rate_alarm_name(environment, TRIP, group, groups) for group in range(groups)]
 
 
 # --- ARNs, known before AWS creates the resources -------------------------------------------

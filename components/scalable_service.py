@@ -55,6 +55,8 @@ class ScalableServiceArgs:
     """AWS region (aws:region)."""
     protect: bool = False
     """Protect the ECS service itself from deletion (never its scaling children)."""
+    held_max: int | None = None
+    """Max capacity a tripped cost breaker holds; kept instead of the configured max."""
 
 
 def _ecr_repository_arn(image: str) -> str | None:
@@ -326,7 +328,10 @@ class ScalableService(pulumi.ComponentResource):
                 "service/", self._args.cluster_name, "/", service.name
             ),
             min_capacity=config.effective_min,
-            max_capacity=config.effective_max,
+            max_capacity=(
+                config.effective_max if self._args.held_max is None
+                else max(config.effective_min, min(config.effective_max, self._args.held_max))
+            ),
             tags=self._tags,
             opts=pulumi.ResourceOptions.merge(child, self._import("scalable_target")),
         )

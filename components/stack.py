@@ -18,9 +18,14 @@ from components.alerts import AlertChannel, AlertChannelArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.burn_rate import BurnRateAlarms, BurnRateAlarmsArgs, BurnRateService, widget_spec
 from components.config import ServiceConfig, StackConfig
-from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets
+from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets, held_maxima
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
-from components.naming import cost_breaker_names, environment_tags, sns_topic_arn
+from components.naming import (
+    burn_rate_trip_alarm_names,
+    cost_breaker_names,
+    environment_tags,
+    sns_topic_arn,
+)
 from components.scalable_service import ScalableService, ScalableServiceArgs
 from components.waf import build_web_acls
 from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
@@ -70,6 +75,11 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             opts=pulumi.ResourceOptions(protect=config.protect, import_=cluster.import_id),
         )
 
+    breaker_on = (config.budget is not None and config.cost_breaker is not None
+                  and config.cost_breaker.enabled)
+    # A tripped breaker's lowered maxima stay until a deliberate restore.
+    held = held_maxima(env, [k for k, s in config.services.items() if s.scaling.enabled]) \
+        if breaker_on else {}
     services: dict[str, ScalableService] = {}
     for key, service in config.services.items():
         service_cluster = clusters[service.cluster]
@@ -85,6 +95,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                 account_id=config.account_id,
                 region=config.region,
                 protect=config.protect,
+                held_max=held.get(key),
             ),
         )
 
@@ -92,6 +103,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
 
     # The breaker's topic must exist before the budget that notifies it.
     breaker: CostBreaker | None = None
+    scaled = [key for key, svc in config.services.items() if svc.scaling.enabled]
     if config.budget is not None and config.cost_breaker is not None and config.cost_breaker.enabled:
         breaker = CostBreaker(
             "cost-breaker",
@@ -107,13 +119,17 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                 alert_topic_arn=sns_topic_arn(
                     config.region, config.account_id, config.alerts.topic_name
                 ),
+                # The burn-rate alarms below are its second trip source.
+                trip_alarm_names=(
+                    burn_rate_trip_alarm_names(env, len(scaled))
+                    if config.cost_breaker.burn_rate is not None else []
+                ),
             ),
             opts=pulumi.ResourceOptions(depends_on=[alerts]),
         )
 
     if breaker is not None and config.cost_breaker is not None \
             and config.cost_breaker.burn_rate is not None:
-        scaled = [key for key, svc in config.services.items() if svc.scaling.enabled]
         if scaled:
             BurnRateAlarms(
                 "burn-rate",

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -22,6 +21,7 @@ from moto.sns.models import sns_backends
 
 from breaker import handler as breaker
 from components import naming
+from tests.breaker.conftest import client
 
 REGION = "us-east-1"
 CLUSTER = "z360-test"
@@ -45,11 +45,10 @@ class Estate:
     """The mocked account: helpers to read what the breaker did."""
 
     def __init__(self) -> None:
-        self.scaling = boto3.client("application-autoscaling", region_name=REGION)
-        self.ssm = boto3.client("ssm", region_name=REGION)
-        self.ecs = boto3.client("ecs", region_name=REGION)
-        self.topic_arn = boto3.client("sns", region_name=REGION).create_topic(
-            Name="z360-test-alerts")["TopicArn"]
+        self.scaling = client("application-autoscaling")
+        self.ssm = client("ssm")
+        self.ecs = client("ecs")
+        self.topic_arn = client("sns").create_topic(Name="z360-test-alerts")["TopicArn"]
         self.ecs.create_cluster(clusterName=CLUSTER)
         self.ecs.register_task_definition(
             family="app", containerDefinitions=[{"name": "app", "image": "app", "memory": 512}]
@@ -75,7 +74,9 @@ class Estate:
         return targets[0]["MinCapacity"], targets[0]["MaxCapacity"]
 
     def record(self) -> dict[str, Any]:
-        return json.loads(self.ssm.get_parameter(Name=PARAMETER)["Parameter"]["Value"])
+        # The record is stored compactly; the handler's own reader turns it into dicts.
+        value = self.ssm.get_parameter(Name=PARAMETER)["Parameter"]["Value"]
+        return breaker.parse_record(value)[0]
 
     def recorded(self) -> dict[str, tuple[int, int, str]]:
         """service -> (originalMax, newMax, status) as the record states it."""

@@ -177,6 +177,19 @@ def _grown(total: int):
     return mutate
 
 
+def _assert_breaker_accepts_exactly_the_trip_alarms(run, alarms) -> None:
+    """The breaker trips only on alarms named in BREAKER_TRIP_ALARMS (breaker/handler.py): the
+    names the program passes must be exactly the trip alarms it creates, or a trip is ignored."""
+    variables = run.named("cost-breaker-function").inputs["environment"]["variables"]
+    trips = sorted(name for name in alarms if "-trip" in name)
+    assert json.loads(variables["BREAKER_TRIP_ALARMS"]) == trips
+
+
+def test_beta_breaker_trips_on_its_burn_rate_alarm(run_stack):
+    run = run_stack("beta")
+    _assert_breaker_accepts_exactly_the_trip_alarms(run, _burn_alarms(run))
+
+
 def test_ten_services_one_alarm_pair(run_stack):
     alarms = _burn_alarms(run_stack("beta", _grown(10)))
     assert sorted(alarms) == ["z360-beta-burn-rate-trip", "z360-beta-burn-rate-warn"]
@@ -199,6 +212,7 @@ def test_eleven_services_split_into_two_alarm_pairs_that_pass_the_pack(run_stack
                         for d in m["MetricStat"]["Metric"]["Dimensions"]
                         if d["Name"] == "ServiceName"]
     assert len(counted) == len(set(counted)) == 11
+    _assert_breaker_accepts_exactly_the_trip_alarms(run, alarms)
     shares = [alarms[f"z360-beta-burn-rate-trip-{i}"]["threshold"] for i in (1, 2)]
     assert sum(shares) == pytest.approx(5.0, abs=0.001)
     with PolicyPackProcess() as pack:

@@ -70,8 +70,11 @@ REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
         "name", "runtime", "handler", "timeout", "reservedConcurrentExecutions",
         "environment.variables",
     ),
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
+        "maximumRetryAttempts", "destinationConfig.onFailure.destination",
+    ),
     "aws:lambda/permission:Permission": ("action", "principal"),
-    "aws:ssm/parameter:Parameter": ("name", "type"),
+    "aws:ssm/parameter:Parameter": ("name", "type", "tier"),
     "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
 }
 

@@ -84,7 +84,8 @@ class Z360Mocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/mock",
-                    "userId": "MOCK"}, None
+                    "userId": "MOCK"}, []
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": REGION, "region": REGION, "id": REGION}, None
-        return {}, None
+            return {"name": REGION, "region": REGION, "id": REGION}, []
+        # An empty list, not None: the SDK's mock monitor iterates the failures.
+        return {}, []

@@ -112,8 +112,12 @@ def test_preview_of_beta_shows_the_cost_breaker_and_dashboard(capsys):
     assert code == 0
     for expected in (
         "z360:budgets:CostBreaker  cost-breaker", "runtime: python3.12",
-        "reservedConcurrentExecutions: 1", '"BREAKER_TARGETS": ', "principal: sns.amazonaws.com",
+        "cost-breaker-on-failure", '"BREAKER_TARGETS": ', "principal: sns.amazonaws.com",
         "name: /z360/beta/cost-breaker/state", "dashboardName: z360-beta-services",
         "costBreakerRestoreCommand: aws lambda invoke --function-name z360-beta-cost-breaker",
+        "maximumRetryAttempts: 2",
+        "destination: arn:aws:sns:us-east-1:108782097218:z360-beta-alerts",
+        "name: /z360/beta/cost-breaker/lock", "tier: Intelligent-Tiering",
     ):
         assert expected in out, expected
+    assert "reservedConcurrentExecutions" not in out

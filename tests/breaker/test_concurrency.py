@@ -1,0 +1,223 @@
+"""Trip and restore serialise on the lock parameter, not on reserved concurrency (issue 12.5).
+
+Each interleaving is forced inside the handler: one invocation runs in a thread and is held at
+a chosen call while a second one starts; the first is let go only once the second has been
+refused the lock (or, on code without the lock, has finished), so the second has demonstrably
+tried to enter while the first was inside. Afterwards no original maximum is lost and a restore
+brings every one back. On the code without the lock the second invocation runs straight
+through the first one's critical section and the order of record accesses shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from breaker import handler as breaker
+from tests.breaker.conftest import LOCK, budget_event, invoke
+
+ORIGINAL = {"web": 50, "voice": 50, "queue": 20}
+TRIPPED = {"web": 10, "voice": 10, "queue": 4}
+
+
+@pytest.fixture(autouse=True)
+def _quick_polls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # A waiting claimant retries every 0.5 s in Lambda; here it retries at once after a release.
+    monkeypatch.setattr(breaker, "LOCK_POLL_SECONDS", 0.01)
+    yield
+
+
+class Run(threading.Thread):
+    def __init__(self, name: str, event: Any) -> None:
+        super().__init__(name=name, daemon=True)
+        self.event, self.result, self.error = event, None, None
+
+    def run(self) -> None:
+        try:
+            self.result = breaker.handler(self.event, None)
+        except Exception as exc:  # reported by the test
+            self.error = exc
+
+
+def hold(monkeypatch: pytest.MonkeyPatch, thread: str, function: str, call: int
+         ) -> tuple[threading.Event, threading.Event]:
+    """Stop `thread` at its `call`-th call of the handler's `function` until released."""
+    reached, release = threading.Event(), threading.Event()
+    original: Callable[..., Any] = getattr(breaker, function)
+    calls = {"n": 0}
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name == thread:
+            calls["n"] += 1
+            if calls["n"] == call:
+                reached.set()
+                release.wait(20)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(breaker, function, wrapper)
+    return reached, release
+
+
+def journal(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(thread, "read" | "write") for every record access, in order."""
+    entries: list[tuple[str, str]] = []
+    for function, label in (("read_record", "read"), ("write_record", "write")):
+        original: Callable[..., Any] = getattr(breaker, function)
+
+        def wrapper(*args: Any, _original: Callable[..., Any] = original, _label: str = label,
+                    **kwargs: Any) -> Any:
+            entries.append((threading.current_thread().name, _label))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(breaker, function, wrapper)
+    return entries
+
+
+def refused(monkeypatch: pytest.MonkeyPatch, thread: str) -> threading.Event:
+    """Set when `thread` tries to take the lock and finds it held."""
+    event = threading.Event()
+    original: Callable[..., bool] = breaker.Lock.try_acquire
+
+    def try_acquire(self: breaker.Lock) -> bool:
+        taken = original(self)
+        if not taken and threading.current_thread().name == thread:
+            event.set()
+        return taken
+
+    monkeypatch.setattr(breaker.Lock, "try_acquire", try_acquire)
+    return event
+
+
+def interleave(monkeypatch: pytest.MonkeyPatch, first: Run, reached: threading.Event,
+               release: threading.Event, second: Run) -> None:
+    waiting = refused(monkeypatch, second.name)
+    first.start()
+    assert reached.wait(20), "the first invocation never reached the chosen call"
+    second.start()
+    # Hold the first until the second is refused the lock, or has run to its end without it.
+    deadline = time.monotonic() + 20
+    while not waiting.wait(0.005) and second.is_alive():
+        assert time.monotonic() < deadline, "the second invocation neither waited nor ended"
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert not first.is_alive() and not second.is_alive()
+    assert first.error is None, first.error
+    assert second.error is None, second.error
+
+
+def test_two_trips_never_overlap_and_no_original_is_lost(estate, monkeypatch):
+    entries = journal(monkeypatch)
+    reached, release = hold(monkeypatch, "A", "set_max", 1)  # after A's write-ahead
+
+    interleave(monkeypatch, Run("A", budget_event()), reached, release,
+               Run("B", {"action": "trip"}))
+
+    accesses = [thread for thread, _ in entries]
+    assert accesses == ["A", "A", "A", "B"], entries  # B read only after A's last write
+    assert estate.maxima() == TRIPPED
+    assert estate.originals() == ORIGINAL
+    invoke("restore")
+    assert estate.maxima() == ORIGINAL
+
+
+def test_a_trip_during_a_restore_waits_and_its_maxima_can_be_restored(estate, monkeypatch):
+    invoke("trip")
+    entries = journal(monkeypatch)
+    # The restore has put every max back and is about to clear the record.
+    reached, release = hold(monkeypatch, "restore", "write_record", 1)
+
+    interleave(monkeypatch, Run("restore", {"action": "restore"}), reached, release,
+               Run("trip", budget_event()))
+
+    assert [thread for thread, _ in entries] == ["restore", "restore", "trip", "trip", "trip"]
+    # The trip came after the restore: tripped again, with the true originals recorded.
+    assert estate.maxima() == TRIPPED
+    assert estate.originals() == ORIGINAL
+    invoke("restore")
+    assert estate.maxima() == ORIGINAL
+    assert estate.record()["changes"] == []
+
+
+def test_a_restore_during_a_trip_waits_and_then_brings_every_max_back(estate, monkeypatch):
+    reached, release = hold(monkeypatch, "trip", "set_max", 2)  # web lowered, voice next
+
+    interleave(monkeypatch, Run("trip", budget_event()), reached, release,
+               Run("restore", {"action": "restore"}))
+
+    assert estate.maxima() == ORIGINAL
+    assert estate.record()["changes"] == [] and estate.record()["tripped"] is False
+
+
+# --- the lock itself ---------------------------------------------------------------------------
+
+
+def lock_value(estate) -> dict[str, Any]:
+    return json.loads(estate.ssm.get_parameter(Name=LOCK)["Parameter"]["Value"])
+
+
+def claim(estate, expires_in: float) -> None:
+    estate.ssm.put_parameter(Name=LOCK, Type="String", Overwrite=True, Value=json.dumps(
+        {"owner": "someone-else", "expiresAt": time.time() + expires_in}))
+
+
+def test_the_lock_is_free_again_after_a_trip_and_after_a_failed_one(estate, monkeypatch):
+    invoke("trip")
+    assert lock_value(estate).get("free") is True
+
+    def boom(*_: Any, **__: Any) -> None:
+        raise RuntimeError("crash")
+
+    monkeypatch.setattr(breaker, "describe", boom)
+    with pytest.raises(RuntimeError):
+        invoke("restore")
+    assert lock_value(estate).get("free") is True
+
+
+def test_a_held_lock_makes_a_manual_action_say_busy_and_an_sns_trip_raise(estate, monkeypatch):
+    monkeypatch.setenv("BREAKER_LOCK_WAIT_SECONDS", "0.1")
+    claim(estate, expires_in=120)
+
+    result = invoke("restore")
+    assert result["ok"] is False and result["error"].startswith("busy:")
+    # Raised, so Lambda retries the asynchronous invocation, then sends it to the alert topic.
+    with pytest.raises(breaker.BreakerBusyError):
+        breaker.handler(budget_event(), None)
+    assert estate.maxima() == ORIGINAL
+
+
+def test_a_stale_lock_is_taken_over(estate):
+    claim(estate, expires_in=-1)  # its holder died: Lambda stopped it at its timeout
+
+    result = breaker.handler(budget_event(), None)
+
+    assert result["ok"] and estate.maxima() == TRIPPED
+
+
+def test_a_missing_lock_parameter_is_created_by_the_first_claimant(estate):
+    estate.ssm.delete_parameter(Name=LOCK)
+
+    assert invoke("trip")["ok"]
+    assert lock_value(estate).get("free") is True
+
+
+def test_of_two_claimants_of_a_free_lock_only_one_holds_it(estate):
+    aws = breaker.Aws()
+    first = breaker.Lock(aws, LOCK, ttl=60, wait=0)
+    second = breaker.Lock(aws, LOCK, ttl=60, wait=0)
+    read = aws.ssm.get_parameter
+
+    def read_then_lose_the_race(**kwargs: Any) -> Any:
+        answer = read(**kwargs)
+        aws.ssm.get_parameter = read  # only once
+        assert second.try_acquire()  # lands between first's read and first's write
+        return answer
+
+    aws.ssm.get_parameter = read_then_lose_the_race
+    assert first.try_acquire() is False
+    assert lock_value(estate)["owner"] in (first.token, second.token)
