@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "offline.simulate",
     "offline.loadtest",
     "offline.scaling",
+    "z360_ecs.live.adopt",
 )
 
 
