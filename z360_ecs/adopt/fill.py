@@ -23,6 +23,7 @@ credential is not copied into the file (the model refuses it there) and is repor
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -124,14 +125,14 @@ def _plain(value: Any) -> Any:
 
 
 def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster_name: str
-                    ) -> tuple[dict[str, Any], list[Row]]:
-    """(relative path -> live value to write, rows) for one live service."""
+                    ) -> tuple[dict[str, tuple[Any, Any]], list[Row]]:
+    """(relative path -> (live value, effective stack value), rows) for one live service."""
     scope = f"services.{key}"
-    values: dict[str, Any] = {}
+    values: dict[str, tuple[Any, Any]] = {}
     rows: list[Row] = []
 
     def fixed(path: str, live_value: Any, stack_value: Any, note: str = "") -> None:
-        values[path] = live_value
+        values[path] = (live_value, stack_value)
         status = SAME if _plain(stack_value) == _plain(live_value) else WRITTEN
         rows.append(Row(scope, path, live_value, stack_value, status, note))
 
@@ -292,7 +293,7 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
     for name, value in ids.items():
         if value is None and current.get(name) is None:
             continue
-        values[f"importIds.{name}"] = value
+        values[f"importIds.{name}"] = (value, current.get(name))
         status = SAME if current.get(name) == value else WRITTEN
         rows.append(Row(scope, f"importIds.{name}", value or "(does not exist)",
                         current.get(name), status,
@@ -322,18 +323,24 @@ def _policy_stack(service: ServiceConfig, policy: dict[str, Any]) -> str:
 
 
 def _place(document_config: Mapping[str, Any], services_key: str, defaults_key: str,
-           wanted: dict[str, dict[str, Any]]) -> list[Edit]:
-    """Edits that give each service its wanted values, in serviceDefaults where all agree."""
+           wanted: dict[str, dict[str, tuple[Any, Any]]]) -> list[Edit]:
+    """Edits that give each service its wanted values, in serviceDefaults where all agree.
+
+    `wanted[key][path]` is (live value, the value the service has now, defaults applied); a
+    key absent from the file whose model default already equals the live value is left out.
+    """
     services_raw = document_config.get(services_key) or {}
     defaults_raw = document_config.get(defaults_key) or {}
     edits: list[Edit] = []
     inherited: dict[str, dict[str, Any]] = {}
     for key, values in wanted.items():
         raw = services_raw.get(key) or {}
-        for path, value in values.items():
+        for path, (value, effective) in values.items():
             parts = tuple(path.split("."))
             present, old = _get(raw, parts)
             in_defaults, _ = _get(defaults_raw, parts)
+            if not present and not in_defaults and _plain(effective) == _plain(value):
+                continue
             if present or not in_defaults or path.startswith("importIds."):
                 if _plain(old) != _plain(value) and (present or value is not None):
                     edits.append(Edit((services_key, key, *parts), _plain(old), value))
@@ -395,7 +402,7 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
             result.rows.append(Row(scope, "containerInsights", insights or "(unset)",
                                    cluster.container_insights, STACK_DECIDES))
 
-    wanted: dict[str, dict[str, Any]] = {}
+    wanted: dict[str, dict[str, tuple[Any, Any]]] = {}
     for key, service in config.services.items():
         live = estate.services[key]
         scope = f"services.{key}"
@@ -404,7 +411,7 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
                                    service.service_name, NOT_LIVE, _lookup_note(live.lookup)))
             stale = {k: v for k, v in service.import_ids.model_dump(by_alias=True).items() if v}
             if stale:
-                wanted[key] = {f"importIds.{name}": None for name in stale}
+                wanted[key] = {f"importIds.{name}": (None, value) for name, value in stale.items()}
                 for name, value in stale.items():
                     result.rows.append(Row(scope, f"importIds.{name}", "(does not exist)", value,
                                            WRITTEN, "removed: nothing live to import"))
@@ -416,7 +423,8 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
         if "launchType" in values and service.capacity_provider:
             raw = (config_map.get(services_key) or {}).get(key) or {}
             if "capacityProvider" in raw:
-                values["capacityProvider"] = None  # launchType and capacityProvider exclude
+                # launchType and capacityProvider exclude each other.
+                values["capacityProvider"] = (None, service.capacity_provider)
         wanted[key] = values
         result.rows.extend(rows)
     result.edits.extend(_place(config_map, services_key, defaults_key, wanted))
@@ -476,6 +484,46 @@ def _yaml_value(value: Any, old: Any) -> Any:
     return value
 
 
+def _add(node: CommentedMap, key: str, value: Any) -> None:
+    if "importIds" in node:
+        # Import ids close a service: new settings go before them.
+        node.insert(list(node).index("importIds"), key, value)
+    else:
+        _append(node, key, value)
+
+
+def _deepest_last(node: CommentedMap) -> tuple[CommentedMap, Any]:
+    """The mapping and key that end `node` in the text (where a trailing comment sits)."""
+    key = list(node)[-1]
+    value = node[key]
+    while isinstance(value, CommentedMap) and len(value) and not value.fa.flow_style():
+        node, key = value, list(value)[-1]
+        value = node[key]
+    return node, key
+
+
+def _append(node: CommentedMap, key: str, value: Any) -> None:
+    """Append `key`, keeping the comment lines that followed the old last key after the new
+    one (ruamel attaches the comment above the next section to the previous last key)."""
+    if not len(node):
+        node[key] = value
+        return
+    owner, last = _deepest_last(node)
+    item = owner.ca.items.get(last)
+    token = item[2] if item and len(item) > 2 else None
+    node[key] = value
+    if token is None:
+        return
+    first, newline, rest = token.value.partition("\n")
+    if not rest.strip():
+        return
+    token.value = first + newline
+    moved = copy.copy(token)
+    moved.value = "\n" + rest
+    target, target_key = _deepest_last(node)
+    target.ca.items.setdefault(target_key, [None, None, None, None])[2] = moved
+
+
 def _drop_placeholder_comment(mapping: CommentedMap, key: str) -> None:
     item = mapping.ca.items.get(key)
     if not item or len(item) < 3 or item[2] is None:
@@ -495,7 +543,7 @@ def apply(document: Any, edits: list[Edit]) -> None:
             if part not in node:
                 if edit.new is None:
                     break
-                node[part] = CommentedMap()
+                _add(node, part, CommentedMap())
             node = node[part]
         else:
             last = edit.path[-1]
@@ -504,8 +552,12 @@ def apply(document: Any, edits: list[Edit]) -> None:
                     del node[last]
                 _prune_empty(root, edit.path[:-1])
                 continue
-            node[last] = _yaml_value(edit.new, node.get(last))
-            _drop_placeholder_comment(node, last)
+            value = _yaml_value(edit.new, node.get(last))
+            if last in node:
+                node[last] = value
+                _drop_placeholder_comment(node, last)
+            else:
+                _add(node, last, value)
 
 
 def _prune_empty(root: Any, path: tuple[str, ...]) -> None:
