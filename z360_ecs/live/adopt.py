@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
 import tempfile
 from collections.abc import Callable
@@ -146,6 +147,14 @@ def _show(value: Any, width: int = 44) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
+def _show_input(value: Any, width: int = 60) -> str:
+    """An input of a difference in full (never an environment value: plans compare none)."""
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, sort_keys=True, default=str)
+        return text if len(text) <= width else text[:width - 3] + "..."
+    return _show(value, width)
+
+
 def _status(row: fill_module.Row) -> str:
     if row.status == fill_module.WRITTEN:
         return "write"
@@ -182,8 +191,8 @@ def render(result: Result, stack: str, written: bool) -> str:
                              + (f"  ({step.note})" if step.note else ""))
                 for diff in step.differences:
                     marker = "  [replaces]" if diff.replaces else ""
-                    lines.append(f"        {diff.path}: {_show(diff.live, 60)} -> "
-                                 f"{_show(diff.program, 60)}  ({diff.decided_by}){marker}")
+                    lines.append(f"        {diff.path}: {_show_input(diff.live)} -> "
+                                 f"{_show_input(diff.program)}  ({diff.decided_by}){marker}")
     if result.estate.unmanaged:
         lines.append("")
         lines.append("live services the stack file does not name (unmanaged, left alone):")
@@ -196,8 +205,8 @@ def render(result: Result, stack: str, written: bool) -> str:
     unfilled = sum(1 for s in result.steps for d in s.differences if d.decided_by == ESTATE)
     lines.append(f"{edits} values to write, {imports} resources imported, "
                  f"{sum(1 for s in result.steps if not s.import_id)} created, {replaces} "
-                 f"replaces or failed imports of adopted resources (errors), {unfilled} live "
-                 "values with no stack key yet")
+                 f"replaces or failed imports of adopted resources (errors), {unfilled} "
+                 "differences from live values the config cannot state yet")
     for error in result.errors:
         lines.append(f"ERROR {error}")
     if written:
