@@ -67,11 +67,26 @@ def scalable_target_id(cluster_name: str, service_name: str) -> str:
             f"{SCALABLE_DIMENSION}")
 
 
+def scaling_policy_id(cluster_name: str, service_name: str, policy: str) -> str:
+    """Import id of a service's scaling policy: its scalable target's id + `/<policy name>`."""
+    return f"{scalable_target_id(cluster_name, service_name)}/{policy}"
+
+
+def service_import_id(cluster_name: str, service_name: str) -> str:
+    """Import id of an ECS service: `<cluster name>/<service name>`."""
+    return f"{cluster_name}/{service_name}"
+
+
 # --- stack-wide resources -------------------------------------------------------------------
 
 
 def dashboard_name(environment: str) -> str:
     return f"z360-{environment}-services"
+
+
+def budget_import_id(account_id: str, budget_name: str) -> str:
+    """Import id of an AWS Budgets budget: `<account id>:<budget name>`."""
+    return f"{account_id}:{budget_name}"
 
 
 def cost_breaker_names(environment: str) -> dict[str, str]:

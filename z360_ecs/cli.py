@@ -25,6 +25,7 @@ OFFLINE_COMMANDS = (
 LIVE_COMMANDS = (
     "z360_ecs.live.loadtest",
     "z360_ecs.live.scaling",
+    "z360_ecs.live.adopt",
 )
 COMMAND_MODULES = OFFLINE_COMMANDS + LIVE_COMMANDS
 
@@ -36,11 +37,13 @@ def _names(modules: Sequence[str]) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="z360-ecs",
-        description="Preview, check and cost the z360-ecs stacks; watch a live service scale.",
+        description=("Preview, check and cost the z360-ecs stacks; watch a live service scale; "
+                     "adopt the live estate into a stack file."),
         epilog=(
             f"No cloud account or network needed: {_names(OFFLINE_COMMANDS)}. "
             f"Need a network or AWS credentials: {_names(LIVE_COMMANDS)} "
-            "(loadtest sends requests to a live URL; scaling reads AWS with your credentials)."
+            "(loadtest sends requests to a live URL; scaling and adopt read AWS with your "
+            "credentials, read-only)."
         ),
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -36,7 +36,7 @@ def import_problems(stack: StackConfig) -> list[Problem]:
                                 f"{wanted_topic!r}: a topic imports by its ARN, in this "
                                 "stack's account and region"))
     if stack.budget is not None and stack.budget.import_id is not None:
-        wanted_budget = f"{stack.account_id}:{stack.budget.name}"
+        wanted_budget = naming.budget_import_id(stack.account_id, stack.budget.name)
         if stack.budget.import_id != wanted_budget:
             problems.append(Problem(("budget", "importId"), f"{stack.budget.import_id!r} must "
                                     f"be {wanted_budget!r} ('<account id>:<budget name>')"))
@@ -55,7 +55,7 @@ def _service_problems(
                 f"{service.service_name!r} are the names this service has")
 
     if ids.service is not None and cluster_name is not None:
-        wanted = f"{cluster_name}/{service.service_name}"
+        wanted = naming.service_import_id(cluster_name, service.service_name)
         if ids.service != wanted:
             problems.append(("service", names_elsewhere(ids.service, wanted)))
 
@@ -92,8 +92,10 @@ def _service_problems(
         elif not given.endswith("/" + policy):
             problems.append((field, f"{given!r} must end with '/{policy}', the name the "
                              "program gives this policy"))
-        elif target_id is not None and given != f"{target_id}/{policy}":
-            problems.append((field, names_elsewhere(given, f"{target_id}/{policy}")))
+        elif cluster_name is not None and given != naming.scaling_policy_id(
+                cluster_name, service.service_name, policy):
+            problems.append((field, names_elsewhere(
+                given, naming.scaling_policy_id(cluster_name, service.service_name, policy))))
 
     for field, given, kind, threshold, setting in (
         ("cpuAlarm", ids.cpu_alarm, "cpu", service.alarms.cpu_high, "alarms.cpuHigh"),

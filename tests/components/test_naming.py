@@ -19,8 +19,13 @@ def test_scalable_target_and_policy_ids_have_the_import_format() -> None:
     target = naming.scalable_target_id("z360-beta", "z360-beta-web")
     assert target == "ecs/service/z360-beta/z360-beta-web/ecs:service:DesiredCount"
     assert IMPORT_FORMATS["scalable_target"][0].fullmatch(target)
-    policy = f"{target}/{naming.policy_name('z360-beta-web', 'cpu')}"
+    policy = naming.scaling_policy_id("z360-beta", "z360-beta-web",
+                                      naming.policy_name("z360-beta-web", "cpu"))
+    assert policy == f"{target}/z360-beta-web-cpu-scaling"
     assert IMPORT_FORMATS["policy"][0].fullmatch(policy)
+    assert IMPORT_FORMATS["service"][0].fullmatch(
+        naming.service_import_id("z360-beta", "z360-beta-web"))
+    assert naming.budget_import_id("108782097218", "z360-monthly") == "108782097218:z360-monthly"
 
 
 def test_arns_known_before_aws_creates_the_resources() -> None:

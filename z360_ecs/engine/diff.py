@@ -4,15 +4,19 @@
 and per changed resource every changed input path (`old -> new`), plus changed resource
 options (protect, ignoreChanges, import). Inputs AWS would replace rather than update in place
 are flagged from a small table of replace-on-change properties per type (pulumi-aws marks these
-as forcing a new resource); the table covers what this program sets, and a path not in it is
-shown as an update. Values only AWS knows are `(computed)` in both runs, so a change that only
-shows up after AWS answers (a new ARN after a replacement) is not listed: `pulumi preview`
+as forcing a new resource), plus the inputs that replace only under a condition (REPLACE_WHEN);
+the tables cover what this program sets, and a path not in them is shown as an update. They are
+the one source of this knowledge: `z360-ecs adopt` (live/adopt_plan.py) asks
+`replaces_on_change` whether a live-to-program difference replaces an adopted resource. Values
+only AWS knows are `(computed)` in both runs, so a change that only shows up after AWS answers
+(a new ARN after a replacement) is not listed: `pulumi preview`
 against the real stack remains the authority.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +28,8 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
     "aws:ecs/cluster:Cluster": ("name",),
     # Task definitions are immutable: any change registers a new revision.
     "aws:ecs/taskDefinition:TaskDefinition": None,
+    # A service's loadBalancers update in place since ECS allowed it (UpdateService, March
+    # 2022; terraform-provider-aws #23596, #23597); its capacity provider strategy: REPLACE_WHEN.
     "aws:ecs/service:Service": ("name", "cluster", "launchType", "schedulingStrategy"),
     "aws:appautoscaling/target:Target": ("resourceId", "scalableDimension", "serviceNamespace"),
     "aws:appautoscaling/policy:Policy": (
@@ -40,6 +46,23 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
 }
 # Inputs that never replace, even on a type that otherwise always does.
 _IN_PLACE = ("tags", "tagsAll", "skipDestroy", "trackLatest")
+
+
+def _strategy_flips(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """A service's capacity provider strategy going from empty to set, or back, replaces it
+    unless `forceNewDeployment` is set (terraform-provider-aws, which pulumi-aws bridges:
+    internal/service/ecs/service.go, capacityProviderStrategyCustomizeDiff; DESIGN.md "What AWS
+    enforces"). A change within a non-empty strategy updates in place."""
+    flips = bool(old.get("capacityProviderStrategies")) != bool(
+        new.get("capacityProviderStrategies"))
+    return flips and not new.get("forceNewDeployment")
+
+
+# Inputs whose change replaces only in some cases: (type, top-level input) -> rule on the old
+# and new inputs. Checked before REPLACE_ON_CHANGE.
+REPLACE_WHEN: dict[tuple[str, str], Callable[[Mapping[str, Any], Mapping[str, Any]], bool]] = {
+    ("aws:ecs/service:Service", "capacityProviderStrategies"): _strategy_flips,
+}
 
 
 @dataclass
@@ -104,10 +127,18 @@ def _top(path: str) -> str:
     return path.split(".", 1)[0].split("[", 1)[0]
 
 
-def replaces_on_change(type_token: str, path: str) -> bool:
+def replaces_on_change(
+    type_token: str, path: str,
+    old_inputs: Mapping[str, Any] | None = None, new_inputs: Mapping[str, Any] | None = None,
+) -> bool:
+    """Whether a change of input `path` replaces a `type_token` resource; the inputs on both
+    sides decide the conditional cases (REPLACE_WHEN)."""
     top = _top(path)
     if top in _IN_PLACE:
         return False
+    rule = REPLACE_WHEN.get((type_token, top))
+    if rule is not None:
+        return rule(old_inputs or {}, new_inputs or {})
     if type_token not in REPLACE_ON_CHANGE:
         return False
     listed = REPLACE_ON_CHANGE[type_token]
@@ -147,7 +178,8 @@ def diff_runs(old: ProgramRun, new: ProgramRun) -> ProgramDiff:
             known = before_value is not COMPUTED and after_value is not COMPUTED
             changes.append(Change(
                 path, before_value, after_value,
-                known and replaces_on_change(registration.type, path),
+                known and replaces_on_change(registration.type, path, before.inputs,
+                                             registration.inputs),
             ))
         options = _option_changes(before, registration)
         if changes or options:

@@ -1,1 +1,2 @@
-"""Subcommands that need a network or AWS credentials: loadtest (a live URL), scaling (AWS)."""
+"""Subcommands that need a network or AWS credentials: loadtest (a live URL), scaling and adopt
+(AWS, read-only)."""

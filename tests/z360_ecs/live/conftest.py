@@ -1,0 +1,50 @@
+"""Fixtures for adopt: the replicas of beta and staging, each built and adopted once per session
+(tests/z360_ecs/live/estates.py), and previews made once per stack-file text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.z360_ecs.live.estates import Estate, build_estate
+from z360_ecs.engine.program import ProgramRun
+from z360_ecs.live import adopt as adopt_module
+
+
+@pytest.fixture(scope="session", autouse=True)
+def previews_once() -> Iterator[dict[tuple[str, str, str], ProgramRun]]:
+    """adopt's offline preview, memoised by (stack, project, stack-file text): adopting the file
+    adopt wrote, or the same file again through the command line, previews the same text, and
+    the program is deterministic. A refused file is never memoised (it raises)."""
+    previews: dict[tuple[str, str, str], ProgramRun] = {}
+    real = adopt_module.preview
+
+    def preview(stack: str, project_dir: Path, text: str) -> ProgramRun:
+        key = (stack, str(project_dir), text)
+        if key not in previews:
+            previews[key] = real(stack, project_dir, text)
+        return previews[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(adopt_module, "preview", preview)
+        yield previews
+
+
+@pytest.fixture(scope="session")
+def beta(tmp_path_factory: pytest.TempPathFactory) -> Estate:
+    """The replica of beta, adopted (and every beta scenario run) once per session."""
+    return build_estate("beta", tmp_path_factory.mktemp("adopt-beta"))
+
+
+@pytest.fixture(scope="session")
+def staging(tmp_path_factory: pytest.TempPathFactory) -> Estate:
+    """The replica of staging, adopted (and every staging scenario run) once per session."""
+    return build_estate("staging", tmp_path_factory.mktemp("adopt-staging"))
+
+
+@pytest.fixture(params=["beta", "staging"])
+def estate(request: pytest.FixtureRequest) -> Estate:
+    """Each stack's shared estate in turn."""
+    return request.getfixturevalue(request.param)

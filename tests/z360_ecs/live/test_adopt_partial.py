@@ -1,0 +1,211 @@
+"""Partial estates, ambiguity, refused values, the command line and a Stubber-checked service.
+
+One partial replica of beta (a service missing, a stale import id, an unmanaged service and an
+ambiguous match at once) is built and adopted once for this module; the command-line and
+patched-discovery scenarios (a credential in a container's environment, services on a capacity
+provider) run against the session's shared replicas (`@while_live`,
+tests/z360_ecs/live/estates.py) and the tests read what they recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from botocore.stub import Stubber
+
+from tests.z360_ecs.live.estates import (
+    CliRun,
+    Estate,
+    Live,
+    aws_account,
+    build_estate,
+    cli,
+    copy_stack_file,
+    while_live,
+)
+from z360_ecs.cli import main
+from z360_ecs.live import adopt_estate as estate_module
+from z360_ecs.live.adopt import Result, adopt
+from z360_ecs.live.adopt_estate import Clients, LiveService, Lookup, _fill_service
+from z360_ecs.live.adopt_fill import NOT_LIVE, REFUSED
+from z360_ecs.live.adopt_plan import CREATE
+
+UNMANAGED = "z360-beta-horizon-Service-Hz1x2c3v4b5n"
+SECOND_QUEUE = "z360-beta-queue-Worker-Qq1w2e3r4t5y"
+
+
+@pytest.fixture(scope="module")
+def partial(tmp_path_factory: pytest.TempPathFactory) -> Estate:
+    """beta with reverb and web missing (web's import ids go stale), a service the stack file
+    does not name, and a second live service matching queue's name."""
+    return build_estate("beta", tmp_path_factory.mktemp("adopt-partial"), skip=("reverb", "web"),
+                        extra=(("app", UNMANAGED), ("app", SECOND_QUEUE)))
+
+
+def test_a_missing_service_will_be_created_and_an_extra_one_is_unmanaged(partial: Estate):
+    result = partial.result
+    row = next(r for r in result.fill.rows if r.scope == "services.reverb")
+    assert row.status == NOT_LIVE and "creates it" in row.note
+    service = next(s for s in result.steps if s.name == "reverb-service")
+    assert service.action == CREATE and not service.import_id
+    assert ("z360-beta-Cluster-8E41UEvLHdpU", UNMANAGED) in result.estate.unmanaged
+    written = yaml.safe_load(result.adopted)["config"]["z360-ecs:services"]["reverb"]
+    assert "importIds" not in written
+
+
+def test_an_ambiguous_match_is_reported_never_guessed(partial: Estate):
+    result = partial.result
+    assert any("services.queue: 2 live services match" in p for p in result.estate.problems)
+    assert any("services.queue" in e for e in result.errors)
+    written = yaml.safe_load(result.adopted)["config"]["z360-ecs:services"]["queue"]
+    assert written["serviceName"] == "z360-beta-queue"  # left as the file had it
+
+
+def test_a_stale_import_id_is_removed(partial: Estate):
+    result = partial.result
+    web = yaml.safe_load(result.adopted)["config"]["z360-ecs:services"]["web"]
+    assert "importIds" not in web
+    assert next(s for s in result.steps if s.name == "web-service").action == CREATE
+
+
+@while_live("staging")
+def credential_in_environment(live: Live) -> tuple[Result, CliRun, str]:
+    """adopt, then `z360-ecs adopt` writing the file, with every live container's plain
+    environment holding a credential: (adopt's result, the command's run, the file after)."""
+    container = estate_module._container
+
+    def with_credential(definition: dict[str, Any]) -> Any:
+        return container(dict(definition, environment=[
+            {"name": "APP_ENV", "value": "staging"}, {"name": "DB_PASSWORD", "value": "hunter2-live"}]))
+
+    path = copy_stack_file("staging", live.directory)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(estate_module, "_container", with_credential)
+        result = adopt("staging", live.session, stack_file=path)
+        run = cli(["adopt", "staging", "--stack-file", str(path)])
+    return result, run, path.read_text()
+
+
+def test_a_credential_in_plain_environment_is_never_written(staging: Estate):
+    result, run, written = staging.scenarios["credential_in_environment"]
+    assert "hunter2-live" not in result.adopted
+    refused = [r for r in result.fill.rows if r.status == REFUSED]
+    assert {r.key for r in refused} == {"environment.DB_PASSWORD"}
+    assert all(r.error for r in refused)
+    assert run.code == 1
+    assert "hunter2-live" not in run.out + run.err + written
+
+
+@while_live("staging")
+def dry_run_then_check(live: Live) -> tuple[str, dict[str, tuple[CliRun, str]]]:
+    """--dry-run, --check, a write, --check again: each run and the file after it."""
+    path = copy_stack_file("staging", live.directory)
+    before = path.read_text()
+    args = ["adopt", "staging", "--stack-file", str(path)]
+    runs = {}
+    for name, extra in (("dry-run", ["--dry-run"]), ("json", ["--dry-run", "--json"]),
+                        ("check", ["--check"]), ("write", []), ("check again", ["--check"])):
+        runs[name] = (cli([*args, *extra]), path.read_text())
+    return before, runs
+
+
+def test_dry_run_writes_nothing_and_check_fails_on_disagreement(staging: Estate):
+    before, runs = staging.scenarios["dry_run_then_check"]
+    dry_run, after_dry_run = runs["dry-run"]
+    assert dry_run.code in (0, 1)
+    assert after_dry_run == before
+    as_json, after_json = runs["json"]
+    assert after_json == before
+    table = json.loads(as_json.out)
+    assert table["edits"] > 0 and table["written"] is False
+    assert as_json.code == dry_run.code == (1 if table["errors"] else 0)
+    assert {s["action"] for s in table["firstUp"]} >= {"create", "import, update"}
+    assert "write" in {v["adopt"] for v in table["values"]}
+    check, after_check = runs["check"]
+    assert check.code == 1
+    assert after_check == before
+    _, after = runs["write"]
+    assert after != before and "subnet-00000000000000003" not in after
+    # Agreed now: --check fails only for what the config cannot state yet (errors).
+    again, _ = runs["check again"]
+    out = again.out
+    assert ("0 values to write" in out) and (again.code == (1 if "ERROR" in out else 0))
+
+
+def test_no_credentials_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path: Path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    assert main(["adopt", "beta", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "credentials" in err
+
+
+def test_another_account_is_refused(capsys):
+    with aws_account("111122223333"):
+        assert main(["adopt", "beta", "--dry-run"]) == 2
+    assert "account 111122223333" in capsys.readouterr().err
+
+
+def test_a_capacity_provider_service_with_a_breaker_via_stubber():
+    """moto returns no deploymentConfiguration; the Stubber validates this response against
+    botocore's real ECS model (ecs 2014-11-13 DescribeTaskDefinition), so the shapes adopt
+    reads are AWS's."""
+    client = boto3.client("ecs", region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    stubber = Stubber(client)
+    arn = "arn:aws:ecs:us-east-1:108782097218:task-definition/z360-beta-queue:17"
+    stubber.add_response("describe_task_definition", {"taskDefinition": {
+        "family": "z360-beta-queue", "revision": 17, "cpu": "512", "memory": "1024",
+        "containerDefinitions": [{"name": "queue", "image": "img:1", "essential": True,
+                                  "secrets": [{"name": "A", "valueFrom": "arn:aws:ssm:x"}]}]}},
+        {"taskDefinition": arn})
+
+    class Session:
+        def client(self, name: str, region_name: str) -> object:
+            return client
+
+    live = LiveService("queue", Lookup("found", "stack name", ["q"]), cluster_name="c")
+    with stubber:
+        _fill_service(live, {
+            "serviceName": "q", "serviceArn": "arn:aws:ecs:us-east-1:108782097218:service/c/q",
+            "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+            "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True,
+                                                                     "rollback": True}},
+            "taskDefinition": arn}, Clients(Session(), "us-east-1"))
+    stubber.assert_no_pending_responses()
+    assert live.launch_type is None
+    assert live.capacity_provider_strategy[0]["capacityProvider"] == "FARGATE_SPOT"
+    assert live.circuit_breaker == {"enable": True, "rollback": True}
+    assert live.container is not None and live.container.secrets == {"A": "arn:aws:ssm:x"}
+
+
+@while_live("beta")
+def spot_everywhere(live: Live) -> Result:
+    """adopt with every live service on a FARGATE_SPOT strategy instead of its launch type."""
+    fill_service = estate_module._fill_service
+
+    def patched(service: LiveService, described: dict[str, Any], clients: Clients) -> None:
+        fill_service(service, dict(described, launchType=None,
+                                   capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT",
+                                                              "weight": 1, "base": 0}]), clients)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(estate_module, "_fill_service", patched)
+        return adopt("beta", live.session, stack_file=copy_stack_file("beta", live.directory))
+
+
+def test_a_live_capacity_provider_is_written(beta: Estate):
+    """A service on FARGATE_SPOT live gets capacityProvider: FARGATE_SPOT in the file."""
+    result = beta.scenarios["spot_everywhere"]
+    services = yaml.safe_load(result.adopted)["config"]["z360-ecs:services"]
+    assert {s.get("capacityProvider") for s in services.values()} == {"FARGATE_SPOT"}
+    assert not [s for s in result.steps if s.error]

@@ -1,0 +1,475 @@
+"""Read the live estate a stack file describes: read-only AWS calls, nothing written.
+
+`discover(clients, config)` finds, for every cluster and service of a validated StackConfig,
+the live resources (cluster, service, its current task definition and container, log group,
+scalable target and scaling policies, alarms), plus the alert topic and the budget, and
+returns them as plain dataclasses. It never guesses:
+
+- A cluster or service is looked up by the name the stack file gives it. When that name does
+  not exist live, the names AWS lists are matched against the CloudFormation naming the estate
+  uses: `<stack name>-<logical id>-<random suffix>` (AWS CloudFormation User Guide, "Name
+  type": a resource without a name gets a physical id made of the stack name, the logical id
+  and a random string; the ops log's `z360-beta-Cluster-8E41UEvLHdpU` and
+  `z360-beta-web-Service-5Ao8dxMzQ1d8` are that shape). The base is the stack file's name or
+  the service's task family. One match is taken; several are reported as ambiguous; none
+  means the resource does not exist live and the first `up` creates it.
+- Live services in a discovered cluster that no stack service matched are listed as
+  unmanaged.
+
+Every call goes through `Clients`, whose botocore clients the IAM test records; the calls are
+exactly those the read-only policy in docs/adopt.md allows. Request limits used here are the
+botocore service models' (ecs 2014-11-13 DescribeServices: "up to 10 services";
+application-autoscaling 2016-02-06 DescribeScalableTargets.ResourceIds max 50; cloudwatch
+2010-08-01 DescribeAlarms.AlarmNames max 100).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from components import naming
+from components.config import ServiceConfig, StackConfig
+
+# botocore ecs-2014-11-13 DescribeServices: "A list of services to describe. You may specify
+# up to 10 services to describe in a single operation."
+_DESCRIBE_SERVICES_MAX = 10
+_RESOURCE_IDS_MAX = 50  # application-autoscaling DescribeScalableTargets.ResourceIds max
+_ALARM_NAMES_MAX = 100  # cloudwatch DescribeAlarms.AlarmNames max
+
+
+def cloudformation_pattern(base: str) -> re.Pattern[str]:
+    """`<base>-<LogicalId>-<random>`: how CloudFormation names what it creates unnamed."""
+    return re.compile(rf"^{re.escape(base)}-[A-Za-z0-9]+-[A-Za-z0-9]{{8,}}$")
+
+
+@dataclass
+class Lookup:
+    """How a live resource was found: by the stack file's name, a naming pattern, or not."""
+
+    status: str
+    """"found", "missing" or "ambiguous"."""
+    how: str = ""
+    """"stack name" or the pattern that matched."""
+    candidates: list[str] = field(default_factory=list)
+    """Every name a pattern matched (two or more when ambiguous)."""
+
+
+@dataclass
+class LiveCluster:
+    key: str
+    lookup: Lookup
+    name: str | None = None
+    arn: str | None = None
+    container_insights: str | None = None
+    """"enabled", "disabled" or None when the cluster has no such setting."""
+    capacity_providers: list[str] = field(default_factory=list)
+    default_strategy: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class LiveContainer:
+    name: str
+    image: str
+    port: int | None
+    environment: dict[str, str]
+    secrets: dict[str, str]
+    """Variable name -> valueFrom (an ARN; AWS never returns a secret's value here)."""
+    log_driver: str | None
+    log_options: dict[str, str]
+
+
+@dataclass
+class LiveService:
+    key: str
+    lookup: Lookup
+    cluster_name: str | None = None
+    name: str | None = None
+    arn: str | None = None
+    launch_type: str | None = None
+    capacity_provider_strategy: list[dict[str, Any]] = field(default_factory=list)
+    platform_version: str | None = None
+    subnets: list[str] = field(default_factory=list)
+    security_groups: list[str] = field(default_factory=list)
+    assign_public_ip: bool | None = None
+    load_balancers: list[dict[str, Any]] = field(default_factory=list)
+    desired_count: int | None = None
+    scheduling_strategy: str | None = None
+    circuit_breaker: dict[str, Any] | None = None
+    task_definition_arn: str | None = None
+    task_family: str | None = None
+    task_revision: int | None = None
+    task_cpu: str | None = None
+    task_memory: str | None = None
+    task_role_arn: str | None = None
+    execution_role_arn: str | None = None
+    containers: list[LiveContainer] = field(default_factory=list)
+    container: LiveContainer | None = None
+    """The service's application container (the only one, or the load balancer's)."""
+    log_group: dict[str, Any] | None = None
+    scalable_target: dict[str, Any] | None = None
+    policies: list[dict[str, Any]] = field(default_factory=list)
+    alarms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The service's alarms by kind (cpu, memory, spike), named as the program names them."""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return self.lookup.status == "found"
+
+    @property
+    def import_id(self) -> str | None:
+        if not self.found or self.cluster_name is None or self.name is None:
+            return None
+        return naming.service_import_id(self.cluster_name, self.name)
+
+
+@dataclass
+class LiveEstate:
+    account_id: str
+    region: str
+    clusters: dict[str, LiveCluster]
+    services: dict[str, LiveService]
+    unmanaged: list[tuple[str, str]]
+    """(cluster name, service name) of live services no stack service names."""
+    topic: dict[str, Any] | None
+    """The alert topic's attributes, or None when it does not exist live."""
+    budget: dict[str, Any] | None
+    """The budget and its notifications, or None (or no budget in the stack)."""
+    problems: list[str] = field(default_factory=list)
+
+
+class Clients:
+    """boto3 clients of one session, made once each, in the stack's region."""
+
+    def __init__(self, session: Any, region: str) -> None:
+        self._session = session
+        self.region = region
+        self._clients: dict[str, Any] = {}
+        self.on_create: list[Callable[[Any], None]] = []
+
+    def __call__(self, service: str) -> Any:
+        if service not in self._clients:
+            client = self._session.client(service, region_name=self.region)
+            for hook in self.on_create:
+                hook(client)
+            self._clients[service] = client
+        return self._clients[service]
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _name_from_arn(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _match(names: Iterable[str], bases: Iterable[str]) -> Lookup:
+    bases = list(dict.fromkeys(bases))
+    patterns = [cloudformation_pattern(b) for b in bases]
+    matched = sorted({n for n in names if any(p.fullmatch(n) for p in patterns)})
+    how = " or ".join(f"{b}-<LogicalId>-<suffix>" for b in bases)
+    if len(matched) == 1:
+        return Lookup("found", how, matched)
+    if matched:
+        return Lookup("ambiguous", how, matched)
+    return Lookup("missing", how)
+
+
+# --- clusters -----------------------------------------------------------------------------
+
+
+def _describe_clusters(clients: Clients, names: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(names, 100):
+        answer = clients("ecs").describe_clusters(clusters=chunk, include=["SETTINGS"])
+        for cluster in answer.get("clusters", []):
+            if cluster.get("status") == "ACTIVE":
+                found[cluster["clusterName"]] = cluster
+    return found
+
+
+def _list_cluster_names(clients: Clients) -> list[str]:
+    names: list[str] = []
+    for page in clients("ecs").get_paginator("list_clusters").paginate():
+        names.extend(_name_from_arn(arn) for arn in page.get("clusterArns", []))
+    return names
+
+
+def _clusters(clients: Clients, config: StackConfig) -> dict[str, LiveCluster]:
+    wanted = [c.name for c in config.clusters.values()]
+    by_name = _describe_clusters(clients, wanted)
+    listed: list[str] | None = None
+    result: dict[str, LiveCluster] = {}
+    for key, cluster in config.clusters.items():
+        if cluster.name in by_name:
+            lookup = Lookup("found", "stack name", [cluster.name])
+        else:
+            if listed is None:
+                listed = _list_cluster_names(clients)
+            lookup = _match(listed, [cluster.name])
+        live = LiveCluster(key=key, lookup=lookup)
+        if lookup.status == "found":
+            name = lookup.candidates[0]
+            if name not in by_name:
+                by_name.update(_describe_clusters(clients, [name]))
+            described = by_name.get(name)
+            if described is None:
+                live.lookup = Lookup("missing", lookup.how)
+            else:
+                live.name = name
+                live.arn = described["clusterArn"]
+                settings = {s["name"]: s["value"] for s in described.get("settings", [])}
+                live.container_insights = settings.get("containerInsights")
+                live.capacity_providers = list(described.get("capacityProviders", []))
+                live.default_strategy = list(described.get("defaultCapacityProviderStrategy", []))
+        result[key] = live
+    return result
+
+
+# --- services -----------------------------------------------------------------------------
+
+
+def _describe_services(clients: Clients, cluster: str, names: list[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for chunk in _chunks(names, _DESCRIBE_SERVICES_MAX):
+        answer = clients("ecs").describe_services(cluster=cluster, services=chunk)
+        for service in answer.get("services", []):
+            if service.get("status") == "ACTIVE":
+                found[service["serviceName"]] = service
+    return found
+
+
+def _list_service_names(clients: Clients, cluster: str) -> list[str]:
+    names: list[str] = []
+    for page in clients("ecs").get_paginator("list_services").paginate(cluster=cluster):
+        names.extend(_name_from_arn(arn) for arn in page.get("serviceArns", []))
+    return names
+
+
+def _container(definition: dict[str, Any]) -> LiveContainer:
+    log = definition.get("logConfiguration") or {}
+    ports = definition.get("portMappings") or []
+    return LiveContainer(
+        name=definition["name"],
+        image=definition["image"],
+        port=ports[0].get("containerPort") if ports else None,
+        environment={e["name"]: e.get("value", "") for e in definition.get("environment", [])},
+        secrets={s["name"]: s["valueFrom"] for s in definition.get("secrets", [])},
+        log_driver=log.get("logDriver"),
+        log_options=dict(log.get("options") or {}),
+    )
+
+
+def _fill_service(live: LiveService, described: dict[str, Any], clients: Clients) -> None:
+    live.name = described["serviceName"]
+    live.arn = described["serviceArn"]
+    live.launch_type = described.get("launchType")
+    live.capacity_provider_strategy = list(described.get("capacityProviderStrategy") or [])
+    live.platform_version = described.get("platformVersion")
+    vpc = (described.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    live.subnets = list(vpc.get("subnets", []))
+    live.security_groups = list(vpc.get("securityGroups", []))
+    if "assignPublicIp" in vpc:
+        live.assign_public_ip = vpc["assignPublicIp"] == "ENABLED"
+    live.load_balancers = list(described.get("loadBalancers") or [])
+    live.desired_count = described.get("desiredCount")
+    live.scheduling_strategy = described.get("schedulingStrategy")
+    deployment = described.get("deploymentConfiguration") or {}
+    live.circuit_breaker = deployment.get("deploymentCircuitBreaker")
+    live.task_definition_arn = described.get("taskDefinition")
+    if not live.task_definition_arn:
+        return
+    task = clients("ecs").describe_task_definition(
+        taskDefinition=live.task_definition_arn)["taskDefinition"]
+    live.task_family = task.get("family")
+    live.task_revision = task.get("revision")
+    live.task_cpu = task.get("cpu")
+    live.task_memory = task.get("memory")
+    live.task_role_arn = task.get("taskRoleArn")
+    live.execution_role_arn = task.get("executionRoleArn")
+    live.containers = [_container(c) for c in task.get("containerDefinitions", [])]
+    lb_names = {lb.get("containerName") for lb in live.load_balancers if lb.get("containerName")}
+    if len(live.containers) == 1:
+        live.container = live.containers[0]
+    elif len(lb_names) == 1:
+        live.container = next((c for c in live.containers if c.name in lb_names), None)
+    else:
+        essential = [c for c in task.get("containerDefinitions", []) if c.get("essential", True)]
+        if len(essential) == 1:
+            live.container = next(c for c in live.containers if c.name == essential[0]["name"])
+    if live.container is None:
+        live.problems.append(
+            f"task definition {live.task_family}:{live.task_revision} has "
+            f"{len(live.containers)} containers ({', '.join(c.name for c in live.containers)}) "
+            "and none is clearly the application's: the program runs one container; "
+            "nothing was taken from the task definition")
+
+
+def _services(clients: Clients, config: StackConfig, clusters: dict[str, LiveCluster]
+              ) -> tuple[dict[str, LiveService], list[tuple[str, str]]]:
+    result: dict[str, LiveService] = {}
+    unmanaged: list[tuple[str, str]] = []
+    by_cluster: dict[str, list[tuple[str, ServiceConfig]]] = {}
+    for key, service in config.services.items():
+        by_cluster.setdefault(service.cluster, []).append((key, service))
+    for cluster_key, members in by_cluster.items():
+        cluster = clusters.get(cluster_key)
+        if cluster is None or cluster.name is None:
+            for key, _ in members:
+                result[key] = LiveService(key, Lookup("missing", "its cluster does not exist live"))
+            continue
+        described = _describe_services(clients, cluster.name, [s.service_name for _, s in members])
+        listed = _list_service_names(clients, cluster.name)
+        taken: set[str] = set()
+        for key, service in members:
+            if service.service_name in described:
+                lookup = Lookup("found", "stack name", [service.service_name])
+            else:
+                lookup = _match(listed, [service.service_name, service.family])
+            live = LiveService(key, lookup, cluster_name=cluster.name)
+            if lookup.status == "found":
+                name = lookup.candidates[0]
+                if name in taken:
+                    live.lookup = Lookup("ambiguous", lookup.how, [name])
+                    live.problems.append(f"{name} is matched by another stack service too")
+                else:
+                    taken.add(name)
+                    if name not in described:
+                        described.update(_describe_services(clients, cluster.name, [name]))
+                    if name in described:
+                        _fill_service(live, described[name], clients)
+                    else:
+                        live.lookup = Lookup("missing", lookup.how)
+            result[key] = live
+        named = {s.service_name for _, s in members} | taken
+        unmanaged.extend((cluster.name, n) for n in sorted(listed) if n not in named)
+    return result, unmanaged
+
+
+# --- scaling, alarms, logs ---------------------------------------------------------------
+
+
+def _resource_id(live: LiveService) -> str:
+    return naming.scaling_resource_id(str(live.cluster_name), str(live.name))
+
+
+def _scaling(clients: Clients, services: list[LiveService]) -> None:
+    by_id = {_resource_id(s): s for s in services}
+    client = clients("application-autoscaling")
+    for chunk in _chunks(list(by_id), _RESOURCE_IDS_MAX):
+        answer = client.describe_scalable_targets(
+            ServiceNamespace=naming.SCALING_NAMESPACE, ResourceIds=chunk,
+            ScalableDimension=naming.SCALABLE_DIMENSION)
+        for target in answer.get("ScalableTargets", []):
+            by_id[target["ResourceId"]].scalable_target = target
+    for resource_id, live in by_id.items():
+        if live.scalable_target is None:
+            continue
+        pages = client.get_paginator("describe_scaling_policies").paginate(
+            ServiceNamespace=naming.SCALING_NAMESPACE, ResourceId=resource_id,
+            ScalableDimension=naming.SCALABLE_DIMENSION)
+        for page in pages:
+            live.policies.extend(page.get("ScalingPolicies", []))
+
+
+def _alarms(clients: Clients, config: StackConfig, services: list[LiveService]) -> None:
+    names = {config.services[s.key].alarm_name(kind): (s, kind)
+             for s in services for kind in ("cpu", "memory", "spike")}
+    paginator = clients("cloudwatch").get_paginator("describe_alarms")
+    for chunk in _chunks(sorted(names), _ALARM_NAMES_MAX):
+        for page in paginator.paginate(AlarmNames=chunk, AlarmTypes=["MetricAlarm"]):
+            for alarm in page.get("MetricAlarms", []):
+                live, kind = names[alarm["AlarmName"]]
+                live.alarms[kind] = alarm
+
+
+def _log_groups(clients: Clients, services: list[LiveService]) -> None:
+    paginator = clients("logs").get_paginator("describe_log_groups")
+    for live in services:
+        group = live.container.log_options.get("awslogs-group") if live.container else None
+        if not group:
+            continue
+        for page in paginator.paginate(logGroupNamePrefix=group):
+            for found in page.get("logGroups", []):
+                if found["logGroupName"] == group:
+                    live.log_group = found
+
+
+# --- topic and budget --------------------------------------------------------------------
+
+
+def _error_code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def _topic(clients: Clients, config: StackConfig) -> dict[str, Any] | None:
+    arn = naming.sns_topic_arn(config.region, config.account_id, config.alerts.topic_name)
+    try:
+        attributes = clients("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
+    except Exception as exc:
+        # botocore sns-2010-03-31 GetTopicAttributes: NotFoundException when no such topic.
+        if _error_code(exc) in ("NotFound", "NotFoundException"):
+            return None
+        raise
+    return dict(attributes, TopicArn=arn)
+
+
+def _budget(clients: Clients, config: StackConfig) -> dict[str, Any] | None:
+    if config.budget is None:
+        return None
+    client = clients("budgets")
+    try:
+        budget = client.describe_budget(AccountId=config.account_id,
+                                        BudgetName=config.budget.name)["Budget"]
+    except Exception as exc:
+        # botocore budgets-2016-10-20 DescribeBudget: NotFoundException when no such budget.
+        if _error_code(exc) == "NotFoundException":
+            return None
+        raise
+    notifications = client.describe_notifications_for_budget(
+        AccountId=config.account_id, BudgetName=config.budget.name).get("Notifications", [])
+    return {"Budget": budget, "Notifications": notifications}
+
+
+# --- all of it ----------------------------------------------------------------------------
+
+
+def caller_account(clients: Clients) -> str:
+    """The credentials' account. STS GetCallerIdentity needs no IAM permission (AWS STS API
+    reference: "No permissions are required to perform this operation")."""
+    return str(clients("sts").get_caller_identity()["Account"])
+
+
+def discover(clients: Clients, config: StackConfig) -> LiveEstate:
+    clusters = _clusters(clients, config)
+    services, unmanaged = _services(clients, config, clusters)
+    found = [s for s in services.values() if s.found]
+    _scaling(clients, found)
+    _alarms(clients, config, found)
+    _log_groups(clients, found)
+    problems = []
+    for cluster in clusters.values():
+        if cluster.lookup.status == "ambiguous":
+            problems.append(f"clusters.{cluster.key}: {len(cluster.lookup.candidates)} live "
+                            f"clusters match {cluster.lookup.how}: "
+                            f"{', '.join(cluster.lookup.candidates)}; set its name by hand")
+    for service in services.values():
+        if service.lookup.status == "ambiguous":
+            problems.append(f"services.{service.key}: {len(service.lookup.candidates)} live "
+                            f"services match {service.lookup.how}: "
+                            f"{', '.join(service.lookup.candidates)}; set serviceName by hand")
+    return LiveEstate(
+        account_id=config.account_id,
+        region=config.region,
+        clusters=clusters,
+        services=services,
+        unmanaged=unmanaged,
+        topic=_topic(clients, config),
+        budget=_budget(clients, config),
+        problems=problems,
+    )

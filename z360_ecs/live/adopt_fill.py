@@ -1,0 +1,569 @@
+"""What the live estate fixes in a stack file, and writing it with comments and key order kept.
+
+`fill(config, estate, document)` compares each value the live estate fixes (live names, image,
+container port, network, target group, task role, launch configuration, environment names and
+values, secret references, log settings, import ids) with the stack file, and returns one
+`Row` per value (for the table) and the `Edit`s that make the file agree with the estate.
+Values the ops log changed on purpose (task sizes, scaling bounds, cooldowns, targets, alarm
+thresholds, the budget's amounts) are shown but never written: the stack file decides them.
+
+A value the config model has no key for yet (say `launchType` before the model grows it) is
+never written: its row says "live value, no stack key yet". A key is written only when
+`components.config`'s models accept it, so the file always stays loadable.
+
+`apply(document, edits)` edits a ruamel.yaml round-trip document in place: existing keys keep
+their position and comments; a `# PLACEHOLDER` comment on a key whose value adopt wrote is
+dropped; new keys are appended. A value every service inherits from `serviceDefaults` is
+written there when all live services agree on it, else per service.
+
+Secrets: a secret's value is never read from AWS (a task definition's `secrets` hold only the
+`valueFrom` ARN) and never written; a plain environment variable whose name looks like a
+credential is not copied into the file (the model refuses it there) and is reported instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, get_args
+
+from pydantic import BaseModel
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from components import naming
+from components.config import PROJECT, ClusterConfig, ServiceConfig, StackConfig
+from components.config.limits import SECRET_LOOKING_NAME
+from z360_ecs.live.adopt_estate import LiveEstate, LiveService
+
+# The retentionInDays values the config model allows (a live value outside them is reported).
+_RETENTION_DAYS = get_args(ServiceConfig.model_fields["log_retention_days"].annotation)
+_PLACEHOLDER_COMMENT = re.compile(r"#[^\n]*PLACEHOLDER[^\n]*")
+
+WRITTEN = "written"
+SAME = "same"
+NO_KEY = "live value, no stack key yet"
+STACK_DECIDES = "stack decides"
+NOT_LIVE = "not live"
+REFUSED = "not written"
+
+
+def accepts(model: type[BaseModel], alias: str) -> bool:
+    """Whether the config model has a key `alias` (camelCase, as the stack file spells it)."""
+    return any((f.alias or name) == alias for name, f in model.model_fields.items())
+
+
+@dataclass
+class Row:
+    """One value of one scope (services.web, clusters.app, alerts, budget) in the table."""
+
+    scope: str
+    key: str
+    live: Any
+    stack: Any
+    status: str
+    note: str = ""
+
+    @property
+    def error(self) -> bool:
+        return self.status == REFUSED
+
+
+@dataclass
+class Edit:
+    path: tuple[str, ...]
+    """Keys from the document's `config` mapping down, e.g. ("z360-ecs:services", "web", "image")."""
+    old: Any
+    new: Any
+    """None deletes the key."""
+
+    @property
+    def dotted(self) -> str:
+        return ".".join((self.path[0].split(":", 1)[-1], *self.path[1:]))
+
+
+@dataclass
+class Fill:
+    rows: list[Row] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+
+    def for_scope(self, scope: str) -> list[Row]:
+        return [r for r in self.rows if r.scope == scope]
+
+
+# --- reading the raw document ------------------------------------------------------------
+
+
+def config_key(config_map: Mapping[str, Any], short: str) -> str:
+    """The document's spelling of a `z360-ecs:` key (namespaced or, as the CLI allows, not)."""
+    full = f"{PROJECT}:{short}"
+    return short if short in config_map and full not in config_map else full
+
+
+def _get(data: Any, path: tuple[str, ...]) -> tuple[bool, Any]:
+    for part in path:
+        if not isinstance(data, Mapping) or part not in data:
+            return False, None
+        data = data[part]
+    return True, data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- what the estate fixes, per service ---------------------------------------------------
+
+
+def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster_name: str
+                    ) -> tuple[dict[str, tuple[Any, Any]], list[Row]]:
+    """(relative path -> (live value, effective stack value), rows) for one live service."""
+    scope = f"services.{key}"
+    values: dict[str, tuple[Any, Any]] = {}
+    rows: list[Row] = []
+
+    def fixed(path: str, live_value: Any, stack_value: Any, note: str = "") -> None:
+        values[path] = (live_value, stack_value)
+        status = SAME if _plain(stack_value) == _plain(live_value) else WRITTEN
+        rows.append(Row(scope, path, live_value, stack_value, status, note))
+
+    def no_key(path: str, live_value: Any, stack_value: Any, note: str) -> None:
+        rows.append(Row(scope, path, live_value, stack_value, NO_KEY, note))
+
+    def decides(path: str, live_value: Any, stack_value: Any, note: str = "") -> None:
+        rows.append(Row(scope, path, live_value, stack_value, STACK_DECIDES, note))
+
+    fixed("serviceName", live.name, service.service_name)
+    # Launch configuration: the program sends one or the other; moving between them forces
+    # a replacement in pulumi-aws (DESIGN.md, "What AWS enforces").
+    if live.launch_type is not None:
+        if accepts(ServiceConfig, "launchType"):
+            fixed("launchType", live.launch_type, getattr(service, "launch_type", None))
+        else:
+            no_key("launchType", live.launch_type, f"capacityProvider {service.capacity_provider}",
+                   "the program sends a capacity provider strategy instead: a replace")
+    elif len(live.capacity_provider_strategy) == 1:
+        provider = live.capacity_provider_strategy[0].get("capacityProvider")
+        if provider in ("FARGATE", "FARGATE_SPOT"):
+            fixed("capacityProvider", provider, service.capacity_provider)
+        else:
+            no_key("capacityProvider", provider, service.capacity_provider,
+                   "not a Fargate provider")
+    elif live.capacity_provider_strategy:
+        no_key("capacityProvider", live.capacity_provider_strategy, service.capacity_provider,
+               "a strategy of several providers")
+    if live.platform_version is not None:
+        if accepts(ServiceConfig, "platformVersion"):
+            fixed("platformVersion", live.platform_version,
+                  getattr(service, "platform_version", None))
+        else:
+            no_key("platformVersion", live.platform_version, "LATEST (program)",
+                   "updated in place to LATEST")
+    if live.subnets:
+        fixed("network.subnets", live.subnets, service.network.subnets)
+    if live.security_groups:
+        fixed("network.securityGroups", live.security_groups, service.network.security_groups)
+    if live.assign_public_ip is not None:
+        fixed("network.assignPublicIp", live.assign_public_ip, service.network.assign_public_ip)
+
+    container = live.container
+    if container is not None:
+        fixed("image", container.image, service.image)
+        if container.port is not None:
+            fixed("containerPort", container.port, service.container_port)
+        elif service.container_port is not None:
+            no_key("containerPort", None, service.container_port,
+                   "the live container maps no port; remove containerPort if it needs none")
+        if container.name != key:
+            if accepts(ServiceConfig, "containerName"):
+                fixed("containerName", container.name, getattr(service, "container_name", None))
+            else:
+                no_key("containerName", container.name, f"{key} (the service key)",
+                       "the new task revision renames the container")
+        plain = {n: v for n, v in container.environment.items()
+                 if not SECRET_LOOKING_NAME.search(n)}
+        for name in sorted(set(container.environment) - set(plain)):
+            rows.append(Row(scope, f"environment.{name}", "(value not read)", None, REFUSED,
+                            "a credential-looking name in plain environment: move it to SSM or "
+                            "Secrets Manager and list its ARN under secrets; the new task "
+                            "revision would run without it"))
+        fixed("environment", dict(sorted(plain.items())), service.environment,
+              f"{len(plain)} names: {', '.join(sorted(plain)) or '-'}")
+        fixed("secrets", dict(sorted(container.secrets.items())), service.secrets,
+              f"{len(container.secrets)} references (valueFrom ARNs only)")
+        group = container.log_options.get("awslogs-group")
+        if container.log_driver not in (None, "awslogs"):
+            no_key("logDriver", container.log_driver, "awslogs (program)", "")
+        if group and group != service.log_group_name:
+            no_key("logGroup", group, service.log_group_name,
+                   "the program creates its own log group; the live one stays")
+        prefix = container.log_options.get("awslogs-stream-prefix")
+        if prefix is not None and prefix != key:
+            no_key("logStreamPrefix", prefix, key, "new streams get the program's prefix")
+    if live.task_role_arn:
+        fixed("taskRoleArn", live.task_role_arn, service.task_role_arn)
+    elif service.task_role_arn:
+        no_key("taskRoleArn", None, service.task_role_arn, "live tasks run without a task role")
+    if live.log_group is not None and live.log_group["logGroupName"] == service.log_group_name:
+        retention = live.log_group.get("retentionInDays")
+        if retention in _RETENTION_DAYS:
+            fixed("logRetentionDays", retention, service.log_retention_days)
+        else:
+            no_key("logRetentionDays", retention or "never expire", service.log_retention_days,
+                   "updated in place")
+
+    if live.load_balancers:
+        balancer = live.load_balancers[0]
+        arn = balancer.get("targetGroupArn")
+        if len(live.load_balancers) > 1 or not arn:
+            no_key("loadBalancer", live.load_balancers, None, "the program attaches one target group")
+        else:
+            fixed("loadBalancer.targetGroupArn", arn,
+                  service.load_balancer.target_group_arn if service.load_balancer else None)
+            port = balancer.get("containerPort")
+            if port is not None and port != (container.port if container else None):
+                fixed("loadBalancer.containerPort", port,
+                      service.load_balancer.container_port if service.load_balancer else None)
+    elif service.load_balancer is not None:
+        no_key("loadBalancer", None, service.load_balancer.target_group_arn,
+               "the live service has no load balancer: adding one replaces it")
+
+    # Values the ops log changed on purpose: shown, never written.
+    if live.task_cpu or live.task_memory:
+        decides("cpu/memory", f"{live.task_cpu}/{live.task_memory}",
+                f"{service.cpu}/{service.memory}",
+                f"live revision {live.task_family}:{live.task_revision}")
+    target = live.scalable_target
+    if target is not None:
+        decides("scaling.min/max", f"{target['MinCapacity']}/{target['MaxCapacity']}",
+                f"{service.effective_min}/{service.effective_max}" if service.scaling.enabled
+                else "scaling off")
+    elif service.scaling.enabled:
+        decides("scaling", "no scalable target", "enabled")
+    for policy in live.policies:
+        tracking = policy.get("TargetTrackingScalingPolicyConfiguration") or {}
+        decides(f"policy {policy['PolicyName']}",
+                f"target {tracking.get('TargetValue')}, out {tracking.get('ScaleOutCooldown')} s, "
+                f"in {tracking.get('ScaleInCooldown')} s", _policy_stack(service, policy))
+    for kind, alarm in live.alarms.items():
+        threshold = {"cpu": service.alarms.cpu_high, "memory": service.alarms.memory_high,
+                     "spike": service.alarms.task_count_spike}[kind]
+        decides(f"alarm {alarm['AlarmName']}",
+                f"{alarm.get('Namespace')} {alarm.get('MetricName')} > {alarm.get('Threshold')}",
+                "not in the stack file: stays unmanaged" if threshold is None else f"> {threshold}")
+
+    # Import ids: every resource that exists live and the program declares.
+    live_name = str(live.name)
+    ids: dict[str, str | None] = {"service": naming.service_import_id(cluster_name, live_name)}
+    scaling_on = service.scaling.enabled
+    ids["scalableTarget"] = (naming.scalable_target_id(cluster_name, live_name)
+                             if scaling_on and target is not None else None)
+    policy_names = {p["PolicyName"] for p in live.policies}
+    for metric in ("cpu", "memory"):
+        name = service.policy_name(metric)
+        ids[f"{metric}Policy"] = (naming.scaling_policy_id(cluster_name, live_name, name)
+                                  if scaling_on and name in policy_names else None)
+    for metric, name in (("cpu", "ECSServiceAverageCPUUtilization"),
+                         ("memory", "ECSServiceAverageMemoryUtilization")):
+        for policy in live.policies:
+            spec = ((policy.get("TargetTrackingScalingPolicyConfiguration") or {})
+                    .get("PredefinedMetricSpecification") or {})
+            if spec.get("PredefinedMetricType") == name and \
+                    policy["PolicyName"] != service.policy_name(metric):
+                no_key(f"policy {policy['PolicyName']}", policy["PolicyName"],
+                       service.policy_name(metric),
+                       f"the program adds its own {metric} policy beside this one")
+    thresholds = {"cpu": service.alarms.cpu_high, "memory": service.alarms.memory_high,
+                  "spike": service.alarms.task_count_spike}
+    for kind in ("cpu", "memory", "spike"):
+        live_alarm = live.alarms.get(kind)
+        ids[f"{kind}Alarm"] = (live_alarm["AlarmName"]
+                               if live_alarm is not None and thresholds[kind] is not None else None)
+    ids["logGroup"] = (service.log_group_name if live.log_group is not None
+                       and live.log_group["logGroupName"] == service.log_group_name else None)
+    current = service.import_ids.model_dump(by_alias=True)
+    for name, value in ids.items():
+        if value is None and current.get(name) is None:
+            continue
+        values[f"importIds.{name}"] = (value, current.get(name))
+        status = SAME if current.get(name) == value else WRITTEN
+        rows.append(Row(scope, f"importIds.{name}", value or "(does not exist)",
+                        current.get(name), status,
+                        "" if value else "removed: nothing live to import"))
+    if live.task_definition_arn:
+        rows.append(Row(scope, "taskDefinition", f"{live.task_family}:{live.task_revision}",
+                        None, STACK_DECIDES,
+                        "never imported: the first up registers a new revision, the live one "
+                        "stays for rollback"))
+    return values, rows
+
+
+def _policy_stack(service: ServiceConfig, policy: dict[str, Any]) -> str:
+    scaling = service.scaling
+    if not scaling.enabled:
+        return "scaling off"
+    name = policy["PolicyName"]
+    target = scaling.cpu_target if name == service.policy_name("cpu") else (
+        scaling.memory_target if name == service.policy_name("memory") else None)
+    if target is None:
+        return "not the program's"
+    return (f"target {target:g}, out {scaling.scale_out_cooldown} s, "
+            f"in {scaling.scale_in_cooldown} s")
+
+
+# --- placing values in the document -------------------------------------------------------
+
+
+def _place(document_config: Mapping[str, Any], services_key: str, defaults_key: str,
+           wanted: dict[str, dict[str, tuple[Any, Any]]]) -> list[Edit]:
+    """Edits that give each service its wanted values, in serviceDefaults where all agree.
+
+    `wanted[key][path]` is (live value, the value the service has now, defaults applied); a
+    key absent from the file whose model default already equals the live value is left out.
+    """
+    services_raw = document_config.get(services_key) or {}
+    defaults_raw = document_config.get(defaults_key) or {}
+    edits: list[Edit] = []
+    inherited: dict[str, dict[str, Any]] = {}
+    for key, values in wanted.items():
+        raw = services_raw.get(key) or {}
+        for path, (value, effective) in values.items():
+            parts = tuple(path.split("."))
+            present, old = _get(raw, parts)
+            in_defaults, _ = _get(defaults_raw, parts)
+            if not present and not in_defaults and _plain(effective) == _plain(value):
+                continue
+            if present or not in_defaults or path.startswith("importIds."):
+                if _plain(old) != _plain(value) and (present or value is not None):
+                    edits.append(Edit((services_key, key, *parts), _plain(old), value))
+            else:
+                inherited.setdefault(path, {})[key] = value
+    for path, by_service in inherited.items():
+        parts = tuple(path.split("."))
+        _, default = _get(defaults_raw, parts)
+        distinct = {repr(_plain(v)) for v in by_service.values()}
+        if len(distinct) == 1:
+            value = next(iter(by_service.values()))
+            if _plain(default) != _plain(value):
+                edits.append(Edit((defaults_key, *parts), _plain(default), value))
+            continue
+        for key, value in by_service.items():
+            if _plain(default) != _plain(value):
+                edits.append(Edit((services_key, key, *parts), None, value))
+    return edits
+
+
+def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -> Fill:
+    """Rows for the table and the edits that make the stack file agree with the estate."""
+    result = Fill()
+    config_map = document.get("config") or {}
+    clusters_key = config_key(config_map, "clusters")
+    services_key = config_key(config_map, "services")
+    defaults_key = config_key(config_map, "serviceDefaults")
+    for key, cluster in config.clusters.items():
+        live_cluster = estate.clusters[key]
+        scope = f"clusters.{key}"
+        if live_cluster.name is None:
+            result.rows.append(Row(scope, "name", f"({live_cluster.lookup.status})", cluster.name,
+                                   NOT_LIVE, _lookup_note(live_cluster.lookup)))
+            if cluster.import_id is not None:
+                result.rows.append(Row(scope, "importId", "(does not exist)", cluster.import_id,
+                                       WRITTEN, "removed: nothing live to import"))
+                result.edits.append(Edit((clusters_key, key, "importId"), cluster.import_id, None))
+            continue
+        for path, live_value, stack_value in (("name", live_cluster.name, cluster.name),
+                                              ("importId", live_cluster.name, cluster.import_id)):
+            status = SAME if live_value == stack_value else WRITTEN
+            result.rows.append(Row(scope, path, live_value, stack_value, status,
+                                   _lookup_note(live_cluster.lookup) if path == "name" else ""))
+            if status == WRITTEN:
+                result.edits.append(Edit((clusters_key, key, path), stack_value, live_value))
+        providers = live_cluster.capacity_providers
+        if accepts(ClusterConfig, "capacityProviders"):
+            stack_providers = getattr(cluster, "capacity_providers", None)
+            if list(stack_providers or []) != providers:
+                result.rows.append(Row(scope, "capacityProviders", providers, stack_providers,
+                                       WRITTEN))
+                result.edits.append(Edit((clusters_key, key, "capacityProviders"),
+                                         stack_providers, providers))
+        else:
+            result.rows.append(Row(scope, "capacityProviders", providers or "(none)", None, NO_KEY,
+                                   "PutClusterCapacityProviders replaces the whole list"))
+        insights = live_cluster.container_insights
+        if insights != ("enabled" if cluster.container_insights else "disabled"):
+            result.rows.append(Row(scope, "containerInsights", insights or "(unset)",
+                                   cluster.container_insights, STACK_DECIDES))
+
+    wanted: dict[str, dict[str, tuple[Any, Any]]] = {}
+    for key, service in config.services.items():
+        live = estate.services[key]
+        scope = f"services.{key}"
+        if not live.found:
+            result.rows.append(Row(scope, "serviceName", f"({live.lookup.status})",
+                                   service.service_name, NOT_LIVE, _lookup_note(live.lookup)))
+            stale = {k: v for k, v in service.import_ids.model_dump(by_alias=True).items() if v}
+            if stale:
+                wanted[key] = {f"importIds.{name}": (None, value) for name, value in stale.items()}
+                for name, value in stale.items():
+                    result.rows.append(Row(scope, f"importIds.{name}", "(does not exist)", value,
+                                           WRITTEN, "removed: nothing live to import"))
+            continue
+        cluster_name = estate.clusters[service.cluster].name or ""
+        values, rows = _service_values(key, service, live, cluster_name)
+        for problem in live.problems:
+            rows.append(Row(scope, "taskDefinition", problem, None, REFUSED))
+        if "launchType" in values and service.capacity_provider:
+            raw = (config_map.get(services_key) or {}).get(key) or {}
+            if "capacityProvider" in raw:
+                # launchType and capacityProvider exclude each other.
+                values["capacityProvider"] = (None, service.capacity_provider)
+        wanted[key] = values
+        result.rows.extend(rows)
+    result.edits.extend(_place(config_map, services_key, defaults_key, wanted))
+
+    alerts_key = config_key(config_map, "alerts")
+    topic_arn = estate.topic["TopicArn"] if estate.topic else None
+    if topic_arn != config.alerts.import_topic_arn:
+        result.edits.append(Edit((alerts_key, "importTopicArn"), config.alerts.import_topic_arn,
+                                 topic_arn))
+    result.rows.append(Row("alerts", "importTopicArn", topic_arn or "(does not exist)",
+                           config.alerts.import_topic_arn,
+                           SAME if topic_arn == config.alerts.import_topic_arn else WRITTEN))
+    if config.budget is not None:
+        budget_key = config_key(config_map, "budget")
+        wanted_id = (naming.budget_import_id(config.account_id, config.budget.name)
+                     if estate.budget else None)
+        if wanted_id != config.budget.import_id:
+            result.edits.append(Edit((budget_key, "importId"), config.budget.import_id, wanted_id))
+        result.rows.append(Row("budget", "importId", wanted_id or "(does not exist)",
+                               config.budget.import_id,
+                               SAME if wanted_id == config.budget.import_id else WRITTEN))
+        if estate.budget:
+            limit = estate.budget["Budget"].get("BudgetLimit", {}).get("Amount")
+            result.rows.append(Row("budget", "monthlyLimit", limit, config.budget.monthly_limit,
+                                   STACK_DECIDES))
+            thresholds = sorted(float(n["Threshold"]) for n in estate.budget["Notifications"])
+            result.rows.append(Row("budget", "alertAmounts", thresholds,
+                                   config.budget.alert_amounts, STACK_DECIDES,
+                                   ", ".join(sorted({n.get("ThresholdType", "PERCENTAGE")
+                                                     for n in estate.budget["Notifications"]}))))
+    return result
+
+
+def _lookup_note(lookup: Any) -> str:
+    if lookup.status == "found":
+        return f"found by {lookup.how}"
+    if lookup.status == "ambiguous":
+        return f"ambiguous: {', '.join(lookup.candidates)} match {lookup.how}"
+    return f"no live match for the stack name or {lookup.how}: the first up creates it"
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _yaml_value(value: Any, old: Any) -> Any:
+    if isinstance(value, list):
+        seq = CommentedSeq(value)
+        if not isinstance(old, CommentedSeq) or old.fa.flow_style():
+            seq.fa.set_flow_style()
+        return seq
+    if isinstance(value, dict):
+        mapping = CommentedMap()
+        for k, v in value.items():
+            mapping[k] = _yaml_value(v, None)
+        if not value:
+            mapping.fa.set_flow_style()
+        return mapping
+    return value
+
+
+def _add(node: CommentedMap, key: str, value: Any) -> None:
+    if "importIds" in node:
+        # Import ids close a service: new settings go before them.
+        node.insert(list(node).index("importIds"), key, value)
+    else:
+        _append(node, key, value)
+
+
+def _deepest_last(node: CommentedMap) -> tuple[CommentedMap, Any]:
+    """The mapping and key that end `node` in the text (where a trailing comment sits)."""
+    key = list(node)[-1]
+    value = node[key]
+    while isinstance(value, CommentedMap) and len(value) and not value.fa.flow_style():
+        node, key = value, list(value)[-1]
+        value = node[key]
+    return node, key
+
+
+def _append(node: CommentedMap, key: str, value: Any) -> None:
+    """Append `key`, keeping the comment lines that followed the old last key after the new
+    one (ruamel attaches the comment above the next section to the previous last key)."""
+    if not len(node):
+        node[key] = value
+        return
+    owner, last = _deepest_last(node)
+    item = owner.ca.items.get(last)
+    token = item[2] if item and len(item) > 2 else None
+    node[key] = value
+    if token is None:
+        return
+    first, newline, rest = token.value.partition("\n")
+    if not rest.strip():
+        return
+    token.value = first + newline
+    moved = copy.copy(token)
+    moved.value = "\n" + rest
+    target, target_key = _deepest_last(node)
+    target.ca.items.setdefault(target_key, [None, None, None, None])[2] = moved
+
+
+def _drop_placeholder_comment(mapping: CommentedMap, key: str) -> None:
+    item = mapping.ca.items.get(key)
+    if not item or len(item) < 3 or item[2] is None:
+        return
+    token = item[2]
+    first, newline, rest = token.value.partition("\n")
+    if "PLACEHOLDER" in first:
+        token.value = _PLACEHOLDER_COMMENT.sub("", first).rstrip() + newline + rest
+
+
+def apply(document: Any, edits: list[Edit]) -> None:
+    """Make `edits` in a ruamel.yaml round-trip document (its `config` mapping)."""
+    root = document["config"]
+    for edit in edits:
+        node = root
+        for part in edit.path[:-1]:
+            if part not in node:
+                if edit.new is None:
+                    break
+                _add(node, part, CommentedMap())
+            node = node[part]
+        else:
+            last = edit.path[-1]
+            if edit.new is None:
+                if last in node:
+                    del node[last]
+                _prune_empty(root, edit.path[:-1])
+                continue
+            value = _yaml_value(edit.new, node.get(last))
+            if last in node:
+                node[last] = value
+                _drop_placeholder_comment(node, last)
+            else:
+                _add(node, last, value)
+
+
+def _prune_empty(root: Any, path: tuple[str, ...]) -> None:
+    """Remove mappings a deletion left empty (an empty `importIds:` would read as null)."""
+    while len(path) > 1:
+        found, node = _get(root, path)
+        if not found or not isinstance(node, Mapping) or node:
+            return
+        _, parent = _get(root, path[:-1])
+        del parent[path[-1]]
+        path = path[:-1]

@@ -1,0 +1,316 @@
+"""What the first `pulumi up` of the adopted stack file will do, resource by resource.
+
+`plan(run, config, estate)` takes the offline preview of the written stack file (every
+registration the program makes, with its import id) and the live estate, and gives each
+resource one action:
+
+- `create`: nothing live is imported (task definitions always: a new revision is registered,
+  and the live one stays for `family:N` rollbacks);
+- `import`: the live resource is adopted as it is;
+- `import, update`: adopted, then updated in place (the engine imports, then updates, since
+  pulumi/docs#18198);
+- `import, REPLACE`: adopted, then replaced. This is an error: a protected resource fails the
+  `up`, an unprotected one is deleted and made again (a service outage).
+- `import FAILS`: the import id names nothing live (the engine fails the import). An error.
+
+Each difference names the input, the live and the program's value, and who decides it:
+`estate` (a value adopt should have copied: one left means a stack key is missing), `stack`
+(the ops log's intended change: sizes, scaling bounds, cooldowns, targets, thresholds, the
+budget) or `program` (the program's own fixed settings: circuit breaker, Container Insights,
+alarm shape).
+
+Whether a difference replaces the resource is engine/diff.py's knowledge (`REPLACE_ON_CHANGE`,
+`REPLACE_WHEN`: what pulumi-aws forces a new resource for, with its sources), the same table
+`preview --compare` uses; the live value stands in for the old input. For the estate that means:
+a changed cluster, service, alarm, log group, topic or budget name, a service's `launchType` or
+`schedulingStrategy`, a scalable target's or policy's `resourceId`, and a service's capacity
+provider strategy going from empty to set (a service CloudFormation made with a launch type)
+without `forceNewDeployment`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.config import StackConfig
+from z360_ecs.engine.diff import replaces_on_change
+from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
+from z360_ecs.live.adopt_estate import LiveEstate, LiveService
+
+CREATE = "create"
+IMPORT = "import"
+UPDATE = "import, update"
+REPLACE = "import, REPLACE"
+FAILS = "import FAILS"
+
+ESTATE, STACK, PROGRAM = "estate", "stack", "program"
+
+_SERVICE_COMPONENT = "z360:ecs:ScalableService"
+
+
+@dataclass
+class Difference:
+    path: str
+    live: Any
+    program: Any
+    replaces: bool
+    decided_by: str
+
+
+@dataclass
+class Step:
+    urn: str
+    type: str
+    name: str
+    scope: str
+    """services.<key>, clusters.<key>, alerts, budget or stack."""
+    action: str
+    import_id: str = ""
+    differences: list[Difference] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def error(self) -> bool:
+        return self.action in (REPLACE, FAILS)
+
+
+def _unknown(value: Any) -> bool:
+    return value is COMPUTED or value is SECRET
+
+
+def _num(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+class _Compare:
+    """Live values against the program's inputs of one resource of type `type_token`."""
+
+    def __init__(self, type_token: str, inputs: dict[str, Any]) -> None:
+        self.type_token = type_token
+        self.inputs = inputs
+        self.differences: list[Difference] = []
+
+    def __call__(self, path: str, live: Any, decided_by: str, program: Any = None,
+                 numeric: bool = False) -> None:
+        value = program if program is not None else self.inputs.get(path)
+        if _unknown(value):
+            return
+        same = _num(live) == _num(value) if numeric else live == value
+        if not same:
+            self.add(path, live, value, decided_by)
+
+    def add(self, path: str, live: Any, program: Any, decided_by: str) -> None:
+        """A difference; whether it replaces is engine/diff.py's to say (live value as the old
+        input, the program's as the new)."""
+        top = path.split(".", 1)[0]
+        replaces = replaces_on_change(self.type_token, path, {top: live},
+                                      dict(self.inputs, **{top: program}))
+        self.differences.append(Difference(path, live, program, replaces, decided_by))
+
+
+def _service_diff(inputs: dict[str, Any], live: LiveService) -> list[Difference]:
+    compare = _Compare("aws:ecs/service:Service", inputs)
+    compare("name", live.name, ESTATE)
+    compare("launchType", live.launch_type, ESTATE)
+    program_strategy = [
+        {"capacityProvider": s.get("capacityProvider"), "weight": s.get("weight", 0),
+         "base": s.get("base", 0)}
+        for s in inputs.get("capacityProviderStrategies") or []]
+    live_strategy = [
+        {"capacityProvider": s.get("capacityProvider"), "weight": s.get("weight", 0),
+         "base": s.get("base", 0)}
+        for s in live.capacity_provider_strategy]
+    compare("capacityProviderStrategies", live_strategy, ESTATE, program=program_strategy or [])
+    compare("schedulingStrategy", live.scheduling_strategy,
+            ESTATE, program=inputs.get("schedulingStrategy") or "REPLICA")
+    network = inputs.get("networkConfiguration") or {}
+    compare("networkConfiguration.subnets", sorted(live.subnets), ESTATE,
+            program=sorted(network.get("subnets") or []))
+    compare("networkConfiguration.securityGroups", sorted(live.security_groups), ESTATE,
+            program=sorted(network.get("securityGroups") or []))
+    compare("networkConfiguration.assignPublicIp", bool(live.assign_public_ip), ESTATE,
+            program=bool(network.get("assignPublicIp")))
+    program_lbs = [{k: lb.get(k) for k in ("targetGroupArn", "containerName", "containerPort")}
+                   for lb in inputs.get("loadBalancers") or []]
+    live_lbs = [{k: lb.get(k) for k in ("targetGroupArn", "containerName", "containerPort")}
+                for lb in live.load_balancers]
+    if program_lbs != live_lbs:
+        compare.add("loadBalancers", live_lbs, program_lbs, ESTATE)
+    compare("platformVersion", live.platform_version, ESTATE)
+    breaker = live.circuit_breaker or {"enable": False, "rollback": False}
+    program_breaker = inputs.get("deploymentCircuitBreaker") or {}
+    compare("deploymentCircuitBreaker", {"enable": breaker.get("enable"),
+                                         "rollback": breaker.get("rollback")}, PROGRAM,
+            program={"enable": program_breaker.get("enable"),
+                     "rollback": program_breaker.get("rollback")})
+    if "desiredCount" not in inputs.get("__ignore", []):
+        compare("desiredCount", live.desired_count, STACK, numeric=True)
+    # The service moves to the new task revision: an update in place.
+    compare.add("taskDefinition", f"{live.task_family}:{live.task_revision}", "(new revision)",
+                STACK)
+    return compare.differences
+
+
+def _target_diff(inputs: dict[str, Any], target: dict[str, Any]) -> list[Difference]:
+    compare = _Compare("aws:appautoscaling/target:Target", inputs)
+    compare("resourceId", target["ResourceId"], ESTATE)
+    compare("scalableDimension", target["ScalableDimension"], ESTATE)
+    compare("serviceNamespace", target["ServiceNamespace"], ESTATE)
+    compare("minCapacity", target["MinCapacity"], STACK, numeric=True)
+    compare("maxCapacity", target["MaxCapacity"], STACK, numeric=True)
+    return compare.differences
+
+
+def _policy_diff(inputs: dict[str, Any], policy: dict[str, Any]) -> list[Difference]:
+    compare = _Compare("aws:appautoscaling/policy:Policy", inputs)
+    compare("name", policy["PolicyName"], ESTATE)
+    compare("resourceId", policy["ResourceId"], ESTATE)
+    compare("policyType", policy["PolicyType"], ESTATE)
+    live = policy.get("TargetTrackingScalingPolicyConfiguration") or {}
+    program = inputs.get("targetTrackingScalingPolicyConfiguration") or {}
+    metric = (live.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType")
+    program_metric = (program.get("predefinedMetricSpecification") or {}).get(
+        "predefinedMetricType")
+    compare("predefinedMetricType", metric, ESTATE, program=program_metric)
+    for live_key, key in (("TargetValue", "targetValue"), ("ScaleOutCooldown", "scaleOutCooldown"),
+                          ("ScaleInCooldown", "scaleInCooldown")):
+        # Application Auto Scaling: an unset cooldown means 300 s (DESIGN.md).
+        live_value = live.get(live_key, 300 if "Cooldown" in live_key else None)
+        compare(f"targetTracking.{key}", live_value, STACK, program=program.get(key, 300),
+                numeric=True)
+    compare("targetTracking.disableScaleIn", bool(live.get("DisableScaleIn", False)), STACK,
+            program=bool(program.get("disableScaleIn", False)))
+    return compare.differences
+
+
+_ALARM_FIELDS = (
+    ("Namespace", "namespace", PROGRAM, False), ("MetricName", "metricName", ESTATE, False),
+    ("Statistic", "statistic", PROGRAM, False),
+    ("ComparisonOperator", "comparisonOperator", PROGRAM, False),
+    ("Threshold", "threshold", STACK, True), ("Period", "period", STACK, True),
+    ("EvaluationPeriods", "evaluationPeriods", STACK, True),
+    ("DatapointsToAlarm", "datapointsToAlarm", STACK, True),
+    ("TreatMissingData", "treatMissingData", PROGRAM, False),
+)
+
+
+def _alarm_diff(inputs: dict[str, Any], alarm: dict[str, Any]) -> list[Difference]:
+    compare = _Compare("aws:cloudwatch/metricAlarm:MetricAlarm", inputs)
+    compare("name", alarm["AlarmName"], ESTATE)
+    for live_key, key, decided_by, numeric in _ALARM_FIELDS:
+        live_value = alarm.get(live_key)
+        if live_key == "DatapointsToAlarm" and live_value is None:
+            live_value = alarm.get("EvaluationPeriods")  # CloudWatch: unset means all of them
+        if live_key == "TreatMissingData" and live_value is None:
+            live_value = "missing"  # CloudWatch's default
+        compare(key, live_value, decided_by, numeric=numeric)
+    dimensions = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
+    compare("dimensions", dimensions, ESTATE)
+    compare("alarmActions", sorted(alarm.get("AlarmActions", [])), PROGRAM,
+            program=sorted(inputs.get("alarmActions") or []) or None)
+    return compare.differences
+
+
+def _owner(run: ProgramRun, registration: Registration) -> str:
+    by_urn = {r.urn: r for r in run.registrations}
+    parent = by_urn.get(registration.parent)
+    while parent is not None:
+        if parent.type == _SERVICE_COMPONENT:
+            return f"services.{parent.name}"
+        parent = by_urn.get(parent.parent)
+    if registration.type == "aws:ecs/cluster:Cluster":
+        return f"clusters.{registration.name.removesuffix('-cluster')}"
+    if registration.type.startswith("aws:sns/"):
+        return "alerts"
+    if registration.type == "aws:budgets/budget:Budget":
+        return "budget"
+    return "stack"
+
+
+def plan(run: ProgramRun, config: StackConfig, estate: LiveEstate) -> list[Step]:
+    """One step per custom resource of the preview `run` of the adopted stack file."""
+    steps = []
+    for registration in run.resources:
+        if not registration.custom:
+            continue
+        scope = _owner(run, registration)
+        step = Step(registration.urn, registration.type, registration.name, scope, CREATE,
+                    registration.import_id)
+        inputs = dict(registration.inputs)
+        inputs["__ignore"] = registration.ignore_changes
+        live_service = (estate.services.get(scope.split(".", 1)[1])
+                        if scope.startswith("services.") else None)
+        differences: list[Difference] | None = None
+        kind = registration.type
+        if kind == "aws:ecs/taskDefinition:TaskDefinition":
+            if live_service is not None and live_service.task_revision:
+                step.note = (f"new revision of {live_service.task_family}; "
+                             f":{live_service.task_revision} stays registered")
+        elif not registration.import_id:
+            pass
+        elif kind == "aws:ecs/cluster:Cluster":
+            cluster = estate.clusters[scope.split(".", 1)[1]]
+            compare = _Compare(kind, inputs)
+            compare("name", cluster.name, ESTATE)
+            settings = {s.get("name"): s.get("value") for s in inputs.get("settings") or []}
+            compare("containerInsights", cluster.container_insights or "disabled", PROGRAM,
+                    program=settings.get("containerInsights"))
+            differences = compare.differences
+        elif kind == "aws:ecs/service:Service" and live_service is not None:
+            differences = _service_diff(inputs, live_service)
+        elif kind == "aws:appautoscaling/target:Target" and live_service is not None \
+                and live_service.scalable_target is not None:
+            differences = _target_diff(inputs, live_service.scalable_target)
+        elif kind == "aws:appautoscaling/policy:Policy" and live_service is not None:
+            policy = next((p for p in live_service.policies
+                           if p["PolicyName"] == inputs.get("name")), None)
+            differences = _policy_diff(inputs, policy) if policy else None
+        elif kind == "aws:cloudwatch/metricAlarm:MetricAlarm" and live_service is not None:
+            alarm = next((a for a in live_service.alarms.values()
+                          if a["AlarmName"] == inputs.get("name")), None)
+            differences = _alarm_diff(inputs, alarm) if alarm else None
+        elif kind == "aws:cloudwatch/logGroup:LogGroup" and live_service is not None \
+                and live_service.log_group is not None:
+            compare = _Compare(kind, inputs)
+            compare("name", live_service.log_group["logGroupName"], ESTATE)
+            compare("retentionInDays", live_service.log_group.get("retentionInDays"), STACK,
+                    numeric=True)
+            differences = compare.differences
+        elif kind == "aws:sns/topic:Topic" and estate.topic is not None:
+            compare = _Compare(kind, inputs)
+            compare("name", estate.topic["TopicArn"].rsplit(":", 1)[-1], ESTATE)
+            differences = compare.differences
+        elif kind == "aws:budgets/budget:Budget" and estate.budget is not None:
+            differences = _budget_diff(inputs, estate.budget)
+        if registration.import_id:
+            if differences is None:
+                step.action = FAILS
+                step.note = "the import id names nothing adopt found live"
+            else:
+                step.differences = differences
+                step.action = (REPLACE if any(d.replaces for d in differences)
+                               else UPDATE if differences else IMPORT)
+        steps.append(step)
+    return steps
+
+
+def _budget_diff(inputs: dict[str, Any], live: dict[str, Any]) -> list[Difference]:
+    compare = _Compare("aws:budgets/budget:Budget", inputs)
+    budget = live["Budget"]
+    compare("name", budget["BudgetName"], ESTATE)
+    compare("limitAmount", budget.get("BudgetLimit", {}).get("Amount"), STACK, numeric=True)
+    live_notes = sorted((n.get("NotificationType"), n.get("ThresholdType", "PERCENTAGE"),
+                         float(n["Threshold"])) for n in live["Notifications"])
+    program_notes = sorted((n.get("notificationType"), n.get("thresholdType", "PERCENTAGE"),
+                            float(n.get("threshold", 0))) for n in inputs.get("notifications") or [])
+    if live_notes != program_notes:
+        compare.add("notifications", live_notes, program_notes, STACK)
+    return compare.differences
