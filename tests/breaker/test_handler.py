@@ -16,12 +16,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
 from breaker import handler as breaker
 from components import naming
+from tests.conftest import mock_aws_sharing_models
 
 REGION = "us-east-1"
 CLUSTER = "z360-test"
@@ -94,7 +94,7 @@ def estate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
         "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(key, value)
-    with mock_aws():
+    with mock_aws_sharing_models():
         estate = Estate()
         for name, (low, high, _) in FLEET.items():
             estate.add_service(name, low, high)
