@@ -8,6 +8,13 @@ one home.
 SERVICE_TAG = "z360:service"
 ENVIRONMENT_TAG = "z360:environment"
 
+# Application Auto Scaling's predefined target-tracking metrics for an ECS service.
+CPU_METRIC = "ECSServiceAverageCPUUtilization"
+MEMORY_METRIC = "ECSServiceAverageMemoryUtilization"
+
+# RunningTaskCount and DesiredTaskCount exist only in Container Insights' namespace.
+CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
+
 # ECS's default quota of tasks per service (1,000 with Service Connect or service discovery).
 MAX_TASKS_PER_SERVICE = 5000
 
