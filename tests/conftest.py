@@ -1,4 +1,4 @@
-"""Shared fixtures: Pulumi mocks with realistic outputs, and runs of the real program.
+"""Shared fixtures: Pulumi mocks with realistic outputs, runs of the real program, session-wide work.
 
 `Z360TestMocks` returns per-type computed outputs (ARNs, ids, task definition revisions) so
 component tests can assert on them; `run_stack` runs the real `__main__.py` against a stack

@@ -1,4 +1,4 @@
-"""Conventions the program and the policy pack share. Pure data: no imports beyond the stdlib.
+"""Facts the program and the policy pack share: tags, metric names, quotas. Pure data, stdlib only.
 
 The program imports these from here (the pack must not import the program), so each fact has
 one home.
