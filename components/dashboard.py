@@ -24,6 +24,7 @@ import pulumi_aws as aws
 from components.burn_rate import BurnRateWidget, burn_rate_widget
 from components.config import ServiceConfig
 from components.naming import alarm_arn, dashboard_name
+from policies.guardrails.conventions import CONTAINER_INSIGHTS_NAMESPACE
 
 # CloudWatch's dashboard grid is 24 columns wide; a service's three widgets fill a row.
 GRID_COLUMNS = 24
@@ -107,8 +108,8 @@ def _task_count_widget(
             "stat": "Maximum",
             "period": METRIC_PERIOD_SECONDS,
             "metrics": [
-                ["ECS/ContainerInsights", "RunningTaskCount", *dimensions, {"label": "running"}],
-                ["ECS/ContainerInsights", "DesiredTaskCount", *dimensions, {"label": "desired"}],
+                [CONTAINER_INSIGHTS_NAMESPACE, "RunningTaskCount", *dimensions, {"label": "running"}],
+                [CONTAINER_INSIGHTS_NAMESPACE, "DesiredTaskCount", *dimensions, {"label": "desired"}],
             ],
             "yAxis": {"left": {"min": 0}},
             "annotations": {"horizontal": [

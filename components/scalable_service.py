@@ -29,6 +29,7 @@ from components.naming import (
     log_group_arn,
     service_tags,
 )
+from policies.guardrails.conventions import CONTAINER_INSIGHTS_NAMESPACE, CPU_METRIC, MEMORY_METRIC
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
@@ -336,8 +337,8 @@ class ScalableService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(child, self._import("scalable_target")),
         )
         for metric, predefined, value, import_attr in (
-            ("cpu", "ECSServiceAverageCPUUtilization", scaling.cpu_target, "cpu_policy"),
-            ("memory", "ECSServiceAverageMemoryUtilization", scaling.memory_target,
+            ("cpu", CPU_METRIC, scaling.cpu_target, "cpu_policy"),
+            ("memory", MEMORY_METRIC, scaling.memory_target,
              "memory_policy"),
         ):
             aws.appautoscaling.Policy(
@@ -410,7 +411,7 @@ class ScalableService(pulumi.ComponentResource):
                 ),
                 # RunningTaskCount exists only here, with Container Insights on the cluster;
                 # in AWS/ECS this alarm would never fire.
-                namespace="ECS/ContainerInsights",
+                namespace=CONTAINER_INSIGHTS_NAMESPACE,
                 metric_name="RunningTaskCount",
                 dimensions=dimensions,
                 statistic="Maximum",

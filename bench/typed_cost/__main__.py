@@ -5,6 +5,8 @@ provider's typed classes (a declared Output for every output property) cost unde
 import pulumi
 import pulumi_aws as aws
 
+from policies.guardrails.types import METRIC_ALARM_TYPE
+
 config = pulumi.Config("bench-typed-cost")
 typed, count = config.require_bool("typed"), config.require_int("count")
 for index in range(count):
@@ -17,7 +19,7 @@ for index in range(count):
             tags={"z360:service": "web", "z360:environment": "beta"},
         )
     else:
-        pulumi.CustomResource("aws:cloudwatch/metricAlarm:MetricAlarm", name, {
+        pulumi.CustomResource(METRIC_ALARM_TYPE, name, {
             "name": name, "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 3,
             "metricName": "CPUUtilization", "namespace": "AWS/ECS", "period": 60,
             "statistic": "Average", "threshold": 85.0,

@@ -16,6 +16,7 @@ from typing import Any
 from pulumi_policy import PolicyResource
 
 from ._kit import known, known_number, service_tag
+from .conventions import CPU_METRIC, MEMORY_METRIC
 from .types import (
     BUDGET_TYPE,
     CLUSTER_TYPE,
@@ -28,8 +29,6 @@ from .types import (
 
 TARGET_TRACKING = "targetTrackingScalingPolicyConfiguration"
 
-CPU_METRIC = "ECSServiceAverageCPUUtilization"
-MEMORY_METRIC = "ECSServiceAverageMemoryUtilization"
 # The same signals as customized metrics (namespace AWS/ECS).
 CUSTOM_METRIC_EQUIVALENT = {"CPUUtilization": CPU_METRIC, "MemoryUtilization": MEMORY_METRIC}
 

@@ -16,9 +16,9 @@ from pulumi_policy import (
 
 from ._index import RUNNING_TASK_COUNT, StackIndex
 from ._kit import NotApplicable, known, resource_label, resource_policy, show, stack_policy
+from .conventions import CONTAINER_INSIGHTS_NAMESPACE
 from .types import METRIC_ALARM_TYPE
 
-CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
 SERVICE_DIMENSIONS = ("ClusterName", "ServiceName")
 
 

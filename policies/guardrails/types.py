@@ -1,5 +1,5 @@
-"""Pulumi type tokens of the AWS resources the rules read: written once, so a rule and the
-stack index match the same resources."""
+"""Pulumi type tokens of every AWS resource the program creates: written once, so the rules, the
+stack index, the mock engine and the tools (preview, diff, report) name the same resources."""
 
 # Application Auto Scaling
 TARGET_TYPE = "aws:appautoscaling/target:Target"
@@ -12,8 +12,11 @@ TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition"
 
 # CloudWatch
 METRIC_ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"
+DASHBOARD_TYPE = "aws:cloudwatch/dashboard:Dashboard"
 
-# IAM: the resources that hold a policy document
+# IAM: the role, and the resources that hold a policy document
+ROLE_TYPE = "aws:iam/role:Role"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 MANAGED_POLICY_TYPE = "aws:iam/policy:Policy"
 
@@ -27,3 +30,11 @@ WEB_ACL_ASSOCIATION_TYPE = "aws:wafv2/webAclAssociation:WebAclAssociation"
 
 # SNS
 TOPIC_TYPE = "aws:sns/topic:Topic"
+TOPIC_POLICY_TYPE = "aws:sns/topicPolicy:TopicPolicy"
+TOPIC_SUBSCRIPTION_TYPE = "aws:sns/topicSubscription:TopicSubscription"
+
+# The cost breaker's function, its failure destination and its state
+LAMBDA_FUNCTION_TYPE = "aws:lambda/function:Function"
+LAMBDA_PERMISSION_TYPE = "aws:lambda/permission:Permission"
+LAMBDA_EVENT_INVOKE_CONFIG_TYPE = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+SSM_PARAMETER_TYPE = "aws:ssm/parameter:Parameter"

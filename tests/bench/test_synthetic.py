@@ -68,8 +68,8 @@ def _resources_per_service(run) -> tuple[Counter, int]:
     return per_service, outside
 
 
-def test_ten_services_register_what_their_templates_do(tmp_path):
-    beta_per_service, beta_outside = _resources_per_service(run_program("beta"))
+def test_ten_services_register_what_their_templates_do(tmp_path, beta_run):
+    beta_per_service, beta_outside = _resources_per_service(beta_run)
     run = run_program("beta", stack_file=write_synthetic_stack(10, tmp_path))
     per_service, outside = _resources_per_service(run)
 
@@ -82,10 +82,10 @@ def test_ten_services_register_what_their_templates_do(tmp_path):
     assert len(run.registrations) == expected
 
 
-def test_floor_registers_a_plain_resource_per_resource_with_the_same_inputs(tmp_path):
+def test_floor_registers_a_plain_resource_per_resource_with_the_same_inputs(tmp_path, beta_run):
     from bench.run import FLOOR_DIR, _floor_stack, _plain
 
-    beta = run_program("beta")
+    beta = beta_run
     floor = run_program("floor", project_dir=FLOOR_DIR, stack_file=_floor_stack(beta, tmp_path))
 
     assert len(floor.registrations) == len(beta.registrations)
@@ -97,11 +97,11 @@ def test_floor_registers_a_plain_resource_per_resource_with_the_same_inputs(tmp_
     assert shapes(floor.resources, lambda inputs: inputs) == shapes(beta.resources, _plain)
 
 
-def test_noop_pack_answers_with_policies_that_report_nothing():
+def test_noop_pack_answers_with_policies_that_report_nothing(beta_run):
     from bench.run import NOOP_PACK_DIR
     from z360_ecs.engine.analyzer import PolicyPackProcess, analyze_run
 
-    run = run_program("beta")
+    run = beta_run
     with PolicyPackProcess(NOOP_PACK_DIR) as pack:
         findings = analyze_run(run, pack=pack)
         assert set(pack.info.policies) == {"checks-nothing", "checks-nothing-stack"}

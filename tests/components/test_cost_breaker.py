@@ -222,9 +222,9 @@ def test_ten_alert_amounts_leave_no_room_for_the_breaker():
 
 @pytest.fixture(scope="module")
 def beta_run():
-    from z360_ecs.engine.program import run_program
+    from tests.conftest import unmodified_run
 
-    return run_program("beta", preview=False)
+    return unmodified_run("beta", preview=False)
 
 
 def test_beta_stack_creates_the_breaker_under_its_component(beta_run):

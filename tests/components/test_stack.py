@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from z360_ecs.engine.program import ProgramRun, run_program
+from tests.conftest import unmodified_run
+from z360_ecs.engine.program import ProgramRun
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
@@ -20,12 +21,12 @@ RunStack = Callable[..., ProgramRun]
 
 @pytest.fixture(scope="module")
 def beta() -> ProgramRun:
-    return run_program("beta")
+    return unmodified_run("beta")
 
 
 @pytest.fixture(scope="module")
 def staging() -> ProgramRun:
-    return run_program("staging")
+    return unmodified_run("staging")
 
 
 def _task_size(run: ProgramRun, family: str) -> tuple[int, int]:

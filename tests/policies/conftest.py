@@ -10,7 +10,6 @@ from z360_ecs.engine.analyzer import PolicyPackProcess
 
 
 @pytest.fixture(scope="session")
-def pack() -> Iterator[PolicyPackProcess]:
+def pack(policy_pack: PolicyPackProcess) -> Iterator[PolicyPackProcess]:
     """The pack running as its own process, started once for the whole session."""
-    with PolicyPackProcess() as process:
-        yield process
+    yield policy_pack

@@ -21,18 +21,18 @@ from google.protobuf import json_format, struct_pb2
 
 from components.config import load_stack_config
 from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
-from tests.conftest import stack_document
+from tests.conftest import stack_document, unmodified_run
 from z360_ecs.engine.analyzer import analyze_run
 from z360_ecs.engine.program import ProgramRun, run_program
 
 
 def _run(stack, tmp_path_factory, mutate=None, preview=True):
-    stack_file = None
-    if mutate is not None:
-        document = stack_document(stack)
-        mutate(document["config"])
-        stack_file = tmp_path_factory.mktemp("stack") / f"Pulumi.{stack}.yaml"
-        stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+    if mutate is None:
+        return unmodified_run(stack, preview=preview)
+    document = stack_document(stack)
+    mutate(document["config"])
+    stack_file = tmp_path_factory.mktemp("stack") / f"Pulumi.{stack}.yaml"
+    stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
     return run_program(stack, stack_file=stack_file, preview=preview)
 
 

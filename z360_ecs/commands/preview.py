@@ -15,6 +15,26 @@ from pathlib import Path
 from typing import Any
 
 from components.config import ConfigError
+from policies.guardrails.types import (
+    BUDGET_TYPE,
+    CLUSTER_TYPE,
+    DASHBOARD_TYPE,
+    LAMBDA_EVENT_INVOKE_CONFIG_TYPE,
+    LAMBDA_FUNCTION_TYPE,
+    LAMBDA_PERMISSION_TYPE,
+    LOG_GROUP_TYPE,
+    METRIC_ALARM_TYPE,
+    ROLE_POLICY_TYPE,
+    ROLE_TYPE,
+    SCALING_POLICY_TYPE,
+    SERVICE_TYPE,
+    SSM_PARAMETER_TYPE,
+    TARGET_TYPE,
+    TASK_DEFINITION_TYPE,
+    TOPIC_POLICY_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
+    TOPIC_TYPE,
+)
 from z360_ecs.common import (
     SpecError,
     StackFileError,
@@ -36,16 +56,16 @@ from z360_ecs.engine.program import (
 
 # Per type: the input paths worth reviewing, in display order.
 REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
-    "aws:ecs/cluster:Cluster": ("name", "settings"),
-    "aws:ecs/taskDefinition:TaskDefinition": (
+    CLUSTER_TYPE: ("name", "settings"),
+    TASK_DEFINITION_TYPE: (
         "family", "cpu", "memory", "runtimePlatform.cpuArchitecture", "skipDestroy",
     ),
-    "aws:ecs/service:Service": (
+    SERVICE_TYPE: (
         "name", "desiredCount", "taskDefinition", "capacityProviderStrategies",
         "deploymentCircuitBreaker", "networkConfiguration.assignPublicIp",
     ),
-    "aws:appautoscaling/target:Target": ("resourceId", "minCapacity", "maxCapacity"),
-    "aws:appautoscaling/policy:Policy": (
+    TARGET_TYPE: ("resourceId", "minCapacity", "maxCapacity"),
+    SCALING_POLICY_TYPE: (
         "name",
         "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType",
         "targetTrackingScalingPolicyConfiguration.targetValue",
@@ -53,29 +73,29 @@ REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
         "targetTrackingScalingPolicyConfiguration.scaleInCooldown",
         "targetTrackingScalingPolicyConfiguration.disableScaleIn",
     ),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+    METRIC_ALARM_TYPE: (
         "name", "namespace", "metricName", "statistic", "comparisonOperator", "threshold",
         "period", "evaluationPeriods", "datapointsToAlarm", "treatMissingData", "alarmActions",
     ),
-    "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays"),
-    "aws:iam/role:Role": ("name",),
-    "aws:iam/rolePolicy:RolePolicy": ("policy",),
-    "aws:sns/topic:Topic": ("name",),
-    "aws:sns/topicPolicy:TopicPolicy": ("arn",),
-    "aws:sns/topicSubscription:TopicSubscription": ("protocol", "endpoint"),
-    "aws:budgets/budget:Budget": (
+    LOG_GROUP_TYPE: ("name", "retentionInDays"),
+    ROLE_TYPE: ("name",),
+    ROLE_POLICY_TYPE: ("policy",),
+    TOPIC_TYPE: ("name",),
+    TOPIC_POLICY_TYPE: ("arn",),
+    TOPIC_SUBSCRIPTION_TYPE: ("protocol", "endpoint"),
+    BUDGET_TYPE: (
         "name", "budgetType", "timeUnit", "limitAmount", "limitUnit", "notifications",
     ),
-    "aws:lambda/function:Function": (
+    LAMBDA_FUNCTION_TYPE: (
         "name", "runtime", "handler", "timeout", "reservedConcurrentExecutions",
         "environment.variables",
     ),
-    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
+    LAMBDA_EVENT_INVOKE_CONFIG_TYPE: (
         "maximumRetryAttempts", "destinationConfig.onFailure.destination",
     ),
-    "aws:lambda/permission:Permission": ("action", "principal"),
-    "aws:ssm/parameter:Parameter": ("name", "type", "tier"),
-    "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
+    LAMBDA_PERMISSION_TYPE: ("action", "principal"),
+    SSM_PARAMETER_TYPE: ("name", "type", "tier"),
+    DASHBOARD_TYPE: ("dashboardName",),
 }
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from components.burn_rate import budget_rate, priced_services
-from components.config import PROJECT, ConfigError, StackConfig
+from components.config import PROJECT, StackConfig
 from components.naming import SCALABLE_DIMENSION
 from policies.guardrails.burn_rate_facts import max_rate
 from policies.guardrails.fargate_facts import (
@@ -31,19 +31,19 @@ from policies.guardrails.fargate_facts import (
     PRICE_PER_VCPU_HOUR,
     Architecture,
 )
+from policies.guardrails.types import METRIC_ALARM_TYPE
 from z360_ecs.common import (
     Baseline,
-    StackFileError,
     add_baseline_argument,
     add_stack_arguments,
     baseline_or_report,
     load_or_report,
+    run_or_report,
 )
-from z360_ecs.engine.program import ProgramRun, Registration, run_program
+from z360_ecs.engine.program import ProgramRun, Registration
 from z360_ecs.models import burn_rate, costing, flood
 from z360_ecs.models.costing import money
 
-ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPARISONS = {
     "GreaterThanThreshold": ">",
     "GreaterThanOrEqualToThreshold": ">=",
@@ -215,7 +215,7 @@ def _alarms(config: StackConfig, run: ProgramRun) -> list[str]:
         owner = alarm.parent.rsplit("::", 1)[-1]
         return service_order.get(owner, len(service_order)), str(alarm.inputs.get("name", ""))
 
-    alarms = sorted(run.by_type(ALARM_TYPE), key=order)
+    alarms = sorted(run.by_type(METRIC_ALARM_TYPE), key=order)
     if not alarms:
         return lines + ["This stack creates no CloudWatch alarms."]
     rows = []
@@ -578,10 +578,8 @@ def build_report(args: argparse.Namespace) -> str | None:
             return None
     else:
         baseline = None
-    try:
-        run = run_program(args.stack, project_dir=args.project_dir, stack_file=args.stack_file)
-    except (ConfigError, StackFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    run = run_or_report(args)
+    if run is None:
         return None
     stack_label = str(args.stack_file) if args.stack_file else f"Pulumi.{args.stack}.yaml"
     command = regenerate_command(

@@ -26,13 +26,11 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from components.config import ConfigError
 from policies.guardrails.fargate_facts import to_cents
 from z360_ecs.commands.simulate_chart import render_svg
 from z360_ecs.common import (
-    StackFileError,
     add_stack_arguments,
-    read_stack_config,
+    load_or_report,
     service_or_error,
 )
 from z360_ecs.models.target_tracking import (
@@ -90,10 +88,8 @@ def render_json(result: SimulationResult) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    try:
-        config = read_stack_config(args.stack, args.stack_file, args.project_dir)
-    except (ConfigError, StackFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    config = load_or_report(args)
+    if config is None:
         return 2
     service = service_or_error(config, args.stack, args.service)
     if service is None:

@@ -20,29 +20,44 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from policies.guardrails.types import (
+    BUDGET_TYPE,
+    CLUSTER_TYPE,
+    LOG_GROUP_TYPE,
+    METRIC_ALARM_TYPE,
+    ROLE_POLICY_TYPE,
+    ROLE_TYPE,
+    SCALING_POLICY_TYPE,
+    SERVICE_TYPE,
+    TARGET_TYPE,
+    TASK_DEFINITION_TYPE,
+    TOPIC_POLICY_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
+    TOPIC_TYPE,
+)
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
 
 # Input paths whose change replaces the resource (top-level input names; a nested path
 # replaces when its first segment is listed). None = every input except those in _IN_PLACE.
 REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
-    "aws:ecs/cluster:Cluster": ("name",),
+    CLUSTER_TYPE: ("name",),
     # Task definitions are immutable: any change registers a new revision.
-    "aws:ecs/taskDefinition:TaskDefinition": None,
+    TASK_DEFINITION_TYPE: None,
     # A service's loadBalancers update in place since ECS allowed it (UpdateService, March
     # 2022; terraform-provider-aws #23596, #23597); its capacity provider strategy: REPLACE_WHEN.
-    "aws:ecs/service:Service": ("name", "cluster", "launchType", "schedulingStrategy"),
-    "aws:appautoscaling/target:Target": ("resourceId", "scalableDimension", "serviceNamespace"),
-    "aws:appautoscaling/policy:Policy": (
+    SERVICE_TYPE: ("name", "cluster", "launchType", "schedulingStrategy"),
+    TARGET_TYPE: ("resourceId", "scalableDimension", "serviceNamespace"),
+    SCALING_POLICY_TYPE: (
         "name", "resourceId", "scalableDimension", "serviceNamespace",
     ),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name",),
-    "aws:cloudwatch/logGroup:LogGroup": ("name",),
-    "aws:iam/role:Role": ("name", "path"),
-    "aws:iam/rolePolicy:RolePolicy": ("name", "role"),
-    "aws:sns/topic:Topic": ("name", "fifoTopic"),
-    "aws:sns/topicPolicy:TopicPolicy": ("arn",),
-    "aws:sns/topicSubscription:TopicSubscription": ("topic", "protocol", "endpoint"),
-    "aws:budgets/budget:Budget": ("name", "accountId"),
+    METRIC_ALARM_TYPE: ("name",),
+    LOG_GROUP_TYPE: ("name",),
+    ROLE_TYPE: ("name", "path"),
+    ROLE_POLICY_TYPE: ("name", "role"),
+    TOPIC_TYPE: ("name", "fifoTopic"),
+    TOPIC_POLICY_TYPE: ("arn",),
+    TOPIC_SUBSCRIPTION_TYPE: ("topic", "protocol", "endpoint"),
+    BUDGET_TYPE: ("name", "accountId"),
 }
 # Inputs that never replace, even on a type that otherwise always does.
 _IN_PLACE = ("tags", "tagsAll", "skipDestroy", "trackLatest")
@@ -61,7 +76,7 @@ def _strategy_flips(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
 # Inputs whose change replaces only in some cases: (type, top-level input) -> rule on the old
 # and new inputs. Checked before REPLACE_ON_CHANGE.
 REPLACE_WHEN: dict[tuple[str, str], Callable[[Mapping[str, Any], Mapping[str, Any]], bool]] = {
-    ("aws:ecs/service:Service", "capacityProviderStrategies"): _strategy_flips,
+    (SERVICE_TYPE, "capacityProviderStrategies"): _strategy_flips,
 }
 
 

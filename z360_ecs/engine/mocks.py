@@ -11,6 +11,23 @@ from typing import Any
 
 import pulumi
 
+from policies.guardrails.types import (
+    BUDGET_TYPE,
+    CLUSTER_TYPE,
+    DASHBOARD_TYPE,
+    LAMBDA_FUNCTION_TYPE,
+    LOG_GROUP_TYPE,
+    METRIC_ALARM_TYPE,
+    ROLE_TYPE,
+    SCALING_POLICY_TYPE,
+    SERVICE_TYPE,
+    SSM_PARAMETER_TYPE,
+    TARGET_TYPE,
+    TASK_DEFINITION_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
+    TOPIC_TYPE,
+)
+
 ACCOUNT = "108782097218"
 REGION = "us-east-1"
 
@@ -22,44 +39,44 @@ def _arn(service: str, resource: str) -> str:
 def _computed(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Realistic (id, extra outputs) for a created resource of type `typ`."""
     physical = inputs.get("name") or inputs.get("dashboardName") or f"{name}-mock"
-    if typ == "aws:ecs/cluster:Cluster":
+    if typ == CLUSTER_TYPE:
         arn = _arn("ecs", f"cluster/{physical}")
         return arn, {"arn": arn}
-    if typ == "aws:ecs/service:Service":
+    if typ == SERVICE_TYPE:
         cluster = str(inputs.get("cluster", "")).rsplit("/", 1)[-1]
         arn = _arn("ecs", f"service/{cluster}/{physical}")
         return arn, {"arn": arn, "id": arn}
-    if typ == "aws:ecs/taskDefinition:TaskDefinition":
+    if typ == TASK_DEFINITION_TYPE:
         family = inputs.get("family", name)
         arn = _arn("ecs", f"task-definition/{family}:1")
         return arn, {"arn": arn, "revision": 1, "arnWithoutRevision": arn.rsplit(":", 1)[0]}
-    if typ == "aws:cloudwatch/logGroup:LogGroup":
+    if typ == LOG_GROUP_TYPE:
         return physical, {"arn": _arn("logs", f"log-group:{physical}")}
-    if typ == "aws:iam/role:Role":
+    if typ == ROLE_TYPE:
         return physical, {"arn": f"arn:aws:iam::{ACCOUNT}:role/{physical}",
                           "uniqueId": "AROAMOCK"}
-    if typ == "aws:sns/topic:Topic":
+    if typ == TOPIC_TYPE:
         arn = _arn("sns", physical)
         return arn, {"arn": arn}
-    if typ == "aws:sns/topicSubscription:TopicSubscription":
+    if typ == TOPIC_SUBSCRIPTION_TYPE:
         arn = f"{inputs.get('topic', _arn('sns', 'topic'))}:mock-subscription"
         return arn, {"arn": arn, "pendingConfirmation": True}
-    if typ == "aws:appautoscaling/target:Target":
+    if typ == TARGET_TYPE:
         resource_id = inputs.get("resourceId", "")
         return f"{resource_id}", {"arn": _arn("application-autoscaling", f"scalable-target/{name}")}
-    if typ == "aws:appautoscaling/policy:Policy":
+    if typ == SCALING_POLICY_TYPE:
         arn = _arn("autoscaling", f"scalingPolicy:mock:resource/{physical}")
         return physical, {"arn": arn, "alarmArns": []}
-    if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+    if typ == METRIC_ALARM_TYPE:
         return physical, {"arn": _arn("cloudwatch", f"alarm:{physical}")}
-    if typ == "aws:budgets/budget:Budget":
+    if typ == BUDGET_TYPE:
         return f"{ACCOUNT}:{physical}", {"arn": f"arn:aws:budgets::{ACCOUNT}:budget/{physical}"}
-    if typ == "aws:lambda/function:Function":
+    if typ == LAMBDA_FUNCTION_TYPE:
         arn = _arn("lambda", f"function:{physical}")
         return physical, {"arn": arn, "invokeArn": arn}
-    if typ == "aws:ssm/parameter:Parameter":
+    if typ == SSM_PARAMETER_TYPE:
         return physical, {"arn": _arn("ssm", f"parameter{physical}")}
-    if typ == "aws:cloudwatch/dashboard:Dashboard":
+    if typ == DASHBOARD_TYPE:
         return physical, {"dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/{physical}"}
     return f"{name}-id", {"arn": _arn("mock", f"{typ}/{name}")}
 

@@ -26,6 +26,20 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from policies.guardrails.types import (
+    CLUSTER_TYPE,
+    LOG_GROUP_TYPE,
+    METRIC_ALARM_TYPE,
+    ROLE_POLICY_TYPE,
+    ROLE_TYPE,
+    SCALING_POLICY_TYPE,
+    SERVICE_TYPE,
+    TARGET_TYPE,
+    TASK_DEFINITION_TYPE,
+    TOPIC_POLICY_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
+    TOPIC_TYPE,
+)
 from z360_ecs.common import (
     PROJECT_DIR,
     SECRET_PLACEHOLDER,
@@ -246,12 +260,12 @@ class ResourceNode:
 # Siblings are listed in this order of type, then by name. Registration order is not stable:
 # the SDK completes registrations on a thread pool as their inputs resolve.
 TYPE_ORDER = (
-    "z360:sns:AlertChannel", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy",
-    "aws:sns/topicSubscription:TopicSubscription", "aws:ecs/cluster:Cluster",
-    "z360:ecs:ScalableService", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
-    "aws:iam/rolePolicy:RolePolicy", "aws:ecs/taskDefinition:TaskDefinition",
-    "aws:ecs/service:Service", "aws:appautoscaling/target:Target",
-    "aws:appautoscaling/policy:Policy", "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "z360:sns:AlertChannel", TOPIC_TYPE, TOPIC_POLICY_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE, CLUSTER_TYPE,
+    "z360:ecs:ScalableService", LOG_GROUP_TYPE, ROLE_TYPE,
+    ROLE_POLICY_TYPE, TASK_DEFINITION_TYPE,
+    SERVICE_TYPE, TARGET_TYPE,
+    SCALING_POLICY_TYPE, METRIC_ALARM_TYPE,
 )
 
 

@@ -27,12 +27,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.config import ConfigError, ServiceConfig, StackConfig
+from components.config import ServiceConfig, StackConfig
 from components.naming import SCALABLE_DIMENSION
 from z360_ecs.common import (
-    StackFileError,
     add_stack_arguments,
-    read_stack_config,
+    load_or_report,
     service_or_error,
 )
 from z360_ecs.live.load import (
@@ -294,10 +293,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def handle(args: argparse.Namespace, clients: Clients | None = None) -> int:
-    try:
-        config = read_stack_config(args.stack, args.stack_file, args.project_dir)
-    except (ConfigError, StackFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    config = load_or_report(args)
+    if config is None:
         return 2
     service = service_or_error(config, args.stack, args.service)
     if service is None:

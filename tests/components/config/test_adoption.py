@@ -16,9 +16,9 @@ DIMENSION = "ecs:service:DesiredCount"
 
 @pytest.fixture(scope="module")
 def beta() -> ProgramRun:
-    from z360_ecs.engine.program import run_program
+    from tests.conftest import unmodified_run
 
-    return run_program("beta")
+    return unmodified_run("beta")
 
 
 def test_beta_adopts_the_seed_known_resources(beta: ProgramRun) -> None:

@@ -71,11 +71,10 @@ def test_bad_stack_config_exits_2(write_stack, capsys):
 
 
 @pytest.mark.parametrize("stack", ["beta", "staging"])
-def test_every_iam_document_is_checked_at_preview(stack):
+def test_every_iam_document_is_checked_at_preview(stack, program_runs, policy_pack):
     """IAM documents are built from names, not from ARNs AWS assigns, so CI checks them."""
     from z360_ecs.engine.analyzer import analyze_run
-    from z360_ecs.engine.program import run_program
 
-    findings = analyze_run(run_program(stack))
+    findings = analyze_run(program_runs.get(stack), pack=policy_pack)
     unchecked = [f"{f.resource_name} [{f.policy}]" for f in findings if f.unknown_during_preview]
     assert unchecked == []

@@ -98,13 +98,17 @@ def test_bad_config_exits_2_with_the_error_and_no_traceback(tmp_path):
 
 
 def test_preview_is_identical_across_fresh_processes():
-    def run():
-        return subprocess.run(
+    # Two processes at once (each with its own hash seed): as fresh as one after the other.
+    processes = [
+        subprocess.Popen(
             [sys.executable, "-m", "z360_ecs.cli", "preview", "beta", "--json"],
-            capture_output=True, text=True, cwd=PROJECT_DIR, check=True,
-        ).stdout
-
-    assert run() == run()
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT_DIR,
+        )
+        for _ in range(2)
+    ]
+    outputs = [process.communicate() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], [err for _, err in outputs]
+    assert outputs[0][0] == outputs[1][0]
 
 
 def test_preview_of_beta_shows_the_cost_breaker_and_dashboard(capsys):
