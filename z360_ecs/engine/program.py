@@ -22,7 +22,9 @@ from typing import Any
 import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -200,6 +202,29 @@ def _rare_full_collections() -> Iterator[None]:
         gc.set_threshold(young, middle, full)
 
 
+# Pulumi's SDK records, for every resource it registers, the Python stack that created it
+# (pulumi/runtime/resource.py, `_get_stack_trace`: traceback.extract_stack, which reads each
+# frame's source line) and sends it as RegisterResourceRequest.sourcePosition/stackTrace, for the
+# engine's diagnostics. The mock monitor reads neither (pulumi/runtime/mocks.py,
+# MockMonitor.RegisterResource; RecordingMonitor below records the inputs and options only), and
+# extracting the stacks was about half of a run's CPU. Under the mock engine the SDK gets an empty
+# stack instead; a real `pulumi up` never runs through here.
+_EMPTY_STACK_TRACE = source_pb2.StackTrace()
+
+
+@contextlib.contextmanager
+def _no_stack_traces() -> Iterator[None]:
+    real = getattr(pulumi_resource, "_get_stack_trace", None)
+    if real is None:  # another SDK version: leave it alone
+        yield
+        return
+    pulumi_resource._get_stack_trace = lambda: _EMPTY_STACK_TRACE
+    try:
+        yield
+    finally:
+        pulumi_resource._get_stack_trace = real
+
+
 def _run_path(program: str) -> None:
     runpy.run_path(program, run_name="__main__")
 
@@ -236,7 +261,7 @@ def run_program(
     if added_path:
         sys.path.insert(0, str(project_dir))
     try:
-        with _rare_full_collections():
+        with _rare_full_collections(), _no_stack_traces():
             _sync_await(run_pulumi_func(lambda: _run_path(program)))
         outputs = _resolve(dict(getattr(root, "outputs", {}) or {}))
     finally:
