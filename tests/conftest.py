@@ -6,13 +6,13 @@ file (optionally changed) the way `z360-ecs preview` does.
 
 Expensive work is done once per session (per xdist worker) and handed out as copies no test
 can share: `program_runs` holds one mock-engine run of each unmodified stack (a deep copy per
-request), `stack_document` parses each stack file once, and `boto3_models` keeps botocore's
-parsed service models across the fresh session moto makes for every test.
+request), `stack_document` parses each stack file once, `policy_pack` starts the pack process
+once, and `botocore_models_parsed_once` (autouse) lets every boto3/botocore session share
+botocore's parsed service models (moto's, the breaker handler's, adopt's).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 from collections.abc import Callable, Iterator
@@ -27,6 +27,35 @@ from pulumi.runtime import settings
 from z360_ecs.common import PROJECT_DIR
 from z360_ecs.engine.mocks import Z360Mocks
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, run_program
+
+# Tests that share an expensive session fixture run in one pytest-xdist worker (a session per
+# worker would build it once per worker): module path prefix -> group. scripts/test runs
+# `--dist loadgroup`; `xdist_group` marks alone no longer reach xdist 3.8's scheduler under
+# pytest 9.2 (pytest-dev/pytest-xdist#1386: it appends the group to a node id pytest no longer
+# reads), so the scheduler below takes the groups from here, by node id.
+XDIST_GROUPS = {
+    # adopt's replicas of beta and staging, and the partial one (tests/z360_ecs/live/estates.py)
+    "tests/z360_ecs/live/test_adopt_": "adopt-estates",
+}
+
+
+def _xdist_group(nodeid: str) -> str | None:
+    return next((group for prefix, group in XDIST_GROUPS.items() if nodeid.startswith(prefix)),
+                None)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` with XDIST_GROUPS: every other test is scheduled on its own, as with
+    `--dist load`."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class GroupsByPath(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _xdist_group(nodeid) or super()._split_scope(nodeid)
+
+    return GroupsByPath(config, log)
 
 
 class Z360TestMocks(Z360Mocks):
@@ -107,6 +136,55 @@ def staging_run(program_runs: ProgramRuns) -> ProgramRun:
     return program_runs.get("staging")
 
 
+def _is_unmodified(stack: str, project_dir: Path, stack_file: Path | None) -> bool:
+    if Path(project_dir).resolve() != PROJECT_DIR.resolve():
+        return False
+    if stack_file is None:
+        return (PROJECT_DIR / f"Pulumi.{stack}.yaml").is_file()
+    try:
+        return Path(stack_file).read_bytes() == (PROJECT_DIR / f"Pulumi.{stack}.yaml").read_bytes()
+    except OSError:
+        return False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "fresh_program_runs: the commands run the program afresh, never a copy of the session's "
+        "run (for tests about determinism across runs)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def commands_share_unmodified_runs(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commands (`main([...])`: preview, check, report, cost, simulate) get a copy of the
+    session's run when they run an unmodified stack: the stack's own file, or a copy with the
+    same bytes (`--stack-file`, `HEAD:Pulumi.beta.yaml`). The program is deterministic; the
+    tests about that (`@pytest.mark.fresh_program_runs`) run it afresh. A changed file, config
+    overrides or another project always run the program; errors are never shared.
+    """
+    if request.node.get_closest_marker("fresh_program_runs"):
+        return
+    from z360_ecs.commands import preview as preview_command
+    from z360_ecs.engine import program as program_module
+
+    real = program_module.run_program
+
+    def run_program(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path | None = None,
+                    overrides: Any = None, preview: bool = True,
+                    settings_override: Any = None) -> ProgramRun:
+        if overrides is None and settings_override is None and _is_unmodified(
+                stack, project_dir, stack_file):
+            return _PROGRAM_RUNS.get(stack, preview=preview)
+        return real(stack, project_dir=project_dir, stack_file=stack_file, overrides=overrides,
+                    preview=preview, settings_override=settings_override)
+
+    monkeypatch.setattr(program_module, "run_program", run_program)
+    monkeypatch.setattr(preview_command, "run_program", run_program)
+
+
 @pytest.fixture
 def write_stack(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
     """Write a stack document to a temporary stack file and return its path."""
@@ -150,26 +228,38 @@ def policy_pack() -> Iterator[Any]:
         yield process
 
 
-@functools.cache
-def _botocore_loader() -> Any:
-    from botocore.loaders import create_loader
+class _PathsOnce(list[str]):
+    """A loader's search paths that keep one copy of each: boto3 appends its own data folder to
+    the loader of every session it makes (boto3/session.py, `_setup_loader`)."""
 
-    return create_loader()
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
 
 
-@contextlib.contextmanager
-def mock_aws_sharing_models() -> Iterator[None]:
-    """moto's `mock_aws()`, its fresh boto3 default session reusing parsed service models.
+@pytest.fixture(scope="session", autouse=True)
+def botocore_models_parsed_once() -> Iterator[None]:
+    """One botocore loader per search path for the whole session (per xdist worker).
 
-    moto gives every test a new boto3 session, and with it a new botocore loader that parses
-    each service's JSON model again (most of a moto test's time). The models are read-only
-    data, so one loader serves the whole session; the accounts, clients and credentials are
+    Every botocore session, and with it every boto3 session (moto's fresh default session per
+    `mock_aws`, the breaker handler's session per invocation, adopt's), makes a new loader that
+    parses each service's JSON model again: most of a moto test's time. The models are read-only
+    data, so sessions share the loader; accounts, clients, credentials and moto's state are
     still new for each test.
     """
-    import boto3
-    from moto import mock_aws
+    import botocore.session
 
-    with mock_aws():
-        boto3.setup_default_session()
-        boto3.DEFAULT_SESSION._session.register_component("data_loader", _botocore_loader())
+    loaders: dict[Any, Any] = {}
+    original: Callable[..., Any] = botocore.session.create_loader
+
+    def shared_loader(search_paths: Any = None) -> Any:
+        key = tuple(search_paths) if isinstance(search_paths, list) else search_paths
+        if key not in loaders:
+            loader = original(search_paths)
+            loader._search_paths = _PathsOnce(loader.search_paths)
+            loaders[key] = loader
+        return loaders[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared_loader)
         yield

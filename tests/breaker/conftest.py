@@ -5,9 +5,10 @@ holds at most 4 KB and an Advanced one 8 KB, and Intelligent-Tiering stores a la
 Advanced (AWS Systems Manager User Guide, "Managing parameter tiers").
 
 Speed. The handler makes a boto3 session per invocation, as it must (sessions are not
-thread-safe, and the concurrency tests run invocations in threads). Each new session parses
-botocore's service models again, about 0.1 s of CPU per invocation; here every session shares
-one model loader, so the models are parsed once for these tests. The tests' own calls go through
+thread-safe, and the concurrency tests run invocations in threads). Each new session would parse
+botocore's service models again, about 0.1 s of CPU per invocation; every session shares one
+model loader instead (`botocore_models_parsed_once` in tests/conftest.py, for the whole suite),
+so the models are parsed once per worker. The tests' own calls go through
 one client per service, made once (`client`): moto answers every client made after it is
 imported, and each test's `mock_aws` starts from an empty account all the same. The handler's
 clients, requests and responses are unchanged.
@@ -21,7 +22,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -42,21 +42,6 @@ NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"
 STANDARD_LIMIT = 4096
 ADVANCED_LIMIT = 8192
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _models_parsed_once() -> Iterator[None]:
-    loaders: dict[str | None, Any] = {}
-    original: Callable[..., Any] = botocore.session.create_loader
-
-    def shared_loader(search_paths: str | None = None) -> Any:
-        if search_paths not in loaders:
-            loaders[search_paths] = original(search_paths)
-        return loaders[search_paths]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session, "create_loader", shared_loader)
-        yield
 
 
 @functools.cache

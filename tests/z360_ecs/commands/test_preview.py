@@ -30,6 +30,7 @@ def test_preview_of_beta_shows_sizes_capacities_cooldowns_alarms_and_budget(caps
         assert expected in out, expected
 
 
+@pytest.mark.fresh_program_runs
 def test_preview_output_is_deterministic(capsys):
     first = _preview(capsys, "beta")[1]
     second = _preview(capsys, "beta")[1]

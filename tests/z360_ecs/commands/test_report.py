@@ -49,6 +49,7 @@ def test_committed_report_is_current(stack: str, tmp_path: Path, capsys):
     )
 
 
+@pytest.mark.fresh_program_runs
 def test_report_bytes_are_stable_between_runs(capsys):
     first = run_report(["beta"], capsys)[1]
     second = run_report(["beta"], capsys)[1]

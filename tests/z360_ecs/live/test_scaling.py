@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import pytest
 from botocore.stub import Stubber
+from moto import mock_aws
 
-from tests.conftest import mock_aws_sharing_models
 from z360_ecs.cli import build_parser
 from z360_ecs.common import read_stack_config
 from z360_ecs.live.load import make_plan, run_async, run_load
@@ -39,7 +39,7 @@ def aws(monkeypatch) -> Iterator[None]:
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
                         ("AWS_SESSION_TOKEN", "testing"), ("AWS_DEFAULT_REGION", REGION)):
         monkeypatch.setenv(name, value)
-    with mock_aws_sharing_models():
+    with mock_aws():
         yield
 
 
