@@ -41,8 +41,8 @@ from policies.guardrails.ecs_facts import (
     FARGATE_CAPACITY_PROVIDERS,
     MAX_CAPACITY_PROVIDERS_PER_CLUSTER,
 )
-from policies.guardrails.metric_facts import ECS_SERVICE_NAMESPACE, alarm_period_problem
 from policies.guardrails.fargate_facts import allowed_memory, describe_allowed_memory, is_valid_size
+from policies.guardrails.metric_facts import ECS_SERVICE_NAMESPACE, alarm_period_problem
 
 
 class _Model(BaseModel):

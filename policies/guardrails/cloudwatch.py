@@ -1,6 +1,6 @@
 """CloudWatch alarm rules: every alarm tells someone, task-count alarms watch a metric that
-exists, an alarm's period is no shorter than its metric's resolution, and (stack rules) every auto-scaled service has a spike alarm that can fire, on a
-cluster whose Container Insights reports it."""
+exists, an alarm's period is no shorter than its metric's resolution, and (stack rules) every
+auto-scaled service has a spike alarm that can fire, on a cluster whose Container Insights reports it."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from .metric_facts import (
     alarm_period_problem,
 )
 from .types import METRIC_ALARM_TYPE
+
 SERVICE_DIMENSIONS = ("ClusterName", "ServiceName")
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
-
 from functools import partial
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
-
 from functools import partial
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -128,6 +127,14 @@ def _container_secrets(task_definition: PolicyResource) -> list[str]:
     return values
 
 
+def _prop(resource: PolicyResource, key: str) -> Any:
+    return resource.props.get(key)
+
+
+def _documents(policies: list[PolicyResource]) -> list[Any]:
+    return [parse_json(p.props.get("policy"), "policy") for p in policies]
+
+
 def missing_secret_grants(value_froms: list[str], documents: list[Any]) -> list[str]:
     """The secret resources (`secret_resource_arn`) no document grants reading."""
     missing = []
@@ -155,12 +162,11 @@ def check_execution_role_grants_secrets(
         role = index.roles_by_service.get(service)
         if not ok or not value_froms or role is None:
             continue
-        ok, role_name = known(lambda role=role: role.props.get("name"))
+        ok, role_name = known(partial(_prop, role, "name"))
         policies = index.role_policies.get(str(role_name)) if ok else None
         if not policies:
             continue
-        ok, documents = known(lambda policies=policies: [
-            parse_json(p.props.get("policy"), "policy") for p in policies])
+        ok, documents = known(partial(_documents, policies))
         if not ok:
             continue
         checked = True

@@ -50,12 +50,16 @@ def check_email_subscription_keyed_by_address(
         )
 
 
+def _subscription_fields(subscription: PolicyResource) -> tuple[Any, Any, Any]:
+    props = subscription.props
+    return props.get("protocol"), props.get("topic"), props.get("endpoint")
+
+
 def _topic_emails(index: StackIndex) -> dict[str, set[str]]:
     """Topic ARN -> lowercased email endpoints subscribed to it (known ones only)."""
     emails: dict[str, set[str]] = {}
     for subscription in index.subscriptions:
-        ok, fields = known(lambda s=subscription: (
-            s.props.get("protocol"), s.props.get("topic"), s.props.get("endpoint")))
+        ok, fields = known(partial(_subscription_fields, subscription))
         if ok and fields[0] == "email" and fields[1] and fields[2]:
             emails.setdefault(str(fields[1]), set()).add(str(fields[2]).lower())
     return emails
