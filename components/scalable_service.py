@@ -15,7 +15,7 @@ ARN and the stack's environment. With scaling on, the service ignores `desiredCo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -29,6 +29,7 @@ from components.naming import (
     log_group_arn,
     service_tags,
 )
+from policies.guardrails.secret_facts import secret_resource_arn
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
@@ -55,6 +56,8 @@ class ScalableServiceArgs:
     """AWS region (aws:region)."""
     protect: bool = False
     """Protect the ECS service itself from deletion (never its scaling children)."""
+    service_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    """What the ECS service must wait for: its cluster and the cluster's capacity providers."""
 
 
 def _ecr_repository_arn(image: str) -> str | None:
@@ -64,8 +67,16 @@ def _ecr_repository_arn(image: str) -> str | None:
     return ecr_repository_arn(match["region"], match["account"], match["repo"])
 
 
-def execution_role_policy(image: str, log_group_arn: str, secret_arns: list[str]) -> dict:
-    """Least-privilege policy for the ECS agent: pull this image, write these logs, read these secrets."""
+def execution_role_policy(
+    image: str, log_group_arn: str, secret_arns: list[str], kms_key_arns: list[str] | None = None,
+    region: str = "us-east-1",
+) -> dict:
+    """Least-privilege policy for the ECS agent: pull this image, write these logs, read these
+    secrets (decrypting them with these customer-managed keys).
+
+    A secret reference (`valueFrom`) is not always the secret's ARN: IAM is granted the
+    secret's own ARN (policies/guardrails/secret_facts.py; ECS developer guide, "Amazon ECS
+    task execution IAM role", Secrets Manager permissions)."""
     statements: list[dict[str, Any]] = [
         # GetAuthorizationToken has no resource-level permissions; AWS requires "*".
         {"Sid": "EcrAuth", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
@@ -82,8 +93,9 @@ def execution_role_policy(image: str, log_group_arn: str, secret_arns: list[str]
                        "ecr:GetDownloadUrlForLayer"],
             "Resource": repository,
         })
-    ssm = sorted(a for a in secret_arns if ":ssm:" in a)
-    secrets_manager = sorted(a for a in secret_arns if ":secretsmanager:" in a)
+    resources = {secret_resource_arn(a) for a in secret_arns}
+    ssm = sorted(a for a in resources if ":ssm:" in a)
+    secrets_manager = sorted(a for a in resources if ":secretsmanager:" in a)
     if ssm:
         statements.append({"Sid": "ReadParameters", "Effect": "Allow",
                            "Action": ["ssm:GetParameters"], "Resource": ssm})
@@ -91,6 +103,13 @@ def execution_role_policy(image: str, log_group_arn: str, secret_arns: list[str]
         statements.append({"Sid": "ReadSecrets", "Effect": "Allow",
                            "Action": ["secretsmanager:GetSecretValue"],
                            "Resource": secrets_manager})
+    if kms_key_arns and (ssm or secrets_manager):
+        # Only through the services that read the secrets, never direct use of the key.
+        statements.append({"Sid": "DecryptSecrets", "Effect": "Allow",
+                           "Action": ["kms:Decrypt"], "Resource": sorted(kms_key_arns),
+                           "Condition": {"StringEquals": {"kms:ViaService": [
+                               f"secretsmanager.{region}.amazonaws.com",
+                               f"ssm.{region}.amazonaws.com"]}}})
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -173,7 +192,8 @@ class ScalableService(pulumi.ComponentResource):
         )
         aws.iam.RolePolicy(
             f"{self._name}-execution-policy",
-            role=role.id,
+            # The role's name (its id): known at preview, so the pack joins role and policy.
+            role=role.name,
             # Built from known names, not log_group.arn, so the policy is known at preview and
             # the policy pack can check it in CI.
             policy=pulumi.Output.json_dumps(
@@ -183,6 +203,8 @@ class ScalableService(pulumi.ComponentResource):
                         self._args.region, self._args.account_id, self._config.log_group_name
                     ),
                     list(self._config.secrets.values()),
+                    list(self._config.secrets_kms_key_arns),
+                    self._args.region,
                 )
             ),
             opts=pulumi.ResourceOptions.merge(
@@ -282,11 +304,16 @@ class ScalableService(pulumi.ComponentResource):
                 else task_definition.arn
             ),
             desired_count=desired,
+            # A launch type or a strategy, never both (ECS CreateService).
+            launch_type=config.launch_type,
             capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(
                 capacity_provider=config.capacity_provider,
                 weight=1,
                 base=0,
-            )],
+            )] if config.uses_capacity_provider_strategy else None,
+            # pulumi-aws refuses a strategy change on a live service without it (see
+            # docs/aws-checks.md, "Launch configuration"): set only while migrating.
+            force_new_deployment=True if config.migrate_launch_configuration else None,
             platform_version="LATEST",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=config.network.subnets,
@@ -309,6 +336,7 @@ class ScalableService(pulumi.ComponentResource):
                     ignore_changes=ignore,
                     protect=self._args.protect,
                     import_=config.import_ids.service,
+                    depends_on=list(self._args.service_depends_on),
                 ),
             ),
         )

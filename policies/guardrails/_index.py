@@ -18,12 +18,16 @@ from pulumi_policy import PolicyResource
 from ._kit import known, known_number, service_tag
 from .types import (
     BUDGET_TYPE,
+    CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,
     METRIC_ALARM_TYPE,
+    ROLE_POLICY_TYPE,
+    ROLE_TYPE,
     SCALING_POLICY_TYPE,
     SERVICE_TYPE,
     TARGET_TYPE,
     TASK_DEFINITION_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
 )
 
 TARGET_TRACKING = "targetTrackingScalingPolicyConfiguration"
@@ -67,6 +71,16 @@ class StackIndex:
     targets_by_service: dict[str, PolicyResource] = field(default_factory=dict)
     services_by_service: dict[str, PolicyResource] = field(default_factory=dict)
     budgets: list[PolicyResource] = field(default_factory=list)
+    services: list[PolicyResource] = field(default_factory=list)
+    """Every ECS service, tagged or not."""
+    capacity_providers: dict[str, PolicyResource] = field(default_factory=dict)
+    """ClusterCapacityProviders by cluster name."""
+    roles_by_service: dict[str, PolicyResource] = field(default_factory=dict)
+    """IAM roles by z360:service tag (a service's execution role)."""
+    role_policies: dict[str, list[PolicyResource]] = field(default_factory=dict)
+    """Inline role policies by the role name they attach to."""
+    subscriptions: list[PolicyResource] = field(default_factory=list)
+    """SNS topic subscriptions."""
 
     @classmethod
     def build(cls, resources: list[PolicyResource]) -> StackIndex:
@@ -144,6 +158,7 @@ def _add_task_definition(index: StackIndex, resource: PolicyResource) -> None:
 
 
 def _add_service(index: StackIndex, resource: PolicyResource) -> None:
+    index.services.append(resource)
     service = service_tag(resource.props)
     if service:
         index.services_by_service[service] = resource
@@ -151,6 +166,24 @@ def _add_service(index: StackIndex, resource: PolicyResource) -> None:
 
 def _add_budget(index: StackIndex, resource: PolicyResource) -> None:
     index.budgets.append(resource)
+
+
+def _add_capacity_providers(index: StackIndex, resource: PolicyResource) -> None:
+    index.capacity_providers[str(resource.props.get("clusterName"))] = resource
+
+
+def _add_role(index: StackIndex, resource: PolicyResource) -> None:
+    service = service_tag(resource.props)
+    if service:
+        index.roles_by_service[service] = resource
+
+
+def _add_role_policy(index: StackIndex, resource: PolicyResource) -> None:
+    index.role_policies.setdefault(str(resource.props.get("role")), []).append(resource)
+
+
+def _add_subscription(index: StackIndex, resource: PolicyResource) -> None:
+    index.subscriptions.append(resource)
 
 
 _ADDERS = {
@@ -161,4 +194,8 @@ _ADDERS = {
     TASK_DEFINITION_TYPE: _add_task_definition,
     SERVICE_TYPE: _add_service,
     BUDGET_TYPE: _add_budget,
+    CLUSTER_CAPACITY_PROVIDERS_TYPE: _add_capacity_providers,
+    ROLE_TYPE: _add_role,
+    ROLE_POLICY_TYPE: _add_role_policy,
+    TOPIC_SUBSCRIPTION_TYPE: _add_subscription,
 }

@@ -1,6 +1,6 @@
 """CloudWatch alarm rules: every alarm tells someone, task-count alarms watch a metric that
-exists, and (stack rules) every auto-scaled service has a spike alarm that can fire, on a
-cluster whose Container Insights reports it."""
+exists, an alarm's period is no shorter than its metric's resolution, and (stack rules) every
+auto-scaled service has a spike alarm that can fire, on a cluster whose Container Insights reports it."""
 
 from __future__ import annotations
 
@@ -15,10 +15,23 @@ from pulumi_policy import (
 )
 
 from ._index import RUNNING_TASK_COUNT, StackIndex
-from ._kit import NotApplicable, known, resource_label, resource_policy, show, stack_policy
+from ._kit import (
+    NotApplicable,
+    known,
+    number,
+    resource_label,
+    resource_policy,
+    setting,
+    show,
+    stack_policy,
+)
+from .metric_facts import (
+    CONTAINER_INSIGHTS_NAMESPACE,
+    METRIC_RESOLUTION_SECONDS,
+    alarm_period_problem,
+)
 from .types import METRIC_ALARM_TYPE
 
-CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
 SERVICE_DIMENSIONS = ("ClusterName", "ServiceName")
 
 
@@ -60,6 +73,38 @@ def check_running_task_count_namespace(
             "both ClusterName and ServiceName",
             None,
         )
+
+
+PERIOD_SCHEMA = {
+    "resolutionSeconds": {
+        "type": "object",
+        "additionalProperties": {"type": "number", "minimum": 1},
+        "default": dict(METRIC_RESOLUTION_SECONDS),
+        "description": "Namespace -> seconds between its datapoints; an alarm's period may not "
+                       "be shorter. Set AWS/ECS to 20 for services publishing 20-second "
+                       "metrics.",
+    },
+}
+
+
+def check_alarm_period_matches_metric(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    """An alarm's period is no shorter than the resolution its metric arrives at.
+
+    PutMetricAlarm accepts 10, 20 and 30 s for any metric (botocore `cloudwatch` model,
+    Period); AWS/ECS service metrics arrive once a minute (ECS developer guide, "Amazon ECS
+    CloudWatch metrics"), so such an alarm never has data. See metric_facts.py."""
+    props = args.props
+    namespace = props.get("namespace")
+    period = number(props.get("period"))
+    resolutions = setting(args, PERIOD_SCHEMA, "resolutionSeconds") or {}
+    if not namespace or period is None or namespace not in resolutions:
+        raise NotApplicable("not a single-metric alarm on a namespace with a known resolution")
+    problem = alarm_period_problem(str(namespace), period, number(resolutions[namespace]))
+    if problem:
+        report(f"{_alarm_label(args)}: period {show(period)} s; {problem} (policy config "
+               "alarm-period-matches-metric.resolutionSeconds)", None)
 
 
 # --- spike alarms (stack) ------------------------------------------------------------------------
@@ -145,6 +190,12 @@ RESOURCE_POLICIES = [
         "running-task-count-namespace",
         "A RunningTaskCount alarm uses ECS/ContainerInsights with ClusterName and ServiceName.",
         EnforcementLevel.MANDATORY, [METRIC_ALARM_TYPE], check_running_task_count_namespace, {},
+    ),
+    resource_policy(
+        "alarm-period-matches-metric",
+        "An alarm's period is no shorter than the resolution its metric arrives at.",
+        EnforcementLevel.MANDATORY, [METRIC_ALARM_TYPE], check_alarm_period_matches_metric,
+        PERIOD_SCHEMA,
     ),
 ]
 

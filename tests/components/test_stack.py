@@ -139,14 +139,16 @@ def test_beta_budget_matches_the_budget_table(beta):
     assert inputs["limitAmount"] == "2500"
     assert inputs["limitUnit"] == "USD"
     assert inputs["timeUnit"] == "MONTHLY"
-    # The people's alerts; the cost breaker adds its own notification to its own topic.
-    to_people = [n for n in inputs["notifications"] if n.get("subscriberEmailAddresses")]
+    # The people's alerts, through the alert topic only (its subscribers are the people);
+    # the cost breaker adds its own notification to its own topic.
+    to_people = [n for n in inputs["notifications"] if n["thresholdType"] == "ABSOLUTE_VALUE"]
     assert sorted(n["threshold"] for n in to_people) == [500, 1000, 2000]
     for notification in to_people:
         assert notification["thresholdType"] == "ABSOLUTE_VALUE"
         assert notification["notificationType"] == "ACTUAL"
-        assert sorted(notification["subscriberEmailAddresses"]) == [
-            "ansar@z360.biz", "hammasuddin@z360.biz"]
+        # Emails on the budget as well sent every alert twice (issue 12, point 6).
+        assert "subscriberEmailAddresses" not in notification
+        assert len(notification["subscriberSnsTopicArns"]) == 1
 
 
 def test_alert_recipients_are_the_ops_log_recipients(beta):
@@ -237,7 +239,9 @@ def test_resource_counts_per_stack(beta, staging):
 # --- deletion protection ---------------------------------------------------------------
 
 PROTECTABLE = {"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
-               "aws:budgets/budget:Budget"}
+               "aws:budgets/budget:Budget",
+               # Deleting it disassociates every provider the services run on.
+               "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"}
 
 
 def test_beta_protects_only_clusters_services_topic_and_budget(beta: ProgramRun) -> None:
@@ -261,6 +265,4 @@ def test_protect_lands_on_the_service_only(run_stack, protect):
 
     run = run_stack("beta", mutate)
     protected = {r.type for r in run.registrations if r.protect}
-    expected = ({"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
-                 "aws:budgets/budget:Budget"} if protect else set())
-    assert protected == expected
+    assert protected == (PROTECTABLE if protect else set())

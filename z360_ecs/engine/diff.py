@@ -24,7 +24,9 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
     "aws:ecs/cluster:Cluster": ("name",),
     # Task definitions are immutable: any change registers a new revision.
     "aws:ecs/taskDefinition:TaskDefinition": None,
-    "aws:ecs/service:Service": ("name", "cluster", "launchType", "schedulingStrategy"),
+    # launchType and capacityProviderStrategies: see _service_rules.
+    "aws:ecs/service:Service": ("name", "cluster", "schedulingStrategy"),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ("clusterName",),
     "aws:appautoscaling/target:Target": ("resourceId", "scalableDimension", "serviceNamespace"),
     "aws:appautoscaling/policy:Policy": (
         "name", "resourceId", "scalableDimension", "serviceNamespace",
@@ -41,6 +43,12 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
 # Inputs that never replace, even on a type that otherwise always does.
 _IN_PLACE = ("tags", "tagsAll", "skipDestroy", "trackLatest")
 
+SERVICE_TYPE = "aws:ecs/service:Service"
+STRATEGY_REFUSED = (
+    "refused: pulumi-aws updates a service's capacity provider strategy only with "
+    "forceNewDeployment (set migrateLaunchConfiguration for this update)"
+)
+
 
 @dataclass
 class Change:
@@ -48,6 +56,8 @@ class Change:
     old: Any
     new: Any
     replaces: bool
+    refused: str | None = None
+    """Why the provider refuses this change outright, when it does."""
 
 
 @dataclass
@@ -61,6 +71,10 @@ class ResourceChange:
     @property
     def replaces(self) -> bool:
         return any(c.replaces for c in self.changes)
+
+    @property
+    def refused(self) -> bool:
+        return any(c.refused for c in self.changes)
 
 
 @dataclass
@@ -114,6 +128,28 @@ def replaces_on_change(type_token: str, path: str) -> bool:
     return listed is None or top in listed
 
 
+def _service_rules(new_inputs: dict[str, Any], changes: list[Change]) -> None:
+    """The launch configuration of an ECS service, as terraform-provider-aws decides it
+    (internal/service/ecs/service.go, which pulumi-aws 7 wraps):
+
+    - `launch_type` is ForceNew but also Optional+Computed: setting or changing it replaces
+      the service; leaving it unset keeps the live value, so dropping it changes nothing.
+    - `capacityProviderStrategyCustomizeDiff`: on an existing service a changed
+      `capacity_provider_strategy` is refused ("force_new_deployment should be true when
+      capacity_provider_strategy is being updated") unless `force_new_deployment` is true, and
+      is then an in-place UpdateService. (Provider v5 forced a replacement instead, and did so
+      even with force_new_deployment when the strategy went from empty to set or back.)
+    """
+    force = new_inputs.get("forceNewDeployment") is True
+    for change in changes:
+        top = _top(change.path)
+        if top == "launchType":
+            change.replaces = change.new is not None and change.new is not COMPUTED
+        elif top == "capacityProviderStrategies":
+            change.replaces = False
+            change.refused = None if force else STRATEGY_REFUSED
+
+
 def _option_changes(old: Registration, new: Registration) -> list[Change]:
     changes = []
     for label, before, after in (
@@ -149,6 +185,8 @@ def diff_runs(old: ProgramRun, new: ProgramRun) -> ProgramDiff:
                 path, before_value, after_value,
                 known and replaces_on_change(registration.type, path),
             ))
+        if registration.type == SERVICE_TYPE:
+            _service_rules(registration.inputs, changes)
         options = _option_changes(before, registration)
         if changes or options:
             changed.append(ResourceChange(
@@ -184,15 +222,23 @@ def render_diff(diff: ProgramDiff, old_label: str, new_label: str) -> str:
     for change in diff.changed:
         verb = "+-" if change.replaces else "~ "
         note = "  (replace)" if change.replaces else ""
+        if change.refused:
+            verb, note = "x ", "  (refused: `pulumi up` fails here)"
         lines.append(f"  {verb} {change.urn}{note}")
         for item in change.changes:
             marker = "  [replaces]" if item.replaces else ""
+            if item.refused:
+                marker = f"  [{item.refused}]"
             lines.append(f"       {item.path}: {_show(item.old)} -> {_show(item.new)}{marker}")
         for item in change.option_changes:
             lines.append(f"       [{item.path}] {_show(item.old)} -> {_show(item.new)}")
     replacements = sum(1 for c in diff.changed if c.replaces)
-    lines.append(
+    refused = sum(1 for c in diff.changed if c.refused)
+    summary = (
         f"{len(diff.added)} to add, {len(diff.removed)} to delete, "
         f"{len(diff.changed) - replacements} to update in place, {replacements} to replace"
     )
+    if refused:
+        summary += f", {refused} refused by the provider"
+    lines.append(summary)
     return "\n".join(lines) + "\n"
