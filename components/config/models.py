@@ -35,6 +35,7 @@ from components.config.limits import (
     TARGET_GROUP_ARN,
     Region,
 )
+from components.config.resolution import resolution_problems
 from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE
 from policies.guardrails.fargate_facts import allowed_memory, describe_allowed_memory, is_valid_size
 
@@ -233,6 +234,11 @@ class ServiceConfig(_Model):
     """With scaling on, push desiredCount to AWS in this one update (then set back to false)."""
     task_definition_revision: Annotated[int, Field(ge=1)] | None = None
     """Pin the service to an existing revision `family:N` (rollback)."""
+    metric_resolution: Literal[20, 60] = 60
+    """Seconds between the service's CPUUtilization/MemoryUtilization datapoints (ECS
+    `monitoring.metricConfigurations[].resolutionSeconds`: 20 or 60). At 20 its target
+    tracking uses the HighResolution metric types and its alarms may use 20 s periods; the
+    ECS service is then managed through aws-native (docs/metrics-resolution.md)."""
     scaling: ScalingConfig = ScalingConfig()
     alarms: AlarmsConfig = AlarmsConfig()
     network: NetworkConfig
@@ -346,6 +352,7 @@ class ServiceConfig(_Model):
                 f"{spike} is not below scaling.max {self.scaling.max}: the service can never "
                 f"run more than {self.scaling.max} tasks, so the alarm could never fire",
             ))
+        problems.extend(resolution_problems(self.metric_resolution, self.alarms.period))
         if self.load_balancer is not None and self.container_port is None:
             problems.append((("loadBalancer",), "needs containerPort: set the port the container "
                              "listens on"))

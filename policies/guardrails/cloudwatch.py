@@ -1,6 +1,7 @@
 """CloudWatch alarm rules: every alarm tells someone, task-count alarms watch a metric that
 exists, and (stack rules) every auto-scaled service has a spike alarm that can fire, on a
-cluster whose Container Insights reports it."""
+cluster whose Container Insights reports it, and CPU and memory alarms use a period their
+service's metric resolution fills."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pulumi_policy import (
 
 from ._index import RUNNING_TASK_COUNT, StackIndex
 from ._kit import NotApplicable, known, resource_label, resource_policy, show, stack_policy
+from .cloudwatch_facts import STANDARD_RESOLUTION
 from .types import METRIC_ALARM_TYPE
 
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
@@ -135,6 +137,40 @@ def check_container_insights_for_spike_alarms(
             )
 
 
+# --- alarm-period-matches-resolution (stack) -----------------------------------------------------
+
+
+def check_alarm_period_matches_resolution(
+    args: StackValidationArgs, report: ReportViolation
+) -> None:
+    """An alarm on a service's AWS/ECS CPU or memory has a period the metric can fill: 60 s or
+    more, or a multiple of 20 s when the service publishes that metric every 20 s.
+
+    ECS publishes CPUUtilization and MemoryUtilization every 60 s unless the service's
+    monitoring asks for 20 (ECS API reference, MonitoringConfiguration); a shorter period than
+    the resolution has no datapoint in most periods, and a period that is not a multiple of it
+    (10 or 30 s on 20 s data) alternates empty and full ones. A service this stack does not
+    manage counts as publishing at ECS's default, 60 s."""
+    index = StackIndex.build(args.resources)
+    if not index.ecs_metric_alarms:
+        raise NotApplicable("no alarms on AWS/ECS CPUUtilization or MemoryUtilization")
+    for alarm in index.ecs_metric_alarms:
+        if alarm.period is None or alarm.period >= STANDARD_RESOLUTION:
+            continue
+        published = index.resolutions.get(alarm.service or "", {}).get(
+            alarm.metric_name, STANDARD_RESOLUTION)
+        if alarm.period % published == 0:
+            continue
+        fix = ("set metricResolution: 20 on the service, or a period of 60 or more"
+               if published == STANDARD_RESOLUTION else "use 20, or 60 or more")
+        report(
+            f"{resource_label(alarm.resource)}: period {show(alarm.period)} s on "
+            f"{alarm.metric_name} of service {alarm.service or '?'}, which publishes it every "
+            f"{published} s: most periods would have no datapoint; {fix}",
+            alarm.resource.urn,
+        )
+
+
 RESOURCE_POLICIES = [
     resource_policy(
         "alarm-notifies",
@@ -149,6 +185,11 @@ RESOURCE_POLICIES = [
 ]
 
 STACK_POLICIES = [
+    stack_policy(
+        "alarm-period-matches-resolution",
+        "An alarm on a service's AWS/ECS CPU or memory uses a period its metric resolution fills.",
+        EnforcementLevel.MANDATORY, check_alarm_period_matches_resolution, {},
+    ),
     stack_policy(
         "spike-alarm-within-capacity",
         "A RunningTaskCount alarm's threshold lies between its service's min and max capacity.",

@@ -1,4 +1,5 @@
-"""ECS task definition rules: a valid Fargate size, and no credentials in plain environment.
+"""ECS rules: a task definition has a valid Fargate size and no credentials in plain
+environment; a service's monitoring (metric resolution) is one ECS accepts.
 
 The sizes themselves are facts the program shares: they live in fargate_facts.py.
 """
@@ -16,10 +17,16 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._kit import NotApplicable, label, parse_json, resource_policy, setting
+from ._kit import NotApplicable, label, number, parse_json, resource_policy, setting, show
+from .cloudwatch_facts import (
+    HIGH_RESOLUTION,
+    MAX_METRIC_CONFIGURATIONS,
+    RESOLUTIONS,
+    SERVICE_METRIC_NAMES,
+)
 from .conventions import SECRET_NAME_PATTERN
 from .fargate_facts import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
-from .types import TASK_DEFINITION_TYPE
+from .types import NATIVE_SERVICE_TYPE, TASK_DEFINITION_TYPE
 
 # Variable names that look like credentials: their values belong in `secrets` (SSM or Secrets
 # Manager), never in plain `environment`, which anyone who can describe the task reads.
@@ -112,6 +119,52 @@ def check_no_plaintext_secrets(args: ResourceValidationArgs, report: ReportViola
                 )
 
 
+# --- service-monitoring-valid ------------------------------------------------------------------
+
+
+def check_service_monitoring(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """An ECS service's monitoring asks only for what ECS allows, and 20-second metrics only
+    with the ECS deployment controller.
+
+    Sources: botocore ecs-2014-11-13 `MetricConfiguration` (metric names CPUUtilization and
+    MemoryUtilization; resolutionSeconds 20 or 60); the AWS::ECS::Service schema that
+    pulumi-aws-native carries (1 to 2 MetricConfigurations, each with 1 to 2 unique names);
+    ECS developer guide, "Faster auto scaling with high-resolution metrics", considerations
+    (high-resolution metrics need the ECS deployment controller; cited the same way by
+    aws/aws-cdk#38402's validation)."""
+    props = args.props
+    monitoring = props.get("monitoring")
+    if not isinstance(monitoring, Mapping):
+        raise NotApplicable("no monitoring configuration: ECS publishes at 60 s")
+    who = label(props, str(props.get("serviceName") or args.name))
+    entries = monitoring.get("metricConfigurations") or []
+    if not 1 <= len(entries) <= MAX_METRIC_CONFIGURATIONS:
+        report(f"{who}: {len(entries)} metricConfigurations; ECS takes 1 to "
+               f"{MAX_METRIC_CONFIGURATIONS}", None)
+    seen: set[str] = set()
+    high = False
+    for entry in entries:
+        seconds = number(entry.get("resolutionSeconds"))
+        if seconds not in RESOLUTIONS:
+            report(f"{who}: resolutionSeconds {show(seconds)} is not one of "
+                   f"{', '.join(str(r) for r in RESOLUTIONS)}", None)
+        high = high or seconds == HIGH_RESOLUTION
+        for name in entry.get("metricNames") or []:
+            if name not in SERVICE_METRIC_NAMES:
+                report(f"{who}: metric {name!r} has no configurable resolution; allowed: "
+                       f"{', '.join(SERVICE_METRIC_NAMES)}", None)
+            elif name in seen:
+                report(f"{who}: {name} is configured twice; give each metric one resolution",
+                       None)
+            seen.add(str(name))
+    controller = props.get("deploymentController")
+    kind = controller.get("type") if isinstance(controller, Mapping) else None
+    if high and kind not in (None, "ECS"):
+        report(f"{who}: 20-second metrics need the ECS deployment controller, not {kind}; "
+               "ECS publishes them only for rolling-update services", None)
+
+
+
 RESOURCE_POLICIES = [
     resource_policy(
         "fargate-task-size",
@@ -124,8 +177,15 @@ RESOURCE_POLICIES = [
         EnforcementLevel.MANDATORY, [TASK_DEFINITION_TYPE], check_no_plaintext_secrets,
         SECRETS_SCHEMA,
     ),
+    resource_policy(
+        "service-monitoring-valid",
+        "An ECS service's monitoring names valid metrics and resolutions, and 20-second "
+        "metrics use the ECS deployment controller.",
+        EnforcementLevel.MANDATORY, [NATIVE_SERVICE_TYPE], check_service_monitoring, {},
+    ),
 ]
 
 STACK_POLICIES: list[StackValidationPolicy] = []
 
 POLICIES = [*RESOURCE_POLICIES, *STACK_POLICIES]
+

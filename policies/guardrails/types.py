@@ -19,3 +19,6 @@ MANAGED_POLICY_TYPE = "aws:iam/policy:Policy"
 
 # Budgets
 BUDGET_TYPE = "aws:budgets/budget:Budget"
+
+# pulumi-aws-native: the ECS service where it needs `monitoring` (docs/metrics-resolution.md)
+NATIVE_SERVICE_TYPE = "aws-native:ecs:Service"

@@ -44,6 +44,11 @@ REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
         "name", "desiredCount", "taskDefinition", "capacityProviderStrategies",
         "deploymentCircuitBreaker", "networkConfiguration.assignPublicIp",
     ),
+    "aws-native:ecs:Service": (
+        "serviceName", "desiredCount", "taskDefinition", "capacityProviderStrategy",
+        "deploymentConfiguration.deploymentCircuitBreaker", "deploymentController.type",
+        "monitoring", "networkConfiguration.awsvpcConfiguration.assignPublicIp",
+    ),
     "aws:appautoscaling/target:Target": ("resourceId", "minCapacity", "maxCapacity"),
     "aws:appautoscaling/policy:Policy": (
         "name",

@@ -25,6 +25,8 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
     # Task definitions are immutable: any change registers a new revision.
     "aws:ecs/taskDefinition:TaskDefinition": None,
     "aws:ecs/service:Service": ("name", "cluster", "launchType", "schedulingStrategy"),
+    # createOnlyProperties of AWS::ECS::Service in pulumi-aws-native's schema.
+    "aws-native:ecs:Service": ("serviceName", "cluster", "role", "schedulingStrategy"),
     "aws:appautoscaling/target:Target": ("resourceId", "scalableDimension", "serviceNamespace"),
     "aws:appautoscaling/policy:Policy": (
         "name", "resourceId", "scalableDimension", "serviceNamespace",

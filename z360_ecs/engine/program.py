@@ -250,7 +250,7 @@ TYPE_ORDER = (
     "aws:sns/topicSubscription:TopicSubscription", "aws:ecs/cluster:Cluster",
     "z360:ecs:ScalableService", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
     "aws:iam/rolePolicy:RolePolicy", "aws:ecs/taskDefinition:TaskDefinition",
-    "aws:ecs/service:Service", "aws:appautoscaling/target:Target",
+    "aws:ecs/service:Service", "aws-native:ecs:Service", "aws:appautoscaling/target:Target",
     "aws:appautoscaling/policy:Policy", "aws:cloudwatch/metricAlarm:MetricAlarm",
 )
 
