@@ -1,9 +1,10 @@
 """`z360-ecs simulate STACK SERVICE --load PROFILE`: an offline model of ECS target tracking.
 
-Steps one datapoint period (20 or 60 s) at a time through a load profile and shows what Application Auto Scaling would
-do with the service's configured targets, cooldowns and min/max capacity: when the AlarmHigh and
-AlarmLow alarms fire, what desired count each scaling action sets, when new tasks start carrying
-load, and what the minutes cost at Fargate list price (policies/guardrails/fargate_facts.py).
+Steps one datapoint period (20 or 60 s) at a time through a load profile and shows what
+Application Auto Scaling would do with the service's configured targets, cooldowns and min/max
+capacity: when the AlarmHigh and AlarmLow alarms fire, what desired count each scaling action
+sets, when new tasks start carrying load, and what the minutes cost at Fargate list price
+(policies/guardrails/fargate_facts.py).
 
 Load is measured in multiples of what one task carries at the CPU target: `1x` keeps one task
 exactly at its target, `10x` needs ten tasks at target. Profiles:

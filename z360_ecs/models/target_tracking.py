@@ -351,9 +351,10 @@ def simulate(
             carrying = sum(t.share(start_s, start_min, "ready") for t in tasks)
             if carrying > 0:
                 # One task at the CPU target carries load 1x; a task cannot exceed 100 %.
-                cpu: float | None = min(100.0, level * service.cpu_target / carrying)
+                busy = min(100.0, level * service.cpu_target / carrying)
+                minute_cpu.setdefault((now - period) // 60, []).append(busy)
+                cpu: float | None = busy
                 memory: float | None = a.memory_utilisation
-                minute_cpu.setdefault((now - period) // 60, []).append(cpu)
             else:
                 cpu = memory = None  # no running task sends no datapoint
             cpu_points.append(cpu)
