@@ -38,6 +38,7 @@ from components.config.limits import (
     Region,
 )
 from components.config.waf import WafConfig, waf_problems
+from policies.guardrails.cloudwatch_facts import HIGH_RESOLUTION
 from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE
 from policies.guardrails.ecs_facts import (
     FARGATE_CAPACITY_PROVIDERS,
@@ -96,7 +97,8 @@ class AlarmsConfig(_Model):
     task_count_spike: Annotated[int, Field(ge=1, le=MAX_TASKS_PER_SERVICE)] | None = None
     """Alarm when RunningTaskCount exceeds this many tasks; unset means no alarm."""
     period: Literal[10, 20, 30, 60, 120, 300, 600, 900, 3600] = 60
-    """Seconds per datapoint."""
+    """Seconds per datapoint: 60 or more, or 20 on a service with metricResolution: 20 (10 and
+    30 s periods are never filled by AWS/ECS metrics)."""
     evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 3
     """Datapoints looked at; 3 x 60 s rides out a single busy minute."""
     datapoints_to_alarm: Annotated[int, Field(ge=1, le=60)] = 3
@@ -111,10 +113,12 @@ class AlarmsConfig(_Model):
                 f"{self.datapoints_to_alarm} exceeds evaluationPeriods "
                 f"{self.evaluation_periods}: it must be <= evaluationPeriods",
             ))
-        # The service's CPU and memory alarms read AWS/ECS, which arrives once a minute.
-        resolution = alarm_period_problem(ECS_SERVICE_NAMESPACE, self.period)
-        if resolution is not None:
-            problems.append((("period",), f"{self.period} s: {resolution}"))
+        # The service's CPU and memory alarms read AWS/ECS: here, a period no resolution fills;
+        # the service (ServiceConfig) judges it against its own metricResolution.
+        unfilled = alarm_period_problem(ECS_SERVICE_NAMESPACE, self.period)
+        if unfilled is not None:
+            problems.append((("period",), f"{self.period} s: {unfilled} (20 only with "
+                             "metricResolution: 20)"))
         limit = 86_400 if self.period < 3600 else 604_800
         if self.period * self.evaluation_periods > limit:
             problems.append((
@@ -237,8 +241,8 @@ class ServiceConfig(_Model):
     change. Not with capacityProvider."""
     migrate_launch_configuration: bool = False
     """Move between launchType and capacityProvider in this one update (sets the service's
-    forceNewDeployment, which pulumi-aws requires for a strategy change); then set back to
-    false."""
+    forceNewDeployment, which pulumi-aws requires for a strategy change and which moves the
+    running tasks on a metricResolution 20 service); then set back to false."""
     desired_count: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] = 1
     """Baseline task count; with scaling on, applied only when the service is created or
     when applyDesiredCount is true."""
@@ -246,6 +250,11 @@ class ServiceConfig(_Model):
     """With scaling on, push desiredCount to AWS in this one update (then set back to false)."""
     task_definition_revision: Annotated[int, Field(ge=1)] | None = None
     """Pin the service to an existing revision `family:N` (rollback)."""
+    metric_resolution: Literal[20, 60] = 60
+    """Seconds between the service's CPUUtilization/MemoryUtilization datapoints (ECS
+    `monitoring.metricConfigurations[].resolutionSeconds`: 20 or 60). At 20 its target
+    tracking uses the HighResolution metric types and its alarms may use 20 s periods; the
+    ECS service is then managed through aws-native (docs/metrics-resolution.md)."""
     scaling: ScalingConfig = ScalingConfig()
     alarms: AlarmsConfig = AlarmsConfig()
     network: NetworkConfig
@@ -377,6 +386,12 @@ class ServiceConfig(_Model):
                 f"{spike} is not below scaling.max {self.scaling.max}: the service can never "
                 f"run more than {self.scaling.max} tasks, so the alarm could never fire",
             ))
+        unfilled = alarm_period_problem(
+            ECS_SERVICE_NAMESPACE, self.alarms.period, self.metric_resolution
+        )
+        if unfilled is not None:
+            problems.append((("alarms", "period"), f"{self.alarms.period} s: {unfilled}, or set "
+                             f"metricResolution: {HIGH_RESOLUTION}"))
         if self.load_balancer is not None and self.container_port is None:
             problems.append((("loadBalancer",), "needs containerPort: set the port the container "
                              "listens on"))

@@ -30,3 +30,6 @@ WEB_ACL_ASSOCIATION_TYPE = "aws:wafv2/webAclAssociation:WebAclAssociation"
 # SNS
 TOPIC_TYPE = "aws:sns/topic:Topic"
 TOPIC_SUBSCRIPTION_TYPE = "aws:sns/topicSubscription:TopicSubscription"
+
+# pulumi-aws-native: the ECS service where it needs `monitoring` (docs/metrics-resolution.md)
+NATIVE_SERVICE_TYPE = "aws-native:ecs:Service"

@@ -4,21 +4,27 @@ ARNs and KMS, and alarm periods. Each test fails on the program before the fix."
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
+import pulumi_aws_native
 import pytest
 
 from components.config import ConfigError, load_stack_config
 from components.scalable_service import execution_role_policy
 from tests.conftest import stack_document
-from z360_ecs.engine.diff import diff_runs, render_diff
+from z360_ecs.engine.diff import REPLACE_ON_CHANGE, diff_runs, render_diff
 from z360_ecs.engine.program import ProgramRun
 
 RunStack = Callable[..., ProgramRun]
 CCP = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
 SERVICE = "aws:ecs/service:Service"
+NATIVE_SERVICE = "aws-native:ecs:Service"  # a metricResolution 20 service
+# What each type calls the strategy (pulumi-aws / pulumi-aws-native).
+STRATEGY = {SERVICE: "capacityProviderStrategies", NATIVE_SERVICE: "capacityProviderStrategy"}
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
 
@@ -54,8 +60,10 @@ def test_every_cluster_associates_the_providers_its_services_run_on(run_stack: R
     provider that is not associated with the cluster" (InvalidParameterException)."""
     run = run_stack(stack)
     associated = {r.inputs["clusterName"]: r.inputs["capacityProviders"] for r in run.by_type(CCP)}
-    for service in run.by_type(SERVICE):
-        strategy = service.inputs.get("capacityProviderStrategies") or []
+    services = [*run.by_type(SERVICE), *run.by_type(NATIVE_SERVICE)]
+    assert len(services) == 6
+    for service in services:
+        strategy = service.inputs.get(STRATEGY[service.type]) or []
         cluster = service.inputs["cluster"].rsplit("/", 1)[-1]
         for item in strategy:
             assert item["capacityProvider"] in associated[cluster], service.urn
@@ -99,10 +107,25 @@ def test_default_strategy_may_name_only_listed_providers():
 
 
 def test_beta_web_states_its_live_launch_type(run_stack: RunStack):
+    """Beta web: launchType FARGATE (issue 12) and metricResolution 20 (issue 14), so an
+    aws-native service on the launch type, with its 20 s monitoring."""
     web = run_stack("beta").named("web-service")
+    assert web.type == NATIVE_SERVICE
     assert web.inputs["launchType"] == "FARGATE"
-    assert "capacityProviderStrategies" not in web.inputs
+    assert "capacityProviderStrategy" not in web.inputs
     assert "forceNewDeployment" not in web.inputs
+    assert web.inputs["monitoring"]["metricConfigurations"][0]["resolutionSeconds"] == 20
+
+
+def test_a_20s_service_waits_for_its_clusters_capacity_providers(run_stack: RunStack):
+    run = run_stack("beta")
+    agent = run.named("agent-capacity-providers")
+    for name in ("gateway-service", "voice-service"):
+        service = run.named(name)
+        assert service.type == NATIVE_SERVICE
+        assert service.inputs["capacityProviderStrategy"][0]["capacityProvider"] == "FARGATE"
+        assert "launchType" not in service.inputs
+        assert agent.urn in service.dependencies, name
 
 
 def test_launch_type_and_capacity_provider_together_are_refused_naming_both():
@@ -130,10 +153,17 @@ def _adopted(document):
     _services(document)["web"].pop("importIds")
 
 
-def _to_strategy(migrate):
+def _classic(document):
+    """Beta after the adoption, web at 60 s metrics: a pulumi-aws `aws.ecs.Service`."""
+    _adopted(document)
+    _services(document)["web"]["metricResolution"] = 60
+
+
+def _to_strategy(migrate, resolution=60):
     def mutate(document):
-        _adopted(document)
+        _classic(document)
         web = _services(document)["web"]
+        web["metricResolution"] = resolution
         web.pop("launchType")
         web["capacityProvider"] = "FARGATE"
         if migrate:
@@ -142,8 +172,9 @@ def _to_strategy(migrate):
 
 
 def test_moving_to_a_strategy_without_the_flag_is_shown_as_refused(run_stack: RunStack):
-    diff = diff_runs(run_stack("beta", _adopted), run_stack("beta", _to_strategy(False)))
+    diff = diff_runs(run_stack("beta", _classic), run_stack("beta", _to_strategy(False)))
     web = next(c for c in diff.changed if c.name == "web-service")
+    assert web.type == SERVICE
     assert web.refused and not web.replaces
     text = render_diff(diff, "before", "after")
     assert "refused: pulumi-aws updates a service's capacity provider strategy only with " \
@@ -152,7 +183,7 @@ def test_moving_to_a_strategy_without_the_flag_is_shown_as_refused(run_stack: Ru
 
 
 def test_moving_to_a_strategy_on_purpose_is_an_update_in_place(run_stack: RunStack):
-    diff = diff_runs(run_stack("beta", _adopted), run_stack("beta", _to_strategy(True)))
+    diff = diff_runs(run_stack("beta", _classic), run_stack("beta", _to_strategy(True)))
     web = next(c for c in diff.changed if c.name == "web-service")
     assert not web.refused and not web.replaces
     paths = {c.path: c.new for c in web.changes}
@@ -168,6 +199,48 @@ def test_setting_a_launch_type_on_a_strategy_service_replaces_it(run_stack: RunS
     queue = next(c for c in diff.changed if c.name == "queue-service")
     assert queue.replaces
     assert next(c for c in queue.changes if c.path == "launchType").replaces
+
+
+# The same moves on a 20 s (aws-native) service: launchType and capacityProviderStrategy are
+# not createOnlyProperties of AWS::ECS::Service (pulumi-aws-native's replace_on_changes), and
+# Cloud Control needs no forceNewDeployment for them; the flag forces the deployment that moves
+# the running tasks (UpdateService: a strategy change "doesn't trigger a new service deployment").
+
+
+def test_a_20s_service_moves_to_a_strategy_in_place(run_stack: RunStack):
+    for migrate in (False, True):
+        diff = diff_runs(run_stack("beta", _adopted),
+                         run_stack("beta", _to_strategy(migrate, resolution=20)))
+        web = next(c for c in diff.changed if c.name == "web-service")
+        assert web.type == NATIVE_SERVICE
+        assert not web.refused and not web.replaces, migrate
+        paths = {c.path: c.new for c in web.changes}
+        assert paths["capacityProviderStrategy[0].capacityProvider"] == "FARGATE"
+        assert paths["launchType"] is None
+        assert paths.get("forceNewDeployment.enableForceNewDeployment") is (
+            True if migrate else None)
+
+
+def test_setting_a_launch_type_on_a_20s_strategy_service_updates_it_in_place(
+    run_stack: RunStack,
+):
+    def mutate(document):
+        _adopted(document)
+        _services(document)["gateway"]["launchType"] = "FARGATE"
+    diff = diff_runs(run_stack("beta", _adopted), run_stack("beta", mutate))
+    gateway = next(c for c in diff.changed if c.name == "gateway-service")
+    assert gateway.type == NATIVE_SERVICE and not gateway.replaces and not gateway.refused
+    assert {c.path for c in gateway.changes} >= {"launchType"}
+
+
+def test_the_diff_replaces_a_native_service_as_its_sdk_says():
+    """The offline diff's table for aws-native:ecs:Service is the SDK's replace_on_changes."""
+    source = inspect.getsource(pulumi_aws_native.ecs.Service._internal_init)
+    listed = re.search(r"replace_on_changes=\[([^\]]*)\]", source)
+    assert listed is not None
+    sdk = {name.strip().strip('"') for name in listed.group(1).split(",")}
+    assert set(REPLACE_ON_CHANGE[NATIVE_SERVICE] or ()) == sdk
+    assert "launchType" not in sdk and "capacityProviderStrategy" not in sdk
 
 
 # --- 6. budget alerts arrive once ----------------------------------------------------------------
@@ -258,11 +331,16 @@ def test_a_kms_key_that_is_not_a_key_arn_is_refused():
 # --- 9. alarm periods ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("period", [10, 20, 30])
-def test_sub_minute_periods_on_aws_ecs_are_refused(period):
-    problems = _problems("beta", lambda d: _services(d)["web"]["alarms"].update(period=period))
-    assert any(p.startswith(f"services.web.alarms.period: {period} s: AWS/ECS metrics arrive "
-                            "every 60 s") for p in problems), problems
+@pytest.mark.parametrize("service, period, resolution", [
+    ("web", 10, "every 20 s at best"),    # no resolution fills it (web publishes 20 s)
+    ("web", 30, "every 20 s at best"),
+    ("queue", 20, "every 60 s"),          # queue publishes once a minute
+])
+def test_sub_minute_periods_on_aws_ecs_are_refused(service, period, resolution):
+    problems = _problems("beta", lambda d: _services(d)[service].setdefault("alarms", {}).update(
+        period=period))
+    assert any(p.startswith(f"services.{service}.alarms.period: {period} s: AWS/ECS metrics "
+                            f"arrive {resolution}") for p in problems), problems
 
 
 def test_a_minute_period_is_accepted():

@@ -99,6 +99,10 @@ def test_beta_scale_in_cooldown_is_600_seconds(beta, key):
         assert policy.inputs["targetTrackingScalingPolicyConfiguration"]["scaleInCooldown"] == 600
 
 
+# Services whose stack file sets metricResolution: 20 (each with its reason beside it).
+BETA_HIGH_RESOLUTION = {"web", "gateway", "voice"}
+
+
 @pytest.mark.parametrize("key", [k for k, _ in BETA_MAX])
 @pytest.mark.parametrize("metric,predefined", [
     ("cpu", "ECSServiceAverageCPUUtilization"),
@@ -107,6 +111,8 @@ def test_beta_scale_in_cooldown_is_600_seconds(beta, key):
 def test_beta_targets_are_within_60_to_70_percent(beta, key, metric, predefined):
     policy = beta.named(f"{key}-{metric}-scaling")
     config = policy.inputs["targetTrackingScalingPolicyConfiguration"]
+    if key in BETA_HIGH_RESOLUTION:
+        predefined += "HighResolution"
     assert config["predefinedMetricSpecification"]["predefinedMetricType"] == predefined
     assert 60 <= config["targetValue"] <= 70, policy.urn
     assert policy.inputs["name"] == f"z360-beta-{key}-{metric}-scaling"
@@ -201,6 +207,8 @@ def test_every_taggable_service_child_carries_service_and_environment_tags(beta)
         if not registration.custom or "tags" not in registration.inputs:
             continue
         tags = registration.inputs["tags"]
+        if isinstance(tags, list):  # aws-native: a list of {key, value}
+            tags = {tag["key"]: tag["value"] for tag in tags}
         assert tags["z360:environment"] == "beta", registration.urn
         if "$z360:ecs:ScalableService" in registration.urn:
             service_key = registration.name.split("-", 1)[0]
@@ -239,7 +247,7 @@ def test_resource_counts_per_stack(beta, staging):
 # --- deletion protection ---------------------------------------------------------------
 
 PROTECTABLE = {"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
-               "aws:budgets/budget:Budget",
+               "aws:budgets/budget:Budget", "aws-native:ecs:Service",
                # Deleting it disassociates every provider the services run on.
                "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"}
 

@@ -19,6 +19,7 @@ from policies.guardrails.types import (
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,
     METRIC_ALARM_TYPE,
+    NATIVE_SERVICE_TYPE,
     ROLE_POLICY_TYPE,
     ROLE_TYPE,
     SERVICE_TYPE,
@@ -41,8 +42,19 @@ def service(**changes):
     }, **changes)
 
 
-def stack(providers=("FARGATE",), managed=True, svc=None):
-    resources = [(SERVICE_TYPE, "web-service", svc or service())]
+def native_service(**changes):
+    """The same service as pulumi-aws-native declares it (a metricResolution 20 service):
+    `serviceName`, `capacityProviderStrategy`, tags as a list."""
+    return changed({
+        "serviceName": "z360-beta-web", "cluster": f"{ARN}:cluster/z360-beta",
+        "tags": [{"key": k, "value": v} for k, v in TAGS.items()],
+        "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}],
+    }, **changes)
+
+
+def stack(providers=("FARGATE",), managed=True, svc=None, native=False):
+    resources = [(NATIVE_SERVICE_TYPE, "web-service", svc or native_service()) if native
+                 else (SERVICE_TYPE, "web-service", svc or service())]
     if managed:
         resources.append((CLUSTER_TYPE, "app-cluster", {"name": "z360-beta"}))
     if providers is not None:
@@ -87,6 +99,20 @@ def test_sdk_launch_configuration_compliant_and_not_applicable():
         ecs.POLICIES, TASK_DEFINITION_TYPE, {"family": "x"}).not_applicable
 
 
+def test_sdk_native_service_launch_configuration():
+    """Beta web is an aws-native service on launchType FARGATE: compliant; with a strategy as
+    well, mandatory, as on the pulumi-aws service."""
+    on_launch_type = native_service(capacityProviderStrategy=REMOVE, launchType="FARGATE")
+    assert sdk_analyze(ecs.POLICIES, NATIVE_SERVICE_TYPE, on_launch_type).violations == []
+    outcome = sdk_analyze(ecs.POLICIES, NATIVE_SERVICE_TYPE, native_service(launchType="FARGATE"))
+    assert outcome.levels("service-launch-configuration") == {"mandatory"}
+    assert "beta web: launchType FARGATE and a capacity provider strategy (FARGATE)" in \
+        outcome.messages("service-launch-configuration")[0]
+    outcome = sdk_analyze(ecs.POLICIES, NATIVE_SERVICE_TYPE,
+                          native_service(capacityProviderStrategy=REMOVE))
+    assert "service-launch-configuration" in outcome.not_applicable
+
+
 # --- capacity-providers-associated ----------------------------------------------------------------
 
 
@@ -122,6 +148,16 @@ def test_sdk_strategy_on_a_provider_the_cluster_lacks_is_mandatory(providers):
     assert "cannot contain a capacity provider that is not associated" in message
 
 
+@pytest.mark.parametrize("providers, violations", [(("FARGATE",), 0), (("FARGATE_SPOT",), 1)])
+def test_sdk_native_service_strategy_is_joined_to_its_cluster(providers, violations):
+    outcome = sdk_analyze_stack(ecs.STACK_POLICIES, stack(providers=providers, native=True))
+    messages = outcome.messages("capacity-providers-associated")
+    assert len(messages) == violations
+    if violations:
+        assert "beta web: runs on FARGATE, which cluster z360-beta does not associate" in \
+            messages[0]
+
+
 def test_sdk_launch_type_services_are_not_applicable_to_associations():
     svc = service(capacityProviderStrategies=REMOVE, launchType="FARGATE")
     outcome = sdk_analyze_stack(ecs.STACK_POLICIES, stack(providers=None, svc=svc))
@@ -145,27 +181,47 @@ def alarm(**changes):
 
 
 def test_validator_alarm_period():
+    """One function for every caller (metric_facts.py): a period is filled when it is a
+    multiple of the resolution; without one, the namespace's finest (AWS/ECS 20 s)."""
     assert alarm_period_problem("AWS/ECS", 60) is None
     assert alarm_period_problem("AWS/ECS", 120) is None
-    assert "arrive every 60 s" in alarm_period_problem("AWS/ECS", 30)
+    assert alarm_period_problem("AWS/ECS", 20) is None  # some resolution fills it
+    assert "arrive every 20 s at best" in alarm_period_problem("AWS/ECS", 30)
+    assert "arrive every 20 s at best" in alarm_period_problem("AWS/ECS", 10)
+    assert "arrive every 60 s" in alarm_period_problem("AWS/ECS", 30, resolution=60)
+    assert "arrive every 60 s" in alarm_period_problem("AWS/ECS", 20, resolution=60)
     assert alarm_period_problem("AWS/ECS", 20, resolution=20) is None
+    assert "one datapoint or none" in alarm_period_problem("AWS/ECS", 30, resolution=20)
+    assert "arrive every 60 s" in alarm_period_problem("ECS/ContainerInsights", 20)
     assert alarm_period_problem("Custom/HighRes", 10) is None
 
 
-@pytest.mark.parametrize("period", [10, 20, 30])
-def test_sdk_sub_minute_period_on_aws_ecs_is_mandatory(period):
-    outcome = sdk_analyze(cloudwatch.RESOURCE_POLICIES, METRIC_ALARM_TYPE, alarm(period=period))
+@pytest.mark.parametrize("namespace, period, finest", [
+    ("AWS/ECS", 10, 20), ("AWS/ECS", 30, 20), ("ECS/ContainerInsights", 20, 60),
+])
+def test_sdk_period_no_resolution_fills_is_mandatory(namespace, period, finest):
+    outcome = sdk_analyze(cloudwatch.RESOURCE_POLICIES, METRIC_ALARM_TYPE,
+                          alarm(namespace=namespace, period=period))
     assert outcome.levels("alarm-period-matches-metric") == {"mandatory"}
-    assert f"period {period} s; AWS/ECS metrics arrive every 60 s" in outcome.messages(
-        "alarm-period-matches-metric")[0]
+    assert f"period {period} s; {namespace} metrics arrive every {finest} s" in \
+        outcome.messages("alarm-period-matches-metric")[0]
+
+
+def test_sdk_20s_period_on_aws_ecs_is_left_to_the_stack_rule():
+    """An alarm alone does not say whether its service publishes 20 s metrics: the resource
+    rule lets 20 s through and alarm-period-matches-resolution judges it
+    (tests/policies/test_resolution.py)."""
+    outcome = sdk_analyze(cloudwatch.RESOURCE_POLICIES, METRIC_ALARM_TYPE, alarm(period=20))
+    assert outcome.messages("alarm-period-matches-metric") == []
 
 
 def test_sdk_alarm_period_compliant_configured_and_not_applicable():
     policies = cloudwatch.RESOURCE_POLICIES
     assert sdk_analyze(policies, METRIC_ALARM_TYPE, alarm()).violations == []
-    config = {"alarm-period-matches-metric": {"resolutionSeconds": {"AWS/ECS": 20}}}
+    # An estate without 20 s metrics may say so: then 20 s is refused before the `up`.
+    config = {"alarm-period-matches-metric": {"resolutionSeconds": {"AWS/ECS": 60}}}
     assert sdk_analyze(policies, METRIC_ALARM_TYPE, alarm(period=20), config=config
-                       ).messages("alarm-period-matches-metric") == []
+                       ).levels("alarm-period-matches-metric") == {"mandatory"}
     outcome = sdk_analyze(policies, METRIC_ALARM_TYPE, alarm(namespace="Custom/App", period=10))
     assert "alarm-period-matches-metric" in outcome.not_applicable
 

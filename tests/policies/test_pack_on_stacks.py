@@ -168,8 +168,11 @@ CRAFTED = [
         {"Statement": [{"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}]})),
      "mandatory"),
     # Issue 12: what AWS refuses that the mock engine accepts.
+    # Beta web is an aws-native service (metricResolution 20) on launchType FARGATE.
     ("service-launch-configuration", "web-service", lambda p: p.update(
-        capacityProviderStrategies=[{"capacityProvider": "FARGATE", "weight": 1}]), "mandatory"),
+        capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}]), "mandatory"),
+    ("service-launch-configuration", "queue-service", lambda p: p.update(
+        launchType="FARGATE"), "mandatory"),
     ("alarm-period-matches-metric", "gateway-high-cpu", lambda p: p.update(period=30),
      "mandatory"),
     ("secret-resources-are-secret-arns", "voice-execution-policy", lambda p: p.update(

@@ -47,6 +47,12 @@ REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
         "name", "desiredCount", "taskDefinition", "launchType", "capacityProviderStrategies",
         "forceNewDeployment", "deploymentCircuitBreaker", "networkConfiguration.assignPublicIp",
     ),
+    "aws-native:ecs:Service": (
+        "serviceName", "desiredCount", "taskDefinition", "launchType", "capacityProviderStrategy",
+        "forceNewDeployment", "deploymentConfiguration.deploymentCircuitBreaker",
+        "deploymentController.type",
+        "monitoring", "networkConfiguration.awsvpcConfiguration.assignPublicIp",
+    ),
     "aws:appautoscaling/target:Target": ("resourceId", "minCapacity", "maxCapacity"),
     "aws:appautoscaling/policy:Policy": (
         "name",

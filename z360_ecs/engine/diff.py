@@ -26,6 +26,12 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
     "aws:ecs/taskDefinition:TaskDefinition": None,
     # launchType and capacityProviderStrategies: see _service_rules.
     "aws:ecs/service:Service": ("name", "cluster", "schedulingStrategy"),
+    # createOnlyProperties of AWS::ECS::Service in pulumi-aws-native's schema (the SDK's
+    # replace_on_changes in pulumi_aws_native/ecs/service.py). launchType and
+    # capacityProviderStrategy are not among them: Cloud Control updates both in place, and
+    # nothing refuses a strategy change without forceNewDeployment (that is pulumi-aws's own
+    # rule, _service_rules).
+    "aws-native:ecs:Service": ("serviceName", "cluster", "role", "schedulingStrategy"),
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ("clusterName",),
     "aws:appautoscaling/target:Target": ("resourceId", "scalableDimension", "serviceNamespace"),
     "aws:appautoscaling/policy:Policy": (
