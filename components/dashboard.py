@@ -24,7 +24,7 @@ import pulumi_aws as aws
 from components.burn_rate import BurnRateWidget, burn_rate_widget
 from components.config import ServiceConfig
 from components.naming import alarm_arn, dashboard_name
-from policies.guardrails.conventions import CONTAINER_INSIGHTS_NAMESPACE
+from policies.guardrails.metric_facts import CONTAINER_INSIGHTS_NAMESPACE
 
 # CloudWatch's dashboard grid is 24 columns wide; a service's three widgets fill a row.
 GRID_COLUMNS = 24

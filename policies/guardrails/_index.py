@@ -15,25 +15,60 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from ._kit import known, known_number, service_tag
-from .conventions import CPU_METRIC, MEMORY_METRIC
+from ._kit import known, known_number, number, service_tag
+from .cloudwatch_facts import (
+    CPU_METRIC_TYPE,
+    MEMORY_METRIC_TYPE,
+    METRIC_TYPES,
+    SERVICE_METRIC_NAMES,
+    STANDARD_RESOLUTION,
+)
+from .metric_facts import ECS_SERVICE_NAMESPACE
 from .types import (
     BUDGET_TYPE,
+    CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,
     METRIC_ALARM_TYPE,
+    NATIVE_SERVICE_TYPE,
+    ROLE_POLICY_TYPE,
+    ROLE_TYPE,
     SCALING_POLICY_TYPE,
     SERVICE_TYPE,
     TARGET_TYPE,
     TASK_DEFINITION_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
 )
 
 TARGET_TRACKING = "targetTrackingScalingPolicyConfiguration"
+
+# The 60 s predefined metric types, under the names the rules use (cloudwatch_facts.py).
+CPU_METRIC = CPU_METRIC_TYPE
+MEMORY_METRIC = MEMORY_METRIC_TYPE
 
 # The same signals as customized metrics (namespace AWS/ECS).
 CUSTOM_METRIC_EQUIVALENT = {"CPUUtilization": CPU_METRIC, "MemoryUtilization": MEMORY_METRIC}
 
 # RunningTaskCount exists only in Container Insights' namespace; in AWS/ECS it never reports.
 RUNNING_TASK_COUNT = "RunningTaskCount"
+
+
+@dataclass
+class TrackingPolicy:
+    """A target-tracking policy on an ECS service, with the predefined metric type it reads."""
+
+    resource: PolicyResource
+    resource_id: str
+    metric_type: str
+
+
+@dataclass
+class EcsMetricAlarm:
+    """An alarm on a service's AWS/ECS CPUUtilization or MemoryUtilization."""
+
+    resource: PolicyResource
+    metric_name: str
+    service: str | None
+    period: float | None
 
 
 @dataclass
@@ -66,6 +101,21 @@ class StackIndex:
     targets_by_service: dict[str, PolicyResource] = field(default_factory=dict)
     services_by_service: dict[str, PolicyResource] = field(default_factory=dict)
     budgets: list[PolicyResource] = field(default_factory=list)
+    services: list[PolicyResource] = field(default_factory=list)
+    """Every ECS service, tagged or not, of either type (pulumi-aws or aws-native)."""
+    capacity_providers: dict[str, PolicyResource] = field(default_factory=dict)
+    """ClusterCapacityProviders by cluster name."""
+    roles_by_service: dict[str, PolicyResource] = field(default_factory=dict)
+    """IAM roles by z360:service tag (a service's execution role)."""
+    role_policies: dict[str, list[PolicyResource]] = field(default_factory=dict)
+    """Inline role policies by the role name they attach to."""
+    subscriptions: list[PolicyResource] = field(default_factory=list)
+    """SNS topic subscriptions."""
+    tracking_policies: list[TrackingPolicy] = field(default_factory=list)
+    ecs_metric_alarms: list[EcsMetricAlarm] = field(default_factory=list)
+    resolutions: dict[str, dict[str, int]] = field(default_factory=dict)
+    """ECS service name -> {metric name: seconds between its datapoints} for the services this
+    stack manages (60 unless an aws-native service's monitoring says otherwise)."""
 
     @classmethod
     def build(cls, resources: list[PolicyResource]) -> StackIndex:
@@ -110,15 +160,33 @@ def _tracked_metric(props: Mapping[str, Any]) -> str | None:
     return None
 
 
+# A HighResolution type tracks the same signal as its 60 s sibling.
+_SIGNAL = {
+    name: CPU_METRIC if metric == "CPUUtilization" else MEMORY_METRIC
+    for name, (metric, _) in METRIC_TYPES.items()
+}
+
+
 def _add_scaling_policy(index: StackIndex, resource: PolicyResource) -> None:
     props = resource.props
     metric = _tracked_metric(props)
     if metric:
-        index.tracked_metrics.setdefault(str(props.get("resourceId")), set()).add(metric)
+        resource_id = str(props.get("resourceId"))
+        index.tracked_metrics.setdefault(resource_id, set()).add(_SIGNAL.get(metric, metric))
+        index.tracking_policies.append(TrackingPolicy(resource, resource_id, metric))
 
 
 def _add_alarm(index: StackIndex, resource: PolicyResource) -> None:
     props = resource.props
+    if props.get("namespace") == ECS_SERVICE_NAMESPACE and props.get("metricName") in SERVICE_METRIC_NAMES:
+        service = known(lambda: (props.get("dimensions") or {}).get("ServiceName"))[1]
+        index.ecs_metric_alarms.append(EcsMetricAlarm(
+            resource=resource,
+            metric_name=str(props.get("metricName")),
+            service=str(service) if service else None,
+            period=known_number(props, "period"),
+        ))
+        return
     if props.get("metricName") != RUNNING_TASK_COUNT:
         return
     dimensions = props.get("dimensions") or {}
@@ -143,13 +211,63 @@ def _add_task_definition(index: StackIndex, resource: PolicyResource) -> None:
 
 
 def _add_service(index: StackIndex, resource: PolicyResource) -> None:
+    index.services.append(resource)
     service = service_tag(resource.props)
     if service:
         index.services_by_service[service] = resource
+    name = resource.props.get("name")
+    if name:
+        index.resolutions[str(name)] = dict.fromkeys(SERVICE_METRIC_NAMES, STANDARD_RESOLUTION)
+
+
+def published_resolutions(monitoring: Any) -> dict[str, int]:
+    """{metric name: seconds} an ECS service's `monitoring` asks for; 60 for any metric it does
+    not name (ECS API reference, MonitoringConfiguration: "When not specified, Amazon ECS uses
+    the default resolution of 60 seconds")."""
+    resolutions = dict.fromkeys(SERVICE_METRIC_NAMES, STANDARD_RESOLUTION)
+    if not isinstance(monitoring, Mapping):
+        return resolutions
+    for entry in monitoring.get("metricConfigurations") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        seconds = number(entry.get("resolutionSeconds"))
+        for name in entry.get("metricNames") or []:
+            if name in resolutions and seconds is not None:
+                resolutions[str(name)] = int(seconds)
+    return resolutions
+
+
+def _add_native_service(index: StackIndex, resource: PolicyResource) -> None:
+    index.services.append(resource)
+    props = resource.props
+    service = service_tag(props)
+    if service:
+        index.services_by_service[service] = resource
+    name = props.get("serviceName")
+    if name:
+        index.resolutions[str(name)] = published_resolutions(props.get("monitoring"))
 
 
 def _add_budget(index: StackIndex, resource: PolicyResource) -> None:
     index.budgets.append(resource)
+
+
+def _add_capacity_providers(index: StackIndex, resource: PolicyResource) -> None:
+    index.capacity_providers[str(resource.props.get("clusterName"))] = resource
+
+
+def _add_role(index: StackIndex, resource: PolicyResource) -> None:
+    service = service_tag(resource.props)
+    if service:
+        index.roles_by_service[service] = resource
+
+
+def _add_role_policy(index: StackIndex, resource: PolicyResource) -> None:
+    index.role_policies.setdefault(str(resource.props.get("role")), []).append(resource)
+
+
+def _add_subscription(index: StackIndex, resource: PolicyResource) -> None:
+    index.subscriptions.append(resource)
 
 
 _ADDERS = {
@@ -159,5 +277,10 @@ _ADDERS = {
     CLUSTER_TYPE: _add_cluster,
     TASK_DEFINITION_TYPE: _add_task_definition,
     SERVICE_TYPE: _add_service,
+    NATIVE_SERVICE_TYPE: _add_native_service,
     BUDGET_TYPE: _add_budget,
+    CLUSTER_CAPACITY_PROVIDERS_TYPE: _add_capacity_providers,
+    ROLE_TYPE: _add_role,
+    ROLE_POLICY_TYPE: _add_role_policy,
+    TOPIC_SUBSCRIPTION_TYPE: _add_subscription,
 }

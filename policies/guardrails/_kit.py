@@ -17,7 +17,7 @@ so the default is written once, in the schema.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
@@ -159,7 +159,12 @@ def show(value: float | int | None) -> str:
 
 
 def tags_of(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Tags as a mapping; aws-native resources carry them as a list of {key, value}."""
     tags = props.get("tags")
+    if isinstance(tags, Sequence) and not isinstance(tags, str):
+        return {
+            str(tag.get("key")): tag.get("value") for tag in tags if isinstance(tag, Mapping)
+        }
     return tags if isinstance(tags, Mapping) else {}
 
 

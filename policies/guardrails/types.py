@@ -9,6 +9,7 @@ SCALING_POLICY_TYPE = "aws:appautoscaling/policy:Policy"
 CLUSTER_TYPE = "aws:ecs/cluster:Cluster"
 SERVICE_TYPE = "aws:ecs/service:Service"
 TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition"
+CLUSTER_CAPACITY_PROVIDERS_TYPE = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
 
 # CloudWatch
 METRIC_ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -38,3 +39,6 @@ LAMBDA_FUNCTION_TYPE = "aws:lambda/function:Function"
 LAMBDA_PERMISSION_TYPE = "aws:lambda/permission:Permission"
 LAMBDA_EVENT_INVOKE_CONFIG_TYPE = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 SSM_PARAMETER_TYPE = "aws:ssm/parameter:Parameter"
+
+# pulumi-aws-native: the ECS service where it needs `monitoring` (docs/metrics-resolution.md)
+NATIVE_SERVICE_TYPE = "aws-native:ecs:Service"

@@ -17,6 +17,7 @@ from typing import Any
 from components.config import ConfigError
 from policies.guardrails.types import (
     BUDGET_TYPE,
+    CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,
     DASHBOARD_TYPE,
     LAMBDA_EVENT_INVOKE_CONFIG_TYPE,
@@ -24,6 +25,7 @@ from policies.guardrails.types import (
     LAMBDA_PERMISSION_TYPE,
     LOG_GROUP_TYPE,
     METRIC_ALARM_TYPE,
+    NATIVE_SERVICE_TYPE,
     ROLE_POLICY_TYPE,
     ROLE_TYPE,
     SCALING_POLICY_TYPE,
@@ -57,12 +59,21 @@ from z360_ecs.engine.program import (
 # Per type: the input paths worth reviewing, in display order.
 REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
     CLUSTER_TYPE: ("name", "settings"),
+    CLUSTER_CAPACITY_PROVIDERS_TYPE: (
+        "clusterName", "capacityProviders", "defaultCapacityProviderStrategies",
+    ),
     TASK_DEFINITION_TYPE: (
         "family", "cpu", "memory", "runtimePlatform.cpuArchitecture", "skipDestroy",
     ),
     SERVICE_TYPE: (
-        "name", "desiredCount", "taskDefinition", "capacityProviderStrategies",
-        "deploymentCircuitBreaker", "networkConfiguration.assignPublicIp",
+        "name", "desiredCount", "taskDefinition", "launchType", "capacityProviderStrategies",
+        "forceNewDeployment", "deploymentCircuitBreaker", "networkConfiguration.assignPublicIp",
+    ),
+    NATIVE_SERVICE_TYPE: (
+        "serviceName", "desiredCount", "taskDefinition", "launchType", "capacityProviderStrategy",
+        "forceNewDeployment", "deploymentConfiguration.deploymentCircuitBreaker",
+        "deploymentController.type",
+        "monitoring", "networkConfiguration.awsvpcConfiguration.assignPublicIp",
     ),
     TARGET_TYPE: ("resourceId", "minCapacity", "maxCapacity"),
     SCALING_POLICY_TYPE: (

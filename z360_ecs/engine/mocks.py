@@ -18,6 +18,7 @@ from policies.guardrails.types import (
     LAMBDA_FUNCTION_TYPE,
     LOG_GROUP_TYPE,
     METRIC_ALARM_TYPE,
+    NATIVE_SERVICE_TYPE,
     ROLE_TYPE,
     SCALING_POLICY_TYPE,
     SERVICE_TYPE,
@@ -46,6 +47,11 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[st
         cluster = str(inputs.get("cluster", "")).rsplit("/", 1)[-1]
         arn = _arn("ecs", f"service/{cluster}/{physical}")
         return arn, {"arn": arn, "id": arn}
+    if typ == NATIVE_SERVICE_TYPE:
+        cluster = str(inputs.get("cluster", "")).rsplit("/", 1)[-1]
+        service_name = inputs.get("serviceName") or f"{name}-mock"
+        arn = _arn("ecs", f"service/{cluster}/{service_name}")
+        return f"{arn}|{cluster}", {"serviceArn": arn, "name": service_name}
     if typ == TASK_DEFINITION_TYPE:
         family = inputs.get("family", name)
         arn = _arn("ecs", f"task-definition/{family}:1")

@@ -29,9 +29,11 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from policies.guardrails.types import (
+    CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,
     LOG_GROUP_TYPE,
     METRIC_ALARM_TYPE,
+    NATIVE_SERVICE_TYPE,
     ROLE_POLICY_TYPE,
     ROLE_TYPE,
     SCALING_POLICY_TYPE,
@@ -287,9 +289,10 @@ class ResourceNode:
 TYPE_ORDER = (
     "z360:sns:AlertChannel", TOPIC_TYPE, TOPIC_POLICY_TYPE,
     TOPIC_SUBSCRIPTION_TYPE, CLUSTER_TYPE,
-    "z360:ecs:ScalableService", LOG_GROUP_TYPE, ROLE_TYPE,
+    CLUSTER_CAPACITY_PROVIDERS_TYPE, "z360:ecs:ScalableService",
+    LOG_GROUP_TYPE, ROLE_TYPE,
     ROLE_POLICY_TYPE, TASK_DEFINITION_TYPE,
-    SERVICE_TYPE, TARGET_TYPE,
+    SERVICE_TYPE, NATIVE_SERVICE_TYPE, TARGET_TYPE,
     SCALING_POLICY_TYPE, METRIC_ALARM_TYPE,
 )
 
