@@ -22,19 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from components.config import PROJECT, ConfigError, ServiceConfig, StackConfig, load_stack_config
+from components.config.errors import did_you_mean
+from components.config.source import SourceError, read_stack_yaml, render_path
 from z360_ecs import PROJECT_DIR
 
 if TYPE_CHECKING:  # the engine imports pulumi; commands that only read config never need it
     from z360_ecs.engine.program import ProgramRun
 
 SECRET_PLACEHOLDER = "[secret]"
-
-# libyaml's loader when PyYAML has it: the same documents, parsed ~6x faster.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 class StackFileError(Exception):
     """A stack file or Pulumi.yaml cannot be read or breaks the project's declared schema."""
@@ -63,14 +59,23 @@ class Baseline:
 # --- the stack-file reader ---------------------------------------------------------------
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, project: str | None = None) -> Any:
+    """The document at `path`, read by the one set of rules (components/config/source.py)."""
     try:
-        with path.open() as handle:
-            return yaml.load(handle, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
-    except FileNotFoundError:
-        raise StackFileError(f"{path}: no such file") from None
-    except yaml.YAMLError as exc:
-        raise StackFileError(f"{path}: not valid YAML: {exc}") from None
+        return read_stack_yaml(path)
+    except SourceError as exc:
+        where = _stack_path(exc.path, project)
+        raise StackFileError(f"{path}: {where + ': ' if where else ''}{exc.message}") from None
+
+
+def _stack_path(path: tuple[Any, ...], project: str | None) -> str:
+    """A stack-file key path as the config errors name it: `services.web.cpu` for
+    `config.z360-ecs:services.web.cpu`."""
+    parts = list(path)
+    if project and len(parts) >= 2 and parts[0] == "config":
+        first = str(parts[1])
+        parts = [first[len(project) + 1:] if first.startswith(f"{project}:") else first, *parts[2:]]
+    return render_path(tuple(parts))
 
 
 _TYPE_CHECKS = {
@@ -93,12 +98,12 @@ def load_stack_settings(
     single values after the file is read, as `pulumi config set` would.
     """
     project = _read_yaml(project_dir / "Pulumi.yaml")
-    if not isinstance(project, Mapping) or "name" not in project:
+    if not isinstance(project, Mapping) or not isinstance(project.get("name"), str):
         raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: no project name")
     name = project["name"]
     declared: Mapping[str, Any] = project.get("config") or {}
     path = stack_file or project_dir / f"Pulumi.{stack}.yaml"
-    document = _read_yaml(path)
+    document = _read_yaml(path, name)
     if document is None:
         document = {}
     if not isinstance(document, Mapping) or not isinstance(document.get("config", {}), Mapping):
@@ -110,9 +115,13 @@ def load_stack_settings(
     problems = []
     config: dict[str, Any] = {}
     secret_keys: list[str] = []
+    declared_keys = [short if ":" in short else f"{name}:{short}" for short in declared]
     for key, value in values.items():
         if ":" not in key:
             key = f"{name}:{key}"
+        if key.startswith(f"{name}:") and key not in declared_keys:
+            problems.append(_undeclared(path, name, key, declared_keys))
+            continue
         if isinstance(value, Mapping) and set(value) == {"secure"}:
             config[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
@@ -141,6 +150,23 @@ def load_stack_settings(
     if problems:
         raise StackFileError("\n".join(problems))
     return StackSettings(stack=stack, project=name, config=config, secret_keys=secret_keys)
+
+
+def _undeclared(path: Path, project: str, key: str, declared: list[str]) -> str:
+    """A stack key in the project's namespace that Pulumi.yaml does not declare.
+
+    Pulumi's project-level config validation (pulumi/pulumi
+    sdk/go/common/workspace/config.go, `ValidateStackConfigAndApplyProjectConfig`) refused such
+    keys when it was introduced ("Stack '...' uses configuration value '...' which is not
+    defined by the project configuration"; narrowed to the project's own namespace by
+    pulumi/pulumi#11127); its current form checks only declared keys (missing, wrong type). The
+    offline tools keep the refusal, and the program refuses the same keys itself
+    (components/config/load.py), so a typo of `protect` or `costBreaker` stops every path.
+    """
+    short = key[len(project) + 1:]
+    names = [k[len(project) + 1:] for k in declared if k.startswith(f"{project}:")]
+    return (f"{path.name}: {short}: unknown config key{did_you_mean(short, names)}: Pulumi.yaml "
+            f"declares no {key} (allowed: {', '.join(names)})")
 
 
 def config_from_settings(settings: StackSettings) -> StackConfig:
