@@ -11,7 +11,6 @@ validation, so stack files only say what differs; a bad default is reported once
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping
 from typing import Annotated, Any
 

@@ -151,6 +151,15 @@ def number(value: Any) -> float | None:
     return None
 
 
+def boolean(value: Any) -> bool | None:
+    """A boolean from the engine, or the strings "true"/"false" the provider also takes."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
 def show(value: float | int | None) -> str:
     """60.0 -> "60"; 62.5 -> "62.5"."""
     if value is None:
@@ -180,7 +189,10 @@ def label(props: Mapping[str, Any], fallback: str) -> str:
 
 
 def parse_json(text: Any, what: str) -> Any:
-    """A JSON document held in a string property; ValueError naming `what` when it is not."""
+    """A JSON document held in a string property, or already an object (pulumi_aws serializes a
+    dict given for `policy` itself); ValueError naming `what` when it is neither."""
+    if isinstance(text, (Mapping, list)):
+        return text
     if not isinstance(text, str):
         raise ValueError(f"{what} is not a JSON string")
     try:
