@@ -13,8 +13,14 @@ import json
 
 import pytest
 
-from tests.policies.test_pack_on_stacks import _levels, _with_props, beta  # noqa: F401 - fixture
+from tests.policies.test_pack_on_stacks import _levels, _run, _with_props
 from z360_ecs.engine.analyzer import analyze_run
+from z360_ecs.engine.program import ProgramRun
+
+
+@pytest.fixture(scope="module")
+def beta(tmp_path_factory) -> ProgramRun:
+    return _run("beta", tmp_path_factory)
 
 
 def _policy(actions):
