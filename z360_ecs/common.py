@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 import subprocess
 import sys
 import tempfile
@@ -193,6 +194,10 @@ def read_stack_config(
 
 # --- the SPEC resolver -------------------------------------------------------------------
 
+# A git revision as a user names one: refs, hashes, HEAD~3, main^2, @{-1}. Nothing that git
+# could read as an option or a range.
+_REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@{}~^-]{0,199}|@(?:\{-?[0-9]+\})?")
+
 
 def resolve_spec(spec: str, project_dir: Path = PROJECT_DIR, scratch: Path | None = None) -> Path:
     """A stack file for SPEC: an existing file (relative to the working directory), else
@@ -201,24 +206,37 @@ def resolve_spec(spec: str, project_dir: Path = PROJECT_DIR, scratch: Path | Non
     path = Path(spec).expanduser()
     if path.is_file():
         return path
+    if path.is_dir():
+        raise SpecError("is a directory, not a stack config file")
     if ":" not in spec:
         raise SpecError(
             f"no such file in {Path.cwd()} (give a stack config file, or REV:PATH for a file "
             "at a git revision of the project, e.g. HEAD~3:Pulumi.beta.yaml)"
         )
+    revision, _, inner = spec.partition(":")
+    if not _REVISION.fullmatch(revision) or revision.startswith("-") or ".." in revision:
+        raise SpecError(
+            f"{revision!r} is not a git revision this tool reads (a branch, tag or commit, "
+            "optionally with ~N or ^N, e.g. HEAD~3 or main); it may not start with '-'"
+        )
+    if not inner or inner.startswith("-") or "\0" in inner:
+        raise SpecError(f"{inner!r} is not a path in the repository")
     try:
+        # --end-of-options: the spec is never read as an option, whatever it holds
+        # (`--baseline=--output=FILE` must not become `git show --output=FILE`).
         result = subprocess.run(
-            ["git", "-C", str(project_dir), "show", spec],
-            capture_output=True, text=True, check=False,
+            ["git", "-C", str(project_dir), "show", "--end-of-options", f"{revision}:{inner}"],
+            capture_output=True, check=False,
         )
     except FileNotFoundError:
         raise SpecError("git is not installed") from None
     if result.returncode != 0:
-        detail = result.stderr.strip() or f"git show exited {result.returncode}"
-        raise SpecError(f"git show {spec} failed in {project_dir}: {detail}")
+        detail = " ".join(result.stderr.decode("utf-8", "replace").split())
+        raise SpecError(f"git show {spec} failed in {project_dir}: "
+                        f"{detail or f'git show exited {result.returncode}'}")
     directory = scratch or Path(tempfile.mkdtemp(prefix="z360-spec-"))
-    target = directory / (Path(spec.split(":", 1)[1]).name or "Pulumi.spec.yaml")
-    target.write_text(result.stdout)
+    target = directory / (Path(inner).name or "Pulumi.spec.yaml")
+    target.write_bytes(result.stdout)  # read, UTF-8 checked, by the one stack-file reader
     return target
 
 

@@ -47,6 +47,9 @@ BUDGET_NAME_MAX = 100
 CONTAINER_IMAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@#-]{0,254}$")
 # IAM role ARN: optional path, role names of 1 to 64 of [\w+=,.@-] (IAM User Guide, quotas).
 IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+# RegisterTaskDefinition refuses a task definition over 64 KiB (ECS quota "Task definition
+# size"); environment and secrets may take 48 KiB of it, leaving the rest of the definition room.
+MAX_ENVIRONMENT_BYTES = 48 * 1024
 # ECS service quota "Revisions per task definition family": 1,000,000.
 MAX_TASK_DEFINITION_REVISION = 1_000_000
 # botocore budgets model: NotificationThreshold (double) max 15,000,000,000,000; a limit

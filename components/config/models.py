@@ -8,6 +8,7 @@ ids against the names the program gives live in adoption.py, run from StackConfi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -36,6 +37,7 @@ from components.config.limits import (
     IMPORT_FORMATS,
     MAX_BUDGET_AMOUNT,
     MAX_BUDGET_NOTIFICATIONS,
+    MAX_ENVIRONMENT_BYTES,
     MAX_FAMILY,
     MAX_NAME_PREFIX,
     MAX_TASK_DEFINITION_REVISION,
@@ -406,6 +408,15 @@ class ServiceConfig(_Model):
                 f"{describe_allowed_memory(self.cpu)}",
             ))
         problems.extend(self._count_problems())
+        size = sum(len(json.dumps({"name": k, "value": v})) + 2
+                   for k, v in (*self.environment.items(), *self.secrets.items()))
+        if size > MAX_ENVIRONMENT_BYTES:
+            problems.append((
+                ("environment",),
+                f"{len(self.environment)} variables and {len(self.secrets)} secrets take "
+                f"{size:,} bytes of the task definition; at most {MAX_ENVIRONMENT_BYTES:,} "
+                "(ECS refuses a task definition over 64 KiB)",
+            ))
         if self.load_balancer is not None and self.container_port is None:
             problems.append((("loadBalancer",), "needs containerPort: set the port the container "
                              "listens on"))

@@ -217,10 +217,10 @@ class _Resolver(yaml.resolver.BaseResolver):
         return str(super().resolve(kind, value, implicit))
 
 
-_Parser: Any = getattr(yaml, "CParser", None)
+_Parser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 if _Parser is not None:  # libyaml: the same documents, parsed ~6x faster
 
-    class _Composer(_Parser, _Resolver):  # type: ignore[misc, valid-type]
+    class _Composer(_Parser, _Resolver):
         def __init__(self, stream: str) -> None:
             _Parser.__init__(self, stream)
 
