@@ -19,11 +19,12 @@ the author writes the one meant (`256`, `"10:00"`). Everything else follows the 
 schema (yaml.org/spec/1.2.2, 10.3.2 "Tag Resolution").
 
 Limits, and why (figures in docs/performance.md, `bench/hostile_input.py`):
-- MAX_DOCUMENT_BYTES 256 KiB: the beta stack file is 5.7 KB; 256 KiB is 45x that. AWS caps
-  what the file can describe far lower: a task definition is at most 64 KiB
-  (RegisterTaskDefinition), so even ten services with maximal definitions fit.
-- MAX_NODES 20,000 values after alias expansion (beta has ~600): this, not the byte size,
-  bounds memory, because one alias can stand for a whole subtree ("billion laughs").
+- MAX_DOCUMENT_BYTES 1 MiB: the beta stack file is 5.7 KB; the largest the project supports
+  is the 1,000-service stack of the scaling benchmark (bench/synthetic.py), 444 KB. 1 MiB is
+  2.3x that, and bounds the parser's work before a single value is built.
+- MAX_NODES 60,000 values after alias expansion (beta has ~600, the 1,000-service stack
+  15,713): this, not the byte size, bounds memory, because one alias can stand for a whole
+  subtree ("billion laughs").
 - MAX_ALIASES 100 alias uses: anchors stay usable for repeated blocks; more is refused.
 - MAX_DEPTH 24 nested collections (beta nests 6 deep).
 """
@@ -40,8 +41,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-MAX_DOCUMENT_BYTES = 256 * 1024
-MAX_NODES = 20_000
+MAX_DOCUMENT_BYTES = 1024 * 1024
+MAX_NODES = 60_000
 MAX_ALIASES = 100
 MAX_DEPTH = 24
 
