@@ -36,12 +36,12 @@ def _run(stack, tmp_path_factory, mutate=None, preview=True):
     return run_program(stack, stack_file=stack_file, preview=preview)
 
 
-def _run_mutated(stack, tmp_path, mutate):
+def _run_mutated(stack, tmp_path, mutate, preview=True):
     document = stack_document(stack)
     mutate(document["config"])
     stack_file = tmp_path / f"Pulumi.{stack}.yaml"
     stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
-    return run_program(stack, stack_file=stack_file)
+    return run_program(stack, stack_file=stack_file, preview=preview)
 
 
 def _services(config):
@@ -109,8 +109,9 @@ def test_a_spike_threshold_below_the_floor_is_refused_by_the_config_before_the_p
         _run_mutated("beta", tmp_path, mutate)
 
 
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
 @pytest.mark.parametrize("hold_at", [1, 2, 3])
-def test_the_emergency_floor_runbook_passes_check(tmp_path, pack, hold_at):
+def test_the_emergency_floor_runbook_passes_check(tmp_path, pack, hold_at, preview):
     """docs/operations.md "Emergency floor": holdAt pins min = max; the spike alarm that cannot
     fire while the count is pinned is the point of the hold, not a mandatory finding."""
     def mutate(config):
@@ -118,7 +119,7 @@ def test_the_emergency_floor_runbook_passes_check(tmp_path, pack, hold_at):
             if service.get("scaling", {}).get("enabled"):
                 service["scaling"]["holdAt"] = max(hold_at, service["scaling"].get("min", 1))
 
-    findings = analyze_run(_run_mutated("beta", tmp_path, mutate), pack=pack)
+    findings = analyze_run(_run_mutated("beta", tmp_path, mutate, preview), pack=pack)
     assert [f for f in findings if f.level == "mandatory"] == []
 
 
