@@ -75,6 +75,9 @@ def _config_path(path: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _shown(path: tuple[Any, ...]) -> str:
+    """The key a refusal names: a list item's problem may be reported at its list."""
+    while path and isinstance(path[-1], int):
+        path = path[:-1]
     return ".".join(map(str, _config_path(path)))
 
 
@@ -94,9 +97,10 @@ BOOL_LEAVES = [p for p, v in _leaves(_CONFIG) if p[0].startswith(NAMESPACE) and 
 MODEL_MAPPINGS = [p for p in _mappings(_CONFIG) if p and p[0].startswith(NAMESPACE)
                   and _model_for(_config_path(p)) is not None]
 
-# Plain YAML forms, none of which is a valid value for a number in this config.
+# Plain YAML forms, none of which is a valid value for a number in this config (null is not
+# among them: it means "unset" for the optional ones).
 BAD_NUMBERS = [".inf", "-.inf", ".nan", ".NaN", "true", "false", "0400", "010", "10:00",
-               "1:30:00", "1_000", "0b101", "'12'", "\"12\"", "-1", "1e30", "1e999", "~", "null",
+               "1:30:00", "1_000", "0b101", "'12'", "\"12\"", "-1", "1e30", "1e999",
                "[]", "{}", "yes", "on", "2024-01-01", "12abc", "0x", "!!float 12", "!!binary AA=="]
 BAD_BOOLS = ["yes", "no", "on", "off", "1", "0", "'true'", "\"false\"", "Y", "n", "[]", "{}",
              "~", "1.0", ".nan", "!!bool yes"]
