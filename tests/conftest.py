@@ -7,7 +7,6 @@ file (optionally changed) the way `z360-ecs preview` does.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 import yaml
 from pulumi.runtime import settings
 
+from components.config.source import read_stack_yaml
 from z360_ecs.common import PROJECT_DIR
 from z360_ecs.engine.mocks import Z360Mocks
 from z360_ecs.engine.program import ProgramRun, run_program
@@ -40,9 +40,8 @@ def pulumi_mocks() -> Iterator[Z360TestMocks]:
 
 
 def stack_document(stack: str) -> dict[str, Any]:
-    """A deep copy of Pulumi.<stack>.yaml, to mutate in a test."""
-    with (PROJECT_DIR / f"Pulumi.{stack}.yaml").open() as handle:
-        return copy.deepcopy(yaml.safe_load(handle))
+    """Pulumi.<stack>.yaml as the one stack-file reader reads it, fresh, to mutate in a test."""
+    return dict(read_stack_yaml(PROJECT_DIR / f"Pulumi.{stack}.yaml"))
 
 
 @pytest.fixture

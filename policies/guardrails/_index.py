@@ -8,7 +8,7 @@ a service's task count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -35,6 +35,46 @@ CUSTOM_METRIC_EQUIVALENT = {"CPUUtilization": CPU_METRIC, "MemoryUtilization": M
 
 # RunningTaskCount exists only in Container Insights' namespace; in AWS/ECS it never reports.
 RUNNING_TASK_COUNT = "RunningTaskCount"
+
+
+@dataclass(frozen=True)
+class AlarmMetric:
+    """One metric an alarm reads: its own (metricName/namespace/dimensions) or one of its
+    `metricQueries` (`metric: {metricName, namespace, dimensions}`)."""
+
+    name: str | None
+    namespace: str | None
+    dimensions: dict[str, str]
+
+
+def _metric_of(data: Any) -> AlarmMetric | None:
+    if not isinstance(data, Mapping) or data.get("metricName") is None:
+        return None
+    raw = data.get("dimensions")
+    dimensions = (
+        {str(k): str(v) for k, v in raw.items() if v is not None}
+        if isinstance(raw, Mapping) else {}
+    )
+    namespace = data.get("namespace")
+    return AlarmMetric(str(data.get("metricName")),
+                       None if namespace is None else str(namespace), dimensions)
+
+
+def alarm_metrics(props: Mapping[str, Any]) -> list[AlarmMetric]:
+    """Every metric an alarm reads, whichever shape the provider was given; malformed parts
+    (dimensions that are not a mapping, queries that are not objects) read as absent."""
+    metrics = []
+    own = _metric_of(props)
+    if own is not None:
+        metrics.append(own)
+    queries = props.get("metricQueries")
+    if isinstance(queries, Sequence) and not isinstance(queries, str):
+        for query in queries:
+            if isinstance(query, Mapping):
+                metric = _metric_of(query.get("metric"))
+                if metric is not None:
+                    metrics.append(metric)
+    return metrics
 
 
 @dataclass
@@ -67,6 +107,8 @@ class StackIndex:
     targets_by_service: dict[str, PolicyResource] = field(default_factory=dict)
     services_by_service: dict[str, PolicyResource] = field(default_factory=dict)
     budgets: list[PolicyResource] = field(default_factory=list)
+    malformed: list[tuple[PolicyResource, str]] = field(default_factory=list)
+    """Resources whose properties could not be read; their own resource policies report them."""
 
     @classmethod
     def build(cls, resources: list[PolicyResource]) -> StackIndex:
@@ -74,8 +116,12 @@ class StackIndex:
         for resource in resources:
             adder = _ADDERS.get(resource.resource_type)
             if adder is not None:
-                # One unknown value skips one resource, not the whole policy.
-                known(partial(adder, index, resource))
+                # One unknown value skips one resource, not the whole policy; one malformed
+                # resource is set aside, so it never hides another resource's finding.
+                try:
+                    known(partial(adder, index, resource))
+                except Exception as exc:  # noqa: BLE001 - set aside, never raised
+                    index.malformed.append((resource, f"{type(exc).__name__}: {exc}"))
         return index
 
     def target_bounds(self, resource_id: str | None) -> tuple[float | None, float | None]:
@@ -120,17 +166,18 @@ def _add_scaling_policy(index: StackIndex, resource: PolicyResource) -> None:
 
 def _add_alarm(index: StackIndex, resource: PolicyResource) -> None:
     props = resource.props
-    if props.get("metricName") != RUNNING_TASK_COUNT:
+    for metric in alarm_metrics(props):
+        if metric.name != RUNNING_TASK_COUNT:
+            continue
+        cluster = metric.dimensions.get("ClusterName")
+        service = metric.dimensions.get("ServiceName")
+        index.spike_alarms.append(SpikeAlarm(
+            resource=resource,
+            cluster=cluster or None,
+            service=service or None,
+            threshold=known_number(props, "threshold"),
+        ))
         return
-    dimensions = props.get("dimensions") or {}
-    cluster = known(lambda: dimensions.get("ClusterName"))[1]
-    service = known(lambda: dimensions.get("ServiceName"))[1]
-    index.spike_alarms.append(SpikeAlarm(
-        resource=resource,
-        cluster=str(cluster) if cluster else None,
-        service=str(service) if service else None,
-        threshold=known_number(props, "threshold"),
-    ))
 
 
 def _add_cluster(index: StackIndex, resource: PolicyResource) -> None:

@@ -14,8 +14,16 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from ._index import RUNNING_TASK_COUNT, StackIndex
-from ._kit import NotApplicable, known, resource_label, resource_policy, show, stack_policy
+from ._index import RUNNING_TASK_COUNT, StackIndex, alarm_metrics
+from ._kit import (
+    NotApplicable,
+    boolean,
+    known,
+    resource_label,
+    resource_policy,
+    show,
+    stack_policy,
+)
 from .types import METRIC_ALARM_TYPE
 
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
@@ -33,40 +41,45 @@ def check_alarm_notifies(args: ResourceValidationArgs, report: ReportViolation) 
     actions = props.get("alarmActions")
     if actions is None or len(actions) == 0:
         report(f"{who}: no alarmActions, so nobody hears when it fires; add the alert topic", None)
-    if props.get("actionsEnabled") is False:
+    if boolean(props.get("actionsEnabled")) is False:
         report(f"{who}: actionsEnabled is false, so its actions never run", None)
 
 
 def check_running_task_count_namespace(
     args: ResourceValidationArgs, report: ReportViolation
 ) -> None:
-    """A RunningTaskCount alarm reads ECS/ContainerInsights per cluster and service."""
+    """A RunningTaskCount alarm reads ECS/ContainerInsights per cluster and service, whether
+    the metric is the alarm's own or one of its metricQueries."""
     props = args.props
-    if props.get("metricName") != RUNNING_TASK_COUNT:
+    metrics = [m for m in alarm_metrics(props) if m.name == RUNNING_TASK_COUNT]
+    if not metrics:
         raise NotApplicable("not a RunningTaskCount alarm")
     who = _alarm_label(args)
-    namespace = props.get("namespace")
-    if namespace != CONTAINER_INSIGHTS_NAMESPACE:
-        report(
-            f"{who}: RunningTaskCount in namespace {namespace!r} never reports; use "
-            f"{CONTAINER_INSIGHTS_NAMESPACE} (with Container Insights on the cluster)",
-            None,
-        )
-    dimensions = props.get("dimensions") or {}
-    missing = [d for d in SERVICE_DIMENSIONS if d not in dimensions]
-    if missing:
-        report(
-            f"{who}: dimensions lack {' and '.join(missing)}; a service's task count needs "
-            "both ClusterName and ServiceName",
-            None,
-        )
+    for metric in metrics:
+        if metric.namespace != CONTAINER_INSIGHTS_NAMESPACE:
+            report(
+                f"{who}: RunningTaskCount in namespace {metric.namespace!r} never reports; use "
+                f"{CONTAINER_INSIGHTS_NAMESPACE} (with Container Insights on the cluster)",
+                None,
+            )
+        missing = [d for d in SERVICE_DIMENSIONS if not metric.dimensions.get(d)]
+        if missing:
+            report(
+                f"{who}: dimensions lack {' and '.join(missing)}; a service's task count needs "
+                "both ClusterName and ServiceName",
+                None,
+            )
 
 
 # --- spike alarms (stack) ------------------------------------------------------------------------
 
 
 def check_spike_alarm_within_capacity(args: StackValidationArgs, report: ReportViolation) -> None:
-    """A RunningTaskCount alarm's threshold lies between its service's min and max capacity."""
+    """A RunningTaskCount alarm's threshold lies between its service's min and max capacity.
+
+    The capacity in force is the target's: under an emergency floor (holdAt) min = max, and an
+    alarm that cannot fire while the count is pinned is the point of the hold, not a fault;
+    one below the pinned count would fire all the time, and is still reported."""
     index = StackIndex.build(args.resources)
     if not index.spike_alarms:
         raise NotApplicable("no RunningTaskCount alarms")
@@ -75,7 +88,7 @@ def check_spike_alarm_within_capacity(args: StackValidationArgs, report: ReportV
         if alarm.threshold is None or low is None or high is None:
             continue  # fixed-count service, or values unknown until created
         name = resource_label(alarm.resource)
-        if alarm.threshold >= high:
+        if alarm.threshold >= high and low != high:
             report(
                 f"{name}: RunningTaskCount threshold {show(alarm.threshold)} is not below "
                 f"maxCapacity {show(high)}, so the alarm can never fire; set "

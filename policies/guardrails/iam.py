@@ -18,8 +18,10 @@ from .types import MANAGED_POLICY_TYPE, ROLE_POLICY_TYPE
 
 POLICY_DOCUMENT_TYPES = (ROLE_POLICY_TYPE, MANAGED_POLICY_TYPE)
 
-# "*" or "service:*" (any case); "ecr:Get*" style prefixes are narrower and allowed.
-WILDCARD_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:\*)$")
+# IAM matches Action with glob semantics: `*` any run of characters, `?` any one (IAM User
+# Guide, "IAM JSON policy elements: Action"). A pattern with either matches more than one
+# action, or will as AWS adds actions: `*`, `*:*`, `s3:**`, `iam:?*`, `ecr:Get*` alike.
+WILDCARD_ACTION = re.compile(r"[*?]")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -39,7 +41,7 @@ def wildcard_findings(document: Any) -> list[str]:
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
         sid = statement.get("Sid") or f"#{index + 1}"
-        wild = [a for a in _as_list(statement.get("Action")) if WILDCARD_ACTION.match(str(a))]
+        wild = [a for a in _as_list(statement.get("Action")) if WILDCARD_ACTION.search(str(a))]
         if wild:
             findings.append(f"statement {sid} allows Action {', '.join(map(str, wild))}")
         if "NotAction" in statement:
@@ -48,7 +50,7 @@ def wildcard_findings(document: Any) -> list[str]:
 
 
 def check_iam_no_wildcard_actions(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """An IAM policy document grants named actions, never "*" or "service:*"."""
+    """An IAM policy document grants named actions, never a pattern (`*`, `s3:*`, `iam:?*`)."""
     props = args.props
     document = parse_json(props.get("policy"), "policy")
     who = label(props, str(props.get("name") or args.name))
@@ -59,7 +61,7 @@ def check_iam_no_wildcard_actions(args: ResourceValidationArgs, report: ReportVi
 RESOURCE_POLICIES = [
     resource_policy(
         "iam-no-wildcard-actions",
-        "IAM policy documents allow named actions only, never \"*\" or \"service:*\".",
+        "IAM policy documents allow named actions only, never a wildcard pattern.",
         EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES, check_iam_no_wildcard_actions, {},
     ),
 ]
