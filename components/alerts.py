@@ -2,7 +2,9 @@
 
 Creates the topic, a topic policy letting CloudWatch alarms and AWS Budgets of this account
 publish to it, and one email subscription per recipient. Email subscriptions stay pending until
-each recipient clicks the confirmation link AWS sends; until then they receive nothing.
+each recipient clicks the confirmation link AWS sends; until then they receive nothing. Each
+subscription is named after its address (naming.email_subscription_name), so adding or removing
+a recipient never replaces anyone else's confirmed subscription.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import AlertsConfig
-from components.naming import environment_tags
+from components.naming import email_subscription_name, environment_tags
 
 
 @dataclass
@@ -77,11 +79,14 @@ class AlertChannel(pulumi.ComponentResource):
         )
         for index, email in enumerate(config.emails):
             aws.sns.TopicSubscription(
-                f"{name}-email-{index}",
+                email_subscription_name(name, email),
                 topic=topic.arn,
                 protocol="email",
                 endpoint=email,
-                opts=child,
+                # Stacks deployed before subscriptions were keyed by address named them by
+                # position; the alias adopts that subscription instead of replacing it.
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                    aliases=[pulumi.Alias(name=f"{name}-email-{index}")])),
             )
         self.topic_arn = topic.arn
         self.subscriber_emails = pulumi.Output.from_input(list(config.emails))

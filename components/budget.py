@@ -1,7 +1,10 @@
 """CostBudget: the account's monthly cost budget with alerts at fixed amounts.
 
 Creates one `aws.budgets.Budget` (COST, MONTHLY, USD) with an ACTUAL, absolute-value
-notification per alert amount, each to the recipients and the alert topic. A budget alerts;
+notification per alert amount, each to the alert topic only: the topic's email subscribers are
+the recipients, so naming them on the budget as well sent every alert twice. The topic is the
+one path because it is where alarms go too: one list of recipients (alerts.emails), each
+confirmed once, and any later subscriber (chat, pager) gets budget alerts as well. A budget alerts;
 it caps nothing (see the CostBreaker for a response that acts). Budgets are account-wide:
 declare one in a single stack.
 """
@@ -27,10 +30,8 @@ class CostBudgetArgs:
     """Stack environment, for tags."""
     account_id: str
     """AWS account the stack deploys to."""
-    recipients: list[str]
-    """Email addresses told at each alert amount."""
     alert_topic_arn: pulumi.Input[str]
-    """SNS topic told at each alert amount."""
+    """SNS topic told at each alert amount; its subscribers are the recipients."""
     protect: bool = False
     """Protect the budget itself from deletion."""
     extra_notifications: list[dict[str, Any]] = field(default_factory=list)
@@ -73,7 +74,6 @@ class CostBudget(pulumi.ComponentResource):
                     # Threshold is a double in the Budgets API (NotificationThreshold).
                     "threshold": float(amount),
                     "threshold_type": "ABSOLUTE_VALUE",
-                    "subscriber_email_addresses": list(args.recipients),
                     "subscriber_sns_topic_arns": [args.alert_topic_arn],
                 }
                 for amount in sorted(config.alert_amounts)

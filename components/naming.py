@@ -9,6 +9,8 @@ the components, the adoption check and the offline tools all derive names from o
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from policies.guardrails.burn_rate_facts import MAX_METRICS_PER_ALARM, TRIP
 from policies.guardrails.conventions import ENVIRONMENT_TAG, SERVICE_TAG
 
@@ -80,6 +82,16 @@ def service_import_id(cluster_name: str, service_name: str) -> str:
 # --- stack-wide resources -------------------------------------------------------------------
 
 
+def email_subscription_name(channel: str, email: str) -> str:
+    """Pulumi name of the email subscription of `email` on alert channel `channel`.
+
+    Keyed by the address, never its position in the list: a subscription whose name changes
+    is replaced, and a replaced email subscription waits for a new confirmation click while
+    alerts go nowhere. Addresses are unique case-insensitively (config), so the lowercased
+    address is the identity; characters a URN must not carry (':') are percent-encoded."""
+    return f"{channel}-email-{quote(email.lower(), safe='@._+-')}"
+
+
 def dashboard_name(environment: str) -> str:
     return f"z360-{environment}-services"
 
@@ -136,6 +148,11 @@ def alarm_arn(region: str, account_id: str, alarm_name: str) -> str:
 def ecs_arn(region: str, account_id: str, resource: str) -> str:
     """ARN of an ECS resource, e.g. `service/<cluster>/<service>` (a scaling resource id)."""
     return f"arn:aws:ecs:{region}:{account_id}:{resource}"
+
+
+def cluster_arn(region: str, account_id: str, cluster_name: str) -> str:
+    """ARN of a cluster, known at preview (a created cluster's `arn` output is not)."""
+    return ecs_arn(region, account_id, f"cluster/{cluster_name}")
 
 
 def task_definition_arn_prefix(region: str, account_id: str) -> str:

@@ -15,11 +15,12 @@ ARN and the stack's environment. With scaling on, the service ignores `desiredCo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_aws_native as aws_native
 
 from components.config import ServiceConfig
 from components.naming import (
@@ -29,6 +30,14 @@ from components.naming import (
     log_group_arn,
     service_tags,
 )
+from policies.guardrails.cloudwatch_facts import (
+    CPU_METRIC_NAME,
+    HIGH_RESOLUTION,
+    MEMORY_METRIC_NAME,
+    SERVICE_METRIC_NAMES,
+    metric_type,
+)
+from policies.guardrails.secret_facts import secret_resource_arn
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
@@ -57,6 +66,8 @@ class ScalableServiceArgs:
     """Protect the ECS service itself from deletion (never its scaling children)."""
     held_max: int | None = None
     """Max capacity a tripped cost breaker holds; kept instead of the configured max."""
+    service_depends_on: list[pulumi.Resource] = field(default_factory=list)
+    """What the ECS service must wait for: its cluster and the cluster's capacity providers."""
 
 
 def _ecr_repository_arn(image: str) -> str | None:
@@ -66,8 +77,16 @@ def _ecr_repository_arn(image: str) -> str | None:
     return ecr_repository_arn(match["region"], match["account"], match["repo"])
 
 
-def execution_role_policy(image: str, log_group_arn: str, secret_arns: list[str]) -> dict:
-    """Least-privilege policy for the ECS agent: pull this image, write these logs, read these secrets."""
+def execution_role_policy(
+    image: str, log_group_arn: str, secret_arns: list[str], kms_key_arns: list[str] | None = None,
+    region: str = "us-east-1",
+) -> dict:
+    """Least-privilege policy for the ECS agent: pull this image, write these logs, read these
+    secrets (decrypting them with these customer-managed keys).
+
+    A secret reference (`valueFrom`) is not always the secret's ARN: IAM is granted the
+    secret's own ARN (policies/guardrails/secret_facts.py; ECS developer guide, "Amazon ECS
+    task execution IAM role", Secrets Manager permissions)."""
     statements: list[dict[str, Any]] = [
         # GetAuthorizationToken has no resource-level permissions; AWS requires "*".
         {"Sid": "EcrAuth", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"],
@@ -84,8 +103,9 @@ def execution_role_policy(image: str, log_group_arn: str, secret_arns: list[str]
                        "ecr:GetDownloadUrlForLayer"],
             "Resource": repository,
         })
-    ssm = sorted(a for a in secret_arns if ":ssm:" in a)
-    secrets_manager = sorted(a for a in secret_arns if ":secretsmanager:" in a)
+    resources = {secret_resource_arn(a) for a in secret_arns}
+    ssm = sorted(a for a in resources if ":ssm:" in a)
+    secrets_manager = sorted(a for a in resources if ":secretsmanager:" in a)
     if ssm:
         statements.append({"Sid": "ReadParameters", "Effect": "Allow",
                            "Action": ["ssm:GetParameters"], "Resource": ssm})
@@ -93,6 +113,13 @@ def execution_role_policy(image: str, log_group_arn: str, secret_arns: list[str]
         statements.append({"Sid": "ReadSecrets", "Effect": "Allow",
                            "Action": ["secretsmanager:GetSecretValue"],
                            "Resource": secrets_manager})
+    if kms_key_arns and (ssm or secrets_manager):
+        # Only through the services that read the secrets, never direct use of the key.
+        statements.append({"Sid": "DecryptSecrets", "Effect": "Allow",
+                           "Action": ["kms:Decrypt"], "Resource": sorted(kms_key_arns),
+                           "Condition": {"StringEquals": {"kms:ViaService": [
+                               f"secretsmanager.{region}.amazonaws.com",
+                               f"ssm.{region}.amazonaws.com"]}}})
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -133,7 +160,7 @@ class ScalableService(pulumi.ComponentResource):
         target = self._scaling(service, child) if self._config.scaling.enabled else None
         alarms = self._alarms(service, child)
 
-        self.service_name = service.name
+        self.service_name = self._service_name(service)
         self.task_definition_arn = (
             pulumi.Output.from_input(self._pinned_task_definition())
             if self._config.task_definition_revision
@@ -175,7 +202,8 @@ class ScalableService(pulumi.ComponentResource):
         )
         aws.iam.RolePolicy(
             f"{self._name}-execution-policy",
-            role=role.id,
+            # The role's name (its id): known at preview, so the pack joins role and policy.
+            role=role.name,
             # Built from known names, not log_group.arn, so the policy is known at preview and
             # the policy pack can check it in CI.
             policy=pulumi.Output.json_dumps(
@@ -185,6 +213,8 @@ class ScalableService(pulumi.ComponentResource):
                         self._args.region, self._args.account_id, self._config.log_group_name
                     ),
                     list(self._config.secrets.values()),
+                    list(self._config.secrets_kms_key_arns),
+                    self._args.region,
                 )
             ),
             opts=pulumi.ResourceOptions.merge(
@@ -252,6 +282,13 @@ class ScalableService(pulumi.ComponentResource):
 
     def _service(
         self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions
+    ) -> aws.ecs.Service | aws_native.ecs.Service:
+        if self._config.metric_resolution == HIGH_RESOLUTION:
+            return self._native_service(task_definition, child)
+        return self._classic_service(task_definition, child)
+
+    def _classic_service(
+        self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions
     ) -> aws.ecs.Service:
         config = self._config
         # While auto-scaling owns the count, a `pulumi up` must not reset it, unless the operator
@@ -284,11 +321,16 @@ class ScalableService(pulumi.ComponentResource):
                 else task_definition.arn
             ),
             desired_count=desired,
+            # A launch type or a strategy, never both (ECS CreateService).
+            launch_type=config.launch_type,
             capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(
                 capacity_provider=config.capacity_provider,
                 weight=1,
                 base=0,
-            )],
+            )] if config.uses_capacity_provider_strategy else None,
+            # pulumi-aws refuses a strategy change on a live service without it (see
+            # docs/aws-checks.md, "Launch configuration"): set only while migrating.
+            force_new_deployment=True if config.migrate_launch_configuration else None,
             platform_version="LATEST",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=config.network.subnets,
@@ -311,12 +353,131 @@ class ScalableService(pulumi.ComponentResource):
                     ignore_changes=ignore,
                     protect=self._args.protect,
                     import_=config.import_ids.service,
+                    depends_on=list(self._args.service_depends_on),
                 ),
             ),
         )
 
+    def _native_service(
+        self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions
+    ) -> aws_native.ecs.Service:
+        """The same service as `_classic_service`, as AWS::ECS::Service through Cloud Control,
+        publishing CPU and memory at 20 s: pulumi-aws 7.x's ecs.Service has no `monitoring`
+        (terraform-provider-aws #48669), pulumi-aws-native's has (ServiceMonitoringConfiguration).
+        Adopting a live service: import id `<service ARN>|<cluster name>` (the schema's
+        primaryIdentifier ServiceArn, Cluster); docs/metrics-resolution.md has the steps."""
+        config = self._config
+        ecs = aws_native.ecs
+        ignore = (
+            ["desiredCount"]
+            if config.scaling.enabled and not config.apply_desired_count
+            else []
+        )
+        desired = config.desired_count
+        if config.scaling.enabled:
+            desired = max(config.effective_min, min(desired, config.effective_max))
+        load_balancers: list[aws_native.ecs.ServiceLoadBalancerArgs] = []
+        if config.load_balancer is not None:
+            port = config.load_balancer.container_port or config.container_port
+            assert port is not None  # the config refuses a load balancer without a port
+            load_balancers.append(ecs.ServiceLoadBalancerArgs(
+                target_group_arn=config.load_balancer.target_group_arn,
+                container_name=self._args.key,
+                container_port=port,
+            ))
+        import_id = None
+        if config.import_ids.service:
+            cluster, name = config.import_ids.service.split("/", 1)
+            import_id = (
+                f"arn:aws:ecs:{self._args.region}:{self._args.account_id}:service/"
+                f"{cluster}/{name}|{cluster}"
+            )
+        return ecs.Service(
+            f"{self._name}-service",
+            service_name=config.service_name,
+            cluster=self._args.cluster_arn,
+            task_definition=(
+                self._pinned_task_definition()
+                if config.task_definition_revision
+                else task_definition.arn
+            ),
+            desired_count=desired,
+            # As on the classic service: a launch type or a strategy, never both.
+            launch_type=(
+                ecs.ServiceLaunchType(config.launch_type) if config.launch_type else None
+            ),
+            capacity_provider_strategy=[ecs.ServiceCapacityProviderStrategyItemArgs(
+                capacity_provider=config.capacity_provider, weight=1, base=0,
+            )] if config.uses_capacity_provider_strategy else None,
+            # Cloud Control updates a strategy in place without it (launchType and
+            # capacityProviderStrategy are not createOnly in the schema), but UpdateService
+            # moves no running task ("This parameter doesn't trigger a new service
+            # deployment", botocore ecs UpdateServiceRequest.capacityProviderStrategy): the
+            # migration forces the deployment that moves them.
+            force_new_deployment=ecs.ServiceForceNewDeploymentArgs(
+                enable_force_new_deployment=True
+            ) if config.migrate_launch_configuration else None,
+            platform_version="LATEST",
+            network_configuration=ecs.ServiceNetworkConfigurationArgs(
+                awsvpc_configuration=ecs.ServiceAwsVpcConfigurationArgs(
+                    subnets=config.network.subnets,
+                    security_groups=config.network.security_groups,
+                    assign_public_ip=(
+                        ecs.ServiceAwsVpcConfigurationAssignPublicIp.ENABLED
+                        if config.network.assign_public_ip
+                        else ecs.ServiceAwsVpcConfigurationAssignPublicIp.DISABLED
+                    ),
+                ),
+            ),
+            load_balancers=load_balancers or None,
+            deployment_configuration=ecs.ServiceDeploymentConfigurationArgs(
+                deployment_circuit_breaker=ecs.ServiceDeploymentCircuitBreakerArgs(
+                    enable=True, rollback=True
+                ),
+                minimum_healthy_percent=100,
+                maximum_percent=200,
+            ),
+            # High-resolution metrics need the ECS (rolling update) deployment controller
+            # (ECS developer guide, "Faster auto scaling with high-resolution metrics",
+            # considerations): set it explicitly so the pack can see it.
+            deployment_controller=ecs.ServiceDeploymentControllerArgs(
+                type=ecs.ServiceDeploymentControllerType.ECS
+            ),
+            monitoring=ecs.ServiceMonitoringConfigurationArgs(metric_configurations=[
+                ecs.ServiceMetricConfigurationArgs(
+                    metric_names=[
+                        ecs.ServiceMetricConfigurationMetricNamesItem(name)
+                        for name in SERVICE_METRIC_NAMES
+                    ],
+                    resolution_seconds=HIGH_RESOLUTION,
+                ),
+            ]),
+            propagate_tags=ecs.ServicePropagateTags.SERVICE,
+            enable_ecs_managed_tags=True,
+            tags=[aws_native.TagArgs(key=k, value=v) for k, v in sorted(self._tags.items())],
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions(
+                    ignore_changes=ignore,
+                    protect=self._args.protect,
+                    import_=import_id,
+                    depends_on=list(self._args.service_depends_on),
+                ),
+            ),
+        )
+
+    def _service_name(
+        self, service: aws.ecs.Service | aws_native.ecs.Service
+    ) -> pulumi.Output[str]:
+        """The service's name, known at preview for both kinds (aws-native's `name` is an
+        output AWS fills in; its input `serviceName` is the same name)."""
+        if isinstance(service, aws_native.ecs.Service):
+            name = self._config.service_name
+            return service.service_name.apply(lambda _: name)
+        return service.name
+
     def _scaling(
-        self, service: aws.ecs.Service, child: pulumi.ResourceOptions
+        self, service: aws.ecs.Service | aws_native.ecs.Service, child: pulumi.ResourceOptions
     ) -> aws.appautoscaling.Target:
         config = self._config
         scaling = config.scaling
@@ -325,7 +486,7 @@ class ScalableService(pulumi.ComponentResource):
             service_namespace=SCALING_NAMESPACE,
             scalable_dimension=SCALABLE_DIMENSION,
             resource_id=pulumi.Output.concat(
-                "service/", self._args.cluster_name, "/", service.name
+                "service/", self._args.cluster_name, "/", self._service_name(service)
             ),
             min_capacity=config.effective_min,
             max_capacity=(
@@ -335,9 +496,10 @@ class ScalableService(pulumi.ComponentResource):
             tags=self._tags,
             opts=pulumi.ResourceOptions.merge(child, self._import("scalable_target")),
         )
+        resolution = config.metric_resolution
         for metric, predefined, value, import_attr in (
-            ("cpu", "ECSServiceAverageCPUUtilization", scaling.cpu_target, "cpu_policy"),
-            ("memory", "ECSServiceAverageMemoryUtilization", scaling.memory_target,
+            ("cpu", metric_type(CPU_METRIC_NAME, resolution), scaling.cpu_target, "cpu_policy"),
+            ("memory", metric_type(MEMORY_METRIC_NAME, resolution), scaling.memory_target,
              "memory_policy"),
         ):
             aws.appautoscaling.Policy(
@@ -361,12 +523,14 @@ class ScalableService(pulumi.ComponentResource):
         return target
 
     def _alarms(
-        self, service: aws.ecs.Service, child: pulumi.ResourceOptions
+        self, service: aws.ecs.Service | aws_native.ecs.Service, child: pulumi.ResourceOptions
     ) -> list[aws.cloudwatch.MetricAlarm]:
         config = self._config
         alarms_config = config.alarms
         topic = [self._args.alert_topic_arn]
-        dimensions = {"ClusterName": self._args.cluster_name, "ServiceName": service.name}
+        dimensions = {
+            "ClusterName": self._args.cluster_name, "ServiceName": self._service_name(service),
+        }
         alarms = []
         for role, kind, metric, threshold, import_attr in (
             ("high-cpu", "cpu", "CPUUtilization", alarms_config.cpu_high, "cpu_alarm"),

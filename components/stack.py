@@ -22,6 +22,7 @@ from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_target
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.naming import (
     burn_rate_trip_alarm_names,
+    cluster_arn,
     cost_breaker_names,
     environment_tags,
     sns_topic_arn,
@@ -39,7 +40,8 @@ def service_summary(service: ServiceConfig) -> dict[str, Any]:
         "cpu": service.cpu,
         "memory": service.memory,
         "architecture": service.architecture,
-        "capacityProvider": service.capacity_provider,
+        "capacityProvider": service.capacity_provider if service.launch_type is None else None,
+        "launchType": service.launch_type,
         "scaling": service.scaling.enabled,
         "min": service.effective_min,
         "max": service.effective_max,
@@ -80,17 +82,45 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
     # A tripped breaker's lowered maxima stay until a deliberate restore.
     held = held_maxima(env, [k for k, s in config.services.items() if s.scaling.enabled]) \
         if breaker_on else {}
+
+    # ECS refuses a service whose strategy names a provider the cluster has not associated.
+    associations: dict[str, aws.ecs.ClusterCapacityProviders] = {}
+    for key, cluster in config.clusters.items():
+        providers = config.cluster_capacity_providers(key)
+        if providers is None:
+            continue
+        associations[key] = aws.ecs.ClusterCapacityProviders(
+            f"{key}-capacity-providers",
+            cluster_name=clusters[key].name,
+            # PutClusterCapacityProviders replaces the whole list and the default strategy.
+            capacity_providers=providers,
+            default_capacity_provider_strategies=[
+                aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(
+                    capacity_provider=item.capacity_provider, weight=item.weight, base=item.base,
+                )
+                for item in cluster.default_capacity_provider_strategy
+            ],
+            # Deleting it disassociates every provider: the services on the cluster then fail.
+            opts=pulumi.ResourceOptions(protect=config.protect),
+        )
+
     services: dict[str, ScalableService] = {}
     for key, service in config.services.items():
         service_cluster = clusters[service.cluster]
+        association = associations.get(service.cluster)
         services[key] = ScalableService(
             key,
             ScalableServiceArgs(
                 key=key,
                 config=service,
                 environment=env,
-                cluster_arn=service_cluster.arn,
+                # Built from the name so the policy pack can join a service to its cluster's
+                # capacity providers at preview; the service still waits for both.
+                cluster_arn=cluster_arn(
+                    config.region, config.account_id, config.clusters[service.cluster].name
+                ),
                 cluster_name=service_cluster.name,
+                service_depends_on=[service_cluster, *([association] if association else [])],
                 alert_topic_arn=alerts.topic_arn,
                 account_id=config.account_id,
                 region=config.region,
@@ -163,7 +193,6 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                 config=config.budget,
                 environment=env,
                 account_id=config.account_id,
-                recipients=list(config.alerts.emails),
                 alert_topic_arn=alerts.topic_arn,
                 protect=config.protect,
                 extra_notifications=[breaker.budget_notification] if breaker else [],

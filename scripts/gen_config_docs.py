@@ -229,6 +229,10 @@ def _children(annotation: Any) -> tuple[str, type[BaseModel]] | None:
         value, _ = _unwrap(get_args(annotation)[1], [])
         if isinstance(value, type) and issubclass(value, BaseModel):
             return ".<key>", value
+    if get_origin(annotation) is list:
+        item, _ = _unwrap(get_args(annotation)[0], [])
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return "[]", item
     return None
 
 

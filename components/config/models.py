@@ -29,6 +29,7 @@ from components.config.limits import (
     ENV_VAR_NAME,
     IAM_ROLE_ARN,
     IMPORT_FORMATS,
+    KMS_KEY_ARN,
     MAX_BUDGET_NOTIFICATIONS,
     MAX_ENVIRONMENT_BYTES,
     MAX_FAMILY,
@@ -43,8 +44,14 @@ from components.config.limits import (
     Region,
 )
 from components.config.waf import WafConfig, waf_problems
+from policies.guardrails.cloudwatch_facts import HIGH_RESOLUTION
 from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE
+from policies.guardrails.ecs_facts import (
+    FARGATE_CAPACITY_PROVIDERS,
+    MAX_CAPACITY_PROVIDERS_PER_CLUSTER,
+)
 from policies.guardrails.fargate_facts import allowed_memory, describe_allowed_memory, is_valid_size
+from policies.guardrails.metric_facts import ECS_SERVICE_NAMESPACE, alarm_period_problem
 
 _Model = ConfigModel
 
@@ -97,7 +104,8 @@ class AlarmsConfig(_Model):
     """Alarm when RunningTaskCount exceeds this many tasks; unset means no alarm."""
     period: Annotated[Literal[10, 20, 30, 60, 120, 300, 600, 900, 3600],
                       NoBool] = 60
-    """Seconds per datapoint."""
+    """Seconds per datapoint: 60 or more, or 20 on a service with metricResolution: 20 (10 and
+    30 s periods are never filled by AWS/ECS metrics)."""
     evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 3
     """Datapoints looked at; 3 x 60 s rides out a single busy minute."""
     datapoints_to_alarm: Annotated[int, Field(ge=1, le=60)] = 3
@@ -112,6 +120,12 @@ class AlarmsConfig(_Model):
                 f"{self.datapoints_to_alarm} exceeds evaluationPeriods "
                 f"{self.evaluation_periods}: it must be <= evaluationPeriods",
             ))
+        # The service's CPU and memory alarms read AWS/ECS: here, a period no resolution fills;
+        # the service (ServiceConfig) judges it against its own metricResolution.
+        unfilled = alarm_period_problem(ECS_SERVICE_NAMESPACE, self.period)
+        if unfilled is not None:
+            problems.append((("period",), f"{self.period} s: {unfilled} (20 only with "
+                             "metricResolution: 20)"))
         limit = 86_400 if self.period < 3600 else 604_800
         if self.period * self.evaluation_periods > limit:
             problems.append((
@@ -226,7 +240,16 @@ class ServiceConfig(_Model):
     architecture: Literal["X86_64", "ARM64"] = "X86_64"
     """CPU architecture of the task (X86_64 or ARM64)."""
     capacity_provider: Literal["FARGATE", "FARGATE_SPOT"] = "FARGATE"
-    """Where tasks run; FARGATE_SPOT may be interrupted."""
+    """Capacity provider strategy the tasks run on; FARGATE_SPOT may be interrupted. Not with
+    launchType."""
+    launch_type: Literal["FARGATE"] | None = None
+    """Run on the FARGATE launch type instead of a capacity provider strategy: state it for a
+    live service made that way (CloudFormation's default), or AWS and the provider see a
+    change. Not with capacityProvider."""
+    migrate_launch_configuration: bool = False
+    """Move between launchType and capacityProvider in this one update (sets the service's
+    forceNewDeployment, which pulumi-aws requires for a strategy change and which moves the
+    running tasks on a metricResolution 20 service); then set back to false."""
     desired_count: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] = 1
     """Baseline task count; with scaling on, applied only when the service is created or
     when applyDesiredCount is true."""
@@ -236,6 +259,11 @@ class ServiceConfig(_Model):
         int, Field(ge=1, le=MAX_TASK_DEFINITION_REVISION)
     ] | None = None
     """Pin the service to an existing revision `family:N` (rollback)."""
+    metric_resolution: Annotated[Literal[20, 60], NoBool] = 60
+    """Seconds between the service's CPUUtilization/MemoryUtilization datapoints (ECS
+    `monitoring.metricConfigurations[].resolutionSeconds`: 20 or 60). At 20 its target
+    tracking uses the HighResolution metric types and its alarms may use 20 s periods; the
+    ECS service is then managed through aws-native (docs/metrics-resolution.md)."""
     scaling: ScalingConfig = ScalingConfig()
     alarms: AlarmsConfig = AlarmsConfig()
     network: NetworkConfig
@@ -245,7 +273,11 @@ class ServiceConfig(_Model):
     environment: dict[str, str] = {}
     """Plain environment variables; never credentials."""
     secrets: dict[str, str] = {}
-    """Environment variables read at start from SSM Parameter Store or Secrets Manager ARNs."""
+    """Environment variables read at start from SSM Parameter Store or Secrets Manager ARNs
+    (a Secrets Manager ARN may end in `:json-key:version-stage:version-id`)."""
+    secrets_kms_key_arns: list[str] = []
+    """Customer-managed KMS keys (ARNs) that encrypt this service's secrets: the execution role
+    gets kms:Decrypt on them. Unset for secrets under AWS-managed keys."""
     task_role_arn: str | None = None
     """IAM role the application itself assumes; unset for none."""
     log_retention_days: Annotated[Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365],
@@ -357,9 +389,21 @@ class ServiceConfig(_Model):
         raise_problems(problems)
         return value
 
+    @field_validator("secrets_kms_key_arns")
+    @classmethod
+    def _kms_keys(cls, value: list[str]) -> list[str]:
+        for arn in value:
+            if not KMS_KEY_ARN.fullmatch(arn):
+                raise ValueError(f"{format_value(arn)} is not a KMS key ARN "
+                                 "(arn:aws:kms:<region>:<account>:key/<key id>)")
+        if len(set(value)) != len(value):
+            raise ValueError("a key is listed twice")
+        return value
+
     @model_validator(mode="after")
     def _consistency(self) -> ServiceConfig:
         problems: list[tuple[KeyPath, str]] = []
+        problems.extend(self._launch_configuration_problems())
         if allowed_memory(self.cpu) and not is_valid_size(self.cpu, self.memory):
             problems.append((
                 ("memory",),
@@ -376,6 +420,12 @@ class ServiceConfig(_Model):
                 f"{size:,} bytes of the task definition; at most {MAX_ENVIRONMENT_BYTES:,} "
                 "(ECS refuses a task definition over 64 KiB)",
             ))
+        unfilled = alarm_period_problem(
+            ECS_SERVICE_NAMESPACE, self.alarms.period, self.metric_resolution
+        )
+        if unfilled is not None:
+            problems.append((("alarms", "period"), f"{self.alarms.period} s: {unfilled}, or set "
+                             f"metricResolution: {HIGH_RESOLUTION}"))
         if self.load_balancer is not None and self.container_port is None:
             problems.append((("loadBalancer",), "needs containerPort: set the port the container "
                              "listens on"))
@@ -425,6 +475,41 @@ class ServiceConfig(_Model):
             ))
         return problems
 
+    def _launch_configuration_problems(self) -> list[tuple[KeyPath, str]]:
+        """launchType and capacityProvider exclude each other (ECS CreateService: with a
+        capacityProviderStrategy the launchType must be omitted); an adopted service states
+        which one it runs on; a migration is never part of an adoption."""
+        problems: list[tuple[KeyPath, str]] = []
+        stated = self.model_fields_set
+        if self.launch_type is not None and "capacity_provider" in stated:
+            problems.append((
+                ("launchType",),
+                f"{self.launch_type!r} together with capacityProvider "
+                f"{self.capacity_provider!r}: a service runs on a launch type or on a capacity "
+                "provider strategy, not both; keep one of launchType and capacityProvider",
+            ))
+        if self.import_ids.service is not None:
+            if self.launch_type is None and "capacity_provider" not in stated:
+                problems.append((
+                    ("launchType",),
+                    "unset, and so is capacityProvider, on a service adopted through "
+                    "importIds.service: state how the live service runs (launchType: FARGATE "
+                    "for a service CloudFormation made with a launch type, or capacityProvider: "
+                    "FARGATE|FARGATE_SPOT), or the first `up` changes it",
+                ))
+            if self.migrate_launch_configuration:
+                problems.append((
+                    ("migrateLaunchConfiguration",),
+                    "true while importIds.service adopts the service: adopt it as it runs "
+                    "first, then migrate in a later update",
+                ))
+        return problems
+
+    @property
+    def uses_capacity_provider_strategy(self) -> bool:
+        """True when tasks run on the capacityProvider strategy, False on launchType."""
+        return self.launch_type is None
+
     def alarm_name(self, kind: str) -> str:
         """CloudWatch name of this service's alarm `kind` (cpu, memory, spike)."""
         return naming.alarm_name(self.name_prefix, kind)
@@ -460,6 +545,15 @@ class ServiceConfig(_Model):
         return self.scaling.hold_at if self.scaling.hold_at is not None else self.scaling.max
 
 
+class CapacityProviderStrategyItem(_Model):
+    capacity_provider: str
+    """A provider the cluster associates (capacityProviders)."""
+    weight: Annotated[int, Field(ge=0, le=1000)] = 0
+    """Relative share of tasks placed on this provider."""
+    base: Annotated[int, Field(ge=0, le=100_000)] = 0
+    """Tasks placed on this provider first; one provider per strategy may set it."""
+
+
 class ClusterConfig(_Model):
     name: str
     """ECS cluster name."""
@@ -467,6 +561,32 @@ class ClusterConfig(_Model):
     """RunningTaskCount (the spike alarm's metric) exists only with Container Insights."""
     import_id: str | None = None
     """Name of an existing cluster to adopt."""
+    capacity_providers: list[str] | None = None
+    """Every capacity provider the cluster has associated (FARGATE, FARGATE_SPOT, or an Auto
+    Scaling group provider's name). PutClusterCapacityProviders replaces the whole list, so an
+    adopted cluster must list all it has today; a created cluster defaults to the providers its
+    services name."""
+    default_capacity_provider_strategy: list[CapacityProviderStrategyItem] = []
+    """The cluster's default strategy, for tasks started with neither a launch type nor a
+    strategy; replaced together with the list, so an adopted cluster restates its own."""
+
+    @field_validator("capacity_providers")
+    @classmethod
+    def _providers(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
+        for provider in value:
+            if not ECS_NAME.fullmatch(provider):
+                raise ValueError(f"{format_value(provider)} is not a capacity provider name "
+                                 f"({', '.join(FARGATE_CAPACITY_PROVIDERS)} or an Auto Scaling "
+                                 "group provider's name)")
+        duplicates = sorted({p for p in value if value.count(p) > 1})
+        if duplicates:
+            raise ValueError(f"{', '.join(duplicates)} listed more than once")
+        if len(value) > MAX_CAPACITY_PROVIDERS_PER_CLUSTER:
+            raise ValueError(f"{len(value)} providers: a cluster takes at most "
+                             f"{MAX_CAPACITY_PROVIDERS_PER_CLUSTER}")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -480,9 +600,28 @@ class ClusterConfig(_Model):
 
     @model_validator(mode="after")
     def _import(self) -> ClusterConfig:
+        problems: list[tuple[KeyPath, str]] = []
         if self.import_id is not None and self.import_id != self.name:
-            raise_problems([(("importId",), f"{self.import_id!r} must be the cluster's name "
-                              f"{self.name!r}: an ECS cluster is imported by its name")])
+            problems.append((("importId",), f"{self.import_id!r} must be the cluster's name "
+                             f"{self.name!r}: an ECS cluster is imported by its name"))
+        if self.import_id is not None and self.capacity_providers is None:
+            problems.append((("capacityProviders",), "unset on an adopted cluster: list every "
+                             "capacity provider it has associated today (aws ecs "
+                             "describe-clusters), [] for none; the program replaces the whole "
+                             "list and would drop any left out"))
+        listed = self.capacity_providers
+        for position, item in enumerate(self.default_capacity_provider_strategy):
+            if listed is not None and item.capacity_provider not in listed:
+                problems.append((
+                    ("defaultCapacityProviderStrategy", str(position), "capacityProvider"),
+                    f"{item.capacity_provider!r} is not in capacityProviders "
+                    f"({', '.join(listed) or 'none'}): a default strategy may only name "
+                    "associated providers",
+                ))
+        if sum(1 for item in self.default_capacity_provider_strategy if item.base) > 1:
+            problems.append((("defaultCapacityProviderStrategy",), "more than one provider "
+                             "sets base: ECS allows a base on one provider only"))
+        raise_problems(problems)
         return self
 
 
@@ -607,6 +746,7 @@ class StackConfig(_Model):
                         ("services", f"{{{','.join(keys)}}}", label),
                         f"{value!r} is used by {len(keys)} services; each needs its own",
                     ))
+        problems.extend(self._capacity_provider_problems())
         cluster_names: dict[str, list[str]] = {}
         for key, cluster in self.clusters.items():
             cluster_names.setdefault(cluster.name, []).append(key)
@@ -651,3 +791,40 @@ class StackConfig(_Model):
         problems.extend(waf_problems(self))
         raise_problems(problems)
         return self
+
+    def _strategy_users(self, cluster_key: str) -> dict[str, list[str]]:
+        """Capacity provider -> the service keys whose strategy names it, on one cluster."""
+        users: dict[str, list[str]] = {}
+        for key, service in self.services.items():
+            if service.cluster == cluster_key and service.uses_capacity_provider_strategy:
+                users.setdefault(service.capacity_provider, []).append(key)
+        return users
+
+    def _capacity_provider_problems(self) -> list[tuple[KeyPath, str]]:
+        """ECS refuses a service whose strategy names a provider its cluster has not associated
+        ("The specified capacity provider strategy cannot contain a capacity provider that is
+        not associated with the cluster", CreateService InvalidParameterException)."""
+        problems: list[tuple[KeyPath, str]] = []
+        for cluster_key, cluster in self.clusters.items():
+            listed = cluster.capacity_providers
+            if listed is None:
+                continue  # derived from the services: complete by construction
+            for provider, keys in sorted(self._strategy_users(cluster_key).items()):
+                if provider not in listed:
+                    problems.append((
+                        ("clusters", cluster_key, "capacityProviders"),
+                        f"[{', '.join(listed)}] lacks {provider}, which services "
+                        f"{', '.join(keys)} run on: ECS refuses a strategy naming a provider "
+                        f"the cluster has not associated; add {provider}",
+                    ))
+        return problems
+
+    def cluster_capacity_providers(self, cluster_key: str) -> list[str] | None:
+        """The full list of providers to associate with a cluster, or None to leave the
+        cluster's associations alone (a created cluster none of whose services uses a
+        strategy)."""
+        listed = self.clusters[cluster_key].capacity_providers
+        if listed is not None:
+            return list(listed)
+        used = sorted(self._strategy_users(cluster_key))
+        return used or None

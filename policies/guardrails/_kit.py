@@ -187,7 +187,12 @@ def show(value: float | int | None) -> str:
 
 
 def tags_of(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Tags as a mapping; aws-native resources carry them as a list of {key, value}."""
     tags = props.get("tags")
+    if isinstance(tags, Sequence) and not isinstance(tags, str):
+        return {
+            str(tag.get("key")): tag.get("value") for tag in tags if isinstance(tag, Mapping)
+        }
     return tags if isinstance(tags, Mapping) else {}
 
 

@@ -1,6 +1,11 @@
 """CloudWatch alarm rules: every alarm tells someone, task-count alarms watch a metric that
-exists, and (stack rules) every auto-scaled service has a spike alarm that can fire, on a
-cluster whose Container Insights reports it."""
+exists, an alarm's period is one its metric can fill at some resolution, and (stack rules)
+every auto-scaled service has a spike alarm that can fire, on a cluster whose Container Insights
+reports it, and CPU and memory alarms use a period their service's metric resolution fills.
+
+Both period rules call metric_facts.alarm_period_problem, as the stack config does: the
+resource rule refuses (before the `up`) a period no resolution of its namespace fills; the
+stack rule judges what depends on the service (20 s needs a service publishing 20 s metrics)."""
 
 from __future__ import annotations
 
@@ -19,14 +24,22 @@ from ._kit import (
     NotApplicable,
     boolean,
     known,
+    number,
     resource_label,
     resource_policy,
+    setting,
     show,
     stack_policy,
 )
+from .cloudwatch_facts import HIGH_RESOLUTION, STANDARD_RESOLUTION
+from .metric_facts import (
+    CONTAINER_INSIGHTS_NAMESPACE,
+    ECS_SERVICE_NAMESPACE,
+    FINEST_RESOLUTION_SECONDS,
+    alarm_period_problem,
+)
 from .types import METRIC_ALARM_TYPE
 
-CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
 SERVICE_DIMENSIONS = ("ClusterName", "ServiceName")
 
 
@@ -69,6 +82,42 @@ def check_running_task_count_namespace(
                 "both ClusterName and ServiceName",
                 None,
             )
+
+
+PERIOD_SCHEMA = {
+    "resolutionSeconds": {
+        "type": "object",
+        "additionalProperties": {"type": "number", "minimum": 1},
+        "default": dict(FINEST_RESOLUTION_SECONDS),
+        "description": "Namespace -> the finest resolution (seconds) its metrics can arrive at; "
+                       "a period that resolution does not fill is refused. AWS/ECS is 20 (a "
+                       "service with 20-second metrics); whether an alarm's service publishes "
+                       "them is judged by alarm-period-matches-resolution.",
+    },
+}
+
+
+def check_alarm_period_matches_metric(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    """An alarm's period is one its metric fills at the finest resolution it can arrive at.
+
+    PutMetricAlarm accepts 10, 20 and 30 s for any metric (botocore `cloudwatch` model,
+    Period); AWS/ECS service metrics arrive every 60 s, or every 20 s for a service that asks
+    for it, so 10 and 30 s never have whole data; Container Insights arrives every 60 s. An
+    alarm alone does not say what its service publishes: the 20 s case is the stack rule's.
+    See metric_facts.py. The metric is the alarm's own or one of its metricQueries (each
+    query's metric has its own period), read as the provider takes them ("60" for 60)."""
+    resolutions = setting(args, PERIOD_SCHEMA, "resolutionSeconds") or {}
+    periods = [(m.namespace, m.period) for m in alarm_metrics(args.props)
+               if m.namespace and m.period is not None and m.namespace in resolutions]
+    if not periods:
+        raise NotApplicable("no metric on a namespace with a known resolution")
+    for namespace, period in periods:
+        problem = alarm_period_problem(namespace, period, number(resolutions[namespace]))
+        if problem:
+            report(f"{_alarm_label(args)}: period {show(period)} s; {problem} (policy config "
+                   "alarm-period-matches-metric.resolutionSeconds)", None)
 
 
 # --- spike alarms (stack) ------------------------------------------------------------------------
@@ -148,6 +197,42 @@ def check_container_insights_for_spike_alarms(
             )
 
 
+# --- alarm-period-matches-resolution (stack) -----------------------------------------------------
+
+
+def check_alarm_period_matches_resolution(
+    args: StackValidationArgs, report: ReportViolation
+) -> None:
+    """An alarm on a service's AWS/ECS CPU or memory has a period the metric fills at the
+    resolution its service publishes: 20 s only when the service publishes that metric every
+    20 s.
+
+    ECS publishes CPUUtilization and MemoryUtilization every 60 s unless the service's
+    monitoring asks for 20 (ECS API reference, MonitoringConfiguration). A period no resolution
+    fills (10 or 30 s) is the resource rule's (alarm-period-matches-metric), reported once
+    there. A service this stack does not manage counts as publishing at ECS's default, 60 s."""
+    index = StackIndex.build(args.resources)
+    if not index.ecs_metric_alarms:
+        raise NotApplicable("no alarms on AWS/ECS CPUUtilization or MemoryUtilization")
+    for alarm in index.ecs_metric_alarms:
+        period = alarm.period
+        if period is None or alarm_period_problem(ECS_SERVICE_NAMESPACE, period) is not None:
+            continue
+        published = index.resolutions.get(alarm.service or "", {}).get(
+            alarm.metric_name, STANDARD_RESOLUTION)
+        problem = alarm_period_problem(ECS_SERVICE_NAMESPACE, period, published)
+        if problem is None:
+            continue
+        fix = (f", or set metricResolution: {HIGH_RESOLUTION} on the service"
+               if published > HIGH_RESOLUTION else "")
+        report(
+            f"{resource_label(alarm.resource)}: period {show(period)} s on "
+            f"{alarm.metric_name} of service {alarm.service or '?'}, which publishes it every "
+            f"{published} s: {problem}{fix}",
+            alarm.resource.urn,
+        )
+
+
 RESOURCE_POLICIES = [
     resource_policy(
         "alarm-notifies",
@@ -159,9 +244,20 @@ RESOURCE_POLICIES = [
         "A RunningTaskCount alarm uses ECS/ContainerInsights with ClusterName and ServiceName.",
         EnforcementLevel.MANDATORY, [METRIC_ALARM_TYPE], check_running_task_count_namespace, {},
     ),
+    resource_policy(
+        "alarm-period-matches-metric",
+        "An alarm's period is one its metric fills at the finest resolution it can arrive at.",
+        EnforcementLevel.MANDATORY, [METRIC_ALARM_TYPE], check_alarm_period_matches_metric,
+        PERIOD_SCHEMA,
+    ),
 ]
 
 STACK_POLICIES = [
+    stack_policy(
+        "alarm-period-matches-resolution",
+        "An alarm on a service's AWS/ECS CPU or memory uses a period its metric resolution fills.",
+        EnforcementLevel.MANDATORY, check_alarm_period_matches_resolution, {},
+    ),
     stack_policy(
         "spike-alarm-within-capacity",
         "A RunningTaskCount alarm's threshold lies between its service's min and max capacity.",

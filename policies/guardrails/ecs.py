@@ -1,25 +1,54 @@
-"""ECS task definition rules: a valid Fargate size, and no credentials in plain environment.
+"""ECS rules: a valid Fargate size, no credentials in plain environment, a service's launch
+configuration ECS accepts, its monitoring (metric resolution) one ECS accepts, and (stack)
+capacity providers associated with the service's cluster.
 
-The sizes themselves are facts the program shares: they live in fargate_facts.py.
+Both kinds of ECS service are checked: pulumi-aws's `aws:ecs/service:Service` and, for a
+service publishing 20-second metrics, pulumi-aws-native's `aws-native:ecs:Service`, whose
+properties differ in name (`capacityProviderStrategy`, `serviceName`; see `strategy_items`).
+
+The sizes themselves are facts the program shares: they live in fargate_facts.py; the capacity
+provider facts and their sources in ecs_facts.py.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    StackValidationPolicy,
+    StackValidationArgs,
 )
 
-from ._kit import NotApplicable, label, parse_json, resource_policy, setting
+from ._index import StackIndex
+from ._kit import (
+    NotApplicable,
+    known,
+    label,
+    number,
+    parse_json,
+    resource_label,
+    resource_policy,
+    sequence,
+    setting,
+    show,
+    stack_policy,
+)
+from .cloudwatch_facts import (
+    HIGH_RESOLUTION,
+    MAX_METRIC_CONFIGURATIONS,
+    RESOLUTIONS,
+    SERVICE_METRIC_NAMES,
+)
 from .conventions import SECRET_NAME_PATTERN
+from .ecs_facts import NOT_ASSOCIATED_MESSAGE, cluster_name_of
 from .fargate_facts import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
-from .types import TASK_DEFINITION_TYPE
+from .types import NATIVE_SERVICE_TYPE, SERVICE_TYPE, TASK_DEFINITION_TYPE
 
 # Variable names that look like credentials: their values belong in `secrets` (SSM or Secrets
 # Manager), never in plain `environment`, which anyone who can describe the task reads.
@@ -112,6 +141,161 @@ def check_no_plaintext_secrets(args: ResourceValidationArgs, report: ReportViola
                 )
 
 
+# --- launch configuration -----------------------------------------------------------------------
+
+
+# The two ECS service types this pack checks, and the name each gives the strategy:
+# pulumi-aws `capacity_provider_strategies`, pulumi-aws-native `capacity_provider_strategy`
+# (AWS::ECS::Service CapacityProviderStrategy). `launchType` and `cluster` are the same in both.
+SERVICE_TYPES = [SERVICE_TYPE, NATIVE_SERVICE_TYPE]
+STRATEGY_PROPERTIES = ("capacityProviderStrategies", "capacityProviderStrategy")
+
+
+def strategy_items(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The items of a service's capacity provider strategy, under either type's name; a value
+    that is not a list, or items that are not objects, read as absent."""
+    for key in STRATEGY_PROPERTIES:
+        items = sequence(props.get(key))
+        if items:
+            return [item for item in items if isinstance(item, Mapping)]
+    return []
+
+
+def strategy_providers(props: Mapping[str, Any]) -> list[str]:
+    """The capacity providers a service's strategy names, in order."""
+    return [str(item.get("capacityProvider")) for item in strategy_items(props)]
+
+
+def launch_configuration_problems(props: Mapping[str, Any]) -> list[str]:
+    """What ECS CreateService/UpdateService refuse in a service's launch configuration.
+
+    botocore `ecs` model, CreateServiceRequest.capacityProviderStrategy: "If a
+    capacityProviderStrategy is specified, the launchType parameter must be omitted";
+    capacity provider strategies (ECS developer guide): only one provider may define a base."""
+    strategy = strategy_items(props)
+    launch_type = props.get("launchType")
+    if not strategy and not launch_type:
+        raise NotApplicable("neither a launch type nor a capacity provider strategy")
+    problems = []
+    if strategy and launch_type:
+        problems.append(f"launchType {launch_type} and a capacity provider strategy "
+                        f"({', '.join(strategy_providers(props))}) together: ECS requires the "
+                        "launch type to be omitted with a strategy; keep one (stack file: "
+                        "launchType or capacityProvider)")
+    # base as the provider takes it: 2 or "2"; 0, "0" and unset are no base.
+    with_base = [str(item.get("capacityProvider")) for item in strategy
+                 if number(item.get("base"))]
+    if len(with_base) > 1:
+        problems.append(f"{', '.join(with_base)} all set base: ECS allows a base on one "
+                        "provider of a strategy only")
+    return problems
+
+
+def check_service_launch_configuration(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    """A service runs on a launch type or a capacity provider strategy, never both."""
+    props = args.props
+    who = label(props, str(props.get("name") or props.get("serviceName") or args.name))
+    for problem in launch_configuration_problems(props):
+        report(f"{who}: {problem}", None)
+
+
+def _cluster_of(service: PolicyResource) -> str:
+    return cluster_name_of(str(service.props.get("cluster") or ""))
+
+
+def unassociated_providers(index: StackIndex, service: PolicyResource) -> tuple[str, list[str]]:
+    """(cluster name, providers the service's strategy names that the cluster lacks); none
+    when nothing is known to be missing."""
+    cluster = _cluster_of(service)
+    wanted = strategy_providers(service.props)
+    if not wanted or not cluster:
+        return cluster, []
+    association = index.capacity_providers.get(cluster)
+    if association is None:
+        # A cluster this stack does not manage keeps associations the pack cannot see.
+        return cluster, wanted if cluster in index.clusters else []
+    ok, associated = known(lambda: list(sequence(association.props.get("capacityProviders"))))
+    if not ok:
+        return cluster, []
+    return cluster, [p for p in wanted if p not in associated]
+
+
+def check_capacity_providers_associated(
+    args: StackValidationArgs, report: ReportViolation
+) -> None:
+    """Every provider a service's strategy names is associated with the service's cluster."""
+    index = StackIndex.build(args.resources)
+    users = [s for s in index.services
+             if known(partial(strategy_providers, s.props))[1]]
+    if not users:
+        raise NotApplicable("no service runs on a capacity provider strategy")
+    for service in users:
+        ok, found = known(partial(unassociated_providers, index, service))
+        if not ok or not found[1]:
+            continue
+        cluster, missing = found
+        has = index.capacity_providers.get(cluster)
+        where = ("no aws.ecs.ClusterCapacityProviders" if has is None
+                 else "its ClusterCapacityProviders")
+        report(
+            f"{resource_label(service)}: runs on {', '.join(missing)}, which cluster {cluster} "
+            f"does not associate ({where}); ECS refuses it: \"{NOT_ASSOCIATED_MESSAGE}\". "
+            f"Add {', '.join(missing)} to clusters.<key>.capacityProviders",
+            service.urn,
+        )
+
+
+# --- service-monitoring-valid ------------------------------------------------------------------
+
+
+def check_service_monitoring(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """An ECS service's monitoring asks only for what ECS allows, and 20-second metrics only
+    with the ECS deployment controller.
+
+    Sources: botocore ecs-2014-11-13 `MetricConfiguration` (metric names CPUUtilization and
+    MemoryUtilization; resolutionSeconds 20 or 60); the AWS::ECS::Service schema that
+    pulumi-aws-native carries (1 to 2 MetricConfigurations, each with 1 to 2 unique names);
+    ECS developer guide, "Faster auto scaling with high-resolution metrics", considerations
+    (high-resolution metrics need the ECS deployment controller; cited the same way by
+    aws/aws-cdk#38402's validation)."""
+    props = args.props
+    monitoring = props.get("monitoring")
+    if not isinstance(monitoring, Mapping):
+        raise NotApplicable("no monitoring configuration: ECS publishes at 60 s")
+    who = label(props, str(props.get("serviceName") or args.name))
+    entries = sequence(monitoring.get("metricConfigurations"))
+    if not 1 <= len(entries) <= MAX_METRIC_CONFIGURATIONS:
+        report(f"{who}: {len(entries)} metricConfigurations; ECS takes 1 to "
+               f"{MAX_METRIC_CONFIGURATIONS}", None)
+    seen: set[str] = set()
+    high = False
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            report(f"{who}: metricConfigurations[{position}] is not an object "
+                   "({metricNames, resolutionSeconds})", None)
+            continue
+        seconds = number(entry.get("resolutionSeconds"))
+        if seconds not in RESOLUTIONS:
+            report(f"{who}: resolutionSeconds {show(seconds)} is not one of "
+                   f"{', '.join(str(r) for r in RESOLUTIONS)}", None)
+        high = high or seconds == HIGH_RESOLUTION
+        for name in sequence(entry.get("metricNames")):
+            if name not in SERVICE_METRIC_NAMES:
+                report(f"{who}: metric {name!r} has no configurable resolution; allowed: "
+                       f"{', '.join(SERVICE_METRIC_NAMES)}", None)
+            elif name in seen:
+                report(f"{who}: {name} is configured twice; give each metric one resolution",
+                       None)
+            seen.add(str(name))
+    controller = props.get("deploymentController")
+    kind = controller.get("type") if isinstance(controller, Mapping) else None
+    if high and kind not in (None, "ECS"):
+        report(f"{who}: 20-second metrics need the ECS deployment controller, not {kind}; "
+               "ECS publishes them only for rolling-update services", None)
+
+
 RESOURCE_POLICIES = [
     resource_policy(
         "fargate-task-size",
@@ -124,8 +308,25 @@ RESOURCE_POLICIES = [
         EnforcementLevel.MANDATORY, [TASK_DEFINITION_TYPE], check_no_plaintext_secrets,
         SECRETS_SCHEMA,
     ),
+    resource_policy(
+        "service-launch-configuration",
+        "An ECS service runs on a launch type or on a capacity provider strategy, never both.",
+        EnforcementLevel.MANDATORY, SERVICE_TYPES, check_service_launch_configuration, {},
+    ),
+    resource_policy(
+        "service-monitoring-valid",
+        "An ECS service's monitoring names valid metrics and resolutions, and 20-second "
+        "metrics use the ECS deployment controller.",
+        EnforcementLevel.MANDATORY, [NATIVE_SERVICE_TYPE], check_service_monitoring, {},
+    ),
 ]
 
-STACK_POLICIES: list[StackValidationPolicy] = []
+STACK_POLICIES = [
+    stack_policy(
+        "capacity-providers-associated",
+        "Every capacity provider a service's strategy names is associated with its cluster.",
+        EnforcementLevel.MANDATORY, check_capacity_providers_associated, {},
+    ),
+]
 
 POLICIES = [*RESOURCE_POLICIES, *STACK_POLICIES]

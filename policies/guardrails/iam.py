@@ -1,19 +1,25 @@
-"""IAM rules: no policy document allows every action, or every action of a service."""
+"""IAM rules: no policy document allows every action, or every action of a service; secrets are
+granted by their own ARN; and (stack) each service's execution role can read the secrets its
+task definition names. The secret facts and their sources live in secret_facts.py."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
-    StackValidationPolicy,
+    StackValidationArgs,
 )
 
-from ._kit import label, parse_json, resource_policy
+from ._index import StackIndex
+from ._kit import NotApplicable, known, label, parse_json, resource_policy, stack_policy
+from .secret_facts import grants, is_secrets_manager, secret_resource_arn
 from .types import MANAGED_POLICY_TYPE, ROLE_POLICY_TYPE
 
 POLICY_DOCUMENT_TYPES = (ROLE_POLICY_TYPE, MANAGED_POLICY_TYPE)
@@ -24,10 +30,20 @@ POLICY_DOCUMENT_TYPES = (ROLE_POLICY_TYPE, MANAGED_POLICY_TYPE)
 WILDCARD_ACTION = re.compile(r"[*?]")
 
 
+def action_matches(pattern: str, action: str) -> bool:
+    """Whether an Action element `pattern` covers `action`, as IAM matches it: case-insensitive,
+    `*` any run of characters and `?` any one, anywhere in the pattern (the same glob
+    WILDCARD_ACTION finds)."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                    for c in pattern.lower())
+    return re.fullmatch(regex, action.lower()) is not None
+
+
 def _as_list(value: Any) -> list[Any]:
+    """A policy element as a list: IAM takes one value or a list of them."""
     if value is None:
         return []
-    if isinstance(value, (str, Mapping)):
+    if isinstance(value, (str, Mapping)) or not isinstance(value, Sequence):
         return [value]
     return list(value)
 
@@ -58,14 +74,146 @@ def check_iam_no_wildcard_actions(args: ResourceValidationArgs, report: ReportVi
         report(f"{who}: {finding}; grant the actions the role needs by name", None)
 
 
+def _allows(statement: Mapping[str, Any], action: str) -> bool:
+    return any(action_matches(str(granted), action)
+               for granted in _as_list(statement.get("Action")))
+
+
+def _allowed_resources(document: Any, action: str) -> list[str]:
+    """Every Resource an Allow statement grants `action` on."""
+    if not isinstance(document, Mapping):
+        raise ValueError("policy is not a JSON object")
+    resources: list[str] = []
+    for statement in _as_list(document.get("Statement")):
+        if isinstance(statement, Mapping) and statement.get("Effect") == "Allow" \
+                and _allows(statement, action):
+            resources.extend(str(r) for r in _as_list(statement.get("Resource")))
+    return resources
+
+
+GET_SECRET = "secretsmanager:GetSecretValue"
+GET_PARAMETERS = "ssm:GetParameters"
+
+
+def secret_reference_findings(document: Any) -> list[str]:
+    """Secrets Manager resources that are references (`:json-key:...`), not secret ARNs."""
+    return [
+        f"{resource} is a secret reference, not the secret's ARN; grant "
+        f"{secret_resource_arn(resource)}"
+        for resource in _allowed_resources(document, GET_SECRET)
+        if is_secrets_manager(resource) and secret_resource_arn(resource) != resource
+        and not resource.endswith("*") and not resource.endswith("-??????")
+    ]
+
+
+def check_secret_resources_are_secret_arns(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    """secretsmanager:GetSecretValue is granted on secret ARNs, never on a valueFrom reference.
+
+    ECS developer guide, "Pass Secrets Manager secrets through Amazon ECS environment
+    variables": valueFrom may end in `:json-key:version-stage:version-id`; IAM evaluates the
+    secret's own ARN, so such a resource never matches and the task fails to start."""
+    props = args.props
+    document = parse_json(props.get("policy"), "policy")
+    who = label(props, str(props.get("name") or args.name))
+    findings = secret_reference_findings(document)
+    if not findings and not _allowed_resources(document, GET_SECRET):
+        raise NotApplicable("grants no secretsmanager:GetSecretValue")
+    for finding in findings:
+        report(f"{who}: {finding}", None)
+
+
+def _container_secrets(task_definition: PolicyResource) -> list[str]:
+    containers = parse_json(task_definition.props.get("containerDefinitions"),
+                            "containerDefinitions")
+    values = []
+    for container in containers if isinstance(containers, list) else []:
+        for entry in (container.get("secrets") or []) if isinstance(container, Mapping) else []:
+            if isinstance(entry, Mapping) and entry.get("valueFrom"):
+                values.append(str(entry["valueFrom"]))
+    return values
+
+
+def _prop(resource: PolicyResource, key: str) -> Any:
+    return resource.props.get(key)
+
+
+def _documents(policies: list[PolicyResource]) -> list[Any]:
+    return [parse_json(p.props.get("policy"), "policy") for p in policies]
+
+
+def missing_secret_grants(value_froms: list[str], documents: list[Any]) -> list[str]:
+    """The secret resources (`secret_resource_arn`) no document grants reading."""
+    missing = []
+    for value_from in value_froms:
+        action = GET_SECRET if is_secrets_manager(value_from) else GET_PARAMETERS
+        needed = secret_resource_arn(value_from)
+        granted = [r for document in documents for r in _allowed_resources(document, action)]
+        if not grants(granted, needed):
+            missing.append(f"{action} on {needed}")
+    return missing
+
+
+def check_execution_role_grants_secrets(
+    args: StackValidationArgs, report: ReportViolation
+) -> None:
+    """Each service's execution role may read every secret its task definition names.
+
+    Joined by the z360:service tag (task definition -> role) and the role's name (role ->
+    inline policies). ECS developer guide, "Amazon ECS task execution IAM role": the execution
+    role needs secretsmanager:GetSecretValue / ssm:GetParameters on each secret."""
+    index = StackIndex.build(args.resources)
+    checked = False
+    for service, task_definition in sorted(index.task_definitions.items()):
+        try:
+            ok, value_froms = known(partial(_container_secrets, task_definition))
+        except ValueError:
+            continue  # malformed containerDefinitions: the resource rules report it
+        role = index.roles_by_service.get(service)
+        if not ok or not value_froms or role is None:
+            continue
+        ok, role_name = known(partial(_prop, role, "name"))
+        policies = index.role_policies.get(str(role_name)) if ok else None
+        if not policies:
+            continue
+        try:
+            ok, documents = known(partial(_documents, policies))
+            if ok:
+                missing_grants = missing_secret_grants(value_froms, documents)
+        except ValueError:
+            continue  # a policy that is not JSON: iam-no-wildcard-actions reports it
+        if not ok:
+            continue
+        checked = True
+        for missing in missing_grants:
+            report(f"{service}: execution role {role_name} lacks {missing}, so the task "
+                   "cannot start; list the secret under services.<key>.secrets (the program "
+                   "grants its ARN)", policies[0].urn)
+    if not checked:
+        raise NotApplicable("no task definition with secrets joined to its execution role")
+
+
 RESOURCE_POLICIES = [
     resource_policy(
         "iam-no-wildcard-actions",
         "IAM policy documents allow named actions only, never a wildcard pattern.",
         EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES, check_iam_no_wildcard_actions, {},
     ),
+    resource_policy(
+        "secret-resources-are-secret-arns",
+        "secretsmanager:GetSecretValue is granted on secret ARNs, never on a secret reference.",
+        EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES,
+        check_secret_resources_are_secret_arns, {},
+    ),
 ]
 
-STACK_POLICIES: list[StackValidationPolicy] = []
+STACK_POLICIES = [
+    stack_policy(
+        "execution-role-grants-secrets",
+        "Each service's execution role may read every secret its task definition names.",
+        EnforcementLevel.MANDATORY, check_execution_role_grants_secrets, {},
+    ),
+]
 
 POLICIES = [*RESOURCE_POLICIES, *STACK_POLICIES]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel
 
-from . import budgets, burn_rate, cloudwatch, ecs, iam, scaling, wafv2
+from . import budgets, burn_rate, cloudwatch, ecs, iam, scaling, sns, wafv2
 
 PACK_NAME = "z360-ecs-guardrails"
 
@@ -16,7 +16,7 @@ PACK_NAME = "z360-ecs-guardrails"
 PACK_ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
 
 # One module per AWS area, each holding its resource and its stack rules.
-AREAS = (scaling, ecs, cloudwatch, iam, budgets, wafv2, burn_rate)
+AREAS = (scaling, ecs, cloudwatch, iam, budgets, sns, wafv2, burn_rate)
 
 # Resource rules first, then stack rules, each by area: the order the engine runs them in.
 POLICIES = [

@@ -30,6 +30,7 @@ from ._kit import (
     stack_policy,
     tags_of,
 )
+from .cloudwatch_facts import METRIC_TYPES, STANDARD_RESOLUTION, metric_type
 from .conventions import MAX_TASKS_PER_SERVICE, SERVICE_TAG
 from .types import SCALING_POLICY_TYPE, TARGET_TYPE
 
@@ -303,6 +304,40 @@ def check_scaling_tracks_cpu_and_memory(args: StackValidationArgs, report: Repor
             )
 
 
+# --- high-resolution-needs-20s-metrics (stack) ---------------------------------------------------
+
+
+def check_high_resolution_needs_20s_metrics(
+    args: StackValidationArgs, report: ReportViolation
+) -> None:
+    """A HighResolution target-tracking policy's service publishes that metric at 20 s.
+
+    Otherwise its alarms never get a datapoint, and the policy never scales (Application Auto
+    Scaling user guide, target tracking: no scaling on insufficient data; ECS developer guide,
+    "Faster auto scaling with high-resolution metrics": the service must publish the metric at
+    20 s through its monitoring configuration). A stack rule: it needs the policy and the
+    service together, so it fails the preview CI runs before an `up`."""
+    index = StackIndex.build(args.resources)
+    high = [p for p in index.tracking_policies
+            if METRIC_TYPES.get(p.metric_type, ("", STANDARD_RESOLUTION))[1] < STANDARD_RESOLUTION]
+    if not high:
+        raise NotApplicable("no HighResolution target-tracking policies")
+    for policy in high:
+        metric, needed = METRIC_TYPES[policy.metric_type]
+        service = policy.resource_id.split("/")[-1]
+        published = index.resolutions.get(service, {}).get(metric, STANDARD_RESOLUTION)
+        if published != needed:
+            where = ("publishes it" if service in index.resolutions
+                     else "is not in this stack, so assume ECS's default")
+            report(
+                f"{resource_label(policy.resource)}: {policy.metric_type} reads {metric} at "
+                f"{needed} s, but service {service} {where} at {published} s: the policy would "
+                f"never get data and never scale. Set metricResolution: {needed} on the service, "
+                f"or use {metric_type(metric, published)}",
+                policy.resource.urn,
+            )
+
+
 RESOURCE_POLICIES = [
     resource_policy(
         "max-capacity-ceiling",
@@ -345,6 +380,11 @@ STACK_POLICIES = [
         "scaling-tracks-cpu-and-memory",
         "Every ECS scalable target has both CPU and memory target-tracking policies.",
         EnforcementLevel.MANDATORY, check_scaling_tracks_cpu_and_memory, {},
+    ),
+    stack_policy(
+        "high-resolution-needs-20s-metrics",
+        "A HighResolution target-tracking policy's service publishes that metric at 20 seconds.",
+        EnforcementLevel.MANDATORY, check_high_resolution_needs_20s_metrics, {},
     ),
 ]
 

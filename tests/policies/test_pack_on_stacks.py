@@ -197,6 +197,19 @@ CRAFTED = [
     ("iam-no-wildcard-actions", "web-execution-policy", lambda p: p.update(policy=json.dumps(
         {"Statement": [{"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}]})),
      "mandatory"),
+    # Issue 12: what AWS refuses that the mock engine accepts.
+    # Beta web is an aws-native service (metricResolution 20) on launchType FARGATE.
+    ("service-launch-configuration", "web-service", lambda p: p.update(
+        capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}]), "mandatory"),
+    ("service-launch-configuration", "queue-service", lambda p: p.update(
+        launchType="FARGATE"), "mandatory"),
+    ("alarm-period-matches-metric", "gateway-high-cpu", lambda p: p.update(period=30),
+     "mandatory"),
+    ("secret-resources-are-secret-arns", "voice-execution-policy", lambda p: p.update(
+        policy=json.dumps({"Statement": [{
+            "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": ["arn:aws:secretsmanager:us-east-1:108782097218:secret:db:password::"],
+        }]})), "mandatory"),
 ]
 
 
@@ -207,6 +220,45 @@ def test_crafted_violation_is_caught_by_the_right_policy(beta, pack, policy, res
     findings = analyze_run(_with_props(beta, resource, change), pack=pack)
     assert _levels(findings, policy, resource) == {level}
     assert [f for f in findings if f.blocking and f.resource_name != resource] == []
+
+
+def test_cluster_without_its_capacity_providers_is_caught(beta, pack):
+    """Issue 12, point 1: the program before the fix registered no ClusterCapacityProviders."""
+    run = dataclasses.replace(beta, registrations=[
+        r for r in beta.registrations if r.name != "agent-capacity-providers"])
+    findings = analyze_run(run, pack=pack)
+    for service in ("gateway-service", "aegra-service", "voice-service"):
+        assert _levels(findings, "capacity-providers-associated", service) == {"mandatory"}
+    assert _levels(findings, "capacity-providers-associated", "queue-service") == set()
+
+
+def test_execution_role_lacking_a_secret_is_caught(tmp_path_factory, pack):
+    """Issue 12, point 8: a secret the role was granted verbatim (with its json-key) is denied."""
+    secret = "arn:aws:secretsmanager:us-east-1:108782097218:secret:z360/db:password::"
+
+    def mutate(config):
+        _services(config)["queue"]["secrets"] = {"DB_PASSWORD": secret}
+    run = _run("beta", tmp_path_factory, mutate, preview=False)
+    assert [f for f in analyze_run(run, pack=pack) if f.blocking] == []
+
+    def verbatim(props):
+        props["policy"] = json.dumps({"Statement": [{
+            "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [secret]}]})
+    findings = analyze_run(_with_props(run, "queue-execution-policy", verbatim), pack=pack)
+    assert _levels(findings, "execution-role-grants-secrets", "queue-execution-policy") == {
+        "mandatory"}
+
+
+def test_budget_mailing_topic_subscribers_directly_is_caught(tmp_path_factory, pack):
+    """Issue 12, point 6: the topic's ARN is known once AWS made it (`up`), so the join runs."""
+    run = _run("beta", tmp_path_factory, preview=False)
+    assert _levels(analyze_run(run, pack=pack), "budget-alert-single-path", "monthly-budget") \
+        == set()
+
+    def both_paths(props):
+        props["notifications"][0]["subscriberEmailAddresses"] = ["ansar@z360.biz"]
+    findings = analyze_run(_with_props(run, "monthly-budget", both_paths), pack=pack)
+    assert _levels(findings, "budget-alert-single-path", "monthly-budget") == {"advisory"}
 
 
 def test_stack_missing_memory_tracking_is_caught(beta, pack):

@@ -23,6 +23,12 @@ from decimal import Decimal
 from typing import Any
 
 from components.config import PROJECT, StackConfig
+from policies.guardrails.cloudwatch_facts import (
+    PRICE_CUSTOM_METRIC_MONTH,
+    PRICE_HIGH_RESOLUTION_ALARM_MONTH,
+    PRICE_STANDARD_ALARM_MONTH,
+    PRICES_SOURCE,
+)
 from policies.guardrails.fargate_facts import SPOT_DISCOUNT_RANGE
 from z360_ecs.common import (
     Baseline,
@@ -31,7 +37,7 @@ from z360_ecs.common import (
     baseline_or_report,
     load_or_report,
 )
-from z360_ecs.models import costing
+from z360_ecs.models import costing, resolution
 from z360_ecs.models.costing import money, money_json
 
 # --- text --------------------------------------------------------------------------------
@@ -90,9 +96,25 @@ def render_text(stack: str, config: StackConfig, baseline: Baseline | None = Non
     lines += ["", *costing.discount_notes(costs)]
     if costing.web_acl_costs(config):
         lines += ["", *costing.waf_lines(config)]
+    lines += _cloudwatch_lines(config)
     if baseline is not None:
         lines += ["", *_baseline_lines(config, baseline)]
     return "\n".join(lines) + "\n"
+
+
+def _cloudwatch_lines(config: StackConfig) -> list[str]:
+    """What the services with 20 s metrics add to CloudWatch (cloudwatch_facts.py prices)."""
+    extras = resolution.stack_cloudwatch_extra(config)
+    if not extras:
+        return []
+    total = costing.total(e.monthly for e in extras)
+    lines = ["", f"CloudWatch for 20 s metrics ({PRICES_SOURCE}), a month:"]
+    lines += [f"  {e.key}: {money(e.monthly)} ({e.metrics} metrics at "
+              f"${PRICE_CUSTOM_METRIC_MONTH}, {e.alarms} alarms at "
+              f"+${PRICE_HIGH_RESOLUTION_ALARM_MONTH - PRICE_STANDARD_ALARM_MONTH})"
+              for e in extras]
+    lines.append(f"  total: {money(total)}")
+    return lines
 
 
 def _scenario_lines(config: StackConfig, costs: list[costing.ServiceCost]) -> list[str]:
@@ -194,6 +216,10 @@ def render_json(stack: str, config: StackConfig, baseline: Baseline | None = Non
                 "monthlyAtMax": money_json(cost.at_max),
             }
             for cost in costs
+        },
+        "cloudWatchHighResolution": {
+            e.key: {"metrics": e.metrics, "alarms": e.alarms, "monthly": money_json(e.monthly)}
+            for e in resolution.stack_cloudwatch_extra(config)
         },
         "totals": {
             "monthlyAtBaseline": money_json(at_baseline),

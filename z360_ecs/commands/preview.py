@@ -37,12 +37,21 @@ from z360_ecs.engine.program import (
 # Per type: the input paths worth reviewing, in display order.
 REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
     "aws:ecs/cluster:Cluster": ("name", "settings"),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": (
+        "clusterName", "capacityProviders", "defaultCapacityProviderStrategies",
+    ),
     "aws:ecs/taskDefinition:TaskDefinition": (
         "family", "cpu", "memory", "runtimePlatform.cpuArchitecture", "skipDestroy",
     ),
     "aws:ecs/service:Service": (
-        "name", "desiredCount", "taskDefinition", "capacityProviderStrategies",
-        "deploymentCircuitBreaker", "networkConfiguration.assignPublicIp",
+        "name", "desiredCount", "taskDefinition", "launchType", "capacityProviderStrategies",
+        "forceNewDeployment", "deploymentCircuitBreaker", "networkConfiguration.assignPublicIp",
+    ),
+    "aws-native:ecs:Service": (
+        "serviceName", "desiredCount", "taskDefinition", "launchType", "capacityProviderStrategy",
+        "forceNewDeployment", "deploymentConfiguration.deploymentCircuitBreaker",
+        "deploymentController.type",
+        "monitoring", "networkConfiguration.awsvpcConfiguration.assignPublicIp",
     ),
     "aws:appautoscaling/target:Target": ("resourceId", "minCapacity", "maxCapacity"),
     "aws:appautoscaling/policy:Policy": (

@@ -26,6 +26,12 @@ from components.burn_rate import budget_rate, priced_services
 from components.config import PROJECT, ConfigError, StackConfig
 from components.naming import SCALABLE_DIMENSION
 from policies.guardrails.burn_rate_facts import max_rate
+from policies.guardrails.cloudwatch_facts import (
+    PRICE_CUSTOM_METRIC_MONTH,
+    PRICE_HIGH_RESOLUTION_ALARM_MONTH,
+    PRICE_STANDARD_ALARM_MONTH,
+    PRICES_SOURCE,
+)
 from policies.guardrails.fargate_facts import (
     PRICE_PER_GB_HOUR,
     PRICE_PER_VCPU_HOUR,
@@ -40,7 +46,7 @@ from z360_ecs.common import (
     load_or_report,
 )
 from z360_ecs.engine.program import ProgramRun, Registration, run_program
-from z360_ecs.models import burn_rate, costing, flood
+from z360_ecs.models import burn_rate, costing, flood, resolution
 from z360_ecs.models.costing import money
 
 ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -204,6 +210,45 @@ def _scaling(config: StackConfig) -> list[str]:
             "and in only when both agree."
         )
     return lines + ["", notes]
+
+
+def _time_to_scale(config: StackConfig) -> list[str]:
+    lines = ["", "## Time to scale", ""]
+    scaled = [(k, s) for k, s in config.services.items() if s.scaling.enabled]
+    if not scaled:
+        return lines + ["No service auto-scales in this stack."]
+    lines += [
+        f"A 10x load step (`z360-ecs simulate {{stack}} SERVICE --load {resolution.STEP_PROFILE}`) "
+        "with each service's targets and cooldowns, at 60 s and at 20 s metrics; seconds from "
+        "the step to the scale-out trigger / to new tasks launched / to new tasks carrying "
+        "load, the peak task count and the minutes until CPU is back at its target. The "
+        "model's delays are calibrated to AWS's measurements (363 s / 386 s to trigger / new "
+        "capacity at 60 s, 86 s / 109 s at 20 s; docs/metrics-resolution.md).",
+        "",
+    ]
+    rows = []
+    for key, service in scaled:
+        cells = [key, f"{service.metric_resolution} s", resolution.OPS_LOG_CLAIM]
+        for seconds in (60, 20):
+            t = resolution.time_to_scale(key, service, seconds)
+            cells.append(f"{t.trigger_s} / {t.capacity_s} / {t.carrying_s} s, peak "
+                         f"{t.peak_tasks}, {t.minutes_saturated} min")
+        rows.append(cells)
+    lines += _table(["Service", "Configured", "Ops log", "60 s metrics", "20 s metrics"], rows)
+    extras = resolution.stack_cloudwatch_extra(config)
+    if extras:
+        total = sum((e.monthly for e in extras), Decimal(0))
+        lines += [
+            "",
+            "20 s metrics add to CloudWatch each month ("
+            f"{PRICES_SOURCE}: custom metric ${PRICE_CUSTOM_METRIC_MONTH}, alarm "
+            f"${PRICE_STANDARD_ALARM_MONTH} at 60 s and ${PRICE_HIGH_RESOLUTION_ALARM_MONTH} "
+            "below): "
+            + ", ".join(f"{e.key} {money(e.monthly)} ({e.metrics} metrics, {e.alarms} alarms)"
+                        for e in extras)
+            + f"; {money(total)} in all.",
+        ]
+    return lines
 
 
 def _alarms(config: StackConfig, run: ProgramRun) -> list[str]:
@@ -546,6 +591,7 @@ def render(
         *_right_sizing(config, baseline),
         *_max_capacity(config, baseline),
         *_scaling(config),
+        *[line.replace("{stack}", stack) for line in _time_to_scale(config)],
         *_alarms(config, run),
         *_budget(config),
         *_scenarios(config),

@@ -1,9 +1,10 @@
 """`z360-ecs simulate STACK SERVICE --load PROFILE`: an offline model of ECS target tracking.
 
-Steps one minute at a time through a load profile and shows what Application Auto Scaling would
-do with the service's configured targets, cooldowns and min/max capacity: when the AlarmHigh and
-AlarmLow alarms fire, what desired count each scaling action sets, when new tasks start carrying
-load, and what the minutes cost at Fargate list price (policies/guardrails/fargate_facts.py).
+Steps one datapoint period (20 or 60 s) at a time through a load profile and shows what
+Application Auto Scaling would do with the service's configured targets, cooldowns and min/max
+capacity: when the AlarmHigh and AlarmLow alarms fire, what desired count each scaling action
+sets, when new tasks start carrying load, and what the minutes cost at Fargate list price
+(policies/guardrails/fargate_facts.py).
 
 Load is measured in multiples of what one task carries at the CPU target: `1x` keeps one task
 exactly at its target, `10x` needs ten tasks at target. Profiles:
@@ -13,8 +14,8 @@ exactly at its target, `10x` needs ten tasks at target. Profiles:
   flat:3x              3x throughout
 
 Every behaviour the model (models/target_tracking.py) assumes is a named field of `Assumptions`;
-docs/verification.md ("Assumptions") gives the source of each. The model is a lower bound on reaction time:
-CloudWatch's own publishing and evaluation lag (alarmLagMinutes, default 0) only makes AWS slower.
+docs/verification.md ("Assumptions") gives the source of each. The delays are calibrated to
+AWS's measurements (363 s / 386 s to trigger / new capacity at 60 s metrics, 86 s / 109 s at 20 s).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import json
 import math
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from components.config import ConfigError
@@ -59,7 +60,8 @@ def render_table(result: SimulationResult) -> str:
     lines = [
         f"{s.name}: min {s.min_capacity}, max {s.max_capacity}, CPU target {s.cpu_target:g}%, "
         f"memory target {s.memory_target:g}%, cooldowns out {s.scale_out_cooldown_s} s / in "
-        f"{s.scale_in_cooldown_s} s, task start {result.assumptions.task_start_delay_s} s",
+        f"{s.scale_in_cooldown_s} s, task start {result.assumptions.task_start_delay_s} s, "
+        f"{s.metric_resolution_s} s metrics",
         f"load {result.profile}",
         "desired and running are counted at the end of each minute; an event acts then.",
         "",
@@ -107,7 +109,9 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     assumptions = Assumptions(
         task_start_delay_s=args.task_start_delay,
-        alarm_lag_minutes=args.alarm_lag,
+        publish_delay_60_s=args.publish_delay_60,
+        publish_delay_20_s=args.publish_delay_20,
+        scaling_action_delay_s=args.action_delay,
         memory_utilisation=args.memory_utilisation,
         base_load=args.base_load,
     )
@@ -116,8 +120,10 @@ def handle(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = simulate(ServiceModel.from_config(args.service, service), load, args.minutes,
-                      assumptions, args.load)
+    model = ServiceModel.from_config(args.service, service)
+    if args.resolution:
+        model = replace(model, metric_resolution_s=args.resolution)
+    result = simulate(model, load, args.minutes, assumptions, args.load)
     if args.chart:
         args.chart.write_text(render_svg(result))
     sys.stdout.write(render_json(result) if args.json else render_table(result))
@@ -165,9 +171,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--task-start-delay", type=_bounded_int(0, 1800),
                         default=defaults.task_start_delay_s,
                         help="seconds before a new task carries load (default %(default)s)")
-    parser.add_argument("--alarm-lag", type=_bounded_int(0, 10),
-                        default=defaults.alarm_lag_minutes,
-                        help="minutes of CloudWatch lag before an alarm acts (default 0)")
+    parser.add_argument("--resolution", type=int, choices=(20, 60),
+                        help="metric resolution in seconds (default: the service's "
+                             "metricResolution)")
+    parser.add_argument("--publish-delay-60", type=_bounded_int(0, 900),
+                        default=defaults.publish_delay_60_s,
+                        help="seconds before a 60 s datapoint is visible (default %(default)s)")
+    parser.add_argument("--publish-delay-20", type=_bounded_int(0, 900),
+                        default=defaults.publish_delay_20_s,
+                        help="seconds before a 20 s datapoint is visible (default %(default)s)")
+    parser.add_argument("--action-delay", type=_bounded_int(0, 600),
+                        default=defaults.scaling_action_delay_s,
+                        help="seconds from the alarm to launched tasks (default %(default)s)")
     parser.add_argument("--memory-utilisation", type=_bounded_float(0, 100),
                         default=defaults.memory_utilisation,
                         help="constant per-task memory utilisation %% (default %(default)s)")

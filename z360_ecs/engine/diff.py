@@ -28,9 +28,15 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
     "aws:ecs/cluster:Cluster": ("name",),
     # Task definitions are immutable: any change registers a new revision.
     "aws:ecs/taskDefinition:TaskDefinition": None,
-    # A service's loadBalancers update in place since ECS allowed it (UpdateService, March
-    # 2022; terraform-provider-aws #23596, #23597); its capacity provider strategy: REPLACE_WHEN.
-    "aws:ecs/service:Service": ("name", "cluster", "launchType", "schedulingStrategy"),
+    # launchType and capacityProviderStrategies: REPLACE_WHEN and _service_rules.
+    "aws:ecs/service:Service": ("name", "cluster", "schedulingStrategy"),
+    # createOnlyProperties of AWS::ECS::Service in pulumi-aws-native's schema (the SDK's
+    # replace_on_changes in pulumi_aws_native/ecs/service.py). launchType and
+    # capacityProviderStrategy are not among them: Cloud Control updates both in place, and
+    # nothing refuses a strategy change without forceNewDeployment (that is pulumi-aws's own
+    # rule, _service_rules).
+    "aws-native:ecs:Service": ("serviceName", "cluster", "role", "schedulingStrategy"),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ("clusterName",),
     "aws:appautoscaling/target:Target": ("resourceId", "scalableDimension", "serviceNamespace"),
     "aws:appautoscaling/policy:Policy": (
         "name", "resourceId", "scalableDimension", "serviceNamespace",
@@ -47,21 +53,31 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
 # Inputs that never replace, even on a type that otherwise always does.
 _IN_PLACE = ("tags", "tagsAll", "skipDestroy", "trackLatest")
 
+SERVICE_TYPE = "aws:ecs/service:Service"
+STRATEGY_REFUSED = (
+    "refused: pulumi-aws updates a service's capacity provider strategy only with "
+    "forceNewDeployment (set migrateLaunchConfiguration for this update)"
+)
 
-def _strategy_flips(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """A service's capacity provider strategy going from empty to set, or back, replaces it
-    unless `forceNewDeployment` is set (terraform-provider-aws, which pulumi-aws bridges:
-    internal/service/ecs/service.go, capacityProviderStrategyCustomizeDiff; DESIGN.md "What AWS
-    enforces"). A change within a non-empty strategy updates in place."""
-    flips = bool(old.get("capacityProviderStrategies")) != bool(
-        new.get("capacityProviderStrategies"))
-    return flips and not new.get("forceNewDeployment")
+
+def _launch_type_set(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """`launch_type` is ForceNew but also Optional+Computed in terraform-provider-aws
+    (internal/service/ecs/service.go, which pulumi-aws 7 wraps): setting or changing it replaces
+    the service; leaving it unset keeps the live value, so dropping it changes nothing."""
+    value = new.get("launchType")
+    return value is not None and value is not COMPUTED
+
+
+def _never(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    return False
 
 
 # Inputs whose change replaces only in some cases: (type, top-level input) -> rule on the old
-# and new inputs. Checked before REPLACE_ON_CHANGE.
+# and new inputs. Checked before REPLACE_ON_CHANGE. A changed capacity provider strategy is an
+# in-place UpdateService, or refused without forceNewDeployment (_service_rules).
 REPLACE_WHEN: dict[tuple[str, str], Callable[[Mapping[str, Any], Mapping[str, Any]], bool]] = {
-    ("aws:ecs/service:Service", "capacityProviderStrategies"): _strategy_flips,
+    (SERVICE_TYPE, "launchType"): _launch_type_set,
+    (SERVICE_TYPE, "capacityProviderStrategies"): _never,
 }
 
 
@@ -71,6 +87,8 @@ class Change:
     old: Any
     new: Any
     replaces: bool
+    refused: str | None = None
+    """Why the provider refuses this change outright, when it does."""
 
 
 @dataclass
@@ -84,6 +102,10 @@ class ResourceChange:
     @property
     def replaces(self) -> bool:
         return any(c.replaces for c in self.changes)
+
+    @property
+    def refused(self) -> bool:
+        return any(c.refused for c in self.changes)
 
 
 @dataclass
@@ -145,6 +167,22 @@ def replaces_on_change(
     return listed is None or top in listed
 
 
+def _service_rules(new_inputs: dict[str, Any], changes: list[Change]) -> None:
+    """What pulumi-aws refuses outright on an ECS service (terraform-provider-aws
+    internal/service/ecs/service.go, which pulumi-aws 7 wraps; replacements: REPLACE_WHEN):
+
+    - `capacityProviderStrategyCustomizeDiff`: on an existing service a changed
+      `capacity_provider_strategy` is refused ("force_new_deployment should be true when
+      capacity_provider_strategy is being updated") unless `force_new_deployment` is true, and
+      is then an in-place UpdateService. (Provider v5 forced a replacement instead, and did so
+      even with force_new_deployment when the strategy went from empty to set or back.)
+    """
+    force = new_inputs.get("forceNewDeployment") is True
+    for change in changes:
+        if _top(change.path) == "capacityProviderStrategies":
+            change.refused = None if force else STRATEGY_REFUSED
+
+
 def _option_changes(old: Registration, new: Registration) -> list[Change]:
     changes = []
     for label, before, after in (
@@ -181,6 +219,8 @@ def diff_runs(old: ProgramRun, new: ProgramRun) -> ProgramDiff:
                 known and replaces_on_change(registration.type, path, before.inputs,
                                              registration.inputs),
             ))
+        if registration.type == SERVICE_TYPE:
+            _service_rules(registration.inputs, changes)
         options = _option_changes(before, registration)
         if changes or options:
             changed.append(ResourceChange(
@@ -216,15 +256,23 @@ def render_diff(diff: ProgramDiff, old_label: str, new_label: str) -> str:
     for change in diff.changed:
         verb = "+-" if change.replaces else "~ "
         note = "  (replace)" if change.replaces else ""
+        if change.refused:
+            verb, note = "x ", "  (refused: `pulumi up` fails here)"
         lines.append(f"  {verb} {change.urn}{note}")
         for item in change.changes:
             marker = "  [replaces]" if item.replaces else ""
+            if item.refused:
+                marker = f"  [{item.refused}]"
             lines.append(f"       {item.path}: {_show(item.old)} -> {_show(item.new)}{marker}")
         for item in change.option_changes:
             lines.append(f"       [{item.path}] {_show(item.old)} -> {_show(item.new)}")
     replacements = sum(1 for c in diff.changed if c.replaces)
-    lines.append(
+    refused = sum(1 for c in diff.changed if c.refused)
+    summary = (
         f"{len(diff.added)} to add, {len(diff.removed)} to delete, "
         f"{len(diff.changed) - replacements} to update in place, {replacements} to replace"
     )
+    if refused:
+        summary += f", {refused} refused by the provider"
+    lines.append(summary)
     return "\n".join(lines) + "\n"

@@ -29,6 +29,11 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[st
         cluster = str(inputs.get("cluster", "")).rsplit("/", 1)[-1]
         arn = _arn("ecs", f"service/{cluster}/{physical}")
         return arn, {"arn": arn, "id": arn}
+    if typ == "aws-native:ecs:Service":
+        cluster = str(inputs.get("cluster", "")).rsplit("/", 1)[-1]
+        service_name = inputs.get("serviceName") or f"{name}-mock"
+        arn = _arn("ecs", f"service/{cluster}/{service_name}")
+        return f"{arn}|{cluster}", {"serviceArn": arn, "name": service_name}
     if typ == "aws:ecs/taskDefinition:TaskDefinition":
         family = inputs.get("family", name)
         arn = _arn("ecs", f"task-definition/{family}:1")

@@ -248,9 +248,10 @@ class ResourceNode:
 TYPE_ORDER = (
     "z360:sns:AlertChannel", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy",
     "aws:sns/topicSubscription:TopicSubscription", "aws:ecs/cluster:Cluster",
-    "z360:ecs:ScalableService", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "z360:ecs:ScalableService",
+    "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role",
     "aws:iam/rolePolicy:RolePolicy", "aws:ecs/taskDefinition:TaskDefinition",
-    "aws:ecs/service:Service", "aws:appautoscaling/target:Target",
+    "aws:ecs/service:Service", "aws-native:ecs:Service", "aws:appautoscaling/target:Target",
     "aws:appautoscaling/policy:Policy", "aws:cloudwatch/metricAlarm:MetricAlarm",
 )
 

@@ -152,6 +152,9 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
         provider = live.capacity_provider_strategy[0].get("capacityProvider")
         if provider in ("FARGATE", "FARGATE_SPOT"):
             fixed("capacityProvider", provider, service.capacity_provider)
+            if getattr(service, "launch_type", None) is not None:
+                # launchType and capacityProvider exclude each other: the live strategy wins.
+                fixed("launchType", None, service.launch_type)
         else:
             no_key("capacityProvider", provider, service.capacity_provider,
                    "not a Fargate provider")
@@ -390,11 +393,19 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
         providers = live_cluster.capacity_providers
         if accepts(ClusterConfig, "capacityProviders"):
             stack_providers = getattr(cluster, "capacity_providers", None)
-            if list(stack_providers or []) != providers:
+            # The live list, so the first up drops none (the program replaces the whole
+            # list), plus what the stack's strategy services there still need (those adopt
+            # does not move to a launch type): StackConfig refuses a strategy naming a
+            # provider the cluster lacks. An adopted cluster states its list even when empty.
+            needed = [p for p in _providers_needed(config, estate, key) if p not in providers]
+            listed = [*providers, *needed]
+            if stack_providers is None or list(stack_providers) != listed:
+                note = (f"the live list plus {', '.join(needed)}, which the stack's services "
+                        "run on" if needed else "")
                 result.rows.append(Row(scope, "capacityProviders", providers, stack_providers,
-                                       WRITTEN))
+                                       WRITTEN, note))
                 result.edits.append(Edit((clusters_key, key, "capacityProviders"),
-                                         stack_providers, providers))
+                                         stack_providers, listed))
         else:
             result.rows.append(Row(scope, "capacityProviders", providers or "(none)", None, NO_KEY,
                                    "PutClusterCapacityProviders replaces the whole list"))
@@ -457,6 +468,27 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
                                    ", ".join(sorted({n.get("ThresholdType", "PERCENTAGE")
                                                      for n in estate.budget["Notifications"]}))))
     return result
+
+
+def _providers_needed(config: StackConfig, estate: LiveEstate, cluster_key: str) -> list[str]:
+    """Capacity providers the services of cluster `cluster_key` run on after adopt: a live
+    service's single-provider strategy, a service adopt leaves on the stack file's strategy
+    (not live); none for a live service on a launch type (adopt writes launchType)."""
+    needed: list[str] = []
+    for key, service in config.services.items():
+        if service.cluster != cluster_key:
+            continue
+        live = estate.services[key]
+        provider: Any = None
+        if live.found and live.launch_type is not None:
+            continue
+        if live.found and len(live.capacity_provider_strategy) == 1:
+            provider = live.capacity_provider_strategy[0].get("capacityProvider")
+        elif not live.found and service.uses_capacity_provider_strategy:
+            provider = service.capacity_provider
+        if provider and provider not in needed:
+            needed.append(str(provider))
+    return needed
 
 
 def _lookup_note(lookup: Any) -> str:

@@ -1,11 +1,13 @@
-"""The target-tracking model: what Application Auto Scaling does with an ECS service, minute by minute.
+"""The target-tracking model: what Application Auto Scaling does with an ECS service, in steps of
+the service's metric resolution (20 or 60 s).
 
-Pure: a `ServiceModel` (targets, cooldowns, min/max, task price), a load profile (`parse_profile`)
-and `Assumptions` in, a `SimulationResult` (one `Minute` per step, the scaling `Activity` list
-and a summary) out. Every behaviour the model assumes is a named field of `Assumptions`; the
-docs/verification.md ("Assumptions") gives the source of each. It is a lower bound on reaction time:
-CloudWatch's own publishing and evaluation lag (alarm_lag_minutes, default 0) only makes AWS
-slower.
+Pure: a `ServiceModel` (targets, cooldowns, min/max, task price, metric resolution), a load
+profile (`parse_profile`) and `Assumptions` in, a `SimulationResult` (one `Minute` per minute,
+the scaling `Activity` list and a summary) out. Every behaviour the model assumes is a named
+field of `Assumptions`; docs/verification.md ("Assumptions") gives the source of each. The
+delays are calibrated to AWS's published measurements (load step -> scale-out trigger 363 s
+with 60 s metrics, 86 s with 20 s; -> new capacity 386 s and 109 s), see
+tests/z360_ecs/models/test_calibration.py.
 """
 
 from __future__ import annotations
@@ -35,24 +37,38 @@ PROFILE_FORMS = (
 class Assumptions:
     """How the model believes AWS behaves; each field's source is in docs/verification.md ("Assumptions")."""
 
-    metric_period_minutes: int = 1
-    """ECS service metrics (AWS/ECS CPUUtilization, MemoryUtilization) arrive once a minute."""
     scale_out_datapoints: int = 3
-    """AlarmHigh: this many consecutive one-minute datapoints above the target (3 of 3)."""
+    """AlarmHigh: this many consecutive datapoints above the target (3 of 3)."""
     scale_in_datapoints: int = 15
     """AlarmLow: this many consecutive datapoints below scale_in_fraction x target (15 of 15)."""
     scale_in_fraction: float = 0.9
     """AlarmLow's threshold as a fraction of the target."""
+    publish_delay_60_s: int = 150
+    """Seconds from the end of a 60 s datapoint's period until the alarm can see it.
+    Calibrated: AWS's 363 s to the trigger at 60 s, less the 3 x 60 s of datapoints."""
+    publish_delay_20_s: int = 20
+    """The same for 20 s datapoints. Calibrated: AWS's 86 s, less the 3 x 20 s of datapoints."""
+    reinvoke_interval_s: int = 60
+    """While an alarm stays in ALARM, its scaling action runs again this often."""
+    scaling_action_delay_s: int = 23
+    """Seconds from the alarm acting to ECS launching the new tasks (Application Auto Scaling
+    -> UpdateService -> placement). Calibrated: AWS's 386 - 363 = 109 - 86 = 23 s."""
     task_start_delay_s: int = 90
-    """Seconds from a scale-out until a new task carries load (Fargate image pull, container
+    """Seconds from a task's launch until it carries load (Fargate image pull, container
     start, load balancer health check). Fargate bills from the start of the pull."""
-    alarm_lag_minutes: int = 0
-    """Minutes between a datapoint's minute ending and the alarm acting on it."""
     memory_utilisation: float = 40.0
     """Per-task memory utilisation (%), held constant: memory does not follow request load in
     this model. Above memoryTarget it would scale out; above 90 % of it, it blocks scale-in."""
     base_load: float = 1.0
     """Load before and after a profile's changes, in multiples of one task at target."""
+
+    def publish_delay_s(self, resolution_s: int) -> int:
+        return self.publish_delay_20_s if resolution_s < 60 else self.publish_delay_60_s
+
+
+# The idealised model: data visible the moment its period ends, actions at once. The
+# hand-worked cases in the tests use it; the calibrated defaults above are for planning.
+IDEAL_DELAYS = {"publish_delay_60_s": 0, "publish_delay_20_s": 0, "scaling_action_delay_s": 0}
 
 
 # --- load profiles ------------------------------------------------------------------------
@@ -135,6 +151,8 @@ class ServiceModel:
     scale_out_cooldown_s: int
     scale_in_cooldown_s: int
     hourly_task_cost: Decimal
+    metric_resolution_s: int = 60
+    """Seconds per CPU/memory datapoint: 60, or 20 with high-resolution metrics."""
 
     @classmethod
     def from_config(cls, key: str, service: ServiceConfig) -> ServiceModel:
@@ -149,6 +167,7 @@ class ServiceModel:
             scale_out_cooldown_s=service.scaling.scale_out_cooldown,
             scale_in_cooldown_s=service.scaling.scale_in_cooldown,
             hourly_task_cost=hourly_task_cost(service.cpu, service.memory, service.architecture),
+            metric_resolution_s=service.metric_resolution,
         )
 
 
@@ -178,11 +197,18 @@ class Minute:
 
 @dataclass
 class Activity:
-    at_minute: int
-    """Minute mark at which the desired count was set."""
+    at_second: int
+    """Second at which the desired count was set (the new tasks launched)."""
     from_count: int
     to_count: int
     cause: str
+    triggered_at_second: int = 0
+    """Second at which the alarm acted."""
+
+    @property
+    def at_minute(self) -> float:
+        """`at_second` in minutes (a whole number with 60 s metrics and no delays)."""
+        return self.at_second / 60
 
 
 @dataclass
@@ -218,13 +244,25 @@ class SimulationResult:
         settled = (
             last_change is not None
             and self.minutes[-1].desired == self.minutes[-1].running
-            and not any(a.at_minute >= self.minutes[-1].minute for a in self.activities)
+            and not any(a.at_second >= self.minutes[-1].minute * 60 for a in self.activities)
         )
+        start_s = start * 60 if start is not None else None
+        first_ready = None
+        if first_out is not None:
+            first_ready = first_out.at_second + self.assumptions.task_start_delay_s
         return {
             "loadStartMinute": start,
-            "firstScaleOutMinute": first_out.at_minute if first_out else None,
+            "metricResolutionSeconds": self.service.metric_resolution_s,
+            "firstScaleOutMinute": round(first_out.at_minute, 2) if first_out else None,
+            "secondsToTrigger": (
+                first_out.triggered_at_second - start_s
+                if first_out and start_s is not None else None
+            ),
             "secondsToFirstScaleOut": (
-                (first_out.at_minute - start) * 60 if first_out and start is not None else None
+                first_out.at_second - start_s if first_out and start_s is not None else None
+            ),
+            "secondsToNewTasksCarryingLoad": (
+                first_ready - start_s if first_ready is not None and start_s is not None else None
             ),
             "minutesUntilCpuAtOrBelowTarget": (
                 enough - start if enough is not None and start is not None else None
@@ -256,95 +294,143 @@ def simulate(
     assumptions: Assumptions = Assumptions(),
     profile: str = "",
 ) -> SimulationResult:
-    """Run the model for `minutes` one-minute steps; see the module docstring."""
+    """Run the model for `minutes`, one datapoint period at a time; see the module docstring.
+
+    Time is in whole seconds. A datapoint covers [t - R, t) for the resolution R, becomes
+    visible publish_delay later, and each alarm is evaluated at every multiple of R. An alarm
+    that finds its last N visible datapoints all beyond its threshold acts at once and then every
+    reinvoke_interval while it stays so; its new desired count takes effect
+    scaling_action_delay later, and the tasks it adds carry load task_start_delay after that."""
     a = assumptions
-    delay = a.task_start_delay_s / 60
-    tasks = [_Task(launched=-10.0, ready=-10.0) for _ in range(service.initial_count)]
+    period = service.metric_resolution_s
+    delay = a.publish_delay_s(period)
+    tasks = [_Task(launched=-600.0, ready=-600.0) for _ in range(service.initial_count)]
     desired = service.initial_count
     cpu_points: list[float | None] = []
     memory_points: list[float | None] = []
+    ends: list[int] = []  # end second of each datapoint's period
     result = SimulationResult(service, assumptions, profile)
     cost = Decimal(0)
-    per_minute_cost = service.hourly_task_cost / 60
+    per_second_cost = service.hourly_task_cost / 3600
     last_scale_out: float | None = None
     capacity_before_scale_out = desired
     last_scale_in: float | None = None
+    last_high_action: float | None = None
+    last_low_action: float | None = None
+    pending: list[tuple[int, int, int, str]] = []  # (apply at, wanted, triggered at, cause)
     policies = (
         ("cpu", service.cpu_target, cpu_points),
         ("memory", service.memory_target, memory_points),
     )
+    events: dict[int, list[str]] = {}
+    minute_cpu: dict[int, list[float]] = {}
+    end = minutes * 60
 
-    for minute in range(minutes):
-        level = load(minute)
-        carrying = sum(t.share(minute, minute + 1, "ready") for t in tasks)
-        billed = sum(t.share(minute, minute + 1, "launched") for t in tasks)
-        cost += per_minute_cost * Decimal(str(round(billed, 6)))
-        if carrying > 0:
-            # One task at the CPU target carries load 1x; a task cannot exceed 100 %.
-            cpu: float | None = min(100.0, level * service.cpu_target / carrying)
-            memory: float | None = a.memory_utilisation
-        else:
-            cpu = memory = None  # no running task sends no datapoint
-        cpu_points.append(cpu)
-        memory_points.append(memory)
+    def note(second: int, text: str) -> None:
+        events.setdefault(max(0, (second - 1) // 60), []).append(text)
 
-        decided_at = minute + 1  # the alarm acts once the minute's datapoint is complete
-        visible = minute + 1 - a.alarm_lag_minutes
-        event = ""
+    def apply(now: int) -> None:
+        nonlocal desired, last_scale_out, capacity_before_scale_out, last_scale_in
+        for item in [p for p in pending if p[0] == now]:
+            pending.remove(item)
+            _, wanted, triggered, cause = item
+            if wanted <= desired:
+                continue
+            in_cooldown = (last_scale_out is not None
+                           and triggered < last_scale_out + service.scale_out_cooldown_s)
+            if not in_cooldown:
+                capacity_before_scale_out = desired
+            result.activities.append(Activity(now, desired, wanted, f"{cause} AlarmHigh",
+                                              triggered))
+            note(now, f"scale out {desired}->{wanted} ({cause})")
+            tasks.extend(_Task(now / 60, (now + a.task_start_delay_s) / 60)
+                         for _ in range(wanted - desired))
+            desired = wanted
+            last_scale_out = triggered
+            last_scale_in = None  # a scale-out ends a scale-in cooldown
 
-        # (policy, target, latest datapoint) of each policy whose alarm fires this minute
-        high: list[tuple[str, float, float]] = []
-        low: list[tuple[str, float, float]] = []
-        for name, target, points in policies:
-            recent = [p for p in _window(points, visible, a.scale_out_datapoints) or [] if p is not None]
-            if recent and len(recent) == a.scale_out_datapoints and all(p > target for p in recent):
-                high.append((name, target, recent[-1]))
-            recent = [p for p in _window(points, visible, a.scale_in_datapoints) or [] if p is not None]
-            if (recent and len(recent) == a.scale_in_datapoints
-                    and all(p < a.scale_in_fraction * target for p in recent)):
-                low.append((name, target, recent[-1]))
+    for now in range(0, end + 1):
+        apply(now)
+        if now > 0 and now % period == 0:
+            start_s, start_min = (now - period) / 60, now / 60
+            level = load((now - period) // 60)
+            carrying = sum(t.share(start_s, start_min, "ready") for t in tasks)
+            if carrying > 0:
+                # One task at the CPU target carries load 1x; a task cannot exceed 100 %.
+                busy = min(100.0, level * service.cpu_target / carrying)
+                minute_cpu.setdefault((now - period) // 60, []).append(busy)
+                cpu: float | None = busy
+                memory: float | None = a.memory_utilisation
+            else:
+                cpu = memory = None  # no running task sends no datapoint
+            cpu_points.append(cpu)
+            memory_points.append(memory)
+            ends.append(now)
 
-        if high:
-            # Inside the scale-out cooldown the capacity the last scale-out added counts as
-            # already there: start from the capacity before it, so requests do not compound.
-            in_cooldown = (
-                last_scale_out is not None
-                and decided_at < last_scale_out + service.scale_out_cooldown_s / 60
-            )
-            base = capacity_before_scale_out if in_cooldown else desired
-            wanted = max(math.ceil(base * value / target - 1e-9) for _, target, value in high)
-            wanted = min(wanted, service.max_capacity)
-            if wanted > desired:
+            visible = sum(1 for e in ends if e + delay <= now)
+            high: list[tuple[str, float, float]] = []
+            low: list[tuple[str, float, float]] = []
+            for name, target, points in policies:
+                window = _window(points, visible, a.scale_out_datapoints) or []
+                recent = [p for p in window if p is not None]
+                if len(recent) == a.scale_out_datapoints and all(p > target for p in recent):
+                    high.append((name, target, recent[-1]))
+                window = _window(points, visible, a.scale_in_datapoints) or []
+                recent = [p for p in window if p is not None]
+                if (len(recent) == a.scale_in_datapoints
+                        and all(p < a.scale_in_fraction * target for p in recent)):
+                    low.append((name, target, recent[-1]))
+            if not high:
+                last_high_action = None
+            if len(low) < len(policies):
+                last_low_action = None
+
+            if high and (last_high_action is None
+                         or now >= last_high_action + a.reinvoke_interval_s):
+                last_high_action = now
+                # Inside the scale-out cooldown the capacity the last scale-out added counts
+                # as already there: start from the capacity before it, so requests do not
+                # compound.
+                in_cooldown = (last_scale_out is not None
+                               and now < last_scale_out + service.scale_out_cooldown_s)
+                base = capacity_before_scale_out if in_cooldown else desired
+                wanted = max(math.ceil(base * value / target - 1e-9) for _, target, value in high)
+                wanted = min(wanted, service.max_capacity)
                 cause = "+".join(name for name, _, _ in high)
-                result.activities.append(Activity(decided_at, desired, wanted,
-                                                  f"{cause} AlarmHigh"))
-                event = f"scale out {desired}->{wanted} ({cause})"
-                if not in_cooldown:
-                    capacity_before_scale_out = desired
-                tasks.extend(_Task(decided_at, decided_at + delay) for _ in range(wanted - desired))
-                desired = wanted
-                last_scale_out = decided_at
-                last_scale_in = None  # a scale-out ends a scale-in cooldown
-        elif len(low) == len(policies):
-            in_cooldown = (
-                last_scale_in is not None
-                and decided_at < last_scale_in + service.scale_in_cooldown_s / 60
-            )
-            wanted = max(math.ceil(desired * value / target - 1e-9) for _, target, value in low)
-            wanted = max(wanted, service.min_capacity)
-            if wanted < desired and in_cooldown:
-                event = "scale-in held (cooldown)"
-            elif wanted < desired:
-                result.activities.append(Activity(decided_at, desired, wanted,
-                                                  "all policies AlarmLow"))
-                event = f"scale in {desired}->{wanted}"
-                live = [t for t in tasks if t.stopped == math.inf]
-                # ECS stops tasks that are not yet running first, then the newest.
-                for task in sorted(live, key=lambda t: (t.ready <= decided_at, t.launched),
-                                   reverse=False)[: desired - wanted]:
-                    task.stopped = decided_at
-                desired = wanted
-                last_scale_in = decided_at
-        running = sum(1 for t in tasks if t.ready <= minute + 1 < t.stopped)
-        result.minutes.append(Minute(minute, level, cpu, memory, desired, running, cost, event))
+                if wanted > desired:
+                    pending.append((now + a.scaling_action_delay_s, wanted, now, cause))
+                    apply(now)
+            elif not high and len(low) == len(policies) and (
+                    last_low_action is None or now >= last_low_action + a.reinvoke_interval_s):
+                last_low_action = now
+                in_cooldown = (last_scale_in is not None
+                               and now < last_scale_in + service.scale_in_cooldown_s)
+                wanted = max(math.ceil(desired * value / target - 1e-9) for _, target, value in low)
+                wanted = max(wanted, service.min_capacity)
+                if wanted < desired and in_cooldown:
+                    note(now, "scale-in held (cooldown)")
+                elif wanted < desired:
+                    result.activities.append(Activity(now, desired, wanted,
+                                                      "all policies AlarmLow", now))
+                    note(now, f"scale in {desired}->{wanted}")
+                    live = [t for t in tasks if t.stopped == math.inf]
+                    # ECS stops tasks that are not yet running first, then the newest.
+                    for task in sorted(live, key=lambda t: (t.ready <= now / 60, t.launched),
+                                       reverse=False)[: desired - wanted]:
+                        task.stopped = now / 60
+                    desired = wanted
+                    last_scale_in = now
+
+        if now > 0 and now % 60 == 0:
+            minute = now // 60 - 1
+            billed = sum(t.share(minute, minute + 1, "launched") for t in tasks)
+            cost += per_second_cost * 60 * Decimal(str(round(billed, 6)))
+            running = sum(1 for t in tasks if t.ready <= minute + 1 < t.stopped)
+            values = minute_cpu.get(minute)
+            cpu_avg = sum(values) / len(values) if values else None
+            result.minutes.append(Minute(
+                minute, load(minute), cpu_avg,
+                a.memory_utilisation if values else None, desired, running, cost,
+                "; ".join(events.get(minute, [])),
+            ))
     return result

@@ -24,8 +24,11 @@ def beta() -> ProgramRun:
 def test_beta_adopts_the_seed_known_resources(beta: ProgramRun) -> None:
     imported = {r.name: r.import_id for r in beta.resources if r.import_id}
     assert imported["app-cluster"] == "z360-beta-Cluster-8E41UEvLHdpU"
+    # web publishes 20 s metrics, so it is an aws-native service: its import id is the
+    # schema's primaryIdentifier, `<service ARN>|<cluster>` (docs/metrics-resolution.md).
     assert imported["web-service"] == (
-        "z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8")
+        "arn:aws:ecs:us-east-1:108782097218:service/z360-beta-Cluster-8E41UEvLHdpU/"
+        "z360-beta-web-Service-5Ao8dxMzQ1d8|z360-beta-Cluster-8E41UEvLHdpU")
     assert imported["web-scaling-target"] == (
         f"ecs/service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8/{DIMENSION}")
     assert imported["monthly-budget"] == "108782097218:z360-monthly-spending-alert"
@@ -47,6 +50,12 @@ def test_every_import_id_names_the_resource_the_program_declares(beta: ProgramRu
             cluster = next(c for c in beta.by_type("aws:ecs/cluster:Cluster")
                            if c.import_id and inputs["cluster"].endswith("/" + c.inputs["name"]))
             expected = f"{cluster.inputs['name']}/{inputs['name']}"
+        elif r.type == "aws-native:ecs:Service":
+            cluster = next(c for c in beta.by_type("aws:ecs/cluster:Cluster")
+                           if c.import_id and inputs["cluster"].endswith("/" + c.inputs["name"]))
+            name = cluster.inputs["name"]
+            expected = (f"arn:aws:ecs:us-east-1:108782097218:service/{name}/"
+                        f"{inputs['serviceName']}|{name}")
         elif r.type == "aws:appautoscaling/target:Target":
             expected = f"{inputs['serviceNamespace']}/{inputs['resourceId']}/" \
                        f"{inputs['scalableDimension']}"

@@ -108,7 +108,7 @@ def test_burn_rate_alarms_show_their_metric_math_and_dollar_thresholds(beta_repo
 def test_money_at_risk_section_shows_both_paths(beta_report: str):
     section = beta_report.split("## Cost breaker: money at risk", 1)[1].split("##", 1)[0]
     assert "| budget notification | 32 h 0 min | 32 h 6 min | $314.34 |" in section
-    assert "| burn-rate alarm, simulated flood | 16 min | 22 min | $2.40 |" in section
+    assert "| burn-rate alarm, simulated flood | 15 min | 21 min | $2.37 |" in section
     assert "above $5.00/h for 5 one-minute datapoints" in section
 
 

@@ -80,18 +80,19 @@ def test_replace_table_never_replaces_on_tags() -> None:
     assert not replaces_on_change("aws:ecs/service:Service", "desiredCount")
 
 
-def test_a_capacity_provider_strategy_replaces_only_when_it_appears_or_goes() -> None:
-    """terraform-provider-aws capacityProviderStrategyCustomizeDiff (DESIGN.md "What AWS
-    enforces"): empty <-> set replaces unless forceNewDeployment; set -> set updates."""
+def test_a_capacity_provider_strategy_never_replaces_and_a_set_launch_type_does() -> None:
+    """terraform-provider-aws v6 (pulumi-aws 7), internal/service/ecs/service.go:
+    capacityProviderStrategyCustomizeDiff no longer forces new (v5 did, for empty <-> set); it
+    refuses an update without force_new_deployment (tested in diff_runs' refusal tests).
+    launch_type is ForceNew + Optional/Computed: setting it replaces, dropping it does not."""
     service, path = "aws:ecs/service:Service", "capacityProviderStrategies[0].capacityProvider"
     spot = {"capacityProviderStrategies": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}
     fargate = {"capacityProviderStrategies": [{"capacityProvider": "FARGATE", "weight": 1}]}
     launch_type = {"launchType": "FARGATE"}
-    assert replaces_on_change(service, path, launch_type, fargate)
-    assert replaces_on_change(service, path, fargate, launch_type)
-    assert not replaces_on_change(service, path, launch_type, dict(fargate, forceNewDeployment=True))
+    assert not replaces_on_change(service, path, launch_type, fargate)
     assert not replaces_on_change(service, path, fargate, spot)
-    assert replaces_on_change(service, "launchType", launch_type, fargate)
+    assert replaces_on_change(service, "launchType", fargate, launch_type)
+    assert not replaces_on_change(service, "launchType", launch_type, fargate)
 
 
 def test_load_spec_reads_a_git_revision(tmp_path: Path) -> None:

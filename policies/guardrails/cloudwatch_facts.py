@@ -1,0 +1,79 @@
+"""CloudWatch facts for ECS service metrics: resolutions, the target-tracking metric types that
+read them, and us-east-1 list prices. The one source of truth; the program imports it.
+
+Resolutions and metric names: botocore ecs-2014-11-13, `MetricConfiguration` ("The supported
+metric names are CPUUtilization and MemoryUtilization"; resolutionSeconds "20 and 60") and the
+CloudFormation schema of AWS::ECS::Service (1 to 2 MetricConfigurations, each with 1 to 2
+unique MetricNames), as pulumi-aws-native carries it. Metric types: botocore
+application-autoscaling-2016-02-06 `MetricType`, which lists
+ECSServiceAverageCPUUtilizationHighResolution and ...MemoryUtilizationHighResolution (tested
+against the installed model in tests/policies/test_cloudwatch_facts.py).
+
+Prices (USD, us-east-1), Amazon CloudWatch pricing page (aws.amazon.com/cloudwatch/pricing),
+"Metrics" and "Alarms": a custom metric costs $0.30 per metric-month for the first 10,000
+metrics, prorated by the hour; a standard-resolution (60 s) alarm $0.10 per alarm metric-month,
+a high-resolution (10/20/30 s) alarm $0.30. ECS charges nothing for its 60 s service metrics
+(basic monitoring). Its 20 s metrics are billed like detailed monitoring, i.e. at the custom
+metric rate per metric published ("Additional cost: Yes (equivalent to Detailed Monitoring)",
+the Classmethod measurement of the June 2026 launch; AWS's ECS guide page "Faster auto scaling
+with high-resolution metrics" points to CloudWatch pricing). We count each 20 s metric a
+service publishes (CPU, memory) as one custom metric for the whole month: the upper end, since
+no first-10,000 tier discount or free-tier metrics are assumed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+STANDARD_RESOLUTION = 60
+HIGH_RESOLUTION = 20
+RESOLUTIONS = (HIGH_RESOLUTION, STANDARD_RESOLUTION)
+
+CPU_METRIC_NAME = "CPUUtilization"
+MEMORY_METRIC_NAME = "MemoryUtilization"
+SERVICE_METRIC_NAMES = (CPU_METRIC_NAME, MEMORY_METRIC_NAME)
+MAX_METRIC_CONFIGURATIONS = 2  # AWS::ECS::Service MonitoringConfiguration, maxItems
+
+CPU_METRIC_TYPE = "ECSServiceAverageCPUUtilization"
+MEMORY_METRIC_TYPE = "ECSServiceAverageMemoryUtilization"
+CPU_METRIC_TYPE_HIGH_RESOLUTION = "ECSServiceAverageCPUUtilizationHighResolution"
+MEMORY_METRIC_TYPE_HIGH_RESOLUTION = "ECSServiceAverageMemoryUtilizationHighResolution"
+
+# Predefined target-tracking metric type -> (CloudWatch metric it reads, resolution it needs).
+METRIC_TYPES: dict[str, tuple[str, int]] = {
+    CPU_METRIC_TYPE: (CPU_METRIC_NAME, STANDARD_RESOLUTION),
+    MEMORY_METRIC_TYPE: (MEMORY_METRIC_NAME, STANDARD_RESOLUTION),
+    CPU_METRIC_TYPE_HIGH_RESOLUTION: (CPU_METRIC_NAME, HIGH_RESOLUTION),
+    MEMORY_METRIC_TYPE_HIGH_RESOLUTION: (MEMORY_METRIC_NAME, HIGH_RESOLUTION),
+}
+
+
+def metric_type(metric_name: str, resolution: int) -> str:
+    """The predefined metric type that tracks `metric_name` at `resolution` seconds."""
+    for name, (metric, needed) in METRIC_TYPES.items():
+        if metric == metric_name and needed == resolution:
+            return name
+    raise ValueError(f"no predefined metric type for {metric_name} at {resolution} s")
+
+
+# Alarms Application Auto Scaling creates per target-tracking policy (AlarmHigh, AlarmLow).
+ALARMS_PER_TARGET_TRACKING_POLICY = 2
+
+PRICE_CUSTOM_METRIC_MONTH = Decimal("0.30")
+PRICE_STANDARD_ALARM_MONTH = Decimal("0.10")
+PRICE_HIGH_RESOLUTION_ALARM_MONTH = Decimal("0.30")
+PRICES_SOURCE = "Amazon CloudWatch pricing, us-east-1 (aws.amazon.com/cloudwatch/pricing)"
+
+
+def alarm_price(period_seconds: int) -> Decimal:
+    """Monthly price of one single-metric alarm with this period."""
+    return PRICE_HIGH_RESOLUTION_ALARM_MONTH if period_seconds < 60 else PRICE_STANDARD_ALARM_MONTH
+
+
+def high_resolution_extra(metrics_at_20: int, alarms_at_20: int) -> Decimal:
+    """What 20-second metrics add to a month: each metric published at 20 s, and each alarm
+    that moves from a 60 s to a sub-minute period (the difference between the two prices)."""
+    return (
+        PRICE_CUSTOM_METRIC_MONTH * metrics_at_20
+        + (PRICE_HIGH_RESOLUTION_ALARM_MONTH - PRICE_STANDARD_ALARM_MONTH) * alarms_at_20
+    )
