@@ -79,6 +79,15 @@ def service_import_id(cluster_name: str, service_name: str) -> str:
     return f"{cluster_name}/{service_name}"
 
 
+def native_service_import_id(region: str, account_id: str, cluster_name: str,
+                             service_name: str) -> str:
+    """Import id of an ECS service as an aws-native ecs.Service (AWS::ECS::Service through Cloud
+    Control): `<service ARN>|<cluster name>`, the schema's primaryIdentifier (ServiceArn,
+    Cluster) joined by `|`."""
+    arn = ecs_arn(region, account_id, f"service/{cluster_name}/{service_name}")
+    return f"{arn}|{cluster_name}"
+
+
 # --- stack-wide resources -------------------------------------------------------------------
 
 

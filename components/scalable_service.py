@@ -28,6 +28,7 @@ from components.naming import (
     SCALING_NAMESPACE,
     ecr_repository_arn,
     log_group_arn,
+    native_service_import_id,
     service_tags,
 )
 from policies.guardrails.cloudwatch_facts import (
@@ -388,9 +389,8 @@ class ScalableService(pulumi.ComponentResource):
         import_id = None
         if config.import_ids.service:
             cluster, name = config.import_ids.service.split("/", 1)
-            import_id = (
-                f"arn:aws:ecs:{self._args.region}:{self._args.account_id}:service/"
-                f"{cluster}/{name}|{cluster}"
+            import_id = native_service_import_id(
+                self._args.region, self._args.account_id, cluster, name
             )
         return ecs.Service(
             f"{self._name}-service",

@@ -119,7 +119,7 @@ def adopt(stack: str, session: Any, project_dir: Path = PROJECT_DIR,
     filled = fill_module.fill(config, estate, values)
     yaml = round_trip_yaml()
     document = yaml.load(original)
-    fill_module.apply(document, filled.edits)
+    fill_module.apply(document, filled.edits, filled.confirmed)
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     adopted = buffer.getvalue()
@@ -142,7 +142,8 @@ def _show(value: Any, width: int = 44) -> str:
     elif isinstance(value, dict):
         text = "{" + ", ".join(f"{k}" for k in value) + "}" if value else "{}"
     elif isinstance(value, list):
-        text = ", ".join(str(v) for v in value) if value else "[]"
+        text = ", ".join(" ".join(f"{k}={v}" for k, v in item.items())
+                         if isinstance(item, dict) else str(item) for item in value) or "[]"
     else:
         text = str(value)
     return text if len(text) <= width else text[:width - 3] + "..."

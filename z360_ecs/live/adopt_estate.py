@@ -1,9 +1,11 @@
 """Read the live estate a stack file describes: read-only AWS calls, nothing written.
 
 `discover(clients, config)` finds, for every cluster and service of a validated StackConfig,
-the live resources (cluster, service, its current task definition and container, log group,
-scalable target and scaling policies, alarms), plus the alert topic and the budget, and
-returns them as plain dataclasses. It never guesses:
+the live resources (cluster with its capacity providers, service with its launch
+configuration, its current task definition and container, log group, scalable target and
+scaling policies, alarms, and, for a service whose stack file enables `waf`, the load
+balancer its target group belongs to), plus the alert topic and the budget, and returns them
+as plain dataclasses. It never guesses:
 
 - A cluster or service is looked up by the name the stack file gives it. When that name does
   not exist live, the names AWS lists are matched against the CloudFormation naming the estate
@@ -20,7 +22,9 @@ Every call goes through `Clients`, whose botocore clients the IAM test records; 
 exactly those the read-only policy in docs/adopt.md allows. Request limits used here are the
 botocore service models' (ecs 2014-11-13 DescribeServices: "up to 10 services";
 application-autoscaling 2016-02-06 DescribeScalableTargets.ResourceIds max 50; cloudwatch
-2010-08-01 DescribeAlarms.AlarmNames max 100).
+2010-08-01 DescribeAlarms.AlarmNames max 100). A target group is described one ARN at a time:
+elbv2 2015-12-01 DescribeTargetGroups fails the whole call (TargetGroupNotFound) when any ARN
+it names does not exist.
 """
 
 from __future__ import annotations
@@ -95,6 +99,11 @@ class LiveService:
     security_groups: list[str] = field(default_factory=list)
     assign_public_ip: bool | None = None
     load_balancers: list[dict[str, Any]] = field(default_factory=list)
+    load_balancer_arns: list[str] | None = None
+    """The load balancers its target groups belong to (elbv2 DescribeTargetGroups
+    `LoadBalancerArns`), read only for a service whose stack file enables waf; None when not
+    read."""
+    deployment_controller: str | None = None
     desired_count: int | None = None
     scheduling_strategy: str | None = None
     circuit_breaker: dict[str, Any] | None = None
@@ -124,6 +133,14 @@ class LiveService:
         if not self.found or self.cluster_name is None or self.name is None:
             return None
         return naming.service_import_id(self.cluster_name, self.name)
+
+    @property
+    def native_import_id(self) -> str | None:
+        """The import id of this service as an aws-native ecs.Service (a metricResolution 20
+        service): `<service ARN>|<cluster name>`, with the ARN AWS returns."""
+        if self.import_id is None or self.arn is None:
+            return None
+        return f"{self.arn}|{self.cluster_name}"
 
 
 @dataclass
@@ -281,6 +298,7 @@ def _fill_service(live: LiveService, described: dict[str, Any], clients: Clients
     live.scheduling_strategy = described.get("schedulingStrategy")
     deployment = described.get("deploymentConfiguration") or {}
     live.circuit_breaker = deployment.get("deploymentCircuitBreaker")
+    live.deployment_controller = (described.get("deploymentController") or {}).get("type")
     live.task_definition_arn = described.get("taskDefinition")
     if not live.task_definition_arn:
         return
@@ -400,6 +418,37 @@ def _log_groups(clients: Clients, services: list[LiveService]) -> None:
                     live.log_group = found
 
 
+def _load_balancers(clients: Clients, config: StackConfig, services: list[LiveService]) -> None:
+    """The load balancer of each waf-enabled service's target groups. elbv2 2015-12-01
+    TargetGroup.LoadBalancerArns: "the load balancer that routes traffic to this target group.
+    You can use each target group with only one load balancer.\""""
+    described: dict[str, list[str]] = {}
+    for live in services:
+        if not config.services[live.key].waf.enabled:
+            continue
+        arns: list[str] = []
+        for balancer in live.load_balancers:
+            group = balancer.get("targetGroupArn")
+            if not group:
+                continue
+            if group not in described:
+                described[group] = _target_group_balancers(clients, group)
+            arns.extend(a for a in described[group] if a not in arns)
+        live.load_balancer_arns = arns
+
+
+def _target_group_balancers(clients: Clients, arn: str) -> list[str]:
+    try:
+        answer = clients("elbv2").describe_target_groups(TargetGroupArns=[arn])
+    except Exception as exc:
+        # botocore elbv2 DescribeTargetGroups: TargetGroupNotFoundException (code
+        # TargetGroupNotFound) when the service names a target group that is gone.
+        if _error_code(exc) == "TargetGroupNotFound":
+            return []
+        raise
+    return [a for group in answer.get("TargetGroups", []) for a in group.get("LoadBalancerArns", [])]
+
+
 # --- topic and budget --------------------------------------------------------------------
 
 
@@ -452,6 +501,7 @@ def discover(clients: Clients, config: StackConfig) -> LiveEstate:
     _scaling(clients, found)
     _alarms(clients, config, found)
     _log_groups(clients, found)
+    _load_balancers(clients, config, found)
     problems = []
     for cluster in clusters.values():
         if cluster.lookup.status == "ambiguous":

@@ -1,10 +1,12 @@
 """What the live estate fixes in a stack file, and writing it with comments and key order kept.
 
-`fill(config, estate, document)` compares each value the live estate fixes (live names, image,
-container port, network, target group, task role, launch configuration, environment names and
-values, secret references, log settings, import ids) with the stack file (`document`: its
-values as the one stack-file reader gives them, z360_ecs.common.read_stack_document), and returns one
-`Row` per value (for the table) and the `Edit`s that make the file agree with the estate.
+`fill(config, estate, document)` compares each value the live estate fixes (live names, a
+cluster's capacity providers and default strategy, image, container port, network, target
+group, the load balancer a waf-enabled service's web ACL protects, task role, launch
+configuration, environment names and values, secret references, log settings, import ids) with
+the stack file (`document`: its values as the one stack-file reader gives them,
+z360_ecs.common.read_stack_document), and returns one `Row` per value (for the table) and the
+`Edit`s that make the file agree with the estate.
 Values the ops log changed on purpose (task sizes, scaling bounds, cooldowns, targets, alarm
 thresholds, the budget's amounts) are shown but never written: the stack file decides them.
 
@@ -13,9 +15,12 @@ never written: its row says "live value, no stack key yet". A key is written onl
 `components.config`'s models accept it, so the file always stays loadable.
 
 `apply(document, edits)` edits a ruamel.yaml round-trip document in place: existing keys keep
-their position and comments; a `# PLACEHOLDER` comment on a key whose value adopt wrote is
-dropped; new keys are appended. A value every service inherits from `serviceDefaults` is
-written there when all live services agree on it, else per service.
+their position and comments; a PLACEHOLDER mark on a key whose value adopt wrote or found to
+agree with the estate is dropped (the rest of its line from `PLACEHOLDER` on, in the key's own
+comment and in the comment lines right above it); new keys are appended (a launch
+configuration key before `image`, as the stack files state it). A value every service
+inherits from `serviceDefaults` is written there when all live services agree on it, else per
+service.
 
 Secrets: a secret's value is never read from AWS (a task definition's `secrets` hold only the
 `valueFrom` ARN) and never written; a plain environment variable whose name looks like a
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
@@ -35,12 +40,20 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from components import naming
 from components.config import PROJECT, ClusterConfig, ServiceConfig, StackConfig
-from components.config.limits import SECRET_LOOKING_NAME
+from components.config.limits import LOAD_BALANCER_ARN, SECRET_LOOKING_NAME
 from z360_ecs.live.adopt_estate import LiveEstate, LiveService
 
 # The retentionInDays values the config model allows (a live value outside them is reported).
 _RETENTION_DAYS = get_args(ServiceConfig.model_fields["log_retention_days"].annotation)
+# The launch types the config model allows (FARGATE: the program runs Fargate tasks only).
+_LAUNCH_TYPES = get_args(get_args(ServiceConfig.model_fields["launch_type"].annotation)[0])
 _PLACEHOLDER_COMMENT = re.compile(r"#[^\n]*PLACEHOLDER[^\n]*")
+_PLACEHOLDER_TAIL = re.compile(r"\s*\(?PLACEHOLDER.*$")
+# Where a new key goes when adopt adds it to a service: before this key (the stack files state
+# the launch configuration right above the image).
+_BEFORE = {"launchType": "image", "capacityProvider": "image"}
+# The capacity provider strategy item the program sends (components/scalable_service.py).
+_PROGRAM_STRATEGY_ITEM = {"weight": 1, "base": 0}
 
 WRITTEN = "written"
 SAME = "same"
@@ -88,6 +101,9 @@ class Edit:
 class Fill:
     rows: list[Row] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
+    confirmed: list[tuple[str, ...]] = field(default_factory=list)
+    """Paths (as Edit.path) of values the file already states as the estate has them: their
+    PLACEHOLDER marks are dropped too."""
 
     def for_scope(self, scope: str) -> list[Row]:
         return [r for r in self.rows if r.scope == scope]
@@ -140,21 +156,29 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
         rows.append(Row(scope, path, live_value, stack_value, STACK_DECIDES, note))
 
     fixed("serviceName", live.name, service.service_name)
-    # Launch configuration: the program sends one or the other; moving between them forces
-    # a replacement in pulumi-aws (DESIGN.md, "What AWS enforces").
+    # Launch configuration: the program sends one or the other (ECS CreateService: with a
+    # capacityProviderStrategy the launchType must be omitted); an adopted service must state
+    # which (the config refuses neither), so the stack values here are the stated ones, not
+    # the defaults. Moving between them is a replace in pulumi-aws (engine/diff.py).
+    stated = service.model_fields_set
     if live.launch_type is not None:
-        if accepts(ServiceConfig, "launchType"):
-            fixed("launchType", live.launch_type, getattr(service, "launch_type", None))
+        if live.launch_type in _LAUNCH_TYPES:
+            fixed("launchType", live.launch_type, service.launch_type)
         else:
-            no_key("launchType", live.launch_type, f"capacityProvider {service.capacity_provider}",
-                   "the program sends a capacity provider strategy instead: a replace")
+            rows.append(Row(scope, "launchType", live.launch_type, service.launch_type, REFUSED,
+                            f"the program runs {', '.join(_LAUNCH_TYPES)} tasks only"))
     elif len(live.capacity_provider_strategy) == 1:
-        provider = live.capacity_provider_strategy[0].get("capacityProvider")
+        item = live.capacity_provider_strategy[0]
+        provider = item.get("capacityProvider")
         if provider in ("FARGATE", "FARGATE_SPOT"):
-            fixed("capacityProvider", provider, service.capacity_provider)
-            if getattr(service, "launch_type", None) is not None:
-                # launchType and capacityProvider exclude each other: the live strategy wins.
-                fixed("launchType", None, service.launch_type)
+            fixed("capacityProvider", provider,
+                  service.capacity_provider if "capacity_provider" in stated else None)
+            if service.launch_type is not None:
+                values["launchType"] = (None, service.launch_type)  # the two exclude each other
+            shape = {"weight": item.get("weight", 0), "base": item.get("base", 0)}
+            if shape != _PROGRAM_STRATEGY_ITEM:
+                no_key("capacityProviderStrategy", shape, _PROGRAM_STRATEGY_ITEM,
+                       "the program sends weight 1, base 0: a strategy change")
         else:
             no_key("capacityProvider", provider, service.capacity_provider,
                    "not a Fargate provider")
@@ -236,6 +260,8 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
     elif service.load_balancer is not None:
         no_key("loadBalancer", None, service.load_balancer.target_group_arn,
                "the live service has no load balancer: adding one replaces it")
+    if service.waf.enabled:
+        _waf_load_balancer(scope, service, live, values, rows)
 
     # Values the ops log changed on purpose: shown, never written.
     if live.task_cpu or live.task_memory:
@@ -307,6 +333,33 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
     return values, rows
 
 
+def _waf_load_balancer(scope: str, service: ServiceConfig, live: LiveService,
+                       values: dict[str, tuple[Any, Any]], rows: list[Row]) -> None:
+    """waf.loadBalancerArn: the load balancer of the live service's target group (elbv2
+    DescribeTargetGroups LoadBalancerArns; one per target group). The web ACL is associated
+    with it, so it must be the live one."""
+    stack = service.waf.load_balancer_arn
+    arns = live.load_balancer_arns or []
+    groups = [str(lb["targetGroupArn"]) for lb in live.load_balancers if lb.get("targetGroupArn")]
+    if len(arns) == 1 and LOAD_BALANCER_ARN.fullmatch(arns[0]):
+        values["waf.loadBalancerArn"] = (arns[0], stack)
+        status = SAME if stack == arns[0] else WRITTEN
+        rows.append(Row(scope, "waf.loadBalancerArn", arns[0], stack, status,
+                        f"the load balancer of target group {groups[0].rsplit(':', 1)[-1]}"))
+    elif len(arns) == 1:
+        rows.append(Row(scope, "waf.loadBalancerArn", arns[0], stack, REFUSED,
+                        "not an Application Load Balancer: a web ACL protects ALBs only"))
+    elif arns:
+        rows.append(Row(scope, "waf.loadBalancerArn", arns, stack, NO_KEY,
+                        "its target groups sit behind several load balancers; the web ACL "
+                        "protects one: set it by hand"))
+    else:
+        rows.append(Row(scope, "waf.loadBalancerArn",
+                        "(no target group)" if not groups else "(no load balancer)", stack,
+                        NOT_LIVE, "waf is on but the live service has no load balancer to read "
+                        "it from: set it by hand"))
+
+
 def _policy_stack(service: ServiceConfig, policy: dict[str, Any]) -> str:
     scaling = service.scaling
     if not scaling.enabled:
@@ -324,15 +377,18 @@ def _policy_stack(service: ServiceConfig, policy: dict[str, Any]) -> str:
 
 
 def _place(document_config: Mapping[str, Any], services_key: str, defaults_key: str,
-           wanted: dict[str, dict[str, tuple[Any, Any]]]) -> list[Edit]:
+           wanted: dict[str, dict[str, tuple[Any, Any]]],
+           confirmed: list[tuple[str, ...]] | None = None) -> list[Edit]:
     """Edits that give each service its wanted values, in serviceDefaults where all agree.
 
     `wanted[key][path]` is (live value, the value the service has now, defaults applied); a
     key absent from the file whose model default already equals the live value is left out.
+    The paths of values the file already states right are added to `confirmed`.
     """
     services_raw = document_config.get(services_key) or {}
     defaults_raw = document_config.get(defaults_key) or {}
     edits: list[Edit] = []
+    agreed = confirmed if confirmed is not None else []
     inherited: dict[str, dict[str, Any]] = {}
     for key, values in wanted.items():
         raw = services_raw.get(key) or {}
@@ -345,6 +401,8 @@ def _place(document_config: Mapping[str, Any], services_key: str, defaults_key: 
             if present or not in_defaults or path.startswith("importIds."):
                 if _plain(old) != _plain(value) and (present or value is not None):
                     edits.append(Edit((services_key, key, *parts), _plain(old), value))
+                elif present:
+                    agreed.append((services_key, key, *parts))
             else:
                 inherited.setdefault(path, {})[key] = value
     for path, by_service in inherited.items():
@@ -355,6 +413,8 @@ def _place(document_config: Mapping[str, Any], services_key: str, defaults_key: 
             value = next(iter(by_service.values()))
             if _plain(default) != _plain(value):
                 edits.append(Edit((defaults_key, *parts), _plain(default), value))
+            else:
+                agreed.append((defaults_key, *parts))
             continue
         for key, value in by_service.items():
             if _plain(default) != _plain(value):
@@ -390,25 +450,9 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
                                    _lookup_note(live_cluster.lookup) if path == "name" else ""))
             if status == WRITTEN:
                 result.edits.append(Edit((clusters_key, key, path), stack_value, live_value))
-        providers = live_cluster.capacity_providers
-        if accepts(ClusterConfig, "capacityProviders"):
-            stack_providers = getattr(cluster, "capacity_providers", None)
-            # The live list, so the first up drops none (the program replaces the whole
-            # list), plus what the stack's strategy services there still need (those adopt
-            # does not move to a launch type): StackConfig refuses a strategy naming a
-            # provider the cluster lacks. An adopted cluster states its list even when empty.
-            needed = [p for p in _providers_needed(config, estate, key) if p not in providers]
-            listed = [*providers, *needed]
-            if stack_providers is None or list(stack_providers) != listed:
-                note = (f"the live list plus {', '.join(needed)}, which the stack's services "
-                        "run on" if needed else "")
-                result.rows.append(Row(scope, "capacityProviders", providers, stack_providers,
-                                       WRITTEN, note))
-                result.edits.append(Edit((clusters_key, key, "capacityProviders"),
-                                         stack_providers, listed))
-        else:
-            result.rows.append(Row(scope, "capacityProviders", providers or "(none)", None, NO_KEY,
-                                   "PutClusterCapacityProviders replaces the whole list"))
+            else:
+                result.confirmed.append((clusters_key, key, path))
+        _cluster_providers(result, (clusters_key, key), scope, cluster, live_cluster)
         insights = live_cluster.container_insights
         if insights != ("enabled" if cluster.container_insights else "disabled"):
             result.rows.append(Row(scope, "containerInsights", insights or "(unset)",
@@ -432,14 +476,14 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
         values, rows = _service_values(key, service, live, cluster_name)
         for problem in live.problems:
             rows.append(Row(scope, "taskDefinition", problem, None, REFUSED))
-        if "launchType" in values and service.capacity_provider:
+        if "launchType" in values and values["launchType"][0] is not None:
             raw = (config_map.get(services_key) or {}).get(key) or {}
             if "capacityProvider" in raw:
                 # launchType and capacityProvider exclude each other.
                 values["capacityProvider"] = (None, service.capacity_provider)
         wanted[key] = values
         result.rows.extend(rows)
-    result.edits.extend(_place(config_map, services_key, defaults_key, wanted))
+    result.edits.extend(_place(config_map, services_key, defaults_key, wanted, result.confirmed))
 
     alerts_key = config_key(config_map, "alerts")
     topic_arn = estate.topic["TopicArn"] if estate.topic else None
@@ -470,25 +514,49 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
     return result
 
 
-def _providers_needed(config: StackConfig, estate: LiveEstate, cluster_key: str) -> list[str]:
-    """Capacity providers the services of cluster `cluster_key` run on after adopt: a live
-    service's single-provider strategy, a service adopt leaves on the stack file's strategy
-    (not live); none for a live service on a launch type (adopt writes launchType)."""
-    needed: list[str] = []
-    for key, service in config.services.items():
-        if service.cluster != cluster_key:
-            continue
-        live = estate.services[key]
-        provider: Any = None
-        if live.found and live.launch_type is not None:
-            continue
-        if live.found and len(live.capacity_provider_strategy) == 1:
-            provider = live.capacity_provider_strategy[0].get("capacityProvider")
-        elif not live.found and service.uses_capacity_provider_strategy:
-            provider = service.capacity_provider
-        if provider and provider not in needed:
-            needed.append(str(provider))
-    return needed
+def _strategy(items: list[Any]) -> list[dict[str, Any]]:
+    """A capacity provider strategy as the stack file states it (base only when set)."""
+    shaped = []
+    for item in items:
+        entry = {"capacityProvider": item.get("capacityProvider"), "weight": item.get("weight", 0)}
+        if item.get("base", 0):
+            entry["base"] = item["base"]
+        shaped.append(entry)
+    return shaped
+
+
+def _cluster_providers(result: Fill, path: tuple[str, str], scope: str, cluster: ClusterConfig,
+                       live: Any) -> None:
+    """capacityProviders and defaultCapacityProviderStrategy of an adopted cluster, as ECS
+    DescribeClusters returns them (Cluster.capacityProviders, .defaultCapacityProviderStrategy).
+    The program restates both with PutClusterCapacityProviders, which replaces the whole list
+    and the default strategy: the config requires the list on an adopted cluster, [] for none.
+    The list is a set to the provider (terraform-provider-aws ecs_cluster_capacity_providers:
+    capacity_providers is a TypeSet), so only its members are compared."""
+    providers = list(live.capacity_providers)
+    stack = cluster.capacity_providers
+    if stack is not None and sorted(stack) == sorted(providers):
+        result.rows.append(Row(scope, "capacityProviders", providers, stack, SAME))
+        result.confirmed.append((*path, "capacityProviders"))
+    else:
+        result.rows.append(Row(scope, "capacityProviders", providers, stack, WRITTEN,
+                               "PutClusterCapacityProviders replaces the whole list"))
+        result.edits.append(Edit((*path, "capacityProviders"), stack, providers))
+    live_strategy = _strategy(live.default_strategy)
+    stack_strategy = _strategy([i.model_dump(by_alias=True)
+                                for i in cluster.default_capacity_provider_strategy])
+    if not live_strategy and not stack_strategy:
+        return
+    if live_strategy == stack_strategy:
+        result.rows.append(Row(scope, "defaultCapacityProviderStrategy", live_strategy,
+                               stack_strategy, SAME))
+        result.confirmed.append((*path, "defaultCapacityProviderStrategy"))
+        return
+    result.rows.append(Row(scope, "defaultCapacityProviderStrategy", live_strategy or "(none)",
+                           stack_strategy, WRITTEN,
+                           "" if live_strategy else "removed: the live cluster has none"))
+    result.edits.append(Edit((*path, "defaultCapacityProviderStrategy"), stack_strategy,
+                             live_strategy or None))
 
 
 def _lookup_note(lookup: Any) -> str:
@@ -519,7 +587,10 @@ def _yaml_value(value: Any, old: Any) -> Any:
 
 
 def _add(node: CommentedMap, key: str, value: Any) -> None:
-    if "importIds" in node:
+    before = _BEFORE.get(key)
+    if before is not None and before in node:
+        node.insert(list(node).index(before), key, value)
+    elif "importIds" in node:
         # Import ids close a service: new settings go before them.
         node.insert(list(node).index("importIds"), key, value)
     else:
@@ -568,9 +639,48 @@ def _drop_placeholder_comment(mapping: CommentedMap, key: str) -> None:
         token.value = _PLACEHOLDER_COMMENT.sub("", first).rstrip() + newline + rest
 
 
-def apply(document: Any, edits: list[Edit]) -> None:
-    """Make `edits` in a ruamel.yaml round-trip document (its `config` mapping)."""
+def _drop_placeholder_above(mapping: CommentedMap, key: str) -> None:
+    """Drop PLACEHOLDER marks from the comment lines right above `key` (ruamel keeps them
+    after the end-of-line comment of the key before, or of that key's deepest last key)."""
+    keys = list(mapping)
+    position = keys.index(key)
+    if position == 0:
+        return
+    owner, last = mapping, keys[position - 1]
+    value = owner[last]
+    while isinstance(value, CommentedMap) and len(value) and not value.fa.flow_style():
+        owner, last = value, list(value)[-1]
+        value = owner[last]
+    item = owner.ca.items.get(last)
+    token = item[2] if item and len(item) > 2 else None
+    if token is None:
+        return
+    first, newline, rest = token.value.partition("\n")
+    if "PLACEHOLDER" not in rest:
+        return
+    lines = []
+    for line in rest.split("\n"):
+        if "PLACEHOLDER" in line and line.lstrip().startswith("#"):
+            line = _PLACEHOLDER_TAIL.sub("", line).rstrip()
+            if line.strip() == "#":
+                continue
+        lines.append(line)
+    token.value = first + newline + "\n".join(lines)
+
+
+def _drop_placeholders(root: Any, path: tuple[str, ...]) -> None:
+    found, node = _get(root, path[:-1])
+    if found and isinstance(node, CommentedMap) and path[-1] in node:
+        _drop_placeholder_comment(node, path[-1])
+        _drop_placeholder_above(node, path[-1])
+
+
+def apply(document: Any, edits: list[Edit], confirmed: Sequence[tuple[str, ...]] = ()) -> None:
+    """Make `edits` in a ruamel.yaml round-trip document (its `config` mapping), and drop the
+    PLACEHOLDER marks of the `confirmed` values."""
     root = document["config"]
+    for path in confirmed:
+        _drop_placeholders(root, path)
     for edit in edits:
         node = root
         for part in edit.path[:-1]:
@@ -590,6 +700,7 @@ def apply(document: Any, edits: list[Edit]) -> None:
             if last in node:
                 node[last] = value
                 _drop_placeholder_comment(node, last)
+                _drop_placeholder_above(node, last)
             else:
                 _add(node, last, value)
 

@@ -4,7 +4,8 @@
 Service Authorization Reference ("Actions, resources, and condition keys for <service>"). Most
 are `<prefix>:<Operation>`; the exceptions are spelled out:
 - CloudWatch's botocore service is `cloudwatch` (endpoint `monitoring`), its IAM prefix
-  `cloudwatch`;
+  `cloudwatch`; Elastic Load Balancing v2's botocore service is `elbv2`, its IAM prefix
+  `elasticloadbalancing`;
 - AWS Budgets' DescribeBudget and DescribeNotificationsForBudget are authorised by
   `budgets:ViewBudget` (AWS Billing User Guide, "Using identity-based policies for AWS
   Budgets": ViewBudget "allows users to view budgets");
@@ -30,6 +31,7 @@ ACTIONS: dict[tuple[str, str], str | None] = {
         "application-autoscaling:DescribeScalingPolicies",
     ("cloudwatch", "DescribeAlarms"): "cloudwatch:DescribeAlarms",
     ("logs", "DescribeLogGroups"): "logs:DescribeLogGroups",
+    ("elbv2", "DescribeTargetGroups"): "elasticloadbalancing:DescribeTargetGroups",
     ("sns", "GetTopicAttributes"): "sns:GetTopicAttributes",
     ("budgets", "DescribeBudget"): "budgets:ViewBudget",
     ("budgets", "DescribeNotificationsForBudget"): "budgets:ViewBudget",

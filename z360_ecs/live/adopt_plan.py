@@ -26,6 +26,15 @@ a changed cluster, service, alarm, log group, topic or budget name, a service's 
 `schedulingStrategy`, a scalable target's or policy's `resourceId`, and a service's capacity
 provider strategy going from empty to set (a service CloudFormation made with a launch type)
 without `forceNewDeployment`.
+
+A metricResolution 20 service is an `aws-native:ecs:Service` (AWS::ECS::Service through Cloud
+Control; components/scalable_service.py): its inputs carry the CloudFormation names
+(`serviceName`, `capacityProviderStrategy`, `networkConfiguration.awsvpcConfiguration`,
+`deploymentConfiguration`), its import id is `<service ARN>|<cluster name>` (the schema's
+primaryIdentifier ServiceArn, Cluster), and engine/diff.py's REPLACE_ON_CHANGE entry for the
+type says what replaces it. A service step whose import id does not name the live service (a
+classic `<cluster>/<service>`, or the native id with the ARN DescribeServices returns) is
+`import FAILS`.
 """
 
 from __future__ import annotations
@@ -34,9 +43,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.config import StackConfig
+from policies.guardrails.cloudwatch_facts import METRIC_TYPES
+from policies.guardrails.types import NATIVE_SERVICE_TYPE, SERVICE_TYPE
 from z360_ecs.engine.diff import replaces_on_change
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
 from z360_ecs.live.adopt_estate import LiveEstate, LiveService
+
+_SERVICE_TYPES = (SERVICE_TYPE, NATIVE_SERVICE_TYPE)
 
 CREATE = "create"
 IMPORT = "import"
@@ -47,7 +60,6 @@ FAILS = "import FAILS"
 ESTATE, STACK, PROGRAM = "estate", "stack", "program"
 
 _SERVICE_COMPONENT = "z360:ecs:ScalableService"
-NATIVE_SERVICE_TYPE = "aws-native:ecs:Service"
 
 
 @dataclass
@@ -117,19 +129,68 @@ class _Compare:
         self.differences.append(Difference(path, live, program, replaces, decided_by))
 
 
+def _strategy(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"capacityProvider": s.get("capacityProvider"), "weight": s.get("weight", 0),
+             "base": s.get("base", 0)} for s in items]
+
+
+def _native_service_diff(inputs: dict[str, Any], live: LiveService) -> list[Difference]:
+    """As `_service_diff`, for an aws-native:ecs:Service: the same live values against the
+    inputs pulumi-aws-native names as AWS::ECS::Service does."""
+    compare = _Compare(NATIVE_SERVICE_TYPE, inputs)
+    compare("serviceName", live.name, ESTATE)
+    compare("launchType", live.launch_type, ESTATE)
+    compare("capacityProviderStrategy", _strategy(live.capacity_provider_strategy), ESTATE,
+            program=_strategy(inputs.get("capacityProviderStrategy") or []))
+    compare("schedulingStrategy", live.scheduling_strategy,
+            ESTATE, program=inputs.get("schedulingStrategy") or "REPLICA")
+    vpc = (inputs.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    prefix = "networkConfiguration.awsvpcConfiguration"
+    compare(f"{prefix}.subnets", sorted(live.subnets), ESTATE,
+            program=sorted(vpc.get("subnets") or []))
+    compare(f"{prefix}.securityGroups", sorted(live.security_groups), ESTATE,
+            program=sorted(vpc.get("securityGroups") or []))
+    compare(f"{prefix}.assignPublicIp", "ENABLED" if live.assign_public_ip else "DISABLED",
+            ESTATE, program=vpc.get("assignPublicIp") or "DISABLED")
+    keys = ("targetGroupArn", "containerName", "containerPort")
+    program_lbs = [{k: lb.get(k) for k in keys} for lb in inputs.get("loadBalancers") or []]
+    live_lbs = [{k: lb.get(k) for k in keys} for lb in live.load_balancers]
+    if program_lbs != live_lbs:
+        compare.add("loadBalancers", live_lbs, program_lbs, ESTATE)
+    compare("platformVersion", live.platform_version, ESTATE)
+    breaker = live.circuit_breaker or {"enable": False, "rollback": False}
+    program_breaker = ((inputs.get("deploymentConfiguration") or {})
+                       .get("deploymentCircuitBreaker") or {})
+    compare("deploymentConfiguration.deploymentCircuitBreaker",
+            {"enable": breaker.get("enable"), "rollback": breaker.get("rollback")}, PROGRAM,
+            program={"enable": program_breaker.get("enable"),
+                     "rollback": program_breaker.get("rollback")})
+    # ECS: a service without a deploymentController uses ECS (rolling update).
+    compare("deploymentController.type", live.deployment_controller or "ECS", PROGRAM,
+            program=(inputs.get("deploymentController") or {}).get("type") or "ECS")
+    if "desiredCount" not in inputs.get("__ignore", []):
+        compare("desiredCount", live.desired_count, STACK, numeric=True)
+    compare.add("taskDefinition", f"{live.task_family}:{live.task_revision}", "(new revision)",
+                STACK)
+    return compare.differences
+
+
+def _service_import(registration: Registration, live: LiveService) -> str | None:
+    """Why the service's import id does not name the live service, or None when it does."""
+    native = registration.type == NATIVE_SERVICE_TYPE
+    wanted = live.native_import_id if native else live.import_id
+    if registration.import_id == wanted:
+        return None
+    return (f"the import id names {registration.import_id}, the live service is {wanted}"
+            + (" (its ARN as DescribeServices returns it)" if native else ""))
+
+
 def _service_diff(inputs: dict[str, Any], live: LiveService) -> list[Difference]:
-    compare = _Compare("aws:ecs/service:Service", inputs)
+    compare = _Compare(SERVICE_TYPE, inputs)
     compare("name", live.name, ESTATE)
     compare("launchType", live.launch_type, ESTATE)
-    program_strategy = [
-        {"capacityProvider": s.get("capacityProvider"), "weight": s.get("weight", 0),
-         "base": s.get("base", 0)}
-        for s in inputs.get("capacityProviderStrategies") or []]
-    live_strategy = [
-        {"capacityProvider": s.get("capacityProvider"), "weight": s.get("weight", 0),
-         "base": s.get("base", 0)}
-        for s in live.capacity_provider_strategy]
-    compare("capacityProviderStrategies", live_strategy, ESTATE, program=program_strategy or [])
+    compare("capacityProviderStrategies", _strategy(live.capacity_provider_strategy), ESTATE,
+            program=_strategy(inputs.get("capacityProviderStrategies") or []))
     compare("schedulingStrategy", live.scheduling_strategy,
             ESTATE, program=inputs.get("schedulingStrategy") or "REPLICA")
     network = inputs.get("networkConfiguration") or {}
@@ -160,55 +221,6 @@ def _service_diff(inputs: dict[str, Any], live: LiveService) -> list[Difference]
     return compare.differences
 
 
-def _native_service_diff(inputs: dict[str, Any], live: LiveService) -> list[Difference]:
-    """`_service_diff` for a service the program manages through aws-native (metricResolution
-    20, components/scalable_service.py `_native_service`): AWS::ECS::Service's names for the
-    same settings, and its own createOnly properties deciding a replace (engine/diff.py)."""
-    compare = _Compare(NATIVE_SERVICE_TYPE, inputs)
-    compare("serviceName", live.name, ESTATE)
-    compare("launchType", live.launch_type, ESTATE)
-    strategy = [
-        {"capacityProvider": s.get("capacityProvider"), "weight": s.get("weight", 0),
-         "base": s.get("base", 0)}
-        for s in inputs.get("capacityProviderStrategy") or []]
-    live_strategy = [
-        {"capacityProvider": s.get("capacityProvider"), "weight": s.get("weight", 0),
-         "base": s.get("base", 0)}
-        for s in live.capacity_provider_strategy]
-    compare("capacityProviderStrategy", live_strategy, ESTATE, program=strategy)
-    compare("schedulingStrategy", live.scheduling_strategy,
-            ESTATE, program=inputs.get("schedulingStrategy") or "REPLICA")
-    vpc = (inputs.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
-    prefix = "networkConfiguration.awsvpcConfiguration"
-    compare(f"{prefix}.subnets", sorted(live.subnets), ESTATE,
-            program=sorted(vpc.get("subnets") or []))
-    compare(f"{prefix}.securityGroups", sorted(live.security_groups), ESTATE,
-            program=sorted(vpc.get("securityGroups") or []))
-    compare(f"{prefix}.assignPublicIp", "ENABLED" if live.assign_public_ip else "DISABLED",
-            ESTATE, program=vpc.get("assignPublicIp") or "DISABLED")
-    keys = ("targetGroupArn", "containerName", "containerPort")
-    program_lbs = [{k: lb.get(k) for k in keys} for lb in inputs.get("loadBalancers") or []]
-    live_lbs = [{k: lb.get(k) for k in keys} for lb in live.load_balancers]
-    if program_lbs != live_lbs:
-        compare.add("loadBalancers", live_lbs, program_lbs, ESTATE)
-    compare("platformVersion", live.platform_version, ESTATE)
-    breaker = live.circuit_breaker or {"enable": False, "rollback": False}
-    program_breaker = ((inputs.get("deploymentConfiguration") or {})
-                       .get("deploymentCircuitBreaker") or {})
-    compare("deploymentConfiguration.deploymentCircuitBreaker",
-            {"enable": breaker.get("enable"), "rollback": breaker.get("rollback")}, PROGRAM,
-            program={"enable": program_breaker.get("enable"),
-                     "rollback": program_breaker.get("rollback")})
-    # The reason for aws-native: 20-second metrics, which no live service publishes yet
-    # (the estate reads none; ECS's default is 60 s).
-    compare.add("monitoring", "60 s (ECS default)", "20 s", STACK)
-    if "desiredCount" not in inputs.get("__ignore", []):
-        compare("desiredCount", live.desired_count, STACK, numeric=True)
-    compare.add("taskDefinition", f"{live.task_family}:{live.task_revision}", "(new revision)",
-                STACK)
-    return compare.differences
-
-
 def _target_diff(inputs: dict[str, Any], target: dict[str, Any]) -> list[Difference]:
     compare = _Compare("aws:appautoscaling/target:Target", inputs)
     compare("resourceId", target["ResourceId"], ESTATE)
@@ -229,9 +241,12 @@ def _policy_diff(inputs: dict[str, Any], policy: dict[str, Any]) -> list[Differe
     metric = (live.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType")
     program_metric = (program.get("predefinedMetricSpecification") or {}).get(
         "predefinedMetricType")
-    # The HighResolution sibling of the live type is the stack's metricResolution: 20.
-    high = program_metric == f"{metric}HighResolution"
-    compare("predefinedMetricType", metric, STACK if high else ESTATE, program=program_metric)
+    # The same CloudWatch metric at another resolution is the stack's metricResolution (a 20 s
+    # service tracks the HighResolution type); any other metric type is the estate's.
+    same_metric = (metric in METRIC_TYPES and program_metric in METRIC_TYPES
+                   and METRIC_TYPES[metric][0] == METRIC_TYPES[program_metric][0])
+    compare("predefinedMetricType", metric, STACK if same_metric else ESTATE,
+            program=program_metric)
     for live_key, key in (("TargetValue", "targetValue"), ("ScaleOutCooldown", "scaleOutCooldown"),
                           ("ScaleInCooldown", "scaleInCooldown")):
         # Application Auto Scaling: an unset cooldown means 300 s (DESIGN.md).
@@ -316,10 +331,16 @@ def plan(run: ProgramRun, config: StackConfig, estate: LiveEstate) -> list[Step]
             compare("containerInsights", cluster.container_insights or "disabled", PROGRAM,
                     program=settings.get("containerInsights"))
             differences = compare.differences
-        elif kind == "aws:ecs/service:Service" and live_service is not None:
-            differences = _service_diff(inputs, live_service)
-        elif kind == NATIVE_SERVICE_TYPE and live_service is not None:
-            differences = _native_service_diff(inputs, live_service)
+        elif kind in _SERVICE_TYPES and live_service is not None and live_service.found:
+            failure = _service_import(registration, live_service)
+            if failure is not None:
+                step.note = failure
+            elif kind == NATIVE_SERVICE_TYPE:
+                differences = _native_service_diff(inputs, live_service)
+                step.note = ("20 s metrics (monitoring) from this update on; DescribeServices "
+                             "does not return the live setting")
+            else:
+                differences = _service_diff(inputs, live_service)
         elif kind == "aws:appautoscaling/target:Target" and live_service is not None \
                 and live_service.scalable_target is not None:
             differences = _target_diff(inputs, live_service.scalable_target)
@@ -347,7 +368,7 @@ def plan(run: ProgramRun, config: StackConfig, estate: LiveEstate) -> list[Step]
         if registration.import_id:
             if differences is None:
                 step.action = FAILS
-                step.note = "the import id names nothing adopt found live"
+                step.note = step.note or "the import id names nothing adopt found live"
             else:
                 step.differences = differences
                 step.action = (REPLACE if any(d.replaces for d in differences)

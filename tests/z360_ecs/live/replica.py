@@ -9,9 +9,14 @@ budget `z360-monthly-spending-alert` of $2,500 with notifications at 20/40/80 % 
 
 What the log does not record is made up in the estate's own style: CloudFormation names
 (`<stack>-<LogicalId>-<12 characters>`) for the other clusters and services, services made
-with `launchType: FARGATE` (CloudFormation's usual template), an ALB target group on web,
-container names equal to the service key except web's (`app`), images tagged by date, log
-groups `/ecs/<family>`, the alert topic `z360-<env>-alerts` in beta only.
+with `launchType: FARGATE` (CloudFormation's usual template), container names equal to the
+service key except web's (`app`), images tagged by date, log groups `/ecs/<family>`, the alert
+topic `z360-<env>-alerts` in beta only. The application cluster has FARGATE and FARGATE_SPOT
+associated with a FARGATE default strategy (as the beta stack file states it; the agent
+cluster has none). Web and gateway each sit behind an internet-facing Application Load
+Balancer through an `ip` target group, the load balancers the stack files name for their web
+ACLs (`z360-<env>-web`, `z360-agent-layer-<env>`): the beta file enables waf on both and
+reads the ARN from "gateway's target group".
 """
 
 from __future__ import annotations
@@ -92,6 +97,13 @@ def _staging() -> list[ReplicaService]:
     ]
 
 
+# Services behind a load balancer: key -> (load balancer name, target group name).
+BALANCED = {"web": ("z360-{stack}-web", "z360-{stack}-web-tg"),
+            "gateway": ("z360-agent-layer-{stack}", "z360-{stack}-gateway-tg")}
+# What the application cluster has associated (the agent cluster: nothing).
+APP_PROVIDERS = ["FARGATE", "FARGATE_SPOT"]
+APP_DEFAULT_STRATEGY = [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+
 CLUSTERS = {
     "beta": {"app": "z360-beta-Cluster-8E41UEvLHdpU",
              "agent": "z360-agent-layer-beta-Cluster-Ag9Lb8Kc7Jd6"},
@@ -108,7 +120,10 @@ class Replica:
     clusters: dict[str, str]
     subnets: list[str]
     security_groups: list[str]
-    target_group_arn: str
+    target_groups: dict[str, str]
+    """Service key -> its target group's ARN."""
+    load_balancers: dict[str, str]
+    """Service key -> the ARN of the load balancer its target group belongs to."""
     topic_arn: str | None
     secrets: dict[str, str]
 
@@ -119,17 +134,35 @@ def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, str], 
     `extra` adds (cluster key, service name) services the stack file does not name."""
     ec2 = boto3.client("ec2", region_name=REGION)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"]
-               for i in (1, 2)]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24",
+                                 AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
+               for i, zone in ((1, "a"), (2, "b"))]
     groups = [ec2.create_security_group(GroupName=f"z360-{stack}-tasks", Description="tasks",
                                         VpcId=vpc)["GroupId"]]
-    target_group = boto3.client("elbv2", region_name=REGION).create_target_group(
-        Name=f"z360-{stack}-web-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip",
-    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2 = boto3.client("elbv2", region_name=REGION)
+    target_groups: dict[str, str] = {}
+    balancers: dict[str, str] = {}
+    ports = {s.key: s.port for s in SERVICES[stack]()}
+    for key, (balancer_name, group_name) in BALANCED.items():
+        balancer = elbv2.create_load_balancer(
+            Name=balancer_name.format(stack=stack), Subnets=subnets, SecurityGroups=groups,
+            Scheme="internet-facing", Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+        group = elbv2.create_target_group(
+            Name=group_name.format(stack=stack), Protocol="HTTP", Port=ports[key], VpcId=vpc,
+            TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+        # A listener forwarding to the target group is what puts the load balancer in its
+        # LoadBalancerArns (elbv2 DescribeTargetGroups).
+        elbv2.create_listener(LoadBalancerArn=balancer, Protocol="HTTP", Port=80,
+                              DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
+        target_groups[key], balancers[key] = group, balancer
     ecs = boto3.client("ecs", region_name=REGION)
     clusters = CLUSTERS[stack]
-    for name in clusters.values():
-        ecs.create_cluster(clusterName=name)
+    for key, name in clusters.items():
+        if key == "app":
+            ecs.create_cluster(clusterName=name, capacityProviders=APP_PROVIDERS,
+                               defaultCapacityProviderStrategy=APP_DEFAULT_STRATEGY)
+        else:
+            ecs.create_cluster(clusterName=name)
     topic_arn = None
     if stack == "beta":
         topic_arn = boto3.client("sns", region_name=REGION).create_topic(
@@ -174,8 +207,9 @@ def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, str], 
             launchType="FARGATE", platformVersion="1.4.0",
             networkConfiguration={"awsvpcConfiguration": {
                 "subnets": subnets, "securityGroups": groups, "assignPublicIp": "DISABLED"}},
-            loadBalancers=([{"targetGroupArn": target_group, "containerName": container,
-                             "containerPort": service.port}] if service.key == "web" else []),
+            loadBalancers=([{"targetGroupArn": target_groups[service.key],
+                             "containerName": container, "containerPort": service.port}]
+                           if service.key in target_groups else []),
         )
         resource_id = f"service/{cluster}/{service.name}"
         if service.old_max is not None:
@@ -229,4 +263,5 @@ def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, str], 
                                  for a in ("ansar@z360.biz", "hammasuddin@z360.biz")]}
                 for percent in (20.0, 40.0, 80.0)
             ])
-    return Replica(stack, services, clusters, subnets, groups, target_group, topic_arn, secrets)
+    return Replica(stack, services, clusters, subnets, groups, target_groups, balancers,
+                   topic_arn, secrets)

@@ -191,24 +191,38 @@ def test_a_capacity_provider_service_with_a_breaker_via_stubber():
 
 @while_live("beta")
 def spot_everywhere(live: Live) -> Result:
-    """adopt with every live service on a FARGATE_SPOT strategy instead of its launch type."""
+    """adopt with every live service on a FARGATE_SPOT strategy instead of its launch type, on
+    clusters that associate FARGATE_SPOT (ECS refuses a strategy naming a provider the cluster
+    has not associated)."""
     fill_service = estate_module._fill_service
+    describe_clusters = estate_module._describe_clusters
 
     def patched(service: LiveService, described: dict[str, Any], clients: Clients) -> None:
         fill_service(service, dict(described, launchType=None,
                                    capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT",
                                                               "weight": 1, "base": 0}]), clients)
 
+    def with_spot(clients: Clients, names: list[str]) -> dict[str, dict[str, Any]]:
+        found = describe_clusters(clients, names)
+        return {name: dict(cluster, capacityProviders=sorted(
+            {*cluster.get("capacityProviders", []), "FARGATE_SPOT"}))
+            for name, cluster in found.items()}
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(estate_module, "_fill_service", patched)
+        patch.setattr(estate_module, "_describe_clusters", with_spot)
         return adopt("beta", live.session, stack_file=copy_stack_file("beta", live.directory))
 
 
 def test_a_live_capacity_provider_is_written(beta: Estate):
-    """A service on FARGATE_SPOT live gets capacityProvider: FARGATE_SPOT in the file."""
+    """A service on FARGATE_SPOT live gets capacityProvider: FARGATE_SPOT in the file, and
+    loses the launchType the stack file stated (web): the two exclude each other."""
     result = beta.scenarios["spot_everywhere"]
-    services = parse_yaml(result.adopted)["config"]["z360-ecs:services"]
+    document = parse_yaml(result.adopted)["config"]
+    services = document["z360-ecs:services"]
     assert {s.get("capacityProvider") for s in services.values()} == {"FARGATE_SPOT"}
+    assert not [k for k, s in services.items() if "launchType" in s]
+    assert document["z360-ecs:clusters"]["agent"]["capacityProviders"] == ["FARGATE_SPOT"]
     assert not [s for s in result.steps if s.error]
 
 
