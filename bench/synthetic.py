@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from components.config.source import read_stack_yaml
 from z360_ecs.common import PROJECT_DIR
 
 TEMPLATE_STACK = "beta"
@@ -22,8 +23,8 @@ NAMESPACE = "z360-ecs"
 
 
 def template_document(stack: str = TEMPLATE_STACK) -> dict[str, Any]:
-    with (PROJECT_DIR / f"Pulumi.{stack}.yaml").open() as handle:
-        return yaml.safe_load(handle)
+    """Pulumi.<stack>.yaml as the one stack-file reader reads it."""
+    return dict(read_stack_yaml(PROJECT_DIR / f"Pulumi.{stack}.yaml"))
 
 
 def clone_services(templates: dict[str, Any], count: int) -> dict[str, Any]:

@@ -12,6 +12,7 @@ declare one in a single stack.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pulumi
@@ -37,9 +38,14 @@ class CostBudgetArgs:
     """Further notification blocks, as `aws.budgets.Budget` takes them (the CostBreaker's)."""
 
 
-def _amount(value: float) -> str:
-    # Budgets takes amounts as strings; "2500" rather than "2500.0".
-    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+def plain_amount(value: Decimal) -> str:
+    """A USD amount as Budgets takes it: a plain decimal string, never an exponent.
+
+    botocore's budgets model gives Spend.Amount the shape NumericValue, pattern
+    `([0-9]*\\.)?[0-9]+`: 1234567 is "1234567" (`:g` made it "1.23457e+06", which the API
+    refuses) and 0.001 is "0.001" (`.2f` made it "0.00")."""
+    text = format(value.normalize(), "f")
+    return text
 
 
 class CostBudget(pulumi.ComponentResource):
@@ -59,13 +65,14 @@ class CostBudget(pulumi.ComponentResource):
             account_id=args.account_id,
             budget_type="COST",
             time_unit="MONTHLY",
-            limit_amount=_amount(config.monthly_limit),
+            limit_amount=plain_amount(config.monthly_limit),
             limit_unit="USD",
             notifications=[
                 {
                     "comparison_operator": "GREATER_THAN",
                     "notification_type": "ACTUAL",
-                    "threshold": amount,
+                    # Threshold is a double in the Budgets API (NotificationThreshold).
+                    "threshold": float(amount),
                     "threshold_type": "ABSOLUTE_VALUE",
                     "subscriber_sns_topic_arns": [args.alert_topic_arn],
                 }

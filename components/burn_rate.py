@@ -150,8 +150,8 @@ class BurnRateAlarms(pulumi.ComponentResource):
         config = args.config
         by_key = {s.key: s for s in args.services}
         groups = chunks([priced(s.key, s.config) for s in args.services])
-        warn_shares = split_threshold(Decimal(str(config.warn_per_hour)), groups)
-        trip_shares = split_threshold(Decimal(str(config.trip_per_hour)), groups)
+        warn_shares = split_threshold(config.warn_per_hour, groups)
+        trip_shares = split_threshold(config.trip_per_hour, groups)
         trips: list[aws.cloudwatch.MetricAlarm] = []
         warns: list[aws.cloudwatch.MetricAlarm] = []
         expressions: list[str] = []
@@ -239,8 +239,8 @@ class BurnRateWidget:
 
     prices: dict[str, Decimal]
     """Service key -> hourly task price, for the services in the rate."""
-    warn_per_hour: float | None
-    trip_per_hour: float | None
+    warn_per_hour: Decimal | None
+    trip_per_hour: Decimal | None
     budget_per_hour: Decimal | None
     """The budget's limit / 730 h: the pace that spends the month's budget."""
     max_per_hour: Decimal
@@ -277,10 +277,10 @@ def burn_rate_widget(
                       "color": "#ff7f0e"})
     if spec.warn_per_hour is not None:
         lines.append({"label": f"warning ${spec.warn_per_hour:.2f}/h",
-                      "value": spec.warn_per_hour, "color": "#bcbd22"})
+                      "value": _dollars(spec.warn_per_hour), "color": "#bcbd22"})
     if spec.trip_per_hour is not None:
         lines.append({"label": f"breaker trips ${spec.trip_per_hour:.2f}/h",
-                      "value": spec.trip_per_hour, "color": "#d62728"})
+                      "value": _dollars(spec.trip_per_hour), "color": "#d62728"})
     lines.append({"label": f"all at max ${spec.max_per_hour:.2f}/h",
                   "value": float(spec.max_per_hour.quantize(THRESHOLD_PLACES))})
     return {

@@ -26,6 +26,7 @@ import textwrap
 import types
 import typing
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -35,6 +36,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from components.config import StackConfig
+from components.config.source import read_stack_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "config.md"
@@ -167,7 +169,9 @@ def _limits(metadata: list[Any]) -> list[str]:
     return words
 
 
-_SCALARS = {bool: "boolean", int: "integer", float: "number", str: "string"}
+# Money is a Decimal in the models (components/config/base.py), a plain number in the file.
+_SCALARS = {bool: "boolean", int: "integer", float: "number", str: "string",
+            Decimal: "number (USD, kept exact)"}
 
 
 def describe_type(annotation: Any, metadata: list[Any]) -> str:
@@ -258,7 +262,7 @@ def model_rows(model: type[BaseModel], prefix: str, missing: list[str]) -> list[
 
 def project_keys() -> dict[str, dict[str, Any]]:
     """The `z360-ecs:` keys Pulumi.yaml declares, in its order."""
-    declared = yaml.safe_load(PROJECT_FILE.read_text())["config"]
+    declared = read_stack_yaml(PROJECT_FILE)["config"]
     return {key: spec or {} for key, spec in declared.items()}
 
 

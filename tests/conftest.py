@@ -24,6 +24,7 @@ import pytest
 import yaml
 from pulumi.runtime import settings
 
+from components.config.source import read_stack_yaml
 from z360_ecs.common import PROJECT_DIR
 from z360_ecs.engine.mocks import Z360Mocks
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, run_program
@@ -75,20 +76,18 @@ def pulumi_mocks() -> Iterator[Z360TestMocks]:
     settings.set_root_resource(None)  # type: ignore[arg-type]
 
 
-# libyaml when PyYAML has it, as the stack-file reader does: ~8x faster than the Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's emitter when PyYAML has it: several times faster than the Python one.
 _YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @functools.cache
 def _parsed_stack_file(stack: str) -> dict[str, Any]:
-    with (PROJECT_DIR / f"Pulumi.{stack}.yaml").open() as handle:
-        document: dict[str, Any] = yaml.load(handle, Loader=_YAML_LOADER)
-    return document
+    return dict(read_stack_yaml(PROJECT_DIR / f"Pulumi.{stack}.yaml"))
 
 
 def stack_document(stack: str) -> dict[str, Any]:
-    """A deep copy of Pulumi.<stack>.yaml, to mutate in a test (the file is parsed once)."""
+    """Pulumi.<stack>.yaml as the one stack-file reader reads it, a deep copy to mutate in a test
+    (the file is read once per session)."""
     return copy.deepcopy(_parsed_stack_file(stack))
 
 

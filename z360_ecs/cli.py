@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,7 +62,40 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback (Z360_ECS_DEBUG=1 shows it)
+        if os.environ.get("Z360_ECS_DEBUG"):
+            raise
+        print(f"error: {explain(exc)}", file=sys.stderr)
+        return 2
+
+
+def explain(exc: BaseException) -> str:
+    """One line for an error no command handled: what is missing, in the user's words."""
+    kind = type(exc).__name__
+    module = type(exc).__module__
+    if module.startswith("botocore"):
+        if kind in ("NoCredentialsError", "PartialCredentialsError", "NoRegionError"):
+            return (f"no usable AWS credentials ({exc}); this command reads AWS: set "
+                    "AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`")
+        if kind in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
+                    "ConnectionClosedError", "ProxyConnectionError", "SSLError"):
+            return f"cannot reach AWS ({exc}); this command needs the network"
+        if kind == "ClientError":
+            return f"AWS refused the request: {exc}"
+    if module.startswith("httpx") and kind.endswith(("Error", "Timeout")):
+        return f"network error ({kind}: {exc}); this command sends requests to a live URL"
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename}: is a directory, a file is expected"
+    if isinstance(exc, OSError):
+        return f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")
+    if isinstance(exc, UnicodeError):
+        return f"not UTF-8 text: {exc}"
+    return f"unexpected {kind}: {' '.join(str(exc).split())} (set Z360_ECS_DEBUG=1 for details)"
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,19 +23,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from components.config import PROJECT, ConfigError, ServiceConfig, StackConfig, load_stack_config
+from components.config.errors import did_you_mean
+from components.config.source import (
+    SourceError,
+    parse_yaml,
+    read_stack_text,
+    read_stack_yaml,
+    render_path,
+)
 from z360_ecs import PROJECT_DIR
 
 if TYPE_CHECKING:  # the engine imports pulumi; commands that only read config never need it
     from z360_ecs.engine.program import ProgramRun
 
 SECRET_PLACEHOLDER = "[secret]"
-
-# libyaml's loader when PyYAML has it: the same documents, parsed ~6x faster.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 class StackFileError(Exception):
     """A stack file or Pulumi.yaml cannot be read or breaks the project's declared schema."""
@@ -63,14 +66,40 @@ class Baseline:
 # --- the stack-file reader ---------------------------------------------------------------
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, project: str | None = None) -> Any:
+    """The document at `path`, read by the one set of rules (components/config/source.py)."""
     try:
-        with path.open() as handle:
-            return yaml.load(handle, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
-    except FileNotFoundError:
-        raise StackFileError(f"{path}: no such file") from None
-    except yaml.YAMLError as exc:
-        raise StackFileError(f"{path}: not valid YAML: {exc}") from None
+        return read_stack_yaml(path)
+    except SourceError as exc:
+        raise _stack_file_error(path, exc, project) from None
+
+
+def read_stack_document(path: Path, project: str = PROJECT) -> tuple[str, Any]:
+    """A stack file's text and its values, from one read by the one set of rules.
+
+    For a command that writes the file back (`z360-ecs adopt` edits it with ruamel.yaml's
+    round trip): the text is what it edits, the values are what it reads. No command reads a
+    stack file's values any other way."""
+    try:
+        text = read_stack_text(path)
+        return text, parse_yaml(text)
+    except SourceError as exc:
+        raise _stack_file_error(path, exc, project) from None
+
+
+def _stack_file_error(path: Path, exc: SourceError, project: str | None) -> StackFileError:
+    where = _stack_path(exc.path, project)
+    return StackFileError(f"{path}: {where + ': ' if where else ''}{exc.message}")
+
+
+def _stack_path(path: tuple[Any, ...], project: str | None) -> str:
+    """A stack-file key path as the config errors name it: `services.web.cpu` for
+    `config.z360-ecs:services.web.cpu`."""
+    parts = list(path)
+    if project and len(parts) >= 2 and parts[0] == "config":
+        first = str(parts[1])
+        parts = [first[len(project) + 1:] if first.startswith(f"{project}:") else first, *parts[2:]]
+    return render_path(tuple(parts))
 
 
 _TYPE_CHECKS = {
@@ -93,12 +122,12 @@ def load_stack_settings(
     single values after the file is read, as `pulumi config set` would.
     """
     project = _read_yaml(project_dir / "Pulumi.yaml")
-    if not isinstance(project, Mapping) or "name" not in project:
+    if not isinstance(project, Mapping) or not isinstance(project.get("name"), str):
         raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: no project name")
     name = project["name"]
     declared: Mapping[str, Any] = project.get("config") or {}
     path = stack_file or project_dir / f"Pulumi.{stack}.yaml"
-    document = _read_yaml(path)
+    document = _read_yaml(path, name)
     if document is None:
         document = {}
     if not isinstance(document, Mapping) or not isinstance(document.get("config", {}), Mapping):
@@ -110,9 +139,13 @@ def load_stack_settings(
     problems = []
     config: dict[str, Any] = {}
     secret_keys: list[str] = []
+    declared_keys = [short if ":" in short else f"{name}:{short}" for short in declared]
     for key, value in values.items():
         if ":" not in key:
             key = f"{name}:{key}"
+        if key.startswith(f"{name}:") and key not in declared_keys:
+            problems.append(_undeclared(path, name, key, declared_keys))
+            continue
         if isinstance(value, Mapping) and set(value) == {"secure"}:
             config[key] = SECRET_PLACEHOLDER
             secret_keys.append(key)
@@ -143,6 +176,23 @@ def load_stack_settings(
     return StackSettings(stack=stack, project=name, config=config, secret_keys=secret_keys)
 
 
+def _undeclared(path: Path, project: str, key: str, declared: list[str]) -> str:
+    """A stack key in the project's namespace that Pulumi.yaml does not declare.
+
+    Pulumi's project-level config validation (pulumi/pulumi
+    sdk/go/common/workspace/config.go, `ValidateStackConfigAndApplyProjectConfig`) refused such
+    keys when it was introduced ("Stack '...' uses configuration value '...' which is not
+    defined by the project configuration"; narrowed to the project's own namespace by
+    pulumi/pulumi#11127); its current form checks only declared keys (missing, wrong type). The
+    offline tools keep the refusal, and the program refuses the same keys itself
+    (components/config/load.py), so a typo of `protect` or `costBreaker` stops every path.
+    """
+    short = key[len(project) + 1:]
+    names = [k[len(project) + 1:] for k in declared if k.startswith(f"{project}:")]
+    return (f"{path.name}: {short}: unknown config key{did_you_mean(short, names)}: Pulumi.yaml "
+            f"declares no {key} (allowed: {', '.join(names)})")
+
+
 def config_from_settings(settings: StackSettings) -> StackConfig:
     """Validate resolved stack settings exactly as `read_pulumi_config` does in the program."""
     prefix = f"{PROJECT}:"
@@ -167,6 +217,10 @@ def read_stack_config(
 
 # --- the SPEC resolver -------------------------------------------------------------------
 
+# A git revision as a user names one: refs, hashes, HEAD~3, main^2, @{-1}. Nothing that git
+# could read as an option or a range.
+_REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@{}~^-]{0,199}|@(?:\{-?[0-9]+\})?")
+
 
 def resolve_spec(spec: str, project_dir: Path = PROJECT_DIR, scratch: Path | None = None) -> Path:
     """A stack file for SPEC: an existing file (relative to the working directory), else
@@ -175,24 +229,37 @@ def resolve_spec(spec: str, project_dir: Path = PROJECT_DIR, scratch: Path | Non
     path = Path(spec).expanduser()
     if path.is_file():
         return path
+    if path.is_dir():
+        raise SpecError("is a directory, not a stack config file")
     if ":" not in spec:
         raise SpecError(
             f"no such file in {Path.cwd()} (give a stack config file, or REV:PATH for a file "
             "at a git revision of the project, e.g. HEAD~3:Pulumi.beta.yaml)"
         )
+    revision, _, inner = spec.partition(":")
+    if not _REVISION.fullmatch(revision) or revision.startswith("-") or ".." in revision:
+        raise SpecError(
+            f"{revision!r} is not a git revision this tool reads (a branch, tag or commit, "
+            "optionally with ~N or ^N, e.g. HEAD~3 or main); it may not start with '-'"
+        )
+    if not inner or inner.startswith("-") or "\0" in inner:
+        raise SpecError(f"{inner!r} is not a path in the repository")
     try:
+        # --end-of-options: the spec is never read as an option, whatever it holds
+        # (`--baseline=--output=FILE` must not become `git show --output=FILE`).
         result = subprocess.run(
-            ["git", "-C", str(project_dir), "show", spec],
-            capture_output=True, text=True, check=False,
+            ["git", "-C", str(project_dir), "show", "--end-of-options", f"{revision}:{inner}"],
+            capture_output=True, check=False,
         )
     except FileNotFoundError:
         raise SpecError("git is not installed") from None
     if result.returncode != 0:
-        detail = result.stderr.strip() or f"git show exited {result.returncode}"
-        raise SpecError(f"git show {spec} failed in {project_dir}: {detail}")
+        detail = " ".join(result.stderr.decode("utf-8", "replace").split())
+        raise SpecError(f"git show {spec} failed in {project_dir}: "
+                        f"{detail or f'git show exited {result.returncode}'}")
     directory = scratch or Path(tempfile.mkdtemp(prefix="z360-spec-"))
-    target = directory / (Path(spec.split(":", 1)[1]).name or "Pulumi.spec.yaml")
-    target.write_text(result.stdout)
+    target = directory / (Path(inner).name or "Pulumi.spec.yaml")
+    target.write_bytes(result.stdout)  # read, UTF-8 checked, by the one stack-file reader
     return target
 
 

@@ -1,8 +1,10 @@
 """Stack configuration: read once, validated into typed models before anything is created.
 
-The package's parts, in the order data flows: limits (AWS name rules), models (one pydantic
-model per stack-file mapping; costBreaker.burnRate's in burn_rate), adoption (import ids
-against the names the program gives), errors (problems as key path + message), load (stack
+The package's parts, in the order data flows: source (the one set of reading rules for stack
+files and config values), limits (AWS name rules), base (every model's settings and the number
+rules: finite, no booleans, money as Decimal), models (one pydantic model per stack-file
+mapping; costBreaker.burnRate's in burn_rate, services.<key>.waf's in waf), adoption (import
+ids against the names the program gives), errors (problems as key path + message), load (stack
 file or Pulumi config -> StackConfig).
 Importers take what they need from here.
 """

@@ -12,24 +12,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, model_validator
 
+from components.config.base import ConfigModel, Money
 from components.config.errors import raise_problems
 
 # CloudWatch: period x evaluation periods <= 86,400 s for periods under an hour; the alarm's
 # period is 60 s (PutMetricAlarm, `Period` documentation in botocore's cloudwatch model).
 MAX_TRIP_MINUTES = 86_400 // 60
 
-DollarsPerHour = Annotated[float, Field(gt=0, le=10_000)]
+DollarsPerHour = Annotated[Money, Field(gt=0, le=10_000)]
+"""USD per hour, a Decimal exactly as written (5.00 stays 5.00, 0.1 is not 0.1000...0055)."""
 
 
-class BurnRateConfig(BaseModel):
-    # The settings of every config model (models._Model, which imports this module).
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True,
-        strict=True,
-    )
+class BurnRateConfig(ConfigModel):
 
     warn_per_hour: DollarsPerHour
     """USD per hour of Fargate above which the alert topic hears (one minute is enough)."""
@@ -42,7 +38,7 @@ class BurnRateConfig(BaseModel):
     def _above_warning(self) -> BurnRateConfig:
         if self.trip_per_hour <= self.warn_per_hour:
             raise_problems([(("tripPerHour",), (
-                f"{self.trip_per_hour:g} is not above warnPerHour {self.warn_per_hour:g}: the "
+                f"{self.trip_per_hour} is not above warnPerHour {self.warn_per_hour}: the "
                 "warning must come before the trip; set tripPerHour above warnPerHour"
             ))])
         return self

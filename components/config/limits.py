@@ -52,6 +52,19 @@ MAX_FAMILY = 64 - len(EXECUTION_ROLE_SUFFIX)
 BUDGET_NAME_MAX = 100
 # WAF web ACL and rule names are EntityName (botocore wafv2 model: 1 to 128 of [\w-]).
 WAF_NAME_MAX = 128
+# ECS ContainerDefinition.image: "up to 255 letters (uppercase and lowercase), numbers,
+# hyphens, underscores, colons, periods, forward slashes, and number signs"; '@' for digests.
+CONTAINER_IMAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@#-]{0,254}$")
+# IAM role ARN: optional path, role names of 1 to 64 of [\w+=,.@-] (IAM User Guide, quotas).
+IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+# RegisterTaskDefinition refuses a task definition over 64 KiB (ECS quota "Task definition
+# size"); environment and secrets may take 48 KiB of it, leaving the rest of the definition room.
+MAX_ENVIRONMENT_BYTES = 48 * 1024
+# ECS service quota "Revisions per task definition family": 1,000,000.
+MAX_TASK_DEFINITION_REVISION = 1_000_000
+# botocore budgets model: NotificationThreshold (double) max 15,000,000,000,000; a limit
+# above it could carry no absolute-value notification.
+MAX_BUDGET_AMOUNT = 15_000_000_000_000
 MAX_BUDGET_NOTIFICATIONS = 10
 
 _TARGET = rf"{SCALING_NAMESPACE}/service/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/{SCALABLE_DIMENSION}"

@@ -11,7 +11,6 @@ validation, so stack files only say what differs; a bad default is reported once
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -31,6 +30,7 @@ from components.config.errors import (
 )
 from components.config.limits import ACCOUNT_ID, SERVICE_KEY, SUPPORTED_REGION
 from components.config.models import ClusterConfig, ServiceConfig, StackConfig
+from components.config.source import SourceError, read_config_json
 
 PROJECT = "z360-ecs"
 
@@ -115,25 +115,46 @@ def load_stack_config(
 
 
 def read_pulumi_config(config: pulumi.Config | None = None) -> StackConfig:
-    """Read every `z360-ecs:` key from Pulumi config and validate it."""
+    """Read every `z360-ecs:` key from Pulumi config and validate it.
+
+    Every key in the namespace is read, not only the known ones, so a misspelt key is refused
+    here too ("did you mean"), whatever the CLI lets through. Each value is read by the same
+    rules as a stack file (components/config/source.py).
+    """
     config = config or pulumi.Config(PROJECT)
     raw: dict[str, Any] = {}
-    for key in CONFIG_KEYS:
+    problems: list[Problem] = []
+    for key in sorted(set(CONFIG_KEYS) | set(_namespace_keys(config.name))):
         text = config.get(key)
         if text is None:
             continue
         # The CLI hands every value over as text: objects, arrays, numbers and booleans as
         # JSON, plain strings as themselves.
         try:
-            raw[key] = json.loads(text)
-        except ValueError:
-            raw[key] = text
+            raw[key] = read_config_json(text, key)
+        except SourceError as exc:
+            problems.append(Problem(exc.path, exc.message))
     aws_config = pulumi.Config("aws")
-    aws_raw = {
-        "region": aws_config.get("region"),
-        "allowedAccountIds": aws_config.get_object("allowedAccountIds"),
-    }
+    aws_raw: dict[str, Any] = {"region": aws_config.get("region")}
+    try:
+        accounts = aws_config.get("allowedAccountIds")
+        aws_raw["allowedAccountIds"] = (
+            None if accounts is None else read_config_json(accounts, "aws:allowedAccountIds")
+        )
+    except SourceError as exc:
+        problems.append(Problem(exc.path, exc.message))
+    if problems:
+        raise ConfigError(problems)
     return load_stack_config(raw, aws_raw)
+
+
+def _namespace_keys(namespace: str) -> list[str]:
+    """Every config key the engine gave the program in `namespace`, without the namespace."""
+    from pulumi.runtime import config as runtime_config
+
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    prefix = f"{namespace}:"
+    return [key[len(prefix):] for key in keys if key.startswith(prefix)]
 
 
 # --- serviceDefaults ----------------------------------------------------------------------

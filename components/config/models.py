@@ -8,27 +8,33 @@ ids against the names the program gives live in adoption.py, run from StackConfi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from components import naming
 from components.config.adoption import import_problems
-from components.config.base import ConfigModel
+from components.config.base import ConfigModel, Money, NoBool
 from components.config.burn_rate import BurnRateConfig
 from components.config.errors import KeyPath, format_value, raise_problems
 from components.config.limits import (
     ACCOUNT_ID,
     BUDGET_NAME_MAX,
+    CONTAINER_IMAGE,
     ECS_NAME,
     EMAIL,
     ENV_VAR_NAME,
+    IAM_ROLE_ARN,
     IMPORT_FORMATS,
     KMS_KEY_ARN,
     MAX_BUDGET_NOTIFICATIONS,
+    MAX_ENVIRONMENT_BYTES,
     MAX_FAMILY,
     MAX_NAME_PREFIX,
+    MAX_TASK_DEFINITION_REVISION,
     SECRET_ARN,
     SECRET_LOOKING_NAME,
     SECURITY_GROUP_ID,
@@ -96,7 +102,8 @@ class AlarmsConfig(_Model):
     """Alarm when average memory (%) stays above this; unset means no alarm."""
     task_count_spike: Annotated[int, Field(ge=1, le=MAX_TASKS_PER_SERVICE)] | None = None
     """Alarm when RunningTaskCount exceeds this many tasks; unset means no alarm."""
-    period: Literal[10, 20, 30, 60, 120, 300, 600, 900, 3600] = 60
+    period: Annotated[Literal[10, 20, 30, 60, 120, 300, 600, 900, 3600],
+                      NoBool] = 60
     """Seconds per datapoint: 60 or more, or 20 on a service with metricResolution: 20 (10 and
     30 s periods are never filled by AWS/ECS metrics)."""
     evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 3
@@ -248,9 +255,11 @@ class ServiceConfig(_Model):
     when applyDesiredCount is true."""
     apply_desired_count: bool = False
     """With scaling on, push desiredCount to AWS in this one update (then set back to false)."""
-    task_definition_revision: Annotated[int, Field(ge=1)] | None = None
+    task_definition_revision: Annotated[
+        int, Field(ge=1, le=MAX_TASK_DEFINITION_REVISION)
+    ] | None = None
     """Pin the service to an existing revision `family:N` (rollback)."""
-    metric_resolution: Literal[20, 60] = 60
+    metric_resolution: Annotated[Literal[20, 60], NoBool] = 60
     """Seconds between the service's CPUUtilization/MemoryUtilization datapoints (ECS
     `monitoring.metricConfigurations[].resolutionSeconds`: 20 or 60). At 20 its target
     tracking uses the HighResolution metric types and its alarms may use 20 s periods; the
@@ -271,7 +280,8 @@ class ServiceConfig(_Model):
     gets kms:Decrypt on them. Unset for secrets under AWS-managed keys."""
     task_role_arn: str | None = None
     """IAM role the application itself assumes; unset for none."""
-    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365] = 30
+    log_retention_days: Annotated[Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365],
+                                  NoBool] = 30
     """Days CloudWatch keeps the container logs."""
     import_ids: ImportIds = ImportIds()
 
@@ -303,6 +313,27 @@ class ServiceConfig(_Model):
             raise ValueError(
                 f"{format_value(value)} is {len(value)} characters: at most {MAX_NAME_PREFIX}, "
                 "so that alarm names like '<namePrefix>-task-count-spike' fit CloudWatch's 255"
+            )
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        if not CONTAINER_IMAGE.fullmatch(value):
+            raise ValueError(
+                f"{format_value(value)} is not a container image: 1 to 255 letters, digits, "
+                "'-', '_', ':', '.', '/', '@' or '#' (ECS ContainerDefinition.image), e.g. "
+                "<account>.dkr.ecr.us-east-1.amazonaws.com/web:1.2.3"
+            )
+        return value
+
+    @field_validator("task_role_arn")
+    @classmethod
+    def _task_role(cls, value: str | None) -> str | None:
+        if value is not None and not IAM_ROLE_ARN.fullmatch(value):
+            raise ValueError(
+                f"{format_value(value)} is not an IAM role ARN "
+                "(arn:aws:iam::<12-digit account>:role/<name>)"
             )
         return value
 
@@ -379,12 +410,15 @@ class ServiceConfig(_Model):
                 f"{self.memory} is not a Fargate size with cpu {self.cpu}: allowed "
                 f"{describe_allowed_memory(self.cpu)}",
             ))
-        spike = self.alarms.task_count_spike
-        if spike is not None and self.scaling.enabled and spike >= self.scaling.max:
+        problems.extend(self._count_problems())
+        size = sum(len(json.dumps({"name": k, "value": v})) + 2
+                   for k, v in (*self.environment.items(), *self.secrets.items()))
+        if size > MAX_ENVIRONMENT_BYTES:
             problems.append((
-                ("alarms", "taskCountSpike"),
-                f"{spike} is not below scaling.max {self.scaling.max}: the service can never "
-                f"run more than {self.scaling.max} tasks, so the alarm could never fire",
+                ("environment",),
+                f"{len(self.environment)} variables and {len(self.secrets)} secrets take "
+                f"{size:,} bytes of the task definition; at most {MAX_ENVIRONMENT_BYTES:,} "
+                "(ECS refuses a task definition over 64 KiB)",
             ))
         unfilled = alarm_period_problem(
             ECS_SERVICE_NAMESPACE, self.alarms.period, self.metric_resolution
@@ -397,6 +431,49 @@ class ServiceConfig(_Model):
                              "listens on"))
         raise_problems(problems)
         return self
+
+    def _count_problems(self) -> list[tuple[KeyPath, str]]:
+        """Task counts against the capacity in force: the scaling range, the emergency floor
+        (holdAt) or the fixed count. The alarm fires when RunningTaskCount > taskCountSpike."""
+        problems: list[tuple[KeyPath, str]] = []
+        scaling, spike = self.scaling, self.alarms.task_count_spike
+        # Below min is harmless when only a new service starts with it (auto-scaling raises
+        # it at once); pushed on purpose (applyDesiredCount) it is undone at once. Above max,
+        # ECS starts every one of those tasks before auto-scaling removes them.
+        if scaling.enabled and scaling.min <= scaling.max and (
+            self.desired_count > scaling.max
+            or (self.apply_desired_count and self.desired_count < scaling.min)
+        ):
+            problems.append((
+                ("desiredCount",),
+                f"{self.desired_count} lies outside scaling.min {scaling.min} .. scaling.max "
+                f"{scaling.max}: ECS would run that many tasks until auto-scaling moves the "
+                "count back into the range; set it within min..max",
+            ))
+        if spike is None:
+            return problems
+        if not scaling.enabled:
+            problems.append((
+                ("alarms", "taskCountSpike"),
+                f"{spike} is set but scaling is off: the service runs a fixed "
+                f"{self.desired_count} task(s), so a scale-out spike cannot happen; remove it "
+                "or turn scaling on",
+            ))
+        elif spike >= scaling.max:
+            problems.append((
+                ("alarms", "taskCountSpike"),
+                f"{spike} is not below scaling.max {scaling.max}: the service can never "
+                f"run more than {scaling.max} tasks, so the alarm could never fire",
+            ))
+        elif spike < self.effective_min:
+            floor = (f"scaling.holdAt {scaling.hold_at}" if scaling.hold_at is not None
+                     else f"scaling.min {scaling.min}")
+            problems.append((
+                ("alarms", "taskCountSpike"),
+                f"{spike} is below {floor}: the service always runs more tasks than that, so "
+                "the alarm fires all the time; raise it",
+            ))
+        return problems
 
     def _launch_configuration_problems(self) -> list[tuple[KeyPath, str]]:
         """launchType and capacityProvider exclude each other (ECS CreateService: with a
@@ -582,9 +659,9 @@ class AlertsConfig(_Model):
 class BudgetConfig(_Model):
     name: str
     """Budget name (unique in the account; 1 to 100 characters, no ':' or '\\')."""
-    monthly_limit: Annotated[float, Field(gt=0)]
+    monthly_limit: Annotated[Money, Field(gt=0)]
     """USD a month the budget tracks."""
-    alert_amounts: Annotated[list[float], Field(min_length=1)]
+    alert_amounts: Annotated[list[Money], Field(min_length=1)]
     """Actual spend (USD) at which the recipients are told; AWS allows 10 notifications."""
     import_id: str | None = None
     """`<account id>:<budget name>` of an existing budget to adopt."""
@@ -601,7 +678,7 @@ class BudgetConfig(_Model):
 
     @field_validator("alert_amounts")
     @classmethod
-    def _amounts(cls, value: list[float]) -> list[float]:
+    def _amounts(cls, value: list[Decimal]) -> list[Decimal]:
         if len(value) > MAX_BUDGET_NOTIFICATIONS:
             raise ValueError(
                 f"{len(value)} alert amounts: AWS Budgets allows at most "
@@ -609,11 +686,11 @@ class BudgetConfig(_Model):
             )
         for amount in value:
             if amount <= 0:
-                raise ValueError(f"alert amount {amount:g} must be above 0 (USD of actual spend)")
+                raise ValueError(f"alert amount {amount} must be above 0 (USD of actual spend)")
         duplicates = sorted({a for a in value if value.count(a) > 1})
         if duplicates:
             raise ValueError(
-                f"alert amounts {', '.join(f'{a:g}' for a in duplicates)} are listed more than "
+                f"alert amounts {', '.join(str(a) for a in duplicates)} are listed more than "
                 "once: each amount sends one notification"
             )
         return value
@@ -692,6 +769,14 @@ class StackConfig(_Model):
                         ("costBreaker", "emergencyCeilings", key),
                         f"services.{key} has scaling off, so it has no max capacity to lower; "
                         "remove the ceiling or turn scaling on",
+                    ))
+                elif self.cost_breaker.emergency_ceilings[key] > self.services[key].scaling.max:
+                    problems.append((
+                        ("costBreaker", "emergencyCeilings", key),
+                        f"{self.cost_breaker.emergency_ceilings[key]} is above services.{key}."
+                        f"scaling.max {self.services[key].scaling.max}: the breaker only lowers "
+                        "max, so tripping would leave this service at full capacity; set it "
+                        "at most max",
                     ))
             # The breaker adds one notification of its own to the budget.
             if self.budget is not None and \

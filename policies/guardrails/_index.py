@@ -15,7 +15,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from ._kit import known, known_number, number, service_tag
+from ._kit import known, known_number, number, sequence, service_tag
 from .cloudwatch_facts import (
     CPU_METRIC_TYPE,
     MEMORY_METRIC_TYPE,
@@ -50,6 +50,47 @@ CUSTOM_METRIC_EQUIVALENT = {"CPUUtilization": CPU_METRIC, "MemoryUtilization": M
 
 # RunningTaskCount exists only in Container Insights' namespace; in AWS/ECS it never reports.
 RUNNING_TASK_COUNT = "RunningTaskCount"
+
+
+@dataclass(frozen=True)
+class AlarmMetric:
+    """One metric an alarm reads: its own (metricName/namespace/dimensions) or one of its
+    `metricQueries` (`metric: {metricName, namespace, dimensions}`)."""
+
+    name: str | None
+    namespace: str | None
+    dimensions: dict[str, str]
+    period: float | None = None
+    """Seconds per datapoint: the alarm's own `period`, or the query's `metric.period`."""
+
+
+def _metric_of(data: Any) -> AlarmMetric | None:
+    if not isinstance(data, Mapping) or data.get("metricName") is None:
+        return None
+    raw = data.get("dimensions")
+    dimensions = (
+        {str(k): str(v) for k, v in raw.items() if v is not None}
+        if isinstance(raw, Mapping) else {}
+    )
+    namespace = data.get("namespace")
+    return AlarmMetric(str(data.get("metricName")),
+                       None if namespace is None else str(namespace), dimensions,
+                       number(data.get("period")))
+
+
+def alarm_metrics(props: Mapping[str, Any]) -> list[AlarmMetric]:
+    """Every metric an alarm reads, whichever shape the provider was given; malformed parts
+    (dimensions that are not a mapping, queries that are not objects) read as absent."""
+    metrics = []
+    own = _metric_of(props)
+    if own is not None:
+        metrics.append(own)
+    for query in sequence(props.get("metricQueries")):
+        if isinstance(query, Mapping):
+            metric = _metric_of(query.get("metric"))
+            if metric is not None:
+                metrics.append(metric)
+    return metrics
 
 
 @dataclass
@@ -116,6 +157,8 @@ class StackIndex:
     resolutions: dict[str, dict[str, int]] = field(default_factory=dict)
     """ECS service name -> {metric name: seconds between its datapoints} for the services this
     stack manages (60 unless an aws-native service's monitoring says otherwise)."""
+    malformed: list[tuple[PolicyResource, str]] = field(default_factory=list)
+    """Resources whose properties could not be read; their own resource policies report them."""
 
     @classmethod
     def build(cls, resources: list[PolicyResource]) -> StackIndex:
@@ -123,8 +166,12 @@ class StackIndex:
         for resource in resources:
             adder = _ADDERS.get(resource.resource_type)
             if adder is not None:
-                # One unknown value skips one resource, not the whole policy.
-                known(partial(adder, index, resource))
+                # One unknown value skips one resource, not the whole policy; one malformed
+                # resource is set aside, so it never hides another resource's finding.
+                try:
+                    known(partial(adder, index, resource))
+                except Exception as exc:  # noqa: BLE001 - set aside, never raised
+                    index.malformed.append((resource, f"{type(exc).__name__}: {exc}"))
         return index
 
     def target_bounds(self, resource_id: str | None) -> tuple[float | None, float | None]:
@@ -178,26 +225,26 @@ def _add_scaling_policy(index: StackIndex, resource: PolicyResource) -> None:
 
 def _add_alarm(index: StackIndex, resource: PolicyResource) -> None:
     props = resource.props
-    if props.get("namespace") == ECS_SERVICE_NAMESPACE and props.get("metricName") in SERVICE_METRIC_NAMES:
-        service = known(lambda: (props.get("dimensions") or {}).get("ServiceName"))[1]
+    # Whichever shape the alarm has (its own metric or metricQueries): one entry per kind.
+    metrics = alarm_metrics(props)
+    ecs = next((m for m in metrics if m.namespace == ECS_SERVICE_NAMESPACE
+                and m.name in SERVICE_METRIC_NAMES), None)
+    if ecs is not None:
         index.ecs_metric_alarms.append(EcsMetricAlarm(
             resource=resource,
-            metric_name=str(props.get("metricName")),
-            service=str(service) if service else None,
-            period=known_number(props, "period"),
+            metric_name=str(ecs.name),
+            service=ecs.dimensions.get("ServiceName") or None,
+            period=ecs.period,
         ))
         return
-    if props.get("metricName") != RUNNING_TASK_COUNT:
-        return
-    dimensions = props.get("dimensions") or {}
-    cluster = known(lambda: dimensions.get("ClusterName"))[1]
-    service = known(lambda: dimensions.get("ServiceName"))[1]
-    index.spike_alarms.append(SpikeAlarm(
-        resource=resource,
-        cluster=str(cluster) if cluster else None,
-        service=str(service) if service else None,
-        threshold=known_number(props, "threshold"),
-    ))
+    count = next((m for m in metrics if m.name == RUNNING_TASK_COUNT), None)
+    if count is not None:
+        index.spike_alarms.append(SpikeAlarm(
+            resource=resource,
+            cluster=count.dimensions.get("ClusterName") or None,
+            service=count.dimensions.get("ServiceName") or None,
+            threshold=known_number(props, "threshold"),
+        ))
 
 
 def _add_cluster(index: StackIndex, resource: PolicyResource) -> None:
@@ -227,11 +274,11 @@ def published_resolutions(monitoring: Any) -> dict[str, int]:
     resolutions = dict.fromkeys(SERVICE_METRIC_NAMES, STANDARD_RESOLUTION)
     if not isinstance(monitoring, Mapping):
         return resolutions
-    for entry in monitoring.get("metricConfigurations") or []:
+    for entry in sequence(monitoring.get("metricConfigurations")):
         if not isinstance(entry, Mapping):
             continue
         seconds = number(entry.get("resolutionSeconds"))
-        for name in entry.get("metricNames") or []:
+        for name in sequence(entry.get("metricNames")):
             if name in resolutions and seconds is not None:
                 resolutions[str(name)] = int(seconds)
     return resolutions

@@ -17,6 +17,7 @@ so the default is written once, in the schema.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -138,16 +139,43 @@ def setting(args: ResourceValidationArgs | StackValidationArgs, schema: Schema, 
 
 
 def number(value: Any) -> float | None:
-    """A number from the engine (always a float), a numeric string, or None."""
+    """A finite number from the engine (always a float) or a numeric string (the provider takes
+    "5000" for 5000); None for anything else, booleans, NaN and infinities included (no AWS
+    number is one, and a NaN would make every comparison false)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
+        result = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value)
+            result = float(value)
         except ValueError:
             return None
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def sequence(value: Any) -> Sequence[Any]:
+    """A list property (a list, or the SDK's read-only list proxy); anything else (a string, a
+    mapping, a number: shapes the provider refuses) as no items, so one malformed property
+    hides no other finding."""
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return value
+    return ()
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """An object property, or an empty one when it is anything else."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def boolean(value: Any) -> bool | None:
+    """A boolean from the engine, or the strings "true"/"false" the provider also takes."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
     return None
 
 
@@ -185,7 +213,10 @@ def label(props: Mapping[str, Any], fallback: str) -> str:
 
 
 def parse_json(text: Any, what: str) -> Any:
-    """A JSON document held in a string property; ValueError naming `what` when it is not."""
+    """A JSON document held in a string property, or already an object (pulumi_aws serializes a
+    dict given for `policy` itself); ValueError naming `what` when it is neither."""
+    if isinstance(text, (Mapping, list)):
+        return text
     if not isinstance(text, str):
         raise ValueError(f"{what} is not a JSON string")
     try:

@@ -36,7 +36,18 @@ from pulumi_policy import (
 )
 
 from ._index import RUNNING_TASK_COUNT, StackIndex
-from ._kit import NotApplicable, known, known_number, number, service_tag, stack_policy, tags_of
+from ._kit import (
+    NotApplicable,
+    boolean,
+    known,
+    known_number,
+    mapping,
+    number,
+    sequence,
+    service_tag,
+    stack_policy,
+    tags_of,
+)
 from .burn_rate_facts import (
     BURN_RATE_TAG,
     COST_BREAKER_TAG,
@@ -64,6 +75,9 @@ class BurnRateAlarm:
 
 
 def _alarm(resource: PolicyResource) -> BurnRateAlarm | None:
+    """The alarm as the provider would take it (the threshold as a number or a numeric string,
+    returnData as a boolean or "true"); malformed parts (queries that are not objects,
+    dimensions that are not a mapping) read as absent, so the alarm is still judged."""
     props = resource.props
     kind = tags_of(props).get(BURN_RATE_TAG)
     if kind not in (TRIP, WARN):
@@ -71,11 +85,13 @@ def _alarm(resource: PolicyResource) -> BurnRateAlarm | None:
     name = str(known(lambda: props.get("name"))[1] or resource.name)
     alarm = BurnRateAlarm(resource, str(kind), name, known_number(props, "threshold"),
                           _known_actions(props))
-    for query in props.get("metricQueries") or []:
+    for query in sequence(props.get("metricQueries")):
+        if not isinstance(query, Mapping):
+            continue
         ident = str(query.get("id"))
         metric = query.get("metric")
         if isinstance(metric, Mapping):
-            dimensions = metric.get("dimensions") or {}
+            dimensions = mapping(metric.get("dimensions"))
             cluster = known(partial(dimensions.get, "ClusterName"))[1]
             service = known(partial(dimensions.get, "ServiceName"))[1]
             alarm.metrics[ident] = (
@@ -83,8 +99,9 @@ def _alarm(resource: PolicyResource) -> BurnRateAlarm | None:
                 str(cluster) if cluster else None,
                 str(service) if service else None,
             )
-        elif query.get("returnData") and ident == RATE_ID:
-            alarm.expression = known(partial(query.get, "expression"))[1]
+        elif boolean(query.get("returnData")) and ident == RATE_ID:
+            expression = known(partial(query.get, "expression"))[1]
+            alarm.expression = expression if isinstance(expression, str) else None
     return alarm
 
 
@@ -93,7 +110,8 @@ def _known_actions(props: Mapping[str, object]) -> list[str | None] | None:
     ok, actions = known(partial(props.get, "alarmActions"))
     if not ok:
         return None
-    ok, count = known(partial(len, actions or []))
+    actions = sequence(actions)
+    ok, count = known(partial(len, actions))
     if not ok:
         return None
     out: list[str | None] = []
@@ -107,7 +125,10 @@ def _burn_rate_alarms(args: StackValidationArgs) -> list[BurnRateAlarm]:
     alarms = []
     for resource in args.resources:
         if resource.resource_type == METRIC_ALARM_TYPE:
-            ok, alarm = known(partial(_alarm, resource))
+            try:
+                ok, alarm = known(partial(_alarm, resource))
+            except Exception:  # noqa: BLE001 - one malformed alarm hides no other's finding
+                continue
             if ok and alarm is not None:
                 alarms.append(alarm)
     return alarms
@@ -189,11 +210,11 @@ def _task_price(index: StackIndex, target: PolicyResource) -> Decimal | None:
         return None
     props = task.props
     cpu, memory = number(props.get("cpu")), number(props.get("memory"))
-    platform = props.get("runtimePlatform") or {}
-    architecture = platform.get("cpuArchitecture") or Architecture.X86_64.value
+    architecture = mapping(props.get("runtimePlatform")).get("cpuArchitecture") \
+        or Architecture.X86_64.value
     if cpu is None or memory is None or architecture not in Architecture.__members__:
         return None
-    if not is_valid_size(int(cpu), int(memory)):
+    if cpu != int(cpu) or memory != int(memory) or not is_valid_size(int(cpu), int(memory)):
         return None  # fargate-task-size reports it; Fargate has no price for it
     return hourly_task_cost(int(cpu), int(memory), architecture)
 

@@ -19,9 +19,10 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from ._index import RUNNING_TASK_COUNT, StackIndex
+from ._index import RUNNING_TASK_COUNT, StackIndex, alarm_metrics
 from ._kit import (
     NotApplicable,
+    boolean,
     known,
     number,
     resource_label,
@@ -53,33 +54,34 @@ def check_alarm_notifies(args: ResourceValidationArgs, report: ReportViolation) 
     actions = props.get("alarmActions")
     if actions is None or len(actions) == 0:
         report(f"{who}: no alarmActions, so nobody hears when it fires; add the alert topic", None)
-    if props.get("actionsEnabled") is False:
+    if boolean(props.get("actionsEnabled")) is False:
         report(f"{who}: actionsEnabled is false, so its actions never run", None)
 
 
 def check_running_task_count_namespace(
     args: ResourceValidationArgs, report: ReportViolation
 ) -> None:
-    """A RunningTaskCount alarm reads ECS/ContainerInsights per cluster and service."""
+    """A RunningTaskCount alarm reads ECS/ContainerInsights per cluster and service, whether
+    the metric is the alarm's own or one of its metricQueries."""
     props = args.props
-    if props.get("metricName") != RUNNING_TASK_COUNT:
+    metrics = [m for m in alarm_metrics(props) if m.name == RUNNING_TASK_COUNT]
+    if not metrics:
         raise NotApplicable("not a RunningTaskCount alarm")
     who = _alarm_label(args)
-    namespace = props.get("namespace")
-    if namespace != CONTAINER_INSIGHTS_NAMESPACE:
-        report(
-            f"{who}: RunningTaskCount in namespace {namespace!r} never reports; use "
-            f"{CONTAINER_INSIGHTS_NAMESPACE} (with Container Insights on the cluster)",
-            None,
-        )
-    dimensions = props.get("dimensions") or {}
-    missing = [d for d in SERVICE_DIMENSIONS if d not in dimensions]
-    if missing:
-        report(
-            f"{who}: dimensions lack {' and '.join(missing)}; a service's task count needs "
-            "both ClusterName and ServiceName",
-            None,
-        )
+    for metric in metrics:
+        if metric.namespace != CONTAINER_INSIGHTS_NAMESPACE:
+            report(
+                f"{who}: RunningTaskCount in namespace {metric.namespace!r} never reports; use "
+                f"{CONTAINER_INSIGHTS_NAMESPACE} (with Container Insights on the cluster)",
+                None,
+            )
+        missing = [d for d in SERVICE_DIMENSIONS if not metric.dimensions.get(d)]
+        if missing:
+            report(
+                f"{who}: dimensions lack {' and '.join(missing)}; a service's task count needs "
+                "both ClusterName and ServiceName",
+                None,
+            )
 
 
 PERIOD_SCHEMA = {
@@ -104,24 +106,29 @@ def check_alarm_period_matches_metric(
     Period); AWS/ECS service metrics arrive every 60 s, or every 20 s for a service that asks
     for it, so 10 and 30 s never have whole data; Container Insights arrives every 60 s. An
     alarm alone does not say what its service publishes: the 20 s case is the stack rule's.
-    See metric_facts.py."""
-    props = args.props
-    namespace = props.get("namespace")
-    period = number(props.get("period"))
+    See metric_facts.py. The metric is the alarm's own or one of its metricQueries (each
+    query's metric has its own period), read as the provider takes them ("60" for 60)."""
     resolutions = setting(args, PERIOD_SCHEMA, "resolutionSeconds") or {}
-    if not namespace or period is None or namespace not in resolutions:
-        raise NotApplicable("not a single-metric alarm on a namespace with a known resolution")
-    problem = alarm_period_problem(str(namespace), period, number(resolutions[namespace]))
-    if problem:
-        report(f"{_alarm_label(args)}: period {show(period)} s; {problem} (policy config "
-               "alarm-period-matches-metric.resolutionSeconds)", None)
+    periods = [(m.namespace, m.period) for m in alarm_metrics(args.props)
+               if m.namespace and m.period is not None and m.namespace in resolutions]
+    if not periods:
+        raise NotApplicable("no metric on a namespace with a known resolution")
+    for namespace, period in periods:
+        problem = alarm_period_problem(namespace, period, number(resolutions[namespace]))
+        if problem:
+            report(f"{_alarm_label(args)}: period {show(period)} s; {problem} (policy config "
+                   "alarm-period-matches-metric.resolutionSeconds)", None)
 
 
 # --- spike alarms (stack) ------------------------------------------------------------------------
 
 
 def check_spike_alarm_within_capacity(args: StackValidationArgs, report: ReportViolation) -> None:
-    """A RunningTaskCount alarm's threshold lies between its service's min and max capacity."""
+    """A RunningTaskCount alarm's threshold lies between its service's min and max capacity.
+
+    The capacity in force is the target's: under an emergency floor (holdAt) min = max, and an
+    alarm that cannot fire while the count is pinned is the point of the hold, not a fault;
+    one below the pinned count would fire all the time, and is still reported."""
     index = StackIndex.build(args.resources)
     if not index.spike_alarms:
         raise NotApplicable("no RunningTaskCount alarms")
@@ -130,7 +137,7 @@ def check_spike_alarm_within_capacity(args: StackValidationArgs, report: ReportV
         if alarm.threshold is None or low is None or high is None:
             continue  # fixed-count service, or values unknown until created
         name = resource_label(alarm.resource)
-        if alarm.threshold >= high:
+        if alarm.threshold >= high and low != high:
             report(
                 f"{name}: RunningTaskCount threshold {show(alarm.threshold)} is not below "
                 f"maxCapacity {show(high)}, so the alarm can never fire; set "

@@ -34,6 +34,7 @@ from ._kit import (
     parse_json,
     resource_label,
     resource_policy,
+    sequence,
     setting,
     show,
     stack_policy,
@@ -151,9 +152,10 @@ STRATEGY_PROPERTIES = ("capacityProviderStrategies", "capacityProviderStrategy")
 
 
 def strategy_items(props: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The items of a service's capacity provider strategy, under either type's name."""
+    """The items of a service's capacity provider strategy, under either type's name; a value
+    that is not a list, or items that are not objects, read as absent."""
     for key in STRATEGY_PROPERTIES:
-        items = props.get(key)
+        items = sequence(props.get(key))
         if items:
             return [item for item in items if isinstance(item, Mapping)]
     return []
@@ -180,7 +182,9 @@ def launch_configuration_problems(props: Mapping[str, Any]) -> list[str]:
                         f"({', '.join(strategy_providers(props))}) together: ECS requires the "
                         "launch type to be omitted with a strategy; keep one (stack file: "
                         "launchType or capacityProvider)")
-    with_base = [str(item.get("capacityProvider")) for item in strategy if item.get("base")]
+    # base as the provider takes it: 2 or "2"; 0, "0" and unset are no base.
+    with_base = [str(item.get("capacityProvider")) for item in strategy
+                 if number(item.get("base"))]
     if len(with_base) > 1:
         problems.append(f"{', '.join(with_base)} all set base: ECS allows a base on one "
                         "provider of a strategy only")
@@ -212,7 +216,7 @@ def unassociated_providers(index: StackIndex, service: PolicyResource) -> tuple[
     if association is None:
         # A cluster this stack does not manage keeps associations the pack cannot see.
         return cluster, wanted if cluster in index.clusters else []
-    ok, associated = known(lambda: list(association.props.get("capacityProviders") or []))
+    ok, associated = known(lambda: list(sequence(association.props.get("capacityProviders"))))
     if not ok:
         return cluster, []
     return cluster, [p for p in wanted if p not in associated]
@@ -261,19 +265,23 @@ def check_service_monitoring(args: ResourceValidationArgs, report: ReportViolati
     if not isinstance(monitoring, Mapping):
         raise NotApplicable("no monitoring configuration: ECS publishes at 60 s")
     who = label(props, str(props.get("serviceName") or args.name))
-    entries = monitoring.get("metricConfigurations") or []
+    entries = sequence(monitoring.get("metricConfigurations"))
     if not 1 <= len(entries) <= MAX_METRIC_CONFIGURATIONS:
         report(f"{who}: {len(entries)} metricConfigurations; ECS takes 1 to "
                f"{MAX_METRIC_CONFIGURATIONS}", None)
     seen: set[str] = set()
     high = False
-    for entry in entries:
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            report(f"{who}: metricConfigurations[{position}] is not an object "
+                   "({metricNames, resolutionSeconds})", None)
+            continue
         seconds = number(entry.get("resolutionSeconds"))
         if seconds not in RESOLUTIONS:
             report(f"{who}: resolutionSeconds {show(seconds)} is not one of "
                    f"{', '.join(str(r) for r in RESOLUTIONS)}", None)
         high = high or seconds == HIGH_RESOLUTION
-        for name in entry.get("metricNames") or []:
+        for name in sequence(entry.get("metricNames")):
             if name not in SERVICE_METRIC_NAMES:
                 report(f"{who}: metric {name!r} has no configurable resolution; allowed: "
                        f"{', '.join(SERVICE_METRIC_NAMES)}", None)

@@ -5,7 +5,7 @@ task definition names. The secret facts and their sources live in secret_facts.p
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -24,14 +24,26 @@ from .types import MANAGED_POLICY_TYPE, ROLE_POLICY_TYPE
 
 POLICY_DOCUMENT_TYPES = (ROLE_POLICY_TYPE, MANAGED_POLICY_TYPE)
 
-# "*" or "service:*" (any case); "ecr:Get*" style prefixes are narrower and allowed.
-WILDCARD_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:\*)$")
+# IAM matches Action with glob semantics: `*` any run of characters, `?` any one (IAM User
+# Guide, "IAM JSON policy elements: Action"). A pattern with either matches more than one
+# action, or will as AWS adds actions: `*`, `*:*`, `s3:**`, `iam:?*`, `ecr:Get*` alike.
+WILDCARD_ACTION = re.compile(r"[*?]")
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Whether an Action element `pattern` covers `action`, as IAM matches it: case-insensitive,
+    `*` any run of characters and `?` any one, anywhere in the pattern (the same glob
+    WILDCARD_ACTION finds)."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                    for c in pattern.lower())
+    return re.fullmatch(regex, action.lower()) is not None
 
 
 def _as_list(value: Any) -> list[Any]:
+    """A policy element as a list: IAM takes one value or a list of them."""
     if value is None:
         return []
-    if isinstance(value, (str, Mapping)):
+    if isinstance(value, (str, Mapping)) or not isinstance(value, Sequence):
         return [value]
     return list(value)
 
@@ -45,7 +57,7 @@ def wildcard_findings(document: Any) -> list[str]:
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
         sid = statement.get("Sid") or f"#{index + 1}"
-        wild = [a for a in _as_list(statement.get("Action")) if WILDCARD_ACTION.match(str(a))]
+        wild = [a for a in _as_list(statement.get("Action")) if WILDCARD_ACTION.search(str(a))]
         if wild:
             findings.append(f"statement {sid} allows Action {', '.join(map(str, wild))}")
         if "NotAction" in statement:
@@ -54,7 +66,7 @@ def wildcard_findings(document: Any) -> list[str]:
 
 
 def check_iam_no_wildcard_actions(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """An IAM policy document grants named actions, never "*" or "service:*"."""
+    """An IAM policy document grants named actions, never a pattern (`*`, `s3:*`, `iam:?*`)."""
     props = args.props
     document = parse_json(props.get("policy"), "policy")
     who = label(props, str(props.get("name") or args.name))
@@ -63,12 +75,8 @@ def check_iam_no_wildcard_actions(args: ResourceValidationArgs, report: ReportVi
 
 
 def _allows(statement: Mapping[str, Any], action: str) -> bool:
-    wanted = action.lower()
-    for granted in _as_list(statement.get("Action")):
-        text = str(granted).lower()
-        if text == wanted or text == "*" or (text.endswith("*") and wanted.startswith(text[:-1])):
-            return True
-    return False
+    return any(action_matches(str(granted), action)
+               for granted in _as_list(statement.get("Action")))
 
 
 def _allowed_resources(document: Any, action: str) -> list[str]:
@@ -158,7 +166,10 @@ def check_execution_role_grants_secrets(
     index = StackIndex.build(args.resources)
     checked = False
     for service, task_definition in sorted(index.task_definitions.items()):
-        ok, value_froms = known(partial(_container_secrets, task_definition))
+        try:
+            ok, value_froms = known(partial(_container_secrets, task_definition))
+        except ValueError:
+            continue  # malformed containerDefinitions: the resource rules report it
         role = index.roles_by_service.get(service)
         if not ok or not value_froms or role is None:
             continue
@@ -166,11 +177,16 @@ def check_execution_role_grants_secrets(
         policies = index.role_policies.get(str(role_name)) if ok else None
         if not policies:
             continue
-        ok, documents = known(partial(_documents, policies))
+        try:
+            ok, documents = known(partial(_documents, policies))
+            if ok:
+                missing_grants = missing_secret_grants(value_froms, documents)
+        except ValueError:
+            continue  # a policy that is not JSON: iam-no-wildcard-actions reports it
         if not ok:
             continue
         checked = True
-        for missing in missing_secret_grants(value_froms, documents):
+        for missing in missing_grants:
             report(f"{service}: execution role {role_name} lacks {missing}, so the task "
                    "cannot start; list the secret under services.<key>.secrets (the program "
                    "grants its ARN)", policies[0].urn)
@@ -181,7 +197,7 @@ def check_execution_role_grants_secrets(
 RESOURCE_POLICIES = [
     resource_policy(
         "iam-no-wildcard-actions",
-        "IAM policy documents allow named actions only, never \"*\" or \"service:*\".",
+        "IAM policy documents allow named actions only, never a wildcard pattern.",
         EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES, check_iam_no_wildcard_actions, {},
     ),
     resource_policy(

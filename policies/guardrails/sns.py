@@ -23,7 +23,7 @@ from pulumi_policy import (
 )
 
 from ._index import StackIndex
-from ._kit import NotApplicable, known, resource_policy, stack_policy
+from ._kit import NotApplicable, known, resource_policy, sequence, stack_policy
 from .types import TOPIC_SUBSCRIPTION_TYPE
 
 
@@ -68,14 +68,16 @@ def _topic_emails(index: StackIndex) -> dict[str, set[str]]:
 def duplicate_recipients(notification: Mapping[str, Any], topic_emails: dict[str, set[str]]
                          ) -> list[str]:
     """Addresses a budget notification mails directly AND through a topic it notifies."""
-    direct = {str(e).lower() for e in notification.get("subscriberEmailAddresses") or []}
+    if not isinstance(notification, Mapping):
+        return []  # not a notification the provider takes; budgets.py's rules judge budgets
+    direct = {str(e).lower() for e in sequence(notification.get("subscriberEmailAddresses"))}
     via_topics = set().union(*(topic_emails.get(str(t), set())
-                               for t in notification.get("subscriberSnsTopicArns") or []))
+                               for t in sequence(notification.get("subscriberSnsTopicArns"))))
     return sorted(direct & via_topics)
 
 
 def _notifications(budget: PolicyResource) -> list[Any]:
-    return list(budget.props.get("notifications") or [])
+    return list(sequence(budget.props.get("notifications")))
 
 
 def check_budget_alert_single_path(args: StackValidationArgs, report: ReportViolation) -> None:

@@ -39,6 +39,7 @@ from ._kit import (
     parse_json,
     resource_label,
     resource_policy,
+    sequence,
     service_tag,
     setting,
     show,
@@ -69,7 +70,8 @@ class RateRule:
 
 
 def _rate_rule(rule: Mapping[str, Any], camel: bool) -> RateRule | None:
-    """The rate-based statement of one rule, in the provider's (camel) or the API's shape."""
+    """The rate-based statement of one rule, in the provider's (camel) or the API's shape;
+    numbers as the provider takes them (5000 or "5000"), a non-finite one as unset."""
     keys = ("statement", "rateBasedStatement", "limit", "evaluationWindowSec", "action", "name")
     if not camel:
         keys = ("Statement", "RateBasedStatement", "Limit", "EvaluationWindowSec", "Action", "Name")
@@ -96,14 +98,14 @@ def rate_rules(resource_type: str, props: Mapping[str, Any]) -> list[RateRule]:
         rule = _rate_rule(props, camel=True)
         return [rule] if rule else []
     found = []
-    for rule in props.get("rules") or []:
+    for rule in sequence(props.get("rules")):
         if isinstance(rule, Mapping):
             parsed = _rate_rule(rule, camel=True)
             if parsed:
                 found.append(parsed)
     raw = props.get("ruleJson")
     if raw:
-        for rule in parse_json(raw, "ruleJson") or []:
+        for rule in sequence(parse_json(raw, "ruleJson")):
             if isinstance(rule, Mapping):
                 parsed = _rate_rule(rule, camel=False)
                 if parsed:
@@ -167,7 +169,11 @@ class WafIndex:
         for resource in resources:
             adder = _ADDERS.get(resource.resource_type)
             if adder is not None:
-                known(partial(adder, index, resource))
+                # As StackIndex.build: one malformed resource is set aside, never raised.
+                try:
+                    known(partial(adder, index, resource))
+                except Exception:  # noqa: BLE001 - set aside, never raised
+                    continue
         return index
 
     def is_associated(self, acl: PolicyResource) -> bool:

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pulumi
-import yaml
 
 from components.config import load_stack_config
+from components.config.source import read_stack_yaml
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.naming import alarm_arn
 from z360_ecs.common import PROJECT_DIR
@@ -18,7 +18,7 @@ DASHBOARD_TYPE = "aws:cloudwatch/dashboard:Dashboard"
 
 
 def _beta_config():
-    document = yaml.safe_load((PROJECT_DIR / "Pulumi.beta.yaml").read_text())["config"]
+    document = read_stack_yaml(PROJECT_DIR / "Pulumi.beta.yaml")["config"]
     raw = {k.split(":", 1)[1]: v for k, v in document.items() if k.startswith("z360-ecs:")}
     aws_config = {k.split(":", 1)[1]: v for k, v in document.items() if k.startswith("aws:")}
     return load_stack_config(raw, aws_config)

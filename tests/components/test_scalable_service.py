@@ -170,6 +170,8 @@ def test_scaling_off_removes_target_and_policies_and_restores_the_baseline(
         # A fixed-count service has no max for the cost breaker to lower.
         document["config"]["z360-ecs:costBreaker"]["emergencyCeilings"].pop("web")
         web(document)["desiredCount"] = 2
+        # A fixed count cannot spike: the config refuses a spike alarm on it.
+        web(document)["alarms"]["taskCountSpike"] = None
 
     after = run_stack("beta", mutate=scaling_off)
     assert not {r.type for r in children_of(after, "web")} & SCALING_TYPES
@@ -178,7 +180,7 @@ def test_scaling_off_removes_target_and_policies_and_restores_the_baseline(
     assert "desiredCount" not in service.ignore_changes
     removed = diff_runs(before, after).removed
     assert {r.name for r in removed} == {"web-scaling-target", "web-cpu-scaling",
-                                         "web-memory-scaling"}
+                                         "web-memory-scaling", "web-task-count-spike"}
     # Nothing removed is protected, or `pulumi up` would refuse to delete it.
     assert not any(r.protect for r in removed)
     # Other services keep scaling.

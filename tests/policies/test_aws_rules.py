@@ -344,3 +344,64 @@ def test_sdk_budget_single_path_compliant_and_not_applicable():
     assert sdk_analyze_stack(sns.STACK_POLICIES, budget_stack([])).violations == []
     outcome = sdk_analyze_stack(sns.STACK_POLICIES, budget_stack([])[1:])
     assert "budget-alert-single-path" in outcome.not_applicable
+
+
+# --- hostile shapes: the kit's readers on issue 12's rules ----------------------------------------
+
+
+@pytest.mark.parametrize("base, flagged", [("0", False), (0, False), ("2", True), (2.0, True)])
+def test_sdk_strategy_base_is_read_as_the_provider_takes_it(base, flagged):
+    """A base of "0" is no base, "2" is one: two providers with "2" are the violation."""
+    props = service(capacityProviderStrategies=[
+        {"capacityProvider": "FARGATE", "base": base},
+        {"capacityProvider": "FARGATE_SPOT", "base": base}])
+    messages = sdk_analyze(ecs.POLICIES, SERVICE_TYPE, props).messages(
+        "service-launch-configuration")
+    assert bool(messages) == flagged, messages
+
+
+@pytest.mark.parametrize("strategy", ["FARGATE", {"capacityProvider": "FARGATE"}, 7])
+def test_sdk_malformed_strategy_reads_as_none_never_raised(strategy):
+    outcome = sdk_analyze(ecs.POLICIES, SERVICE_TYPE,
+                          service(capacityProviderStrategies=strategy, launchType="FARGATE"))
+    assert outcome.violations == []  # a launch type alone; the strategy is not one
+    outcome = sdk_analyze_stack(ecs.STACK_POLICIES,
+                                stack(svc=service(capacityProviderStrategies=strategy)))
+    assert not [m for _, _, m in outcome.violations if "failed on this resource" in m]
+
+
+def test_iam_actions_match_as_globs_for_grants_too():
+    """`secretsmanager:Get*Value` and `secretsmanager:?etSecretValue` grant GetSecretValue (IAM
+    matches Action as a glob, the same rule iam-no-wildcard-actions uses to find patterns)."""
+    assert iam.action_matches("secretsmanager:Get*Value", "secretsmanager:GetSecretValue")
+    assert iam.action_matches("SecretsManager:?etSecretValue", "secretsmanager:GetSecretValue")
+    assert not iam.action_matches("secretsmanager:Get*", "ssm:GetParameters")
+    resources = secret_stack(f"{SECRET}-??????")
+    policy = json.loads(resources[2][2]["policy"])
+    policy["Statement"][0]["Action"] = "secretsmanager:*Secret?alue"
+    resources[2] = (ROLE_POLICY_TYPE, "web-execution-policy",
+                    changed(resources[2][2], policy=json.dumps(policy)))
+    assert sdk_analyze_stack(iam.STACK_POLICIES, resources).violations == []
+
+
+def test_sdk_a_policy_that_is_not_json_hides_no_other_service():
+    """The execution-role rule skips a policy it cannot read (the resource rules report it)."""
+    broken = [(t, f"api-{n}", changed(p, tags={"z360:service": "api"}) if "tags" in p else p)
+              for t, n, p in secret_stack(f"{SECRET}:password::")]
+    broken[1] = (ROLE_TYPE, "api-execution-role", {"name": "z360-beta-api-execution",
+                                                   "tags": {"z360:service": "api"}})
+    broken[2] = (ROLE_POLICY_TYPE, "api-execution-policy",
+                 {"role": "z360-beta-api-execution", "policy": "{not json"})
+    outcome = sdk_analyze_stack(iam.STACK_POLICIES,
+                                secret_stack(f"{SECRET}:password::") + broken)
+    assert outcome.levels("execution-role-grants-secrets") == {"mandatory"}
+    assert not [m for _, _, m in outcome.violations if "failed on this resource" in m]
+
+
+@pytest.mark.parametrize("notifications", ["x", [None, "x"], 3])
+def test_sdk_malformed_budget_notifications_are_skipped_not_raised(notifications):
+    resources = budget_stack(["ansar@z360.biz"])
+    resources[0] = (BUDGET_TYPE, "monthly-budget", {"name": "z360",
+                                                    "notifications": notifications})
+    outcome = sdk_analyze_stack(sns.STACK_POLICIES, resources)
+    assert not [m for _, _, m in outcome.violations if "failed on this resource" in m]

@@ -216,6 +216,45 @@ def test_sdk_split_alarms_each_checked_against_their_own_services():
     assert _messages(outcome, "burn-rate-trip-wired") == []
 
 
+# --- hostile shapes: numbers as strings, malformed queries (the pack's normalisation helpers) --
+
+
+def test_sdk_threshold_as_a_string_is_judged_as_a_number():
+    """The provider takes "0.01" for 0.01; the trip under the baseline is still blocked."""
+    outcome = sdk_analyze_stack(ALL, estate(alarm("warn", "0.005", actions=(ALERTS_ARN,)),
+                                            alarm("trip", "0.01")))
+    assert outcome.levels("burn-rate-trip-in-range") == {"mandatory"}
+    assert outcome.levels("burn-rate-warn-in-range") == {"advisory"}
+
+
+def test_sdk_string_sizes_and_return_data_are_read_as_the_provider_takes_them():
+    resources = [(t, n, changed(p, cpu="1024", memory="2048")) if t.endswith("TaskDefinition")
+                 else (t, n, p) for t, n, p in estate(alarm("trip", 0.05))]
+    trip = resources[-1][2]
+    trip["metricQueries"][-1]["returnData"] = "true"
+    outcome = sdk_analyze_stack(ALL, resources)
+    (message,) = _messages(outcome, "burn-rate-trip-in-range")
+    assert "trips the breaker at once" in message
+
+
+@pytest.mark.parametrize("queries", ["m1", 42, [None, "m1", {"id": "m1", "metric": "x"}]])
+def test_sdk_malformed_queries_are_reported_never_raised(queries):
+    """A trip alarm whose metricQueries cannot be read has no priced sum: reported as such, and
+    the other policies keep their findings."""
+    broken = alarm("trip", 1.5)
+    broken[2]["metricQueries"] = queries
+    outcome = sdk_analyze_stack(ALL, estate(alarm("warn", 0.01, actions=(ALERTS_ARN,)), broken))
+    assert "not the priced sum" in _messages(outcome, "burn-rate-trip-in-range")[0]
+    assert outcome.levels("burn-rate-warn-in-range") == {"advisory"}
+    assert not [m for _, _, m in outcome.violations if "failed on this resource" in m]
+
+
+def test_validator_non_finite_threshold_reads_as_unset():
+    found = _validate(burn_rate.check_burn_rate_trip_in_range,
+                      estate(alarm("trip", float("nan"))))
+    assert found == []  # the provider cannot send it; nothing to compare, nothing raised
+
+
 # --- the pack as a process, on the real beta stack ---------------------------------------------
 
 

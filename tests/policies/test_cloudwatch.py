@@ -94,6 +94,26 @@ def test_spike_threshold_below_min_is_a_violation():
     assert "always firing" in outcome.messages("spike-alarm-within-capacity")[0]
 
 
+def test_a_target_pinned_by_hold_at_may_have_a_spike_threshold_it_never_reaches():
+    # holdAt 2: min = max = 2 is the capacity in force; the runbook must pass check.
+    outcome = sdk_analyze_stack(STACK, estate(services=(("web", 2, 2, 10),)))
+    assert outcome.levels("spike-alarm-within-capacity") == set()
+
+
+def test_a_pinned_target_above_the_spike_threshold_still_fires_all_the_time():
+    outcome = sdk_analyze_stack(STACK, estate(services=(("web", 12, 12, 10),)))
+    assert "always firing" in outcome.messages("spike-alarm-within-capacity")[0]
+
+
+def test_malformed_dimensions_on_one_alarm_hide_no_other_finding():
+    resources = estate(services=(("web", 1, 50, 10), ("queue", 1, 10, 10)))
+    resources = [(t, n, {**p, "dimensions": ["ClusterName"]}) if n == "web-task-count-spike"
+                 else (t, n, p) for t, n, p in resources]
+    outcome = sdk_analyze_stack(STACK, resources)
+    assert "can never fire" in outcome.messages("spike-alarm-within-capacity")[0]
+    assert not [m for _, _, m in outcome.violations if "failed on this resource" in m]
+
+
 def test_scaled_service_without_spike_alarm_is_advisory():
     outcome = sdk_analyze_stack(STACK, estate())
     assert outcome.levels("spike-alarm-present") == {"advisory"}

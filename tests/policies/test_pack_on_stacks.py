@@ -19,7 +19,7 @@ import pytest
 import yaml
 from google.protobuf import json_format, struct_pb2
 
-from components.config import load_stack_config
+from components.config import ConfigError, load_stack_config
 from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
 from tests.conftest import stack_document, unmodified_run
 from z360_ecs.engine.analyzer import analyze_run
@@ -36,6 +36,14 @@ def _run(stack, tmp_path_factory, mutate=None, preview=True):
     return run_program(stack, stack_file=stack_file, preview=preview)
 
 
+def _run_mutated(stack, tmp_path, mutate, preview=True):
+    document = stack_document(stack)
+    mutate(document["config"])
+    stack_file = tmp_path / f"Pulumi.{stack}.yaml"
+    stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+    return run_program(stack, stack_file=stack_file, preview=preview)
+
+
 def _services(config):
     return config["z360-ecs:services"]
 
@@ -45,7 +53,6 @@ def _one_violation_per_rule(config):
     services["web"]["scaling"]["max"] = 60                       # max-capacity-ceiling
     services["queue"]["scaling"]["cpuTarget"] = 90               # target-utilisation-bounds
     services["reverb"]["scaling"]["cpuTarget"] = 75              # target-utilisation-preferred
-    services["gateway"]["scaling"]["min"] = 12                   # spike-alarm-within-capacity
     services["aegra"]["scaling"]["scaleOutCooldown"] = 120       # scaling-cooldowns
     config["z360-ecs:clusters"]["app"]["containerInsights"] = False  # container insights
 
@@ -83,7 +90,6 @@ def test_real_stacks_have_no_mandatory_violation(stack, tmp_path_factory, pack, 
     ("max-capacity-ceiling", "web-scaling-target", "mandatory"),
     ("target-utilisation-bounds", "queue-cpu-scaling", "mandatory"),
     ("target-utilisation-preferred", "reverb-cpu-scaling", "advisory"),
-    ("spike-alarm-within-capacity", "gateway-task-count-spike", "mandatory"),
     ("scaling-cooldowns", "aegra-cpu-scaling", "mandatory"),
     ("scaling-cooldowns", "aegra-memory-scaling", "mandatory"),
     ("container-insights-for-spike-alarms", "web-task-count-spike", "mandatory"),
@@ -91,6 +97,30 @@ def test_real_stacks_have_no_mandatory_violation(stack, tmp_path_factory, pack, 
 def test_stack_file_mutation_is_caught_by_the_right_policy(mutated_findings, policy, resource,
                                                            level):
     assert _levels(mutated_findings, policy, resource) == {level}
+
+
+def test_a_spike_threshold_below_the_floor_is_refused_by_the_config_before_the_pack(tmp_path):
+    # spike-alarm-within-capacity stays as the pack's guard (tests/policies/test_cloudwatch.py);
+    # the stack config now refuses the same mistake first, naming the key.
+    def mutate(config):
+        _services(config)["gateway"]["scaling"]["min"] = 12
+
+    with pytest.raises(ConfigError, match=r"services\.gateway\.alarms\.taskCountSpike: 10 is below"):
+        _run_mutated("beta", tmp_path, mutate)
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+@pytest.mark.parametrize("hold_at", [1, 2, 3])
+def test_the_emergency_floor_runbook_passes_check(tmp_path, pack, hold_at, preview):
+    """docs/operations.md "Emergency floor": holdAt pins min = max; the spike alarm that cannot
+    fire while the count is pinned is the point of the hold, not a mandatory finding."""
+    def mutate(config):
+        for service in _services(config).values():
+            if service.get("scaling", {}).get("enabled"):
+                service["scaling"]["holdAt"] = max(hold_at, service["scaling"].get("min", 1))
+
+    findings = analyze_run(_run_mutated("beta", tmp_path, mutate, preview), pack=pack)
+    assert [f for f in findings if f.level == "mandatory"] == []
 
 
 def test_mutations_do_not_leak_to_other_services(mutated_findings):

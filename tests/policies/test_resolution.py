@@ -137,3 +137,22 @@ def test_period_off_the_20s_grid_is_the_resource_rules_alone():
 def test_period_rule_does_not_apply_without_ecs_metric_alarms():
     resources = [r for r in _stack(20, HIGH) if r[0] != METRIC_ALARM_TYPE]
     assert PERIOD_RULE in sdk_analyze_stack(cloudwatch.STACK_POLICIES, resources).not_applicable
+
+
+def test_malformed_monitoring_entries_are_reported_not_raised():
+    props = native_service(monitoring={"metricConfigurations": ["CPUUtilization",
+                                                                {"metricNames": "x",
+                                                                 "resolutionSeconds": "20"}]})
+    messages = sdk_analyze(ecs.RESOURCE_POLICIES, NATIVE_SERVICE_TYPE, props).messages(RULE)
+    assert any("metricConfigurations[0] is not an object" in m for m in messages), messages
+    assert not [m for m in messages if "failed on this resource" in m]
+
+
+def test_alarm_period_is_checked_inside_metric_queries_too():
+    """A 30 s period on an AWS/ECS metric is refused whichever shape the alarm has."""
+    alarm = {"alarmActions": ["arn"], "comparisonOperator": "GreaterThanThreshold",
+             "metricQueries": [{"id": "m1", "returnData": True, "metric": {
+                 "namespace": "AWS/ECS", "metricName": "CPUUtilization", "period": "30",
+                 "stat": "Average", "dimensions": {"ServiceName": "z360-beta-web"}}}]}
+    outcome = sdk_analyze(cloudwatch.RESOURCE_POLICIES, METRIC_ALARM_TYPE, alarm)
+    assert outcome.levels("alarm-period-matches-metric") == {"mandatory"}

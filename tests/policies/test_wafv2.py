@@ -180,3 +180,39 @@ def test_capacity_rule_skips_a_web_acl_without_throughput_tag():
 def test_capacity_rule_without_rate_rules_is_not_applicable():
     outcome = sdk_analyze_stack(ALL, estate(rules=[]))
     assert "rate-limit-within-service-capacity" in outcome.not_applicable
+
+
+# --- hostile shapes: numbers as strings, malformed lists (the pack's normalisation helpers) ----
+
+
+def test_numbers_given_as_strings_are_judged_as_numbers():
+    """The provider takes "3000" for 3000: such a rule is judged, not skipped."""
+    assert wafv2.rate_rules(ACL, web_acl([rate_rule(limit="3000", evaluationWindowSec="300")])) \
+        == [wafv2.RateRule("rate-limit-per-ip", 3000.0, 300.0, "block")]
+    outcome = sdk_analyze(ALL, ACL, web_acl([rate_rule(limit="5")]))
+    assert outcome.levels("waf-rate-limit-within-api-bounds") == {"mandatory"}
+
+
+def test_non_finite_and_boolean_limits_are_refused_not_raised():
+    for limit in ("nan", "inf", "1e400", True):
+        outcome = sdk_analyze(ALL, ACL, web_acl([rate_rule(limit=limit)]))
+        assert outcome.levels("waf-rate-limit-within-api-bounds") == {"mandatory"}, limit
+        message = outcome.messages("waf-rate-limit-within-api-bounds")[0]
+        assert "limit unset is not a whole number" in message and "failed" not in message
+
+
+def test_malformed_rule_lists_read_as_no_rules():
+    for rules in ("rate-limit-per-ip", {"name": "x"}, 42):
+        assert wafv2.rate_rules(ACL, {"rules": rules}) == [], rules
+    assert wafv2.rate_rules(ACL, {"ruleJson": json.dumps({"Name": "not a list"})}) == []
+
+
+def test_a_malformed_association_neither_counts_nor_fails_the_policy():
+    """An association whose webAclArn is a list names no web ACL: the web ACL is still reported
+    as associated with nothing, and no policy reports that it failed."""
+    resources = estate(associated=False) + [
+        (WEB_ACL_ASSOCIATION_TYPE, "broken", {"resourceArn": ALB, "webAclArn": ["not", "a", 1]})]
+    outcome = sdk_analyze_stack(ALL, resources)
+    assert "is associated with no load balancer" in \
+        outcome.messages("public-service-has-web-acl")[0]
+    assert not [m for _, _, m in outcome.violations if "failed on this resource" in m]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from components.config import ConfigError, ServiceConfig
+from components.config.source import SourceError, decode_utf8, read_config_json
 from policies.guardrails.wafv2_facts import (
     EVALUATION_WINDOWS_S,
     RATE_LIMIT_MAX,
@@ -45,6 +46,9 @@ from z360_ecs.models.flood import (
     unpaced,
 )
 
+MAX_THROUGHPUT = 1_000_000
+"""Most requests/s one task may be said to serve (--throughput, a loadtest result)."""
+
 
 class FloodInputError(ValueError):
     """Arguments or config the model cannot run with; the message names what to fix."""
@@ -56,14 +60,21 @@ def throughput_for(service: ServiceConfig, key: str, given: float | None,
         return given
     if loadtest is not None:
         try:
-            document = json.loads(loadtest.read_text())
-        except (OSError, ValueError) as exc:
-            raise FloodInputError(f"--loadtest {loadtest}: cannot read a JSON result: {exc}") \
-                from None
+            # The reading rules of config text: strict UTF-8, a size limit, NaN and Infinity
+            # (which json.loads takes by default) refused.
+            document = read_config_json(
+                decode_utf8(loadtest.read_bytes(), "the loadtest result"), "--loadtest")
+        except OSError as exc:
+            raise FloodInputError(f"--loadtest {loadtest}: cannot read a JSON result: "
+                                  f"{exc.strerror or exc}") from None
+        except SourceError as exc:
+            raise FloodInputError(f"--loadtest {loadtest}: {exc.message}") from None
         rate = document.get("requestsPerSecond") if isinstance(document, dict) else None
-        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate <= 0:
-            raise FloodInputError(f"--loadtest {loadtest}: no positive requestsPerSecond (write "
-                                  "it with `z360-ecs loadtest URL ... --json > FILE`)")
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) \
+                or not 0 < rate <= MAX_THROUGHPUT:
+            raise FloodInputError(f"--loadtest {loadtest}: no requestsPerSecond above 0 and at "
+                                  f"most {MAX_THROUGHPUT:,} (write it with `z360-ecs loadtest "
+                                  "URL ... --json > FILE`)")
         return float(rate)
     if service.waf.task_requests_per_second is not None:
         return service.waf.task_requests_per_second
@@ -122,7 +133,8 @@ def render_json(key: str, without: FloodOutcome, with_limit: FloodOutcome | None
         "withRateLimitSourcesBlocked": (
             one(extra) if with_limit and (extra := unpaced(with_limit)) else None),
     }
-    return json.dumps(document, indent=2) + "\n"
+    # allow_nan=False: NaN is not JSON; a model that made one fails here, not in the reader.
+    return json.dumps(document, indent=2, allow_nan=False) + "\n"
 
 
 # --- command ------------------------------------------------------------------------------
@@ -188,7 +200,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="flood requests per second, all sources together")
     parser.add_argument("--sources", type=_positive(int, 1, 10_000_000), required=True,
                         help="client IPs the flood comes from")
-    parser.add_argument("--throughput", type=_positive(float, 0.001, 1_000_000),
+    parser.add_argument("--throughput", type=_positive(float, 0.001, MAX_THROUGHPUT),
                         help="requests/s one task serves at full CPU")
     parser.add_argument("--loadtest", type=Path,
                         help="read the throughput from a `z360-ecs loadtest --json` result")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -35,6 +36,7 @@ from z360_ecs.common import (
     service_or_error,
 )
 from z360_ecs.models.target_tracking import (
+    MAX_LOAD,
     PROFILE_FORMS,
     Assumptions,
     ProfileError,
@@ -86,7 +88,8 @@ def render_json(result: SimulationResult) -> str:
             {**asdict(m), "cost_so_far": str(to_cents(m.cost_so_far))} for m in result.minutes
         ],
     }
-    return json.dumps(document, indent=2) + "\n"
+    # allow_nan=False: NaN is not JSON; a model that made one fails here, not in the reader.
+    return json.dumps(document, indent=2, allow_nan=False) + "\n"
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -135,6 +138,19 @@ def _bounded_int(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _bounded_float(low: float, high: float) -> Callable[[str], float]:
+    """A finite number in low..high: "nan", "inf" and negative loads are refused."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not a number between {low:g} and {high:g}")
+        return value
+    return parse
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "simulate", help="model target tracking for a service under a load profile, offline",
@@ -163,8 +179,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--action-delay", type=_bounded_int(0, 600),
                         default=defaults.scaling_action_delay_s,
                         help="seconds from the alarm to launched tasks (default %(default)s)")
-    parser.add_argument("--memory-utilisation", type=float, default=defaults.memory_utilisation,
+    parser.add_argument("--memory-utilisation", type=_bounded_float(0, 100),
+                        default=defaults.memory_utilisation,
                         help="constant per-task memory utilisation %% (default %(default)s)")
-    parser.add_argument("--base-load", type=float, default=defaults.base_load,
+    parser.add_argument("--base-load", type=_bounded_float(0, MAX_LOAD),
+                        default=defaults.base_load,
                         help="load outside the profile's changes, in x (default %(default)s)")
     parser.set_defaults(handler=handle)

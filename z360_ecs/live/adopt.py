@@ -34,7 +34,12 @@ from ruamel.yaml import YAML
 
 from components.config import ConfigError, StackConfig
 from z360_ecs import PROJECT_DIR
-from z360_ecs.common import StackFileError, add_stack_arguments, read_stack_config
+from z360_ecs.common import (
+    StackFileError,
+    add_stack_arguments,
+    read_stack_config,
+    read_stack_document,
+)
 from z360_ecs.engine.program import ProgramRun, run_program
 from z360_ecs.live import adopt_fill as fill_module
 from z360_ecs.live.adopt_estate import Clients, LiveEstate, caller_account, discover
@@ -46,7 +51,10 @@ class AdoptError(Exception):
 
 
 def round_trip_yaml() -> YAML:
-    """ruamel.yaml set to write the stack files back byte for byte when nothing changes."""
+    """ruamel.yaml set to write the stack files back byte for byte when nothing changes.
+
+    Only for writing: every value adopt reads from a stack file comes from the one reader
+    (z360_ecs.common.read_stack_document)."""
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long import id onto a second line
@@ -105,10 +113,12 @@ def adopt(stack: str, session: Any, project_dir: Path = PROJECT_DIR,
         raise AdoptError(f"the credentials are for account {account}; {path.name} is for "
                          f"{config.account_id} (aws:allowedAccountIds)")
     estate = discover(clients, config)
+    # One read: the values come from the one stack-file reader (strict UTF-8, duplicate keys
+    # and ambiguous YAML forms refused); ruamel only edits that same text and writes it back.
+    original, values = read_stack_document(path)
+    filled = fill_module.fill(config, estate, values)
     yaml = round_trip_yaml()
-    original = path.read_text()
     document = yaml.load(original)
-    filled = fill_module.fill(config, estate, document)
     fill_module.apply(document, filled.edits, filled.confirmed)
     buffer = io.StringIO()
     yaml.dump(document, buffer)

@@ -4,8 +4,9 @@
 cluster's capacity providers and default strategy, image, container port, network, target
 group, the load balancer a waf-enabled service's web ACL protects, task role, launch
 configuration, environment names and values, secret references, log settings, import ids) with
-the stack file, and returns one `Row` per value (for the table) and the `Edit`s that make the
-file agree with the estate.
+the stack file (`document`: its values as the one stack-file reader gives them,
+z360_ecs.common.read_stack_document), and returns one `Row` per value (for the table) and the
+`Edit`s that make the file agree with the estate.
 Values the ops log changed on purpose (task sizes, scaling bounds, cooldowns, targets, alarm
 thresholds, the budget's amounts) are shown but never written: the stack file decides them.
 
@@ -422,7 +423,10 @@ def _place(document_config: Mapping[str, Any], services_key: str, defaults_key: 
 
 
 def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -> Fill:
-    """Rows for the table and the edits that make the stack file agree with the estate."""
+    """Rows for the table and the edits that make the stack file agree with the estate.
+
+    `document` is the stack file's plain values from the one reader, never ruamel's tree:
+    ruamel is for `apply`, the write."""
     result = Fill()
     config_map = document.get("config") or {}
     clusters_key = config_key(config_map, "clusters")

@@ -151,7 +151,7 @@ def burn_rate_simulated(config: StackConfig, delays: Delays = Delays(),
     if breaker is None or not breaker.enabled or breaker.burn_rate is None:
         return None
     minutes = flood(config, profile)
-    threshold = Decimal(str(breaker.burn_rate.trip_per_hour))
+    threshold = breaker.burn_rate.trip_per_hour
     index = first_trip([m.running_rate for m in minutes], threshold,
                        breaker.burn_rate.trip_minutes)
     if index is None:

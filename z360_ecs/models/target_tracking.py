@@ -74,6 +74,9 @@ IDEAL_DELAYS = {"publish_delay_60_s": 0, "publish_delay_20_s": 0, "scaling_actio
 # --- load profiles ------------------------------------------------------------------------
 
 _LOAD = r"(\d+(?:\.\d+)?)x"
+MAX_LOAD = 10_000.0
+"""Highest load a profile may name, in multiples of one task at target (ECS runs at most 5,000
+tasks per service): larger numbers say nothing more and risk overflow."""
 _MINUTE = r"(\d+)"
 
 
@@ -81,6 +84,9 @@ def parse_profile(text: str, base_load: float = 1.0) -> Callable[[int], float]:
     """The load for each minute described by `text`; raises ProfileError naming the problem."""
     kind, _, spec = text.partition(":")
     spec = spec.strip()
+    for level in re.findall(_LOAD, spec):
+        if float(level) > MAX_LOAD:
+            raise ProfileError(f"--load {text!r}: {level}x is above {MAX_LOAD:g}x")
     if kind == "step":
         steps = []
         for part in spec.split(","):

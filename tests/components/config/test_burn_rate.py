@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import botocore.session
@@ -23,7 +24,8 @@ def _with_burn_rate(**burn: Any):
 
 def test_beta_burn_rate_config():
     burn = beta_config().cost_breaker.burn_rate
-    assert (burn.warn_per_hour, burn.trip_per_hour, burn.trip_minutes) == (3.42, 5.0, 5)
+    assert (burn.warn_per_hour, burn.trip_per_hour, burn.trip_minutes) == (
+        Decimal("3.42"), Decimal("5"), 5)
 
 
 def test_trip_minutes_bound_is_cloudwatchs_day_at_one_minute_periods():
@@ -49,6 +51,13 @@ def test_trip_minutes_bound_is_cloudwatchs_day_at_one_minute_periods():
     ({"warnPerHour": 2, "tripPerHour": 3, "tripMinuts": 5}, "costBreaker.burnRate.tripMinuts",
      ""),
     ({"tripPerHour": 3}, "costBreaker.burnRate.warnPerHour", ""),
+    # The number rules every config model follows (components/config/base.py).
+    ({"warnPerHour": True, "tripPerHour": 3}, "costBreaker.burnRate.warnPerHour", "boolean"),
+    ({"warnPerHour": 2, "tripPerHour": float("inf")}, "costBreaker.burnRate.tripPerHour", ""),
+    ({"warnPerHour": float("nan"), "tripPerHour": 3}, "costBreaker.burnRate.warnPerHour", ""),
+    ({"warnPerHour": 2, "tripPerHour": 3, "tripMinutes": True},
+     "costBreaker.burnRate.tripMinutes", ""),
+    ({"warnPerHour": 2, "tripPerHour": 10_001}, "costBreaker.burnRate.tripPerHour", "10000"),
 ])
 def test_bad_burn_rate_is_refused_naming_its_key(burn, path, words):
     with pytest.raises(ConfigError) as caught:
@@ -59,4 +68,11 @@ def test_bad_burn_rate_is_refused_naming_its_key(burn, path, words):
 
 def test_whole_numbers_are_dollars_too():
     burn = beta_config(_with_burn_rate(warnPerHour=3, tripPerHour=5)).cost_breaker.burn_rate
-    assert (burn.warn_per_hour, burn.trip_per_hour) == (3.0, 5.0)
+    assert (burn.warn_per_hour, burn.trip_per_hour) == (Decimal(3), Decimal(5))
+
+
+def test_dollars_per_hour_are_exact_decimals():
+    """0.1 + 0.2 is 0.3 here: the thresholds are split across alarms and compared with rates
+    in Decimal, never as binary fractions."""
+    burn = beta_config(_with_burn_rate(warnPerHour=0.1, tripPerHour=0.3)).cost_breaker.burn_rate
+    assert burn.warn_per_hour == Decimal("0.1") and burn.trip_per_hour == Decimal("0.3")

@@ -78,6 +78,7 @@ def both(*mutations: Mutation) -> Mutation:
 BUDGET = "z360-ecs:budget"
 ALERTS = "z360-ecs:alerts"
 CLUSTERS = "z360-ecs:clusters"
+BREAKER = "z360-ecs:costBreaker"
 
 # (id, stack, mutation, fragments the single problem must contain: path, value, what is allowed)
 CASES: list[tuple[str, str, Mutation, tuple[str, ...]]] = [
@@ -227,6 +228,18 @@ CASES: list[tuple[str, str, Mutation, tuple[str, ...]]] = [
     ("breaker-notification-over-the-limit", "beta",
      setter("alertAmounts", value=list(range(100, 1100, 100)), stack_key=BUDGET),
      ("budget.alertAmounts:", "10 amounts plus the cost breaker's", "at most 9")),
+    # The cost breaker's fields follow the number rules of every model (config/base.py).
+    ("breaker-threshold-bool", "beta", setter("thresholdPercent", value=True, stack_key=BREAKER),
+     ("costBreaker.thresholdPercent:", "True")),
+    ("breaker-threshold-nan", "beta",
+     setter("thresholdPercent", value=float("nan"), stack_key=BREAKER),
+     ("costBreaker.thresholdPercent:", "finite")),
+    ("breaker-ceiling-bool", "beta",
+     setter("emergencyCeilings", "web", value=True, stack_key=BREAKER),
+     ("costBreaker.emergencyCeilings.web:", "True")),
+    ("breaker-default-ceiling-fraction", "beta",
+     setter("defaultEmergencyCeiling", value=2.5, stack_key=BREAKER),
+     ("costBreaker.defaultEmergencyCeiling:", "2.5")),
 ]
 
 

@@ -103,3 +103,19 @@ def test_unknown_waf_key_is_named():
                                       rateLimt=5))
     assert any(p.startswith("services.web.waf.rateLimt: unknown key") for p in problems)
 
+
+
+@pytest.mark.parametrize("key, value", [
+    ("rateLimit", True),                       # a boolean is no number (strict models)
+    ("rateLimit", 3000.5),
+    ("rateLimit", "3000"),
+    ("evaluationWindow", True),
+    ("taskRequestsPerSecond", float("nan")),   # finite only (components/config/base.py)
+    ("taskRequestsPerSecond", float("inf")),
+    ("taskRequestsPerSecond", False),
+    ("blockedAlarmThreshold", True),
+])
+def test_waf_numbers_follow_the_number_rules(key, value):
+    waf = {"enabled": True, "loadBalancerArn": ALB, "rateLimit": 3000, key: value}
+    problems = _problems(_set_web_waf(**waf))
+    assert any(p.startswith(f"services.web.waf.{key}:") for p in problems), problems

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from z360_ecs.cli import main
 
 
@@ -29,9 +31,21 @@ def test_flood_command_refuses_a_service_without_throughput(capsys):
     assert "services.queue.waf.taskRequestsPerSecond is unset" in capsys.readouterr().err
 
 
-def test_flood_command_refuses_a_bad_loadtest_file(tmp_path, capsys):
+@pytest.mark.parametrize("content, words", [
+    (json.dumps({"completed": 3}).encode(), "no requestsPerSecond above 0"),
+    (b'{"requestsPerSecond": Infinity}', "Infinity is not a finite number"),
+    (b'{"requestsPerSecond": NaN}', "NaN is not a finite number"),
+    (b'{"requestsPerSecond": 1e308}', "at most 1,000,000"),
+    (b'{"requestsPerSecond": true}', "no requestsPerSecond above 0"),
+    (b'{"requestsPerSecond": 5, "requestsPerSecond": 6}', "appears twice"),
+    (b'{"requestsPerSecond": 5, "note": "\xff"}', "not UTF-8"),
+    (b"not json", "no requestsPerSecond above 0"),
+])
+def test_flood_command_refuses_a_bad_loadtest_file(tmp_path, capsys, content, words):
+    """A loadtest result is read by the rules of config text (components/config/source.py)."""
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"completed": 3}))
+    bad.write_bytes(content)
     assert main(["flood", "beta", "web", "--rate", "10", "--sources", "1",
                  "--loadtest", str(bad)]) == 2
-    assert "no positive requestsPerSecond" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1, err

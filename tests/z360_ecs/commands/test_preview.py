@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from components.config.source import read_stack_yaml
 from z360_ecs.cli import main
 from z360_ecs.common import PROJECT_DIR, StackFileError, load_stack_settings
 
@@ -50,7 +51,7 @@ def test_preview_json_marks_computed_values(capsys):
 def test_preview_shows_secret_config_as_secret(capsys, tmp_path):
     import yaml
 
-    document = yaml.safe_load((PROJECT_DIR / "Pulumi.staging.yaml").read_text())
+    document = read_stack_yaml(PROJECT_DIR / "Pulumi.staging.yaml")
     document["config"]["z360-ecs:environment"] = {"secure": "v1:abcdef"}
     path = tmp_path / "Pulumi.secret.yaml"
     path.write_text(yaml.safe_dump(document))

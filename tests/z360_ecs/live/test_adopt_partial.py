@@ -15,9 +15,9 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 from botocore.stub import Stubber
 
+from components.config.source import parse_yaml, read_stack_yaml
 from tests.z360_ecs.live.estates import (
     CliRun,
     Estate,
@@ -30,6 +30,7 @@ from tests.z360_ecs.live.estates import (
 )
 from z360_ecs.cli import main
 from z360_ecs.live import adopt_estate as estate_module
+from z360_ecs.live import adopt_fill as fill_module
 from z360_ecs.live.adopt import Result, adopt
 from z360_ecs.live.adopt_estate import Clients, LiveService, Lookup, _fill_service
 from z360_ecs.live.adopt_fill import NOT_LIVE, REFUSED
@@ -54,7 +55,7 @@ def test_a_missing_service_will_be_created_and_an_extra_one_is_unmanaged(partial
     service = next(s for s in result.steps if s.name == "reverb-service")
     assert service.action == CREATE and not service.import_id
     assert ("z360-beta-Cluster-8E41UEvLHdpU", UNMANAGED) in result.estate.unmanaged
-    written = yaml.safe_load(result.adopted)["config"]["z360-ecs:services"]["reverb"]
+    written = parse_yaml(result.adopted)["config"]["z360-ecs:services"]["reverb"]
     assert "importIds" not in written
 
 
@@ -62,13 +63,13 @@ def test_an_ambiguous_match_is_reported_never_guessed(partial: Estate):
     result = partial.result
     assert any("services.queue: 2 live services match" in p for p in result.estate.problems)
     assert any("services.queue" in e for e in result.errors)
-    written = yaml.safe_load(result.adopted)["config"]["z360-ecs:services"]["queue"]
+    written = parse_yaml(result.adopted)["config"]["z360-ecs:services"]["queue"]
     assert written["serviceName"] == "z360-beta-queue"  # left as the file had it
 
 
 def test_a_stale_import_id_is_removed(partial: Estate):
     result = partial.result
-    web = yaml.safe_load(result.adopted)["config"]["z360-ecs:services"]["web"]
+    web = parse_yaml(result.adopted)["config"]["z360-ecs:services"]["web"]
     assert "importIds" not in web
     assert next(s for s in result.steps if s.name == "web-service").action == CREATE
 
@@ -217,9 +218,52 @@ def test_a_live_capacity_provider_is_written(beta: Estate):
     """A service on FARGATE_SPOT live gets capacityProvider: FARGATE_SPOT in the file, and
     loses the launchType the stack file stated (web): the two exclude each other."""
     result = beta.scenarios["spot_everywhere"]
-    document = yaml.safe_load(result.adopted)["config"]
+    document = parse_yaml(result.adopted)["config"]
     services = document["z360-ecs:services"]
     assert {s.get("capacityProvider") for s in services.values()} == {"FARGATE_SPOT"}
     assert not [k for k, s in services.items() if "launchType" in s]
     assert document["z360-ecs:clusters"]["agent"]["capacityProviders"] == ["FARGATE_SPOT"]
     assert not [s for s in result.steps if s.error]
+
+
+@while_live("staging")
+def values_read_once(live: Live) -> tuple[Any, Any, str, str]:
+    """adopt with `fill` watched: (the document fill read, the file by the one reader, the
+    file's text, adopt's `original`)."""
+    seen: list[Any] = []
+    fill = fill_module.fill
+
+    def watched(config: Any, estate: Any, document: Any) -> Any:
+        seen.append(document)
+        return fill(config, estate, document)
+
+    path = copy_stack_file("staging", live.directory)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fill_module, "fill", watched)
+        result = adopt("staging", live.session, stack_file=path)
+    return seen[0], read_stack_yaml(path), path.read_text(), result.original
+
+
+def test_adopt_reads_values_through_the_one_reader(staging: Estate):
+    """The values adopt compares come from components/config/source.py (as every command's
+    do), never from ruamel's round-trip tree, which is only for the write."""
+    document, by_reader, text, original = staging.scenarios["values_read_once"]
+    assert document == by_reader and original == text
+
+    def plain(value: Any) -> bool:
+        if isinstance(value, dict):
+            return type(value) is dict and all(plain(v) for v in value.values())
+        if isinstance(value, list):
+            return type(value) is list and all(plain(v) for v in value)
+        return type(value) in (str, int, float, bool, type(None))
+
+    assert plain(document)
+
+
+def test_adopt_refuses_a_stack_file_the_reader_refuses(tmp_path: Path, capsys):
+    """A duplicate key is refused before any AWS call: one line, exit 2."""
+    path = copy_stack_file("staging", tmp_path)
+    path.write_text(path.read_text() + "  z360-ecs:protect: false\n  z360-ecs:protect: true\n")
+    code = main(["adopt", "staging", "--stack-file", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "appears twice" in err and len(err.strip().splitlines()) == 1, err

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 
-import yaml
-
 from components.config import ServiceConfig, StackConfig
+from components.config.source import parse_yaml
 from tests.z360_ecs.live import replica
 from tests.z360_ecs.live.estates import Estate, Live, while_live
 from z360_ecs import PROJECT_DIR
@@ -92,10 +91,10 @@ def test_adopt_fills_every_placeholder_the_estate_holds(estate: Estate) -> None:
     assert [line.strip() for line in left] == EXEMPT_PLACEHOLDERS[stack], left
     # The exempted ones were there before: adopt added none.
     assert all(line in estate.original for line in left)
-    document = yaml.safe_load(text)["config"]
+    document = parse_yaml(text)["config"]
     services = document["z360-ecs:services"]
     built = {s.key: s for s in replica.SERVICES[stack]()}
-    before = yaml.safe_load(estate.original)["config"]["z360-ecs:services"]
+    before = parse_yaml(estate.original)["config"]["z360-ecs:services"]
     for key, service in services.items():
         assert service["serviceName"] == built[key].name
         assert service["image"] == built[key].image

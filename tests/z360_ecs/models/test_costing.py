@@ -57,8 +57,9 @@ def _resize(key: str, cpu: int, memory: int, architecture: str | None = None):
 
 def _fixed_count(document: dict[str, Any], key: str, count: int) -> None:
     """Turn a service's scaling off, dropping what only fits a scaled service (scaling import
-    ids, its cost breaker ceiling)."""
+    ids, its cost breaker ceiling, its spike alarm)."""
     service = _services(document)[key]
+    service.setdefault("alarms", {})["taskCountSpike"] = None
     breaker = document["config"].get("z360-ecs:costBreaker") or {}
     breaker.get("emergencyCeilings", {}).pop(key, None)
     service["scaling"] = {"enabled": False}
@@ -151,13 +152,13 @@ def test_breaker_ceilings_respect_min_and_max(config_of):
         document["config"]["z360-ecs:costBreaker"] = {
             "enabled": True,
             "thresholdPercent": 100,
-            "emergencyCeilings": {"web": 5, "aegra": 1, "voice": 100},
+            "emergencyCeilings": {"web": 5, "aegra": 1, "voice": 50},
             "defaultEmergencyCeiling": 2,
         }
 
     config = config_of("beta", mutate)
     ceilings = costing.breaker_ceilings(config)
-    # aegra's ceiling 1 is below its min 3; voice's 100 is above its max 50.
+    # aegra's ceiling 1 is below its min 3 (a ceiling above max is refused by the config).
     assert ceilings == {"web": 5, "queue": 2, "reverb": 2, "gateway": 2, "aegra": 3, "voice": 50}
     costs = costing.stack_costs(config)
     expected = (

@@ -1,0 +1,83 @@
+"""The CLI under misuse: refs never read as options, exit 2 with one line for bad input, no
+traceback, live commands that say what is missing, simulate without NaN."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from z360_ecs.cli import main
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("spec", ["--output=/tmp/z360-pwned:Pulumi.beta.yaml",
+                                  "-p:Pulumi.beta.yaml", "HEAD:--output=x", "a..b:Pulumi.beta.yaml"])
+def test_a_spec_never_reaches_git_as_an_option(capsys, tmp_path, monkeypatch, spec):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, "cost", "beta", f"--baseline={spec}")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_valid_revision_still_resolves(capsys):
+    code, out, _ = _run(capsys, "cost", "beta", "--baseline=HEAD:Pulumi.beta.yaml")
+    assert code == 0 and "total" in out
+
+
+@pytest.mark.parametrize("content", [b"config:\n  z360-ecs:environment: \"\xff\"\n", None])
+def test_bad_files_exit_2_with_one_line(capsys, tmp_path, content):
+    path = tmp_path / "Pulumi.beta.yaml"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    for command in ("cost", "check", "preview", "report"):
+        code, _, err = _run(capsys, command, "beta", "--stack-file", str(path))
+        assert code == 2, (command, err)
+        assert "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1, (command, err)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--load", "flat:2x", "--base-load", "nan"], ["--load", "flat:2x", "--base-load", "-1"],
+    ["--load", "flat:-1x"], ["--load", "flat:nanx"], ["--load", "flat:1e999x"],
+    ["--load", "flat:2x", "--memory-utilisation", "inf"],
+])
+def test_simulate_refuses_negative_and_non_finite_loads(capsys, argv):
+    with pytest.raises(SystemExit) if "--base-load" in argv or "--memory-utilisation" in argv \
+            else _no_exit():
+        code, _, err = _run(capsys, "simulate", "beta", "web", *argv)
+        assert code == 2 and err.startswith("error:")
+
+
+class _no_exit:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_simulate_json_is_strict_json(capsys):
+    code, out, _ = _run(capsys, "simulate", "beta", "web", "--load", "step:3x@10", "--json",
+                        "--minutes", "30")
+    assert code == 0
+    json.loads(out, parse_constant=lambda name: pytest.fail(f"{name} in --json"))
+
+
+def test_scaling_without_credentials_says_so(capsys, monkeypatch, tmp_path):
+    for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    code, _, err = _run(capsys, "scaling", "beta", "web")
+    assert code == 2
+    assert err.startswith("error: no usable AWS credentials") and "Traceback" not in err
