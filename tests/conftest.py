@@ -5,10 +5,12 @@ component tests can assert on them; `run_stack` runs the real `__main__.py` agai
 file (optionally changed) the way `z360-ecs preview` does.
 
 Expensive work is done once per session (per xdist worker) and handed out as copies no test
-can share: `program_runs` holds one mock-engine run of each unmodified stack (a deep copy per
-request), `stack_document` parses each stack file once, `policy_pack` starts the pack process
-once, and `botocore_models_parsed_once` (autouse) lets every boto3/botocore session share
-botocore's parsed service models (moto's, the breaker handler's, adopt's).
+can share: `program_runs` holds one mock-engine run per stack-file content (a deep copy per
+request), which `run_stack`, `unmodified_run`, `shared_run` and the commands (autouse
+`commands_share_runs`) hand out; `stack_document` parses each stack file once; `policy_pack`
+starts the pack process once; `botocore_models_parsed_once` (autouse) lets every boto3/botocore
+session share botocore's parsed service models (moto's, the breaker handler's, adopt's). Tests
+about determinism across runs are marked `fresh_program_runs`.
 """
 
 from __future__ import annotations
@@ -97,15 +99,29 @@ def copy_run(run: ProgramRun) -> ProgramRun:
 
 
 class ProgramRuns:
-    """One mock-engine run per (unmodified stack, preview) per session; each `get` is a copy."""
+    """One mock-engine run per stack-file content per session; each `get` is a copy.
+
+    A run is keyed by what the program reads: the stack, the project (its folder and the bytes
+    of its Pulumi.yaml), the bytes of the stack file, and preview or not. The program reads
+    nothing else (no environment, no clock), so a second run of the same content is the same
+    run; the tests about that (`@pytest.mark.fresh_program_runs`, test_diff's identical runs,
+    two fresh processes in test_preview) run it afresh.
+    """
 
     def __init__(self) -> None:
-        self._runs: dict[tuple[str, bool], ProgramRun] = {}
+        self._runs: dict[tuple[str, str, bytes, bytes, bool], ProgramRun] = {}
 
-    def get(self, stack: str, preview: bool = True) -> ProgramRun:
-        key = (stack, preview)
+    def get(self, stack: str, preview: bool = True, stack_file: Path | None = None,
+            project_dir: Path = PROJECT_DIR) -> ProgramRun:
+        project = Path(project_dir)
+        try:
+            key = (stack, str(project.resolve()), (project / "Pulumi.yaml").read_bytes(),
+                   Path(stack_file or project / f"Pulumi.{stack}.yaml").read_bytes(), preview)
+        except OSError:  # the program reports a missing file itself
+            return run_program(stack, project_dir=project, stack_file=stack_file, preview=preview)
         if key not in self._runs:
-            self._runs[key] = run_program(stack, preview=preview)
+            self._runs[key] = run_program(stack, project_dir=project, stack_file=stack_file,
+                                          preview=preview)
         return copy_run(self._runs[key])
 
 
@@ -117,9 +133,14 @@ def unmodified_run(stack: str, preview: bool = True) -> ProgramRun:
     return _PROGRAM_RUNS.get(stack, preview=preview)
 
 
+def shared_run(stack: str, stack_file: Path | None = None, preview: bool = True) -> ProgramRun:
+    """A copy of the session's run of this stack file's content (run once per content)."""
+    return _PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file)
+
+
 @pytest.fixture(scope="session")
 def program_runs() -> ProgramRuns:
-    """The session's runs of the unmodified stacks (`program_runs.get("beta")` is a copy)."""
+    """The session's program runs (`program_runs.get("beta")` is a copy of unmodified beta's)."""
     return _PROGRAM_RUNS
 
 
@@ -135,17 +156,6 @@ def staging_run(program_runs: ProgramRuns) -> ProgramRun:
     return program_runs.get("staging")
 
 
-def _is_unmodified(stack: str, project_dir: Path, stack_file: Path | None) -> bool:
-    if Path(project_dir).resolve() != PROJECT_DIR.resolve():
-        return False
-    if stack_file is None:
-        return (PROJECT_DIR / f"Pulumi.{stack}.yaml").is_file()
-    try:
-        return Path(stack_file).read_bytes() == (PROJECT_DIR / f"Pulumi.{stack}.yaml").read_bytes()
-    except OSError:
-        return False
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -154,17 +164,18 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _fresh(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("fresh_program_runs") is not None
+
+
 @pytest.fixture(autouse=True)
-def commands_share_unmodified_runs(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def commands_share_runs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """The commands (`main([...])`: preview, check, report, cost, simulate) get a copy of the
-    session's run when they run an unmodified stack: the stack's own file, or a copy with the
-    same bytes (`--stack-file`, `HEAD:Pulumi.beta.yaml`). The program is deterministic; the
-    tests about that (`@pytest.mark.fresh_program_runs`) run it afresh. A changed file, config
-    overrides or another project always run the program; errors are never shared.
+    session's run of the stack file they read (ProgramRuns: one run per content), the stack's
+    own file or any other. Config overrides always run the program; errors are never shared;
+    `@pytest.mark.fresh_program_runs` runs it afresh.
     """
-    if request.node.get_closest_marker("fresh_program_runs"):
+    if _fresh(request):
         return
     from z360_ecs.commands import preview as preview_command
     from z360_ecs.engine import program as program_module
@@ -174,9 +185,9 @@ def commands_share_unmodified_runs(
     def run_program(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path | None = None,
                     overrides: Any = None, preview: bool = True,
                     settings_override: Any = None) -> ProgramRun:
-        if overrides is None and settings_override is None and _is_unmodified(
-                stack, project_dir, stack_file):
-            return _PROGRAM_RUNS.get(stack, preview=preview)
+        if overrides is None and settings_override is None:
+            return _PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file,
+                                     project_dir=project_dir)
         return real(stack, project_dir=project_dir, stack_file=stack_file, overrides=overrides,
                     preview=preview, settings_override=settings_override)
 
@@ -198,22 +209,29 @@ def write_stack(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
 
 
 @pytest.fixture
-def run_stack(write_stack: Callable[[dict[str, Any]], Path]) -> Callable[..., ProgramRun]:
+def run_stack(
+    request: pytest.FixtureRequest, write_stack: Callable[[dict[str, Any]], Path]
+) -> Callable[..., ProgramRun]:
     """Run the real program for a stack; `mutate(document)` may change the stack file first.
 
-    Without `mutate`, the run is a copy of the session's run of the unmodified stack.
+    The run is a copy of the session's run of the resulting stack-file content (ProgramRuns),
+    unless the test is marked `fresh_program_runs`.
     """
+    fresh = _fresh(request)
 
     def run(
         stack: str,
         mutate: Callable[[dict[str, Any]], None] | None = None,
         preview: bool = True,
     ) -> ProgramRun:
-        if mutate is None:
-            return _PROGRAM_RUNS.get(stack, preview=preview)
-        document = stack_document(stack)
-        mutate(document)
-        return run_program(stack, stack_file=write_stack(document), preview=preview)
+        stack_file = None
+        if mutate is not None:
+            document = stack_document(stack)
+            mutate(document)
+            stack_file = write_stack(document)
+        if fresh:
+            return run_program(stack, stack_file=stack_file, preview=preview)
+        return _PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file)
 
     return run
 

@@ -17,9 +17,9 @@ from components.cost_breaker import breaker_role_policy
 
 @pytest.fixture(scope="module")
 def beta_run():
-    from z360_ecs.engine.program import run_program
+    from tests.conftest import unmodified_run
 
-    return run_program("beta", preview=False)
+    return unmodified_run("beta", preview=False)
 
 
 def test_failed_invocations_go_to_the_alert_topic_after_two_retries(beta_run):

@@ -30,8 +30,8 @@ from policies.guardrails.wafv2_facts import (
     RATE_LIMIT_MIN,
     WCU_INCLUDED,
 )
+from tests.conftest import unmodified_run
 from z360_ecs.common import read_stack_config
-from z360_ecs.engine.program import run_program
 
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
@@ -45,7 +45,7 @@ def wafv2_model() -> ServiceModel:
 
 @pytest.fixture(scope="module")
 def beta():
-    return run_program("beta")
+    return unmodified_run("beta")
 
 
 def _request(key: str = "web") -> tuple[dict[str, Any], WafConfig]:
@@ -186,7 +186,7 @@ def test_blocked_requests_alarm_notifies_the_alert_topic(beta):
 
 
 def test_staging_registers_no_web_acl():
-    assert run_program("staging").by_type(WEB_ACL) == []
+    assert unmodified_run("staging").by_type(WEB_ACL) == []
 
 
 # --- moto: the request round-trips, and the load balancer ARN comes from the target group -------

@@ -14,12 +14,11 @@ from policies.guardrails._kit import NotApplicable
 from policies.guardrails.burn_rate_facts import rate_expression
 from policies.guardrails.fargate_facts import hourly_task_cost
 from policies.guardrails.types import METRIC_ALARM_TYPE, TOPIC_TYPE
-from tests.conftest import stack_document
+from tests.conftest import shared_run, stack_document, unmodified_run
 from tests.policies.estate import CLUSTER
 from tests.policies.estate import estate as base_estate
 from tests.policies.sdk import changed, sdk_analyze_stack
 from z360_ecs.engine.analyzer import analyze_run
-from z360_ecs.engine.program import run_program
 
 ALL = burn_rate.STACK_POLICIES
 ACCOUNT = "108782097218"
@@ -264,7 +263,7 @@ def _run(tmp_path_factory, mutate):
     mutate(document["config"])
     path = tmp_path_factory.mktemp("stack") / "Pulumi.beta.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return run_program("beta", stack_file=path)
+    return shared_run("beta", stack_file=path)
 
 
 def _findings(findings, policy):
@@ -272,7 +271,7 @@ def _findings(findings, policy):
 
 
 def test_pack_on_beta_checks_the_burn_rate_and_finds_nothing(pack):
-    findings = analyze_run(run_program("beta"), pack=pack)
+    findings = analyze_run(unmodified_run("beta"), pack=pack)
     for policy in ALL:
         assert _findings(findings, policy.name) == [], policy.name
 

@@ -21,9 +21,9 @@ from google.protobuf import json_format, struct_pb2
 
 from components.config import ConfigError, load_stack_config
 from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
-from tests.conftest import stack_document, unmodified_run
+from tests.conftest import shared_run, stack_document, unmodified_run
 from z360_ecs.engine.analyzer import analyze_run
-from z360_ecs.engine.program import ProgramRun, run_program
+from z360_ecs.engine.program import ProgramRun
 
 
 def _run(stack, tmp_path_factory, mutate=None, preview=True):
@@ -33,7 +33,7 @@ def _run(stack, tmp_path_factory, mutate=None, preview=True):
     mutate(document["config"])
     stack_file = tmp_path_factory.mktemp("stack") / f"Pulumi.{stack}.yaml"
     stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
-    return run_program(stack, stack_file=stack_file, preview=preview)
+    return shared_run(stack, stack_file=stack_file, preview=preview)
 
 
 def _run_mutated(stack, tmp_path, mutate, preview=True):
@@ -41,7 +41,7 @@ def _run_mutated(stack, tmp_path, mutate, preview=True):
     mutate(document["config"])
     stack_file = tmp_path / f"Pulumi.{stack}.yaml"
     stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
-    return run_program(stack, stack_file=stack_file, preview=preview)
+    return shared_run(stack, stack_file=stack_file, preview=preview)
 
 
 def _services(config):
