@@ -18,6 +18,9 @@ from breaker.handler import encode_record
 from components.config import load_stack_config
 from components.cost_breaker import held_maxima
 from components.stack import build_stack
+from policies.guardrails.types import (
+    TARGET_TYPE,
+)
 from tests.conftest import stack_document
 
 RECORD = "/z360/beta/cost-breaker/state"
@@ -63,7 +66,7 @@ def run_beta(pulumi_mocks, monkeypatch, answer: dict[str, Any] | None) -> dict[s
     new_resource = pulumi_mocks.new_resource
 
     def record(args):
-        if args.typ == "aws:appautoscaling/target:Target":
+        if args.typ == TARGET_TYPE:
             maxima[args.name.removesuffix("-scaling-target")] = int(args.inputs["maxCapacity"])
         return new_resource(args)
 

@@ -15,17 +15,24 @@ import pytest
 
 from components.config import ConfigError, load_stack_config
 from components.scalable_service import execution_role_policy
+from policies.guardrails.types import (
+    BUDGET_TYPE,
+    CLUSTER_CAPACITY_PROVIDERS_TYPE,
+    NATIVE_SERVICE_TYPE,
+    SERVICE_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
+)
 from tests.conftest import stack_document
 from z360_ecs.engine.diff import REPLACE_ON_CHANGE, diff_runs, render_diff
 from z360_ecs.engine.program import ProgramRun
 
 RunStack = Callable[..., ProgramRun]
-CCP = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
-SERVICE = "aws:ecs/service:Service"
-NATIVE_SERVICE = "aws-native:ecs:Service"  # a metricResolution 20 service
+CCP = CLUSTER_CAPACITY_PROVIDERS_TYPE
+SERVICE = SERVICE_TYPE
+NATIVE_SERVICE = NATIVE_SERVICE_TYPE  # a metricResolution 20 service
 # What each type calls the strategy (pulumi-aws / pulumi-aws-native).
 STRATEGY = {SERVICE: "capacityProviderStrategies", NATIVE_SERVICE: "capacityProviderStrategy"}
-SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+SUBSCRIPTION = TOPIC_SUBSCRIPTION_TYPE
 
 
 def _config(document: dict[str, Any]) -> dict[str, Any]:
@@ -247,7 +254,7 @@ def test_the_diff_replaces_a_native_service_as_its_sdk_says():
 
 
 def test_budget_notifies_the_alert_topic_only(run_stack: RunStack):
-    (budget,) = run_stack("beta").by_type("aws:budgets/budget:Budget")
+    (budget,) = run_stack("beta").by_type(BUDGET_TYPE)
     for notification in budget.inputs["notifications"]:
         assert "subscriberEmailAddresses" not in notification
         assert len(notification["subscriberSnsTopicArns"]) == 1

@@ -16,11 +16,16 @@ from botocore.validate import ParamValidator
 from components.cost_breaker import breaker_topic_policy
 from policies.guardrails import burn_rate_facts as facts
 from policies.guardrails.fargate_facts import hourly_task_cost
+from policies.guardrails.types import (
+    DASHBOARD_TYPE,
+    METRIC_ALARM_TYPE,
+    TOPIC_TYPE,
+)
 from tests.components.test_cost_breaker import beta_config
 from z360_ecs.engine.analyzer import PolicyPackProcess, analyze_run
 from z360_ecs.engine.program import COMPUTED
 
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+ALARM = METRIC_ALARM_TYPE
 ACCOUNT = "108782097218"
 BREAKER_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:z360-beta-cost-breaker"
 ALERTS_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:z360-beta-alerts"
@@ -132,7 +137,7 @@ def test_beta_alarms_at_preview(run_stack):
     assert (warn["threshold"], warn["evaluationPeriods"], warn["treatMissingData"]) == (
         3.42, 1, "missing")
     # The breaker's topic exists, and its policy lets CloudWatch alarms publish.
-    topics = {r.inputs["name"]: r for r in run.by_type("aws:sns/topic:Topic")}
+    topics = {r.inputs["name"]: r for r in run.by_type(TOPIC_TYPE)}
     assert topics["z360-beta-cost-breaker"].inputs["tags"]["z360:cost-breaker"] == "topic"
     sids = {s["Sid"]: s for s in breaker_topic_policy(BREAKER_ARN, ACCOUNT)["Statement"]}
     assert sids["AllowThisAccountsAlarmsToPublish"]["Principal"] == {
@@ -226,7 +231,7 @@ def test_eleven_services_split_into_two_alarm_pairs_that_pass_the_pack(run_stack
 
 def test_beta_dashboard_shows_dollars_per_hour_beside_the_budgets_rate(run_stack):
     run = run_stack("beta")
-    (dashboard,) = run.by_type("aws:cloudwatch/dashboard:Dashboard")
+    (dashboard,) = run.by_type(DASHBOARD_TYPE)
     body = json.loads(dashboard.inputs["dashboardBody"])
     (widget,) = [w for w in body["widgets"] if "$ per hour" in w["properties"]["title"]]
     properties = widget["properties"]
@@ -246,6 +251,6 @@ def test_beta_dashboard_shows_dollars_per_hour_beside_the_budgets_rate(run_stack
 
 
 def test_staging_dashboard_has_no_rate_widget(run_stack):
-    (dashboard,) = run_stack("staging").by_type("aws:cloudwatch/dashboard:Dashboard")
+    (dashboard,) = run_stack("staging").by_type(DASHBOARD_TYPE)
     body = json.loads(dashboard.inputs["dashboardBody"])
     assert not [w for w in body["widgets"] if "$ per hour" in w["properties"].get("title", "")]

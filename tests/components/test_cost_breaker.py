@@ -22,17 +22,30 @@ from components.cost_breaker import (
     breaker_targets,
 )
 from components.naming import cost_breaker_names
+from policies.guardrails.types import (
+    BUDGET_TYPE,
+    LAMBDA_EVENT_INVOKE_CONFIG_TYPE,
+    LAMBDA_FUNCTION_TYPE,
+    LAMBDA_PERMISSION_TYPE,
+    LOG_GROUP_TYPE,
+    ROLE_POLICY_TYPE,
+    ROLE_TYPE,
+    SSM_PARAMETER_TYPE,
+    TOPIC_POLICY_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
+    TOPIC_TYPE,
+)
 from tests.conftest import stack_document
 
 ACCOUNT = "108782097218"
 REGION = "us-east-1"
 ALERTS = f"arn:aws:sns:{REGION}:{ACCOUNT}:z360-test-alerts"
 BREAKER_TYPES = {
-    "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy", "aws:ssm/parameter:Parameter",
-    "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy",
-    "aws:lambda/function:Function", "aws:lambda/permission:Permission",
-    "aws:sns/topicSubscription:TopicSubscription",
-    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    TOPIC_TYPE, TOPIC_POLICY_TYPE, SSM_PARAMETER_TYPE,
+    LOG_GROUP_TYPE, ROLE_TYPE, ROLE_POLICY_TYPE,
+    LAMBDA_FUNCTION_TYPE, LAMBDA_PERMISSION_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
+    LAMBDA_EVENT_INVOKE_CONFIG_TYPE,
 }
 
 
@@ -87,7 +100,7 @@ def test_component_creates_its_resources_and_wires_its_environment(pulumi_mocks,
     assert set(created) == BREAKER_TYPES, sorted(created)
     assert all(name.startswith("cost-breaker-") for name, _ in created.values())
 
-    function = created["aws:lambda/function:Function"][1]
+    function = created[LAMBDA_FUNCTION_TYPE][1]
     assert function["runtime"] == "python3.12" and function["handler"] == "handler.handler"
     variables = function["environment"]["variables"]
     assert json.loads(variables["BREAKER_TARGETS"]) == [
@@ -102,15 +115,15 @@ def test_component_creates_its_resources_and_wires_its_environment(pulumi_mocks,
     assert json.loads(value) == {"tripped": False, "changes": []}
 
     topic_arn = outputs["topic"]
-    permission = created["aws:lambda/permission:Permission"][1]
+    permission = created[LAMBDA_PERMISSION_TYPE][1]
     assert permission["principal"] == "sns.amazonaws.com"
     assert permission["sourceArn"] == topic_arn
-    subscription = created["aws:sns/topicSubscription:TopicSubscription"][1]
+    subscription = created[TOPIC_SUBSCRIPTION_TYPE][1]
     assert (subscription["protocol"], subscription["topic"]) == ("lambda", topic_arn)
     assert subscription["endpoint"] == (
         f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{outputs['function']}")
 
-    topic_policy = json.loads(created["aws:sns/topicPolicy:TopicPolicy"][1]["policy"])
+    topic_policy = json.loads(created[TOPIC_POLICY_TYPE][1]["policy"])
     statement, alarms = topic_policy["Statement"]
     assert statement["Principal"] == {"Service": "budgets.amazonaws.com"}
     assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
@@ -118,7 +131,7 @@ def test_component_creates_its_resources_and_wires_its_environment(pulumi_mocks,
     assert statement["Resource"] == topic_arn
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
-    role_policy = json.loads(created["aws:iam/rolePolicy:RolePolicy"][1]["policy"])
+    role_policy = json.loads(created[ROLE_POLICY_TYPE][1]["policy"])
     assert statements_granting(role_policy)["ScaledServicesPermissionCheck"]["Resource"] == [
         f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/z360-test/queue",
         f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/z360-test/web",
@@ -235,7 +248,7 @@ def test_beta_stack_creates_the_breaker_under_its_component(beta_run):
 
 def test_beta_budget_notifies_the_breaker_topic_which_invokes_the_function(beta_run):
     topic_arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:z360-beta-cost-breaker"
-    (budget,) = beta_run.by_type("aws:budgets/budget:Budget")
+    (budget,) = beta_run.by_type(BUDGET_TYPE)
     breaker_notifications = [n for n in budget.inputs["notifications"]
                              if n.get("subscriberSnsTopicArns") == [topic_arn]]
     assert breaker_notifications == [{

@@ -11,10 +11,12 @@ from components.config import load_stack_config
 from components.config.source import read_stack_yaml
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.naming import alarm_arn
+from policies.guardrails.types import (
+    DASHBOARD_TYPE,
+    METRIC_ALARM_TYPE,
+)
 from z360_ecs.common import PROJECT_DIR
 from z360_ecs.engine.program import COMPUTED
-
-DASHBOARD_TYPE = "aws:cloudwatch/dashboard:Dashboard"
 
 
 def _beta_config():
@@ -71,7 +73,7 @@ def test_beta_alarm_widgets_list_exactly_the_alarms_each_service_creates(run_sta
     run = run_stack("beta")
     body = _body(run)
     alarms_by_service: dict[str, set[str]] = {}
-    for alarm in run.by_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+    for alarm in run.by_type(METRIC_ALARM_TYPE):
         owner = run.named(alarm.parent.rsplit("::", 1)[-1])
         alarms_by_service.setdefault(owner.name, set()).add(alarm.inputs["name"])
     config = _beta_config()

@@ -14,6 +14,10 @@ from components.scalable_service import (
     ScalableServiceArgs,
     execution_role_policy,
 )
+from policies.guardrails.types import (
+    SCALING_POLICY_TYPE,
+    TARGET_TYPE,
+)
 from z360_ecs.engine.diff import diff_runs
 from z360_ecs.engine.program import ProgramRun
 
@@ -124,7 +128,7 @@ def test_container_definitions_carry_secrets_as_value_from(run_stack):
 # --- rollback runbooks -------------------------------------------------------------------
 
 RunStack = Callable[..., ProgramRun]
-SCALING_TYPES = {"aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy"}
+SCALING_TYPES = {TARGET_TYPE, SCALING_POLICY_TYPE}
 
 
 def web(document: dict[str, Any]) -> dict[str, Any]:

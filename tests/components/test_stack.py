@@ -7,15 +7,28 @@ from collections.abc import Callable
 
 import pytest
 
+from policies.guardrails.types import (
+    BUDGET_TYPE,
+    CLUSTER_CAPACITY_PROVIDERS_TYPE,
+    CLUSTER_TYPE,
+    METRIC_ALARM_TYPE,
+    NATIVE_SERVICE_TYPE,
+    SCALING_POLICY_TYPE,
+    SERVICE_TYPE,
+    TARGET_TYPE,
+    TASK_DEFINITION_TYPE,
+    TOPIC_SUBSCRIPTION_TYPE,
+    TOPIC_TYPE,
+)
 from tests.conftest import unmodified_run
 from z360_ecs.engine.program import ProgramRun
 
-TASK = "aws:ecs/taskDefinition:TaskDefinition"
-SERVICE = "aws:ecs/service:Service"
-TARGET = "aws:appautoscaling/target:Target"
-POLICY = "aws:appautoscaling/policy:Policy"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-BUDGET = "aws:budgets/budget:Budget"
+TASK = TASK_DEFINITION_TYPE
+SERVICE = SERVICE_TYPE
+TARGET = TARGET_TYPE
+POLICY = SCALING_POLICY_TYPE
+ALARM = METRIC_ALARM_TYPE
+BUDGET = BUDGET_TYPE
 RunStack = Callable[..., ProgramRun]
 
 
@@ -160,7 +173,7 @@ def test_beta_budget_matches_the_budget_table(beta):
 
 def test_alert_recipients_are_the_ops_log_recipients(beta):
     endpoints = sorted(r.inputs["endpoint"] for r in beta.by_type(
-        "aws:sns/topicSubscription:TopicSubscription") if r.inputs["protocol"] == "email")
+        TOPIC_SUBSCRIPTION_TYPE) if r.inputs["protocol"] == "email")
     assert endpoints == ["ansar@z360.biz", "hammasuddin@z360.biz"]
 
 
@@ -193,7 +206,7 @@ def test_scalable_targets_point_at_cluster_and_service_names(beta):
 
 def test_every_cluster_has_container_insights(beta, staging):
     for run in (beta, staging):
-        for cluster in run.by_type("aws:ecs/cluster:Cluster"):
+        for cluster in run.by_type(CLUSTER_TYPE):
             assert {"name": "containerInsights", "value": "enabled"} in cluster.inputs["settings"]
 
 
@@ -247,10 +260,10 @@ def test_resource_counts_per_stack(beta, staging):
 
 # --- deletion protection ---------------------------------------------------------------
 
-PROTECTABLE = {"aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:sns/topic:Topic",
-               "aws:budgets/budget:Budget", "aws-native:ecs:Service",
+PROTECTABLE = {CLUSTER_TYPE, SERVICE_TYPE, TOPIC_TYPE,
+               BUDGET_TYPE, NATIVE_SERVICE_TYPE,
                # Deleting it disassociates every provider the services run on.
-               "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"}
+               CLUSTER_CAPACITY_PROVIDERS_TYPE}
 
 
 def test_beta_protects_only_clusters_services_topic_and_budget(beta: ProgramRun) -> None:

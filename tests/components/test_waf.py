@@ -21,6 +21,11 @@ from components.waf import (
     web_acl_tags,
 )
 from policies.guardrails import wafv2_facts
+from policies.guardrails.types import (
+    METRIC_ALARM_TYPE,
+    WEB_ACL_ASSOCIATION_TYPE,
+    WEB_ACL_TYPE,
+)
 from policies.guardrails.wafv2_facts import (
     DEFAULT_EVALUATION_WINDOW_S,
     EVALUATION_WINDOWS_S,
@@ -33,9 +38,9 @@ from policies.guardrails.wafv2_facts import (
 from tests.conftest import unmodified_run
 from z360_ecs.common import read_stack_config
 
-WEB_ACL = "aws:wafv2/webAcl:WebAcl"
-ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+WEB_ACL = WEB_ACL_TYPE
+ASSOCIATION = WEB_ACL_ASSOCIATION_TYPE
+ALARM = METRIC_ALARM_TYPE
 
 
 @pytest.fixture(scope="module")

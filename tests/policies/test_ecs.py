@@ -7,7 +7,10 @@ import json
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import ecs
-from policies.guardrails.types import TASK_DEFINITION_TYPE
+from policies.guardrails.types import (
+    SERVICE_TYPE,
+    TASK_DEFINITION_TYPE,
+)
 from tests.policies.sdk import REMOVE, changed, sdk_analyze
 
 TASK = TASK_DEFINITION_TYPE
@@ -105,5 +108,5 @@ def test_unknown_container_definitions_during_preview_are_not_a_violation():
 
 
 def test_task_rules_do_not_apply_to_services():
-    outcome = sdk_analyze(ALL, "aws:ecs/service:Service", {"name": "s"})
+    outcome = sdk_analyze(ALL, SERVICE_TYPE, {"name": "s"})
     assert {"fargate-task-size", "no-plaintext-secrets"} <= outcome.not_applicable

@@ -8,6 +8,9 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import iam
+from policies.guardrails.types import (
+    ROLE_TYPE,
+)
 from tests.policies.sdk import sdk_analyze
 
 ALL = iam.POLICIES
@@ -49,7 +52,7 @@ def test_allow_with_not_action_is_a_violation():
 
 
 def test_role_is_not_applicable():
-    outcome = sdk_analyze(ALL, "aws:iam/role:Role", {"assumeRolePolicy": document(LOGS)})
+    outcome = sdk_analyze(ALL, ROLE_TYPE, {"assumeRolePolicy": document(LOGS)})
     assert "iam-no-wildcard-actions" in outcome.not_applicable
 
 

@@ -12,7 +12,10 @@ from pulumi_policy import EnforcementLevel
 import policies
 from policies.guardrails import scaling
 from policies.guardrails._kit import NotApplicable, resource_policy, stack_policy
-from policies.guardrails.types import TARGET_TYPE
+from policies.guardrails.types import (
+    TARGET_TYPE,
+    TOPIC_TYPE,
+)
 from tests.policies.sdk import sdk_analyze, sdk_analyze_stack
 from tests.policies.test_scaling import target
 
@@ -77,7 +80,7 @@ def test_not_applicable_from_a_stack_policy_reaches_the_sdk():
 
 
 def test_a_resource_policy_is_not_applicable_to_other_types():
-    outcome = sdk_analyze([BUGGY], "aws:sns/topic:Topic", {"name": "t"})
+    outcome = sdk_analyze([BUGGY], TOPIC_TYPE, {"name": "t"})
     assert outcome.not_applicable_reasons == {"buggy": f"applies to {TARGET_TYPE}"}
 
 

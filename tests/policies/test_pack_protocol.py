@@ -6,6 +6,9 @@ from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2
 
 from policies.guardrails.pack import PACK_NAME, POLICIES
+from policies.guardrails.types import (
+    TARGET_TYPE,
+)
 from tests.policies.sdk import struct
 from tests.policies.test_scaling import target
 from z360_ecs.engine.analyzer import LEVELS, merge_config
@@ -28,7 +31,7 @@ def test_analyzer_info_lists_every_policy_with_its_level_and_schema(pack):
 def test_configure_then_analyze_returns_the_violation(pack):
     pack.configure(merge_config(pack.info))
     request = analyzer_pb2.AnalyzeRequest(
-        type="aws:appautoscaling/target:Target", name="web-scaling-target",
+        type=TARGET_TYPE, name="web-scaling-target",
         urn="urn:pulumi:beta::z360-ecs::aws:appautoscaling/target:Target::web-scaling-target",
         properties=struct(target(maxCapacity=60)),
     )
@@ -44,7 +47,7 @@ def test_configured_level_and_threshold_reach_the_pack(pack):
         "enforcementLevel": "advisory", "ceilings": {"web": 70}}, "capacity-bounds": "disabled"})
     pack.configure(merged)
     request = analyzer_pb2.AnalyzeRequest(
-        type="aws:appautoscaling/target:Target", name="t", urn="urn:t",
+        type=TARGET_TYPE, name="t", urn="urn:t",
         properties=struct(target(minCapacity=80, maxCapacity=75)),
     )
     diagnostics = pack.stub.Analyze(request).diagnostics

@@ -6,7 +6,11 @@ from __future__ import annotations
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import scaling
-from policies.guardrails.types import SCALING_POLICY_TYPE, TARGET_TYPE
+from policies.guardrails.types import (
+    SCALING_POLICY_TYPE,
+    TARGET_TYPE,
+    TOPIC_TYPE,
+)
 from tests.policies.estate import estate
 from tests.policies.sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
@@ -86,7 +90,7 @@ def test_target_outside_ecs_is_not_applicable():
 
 
 def test_scaling_policies_do_not_apply_to_other_types():
-    outcome = sdk_analyze(ALL, "aws:sns/topic:Topic", {"name": "t"})
+    outcome = sdk_analyze(ALL, TOPIC_TYPE, {"name": "t"})
     assert {p.name for p in ALL} <= outcome.not_applicable
 
 

@@ -44,7 +44,18 @@ from typing import Any
 
 from components.config import StackConfig
 from policies.guardrails.cloudwatch_facts import METRIC_TYPES
-from policies.guardrails.types import NATIVE_SERVICE_TYPE, SERVICE_TYPE
+from policies.guardrails.types import (
+    BUDGET_TYPE,
+    CLUSTER_TYPE,
+    LOG_GROUP_TYPE,
+    METRIC_ALARM_TYPE,
+    NATIVE_SERVICE_TYPE,
+    SCALING_POLICY_TYPE,
+    SERVICE_TYPE,
+    TARGET_TYPE,
+    TASK_DEFINITION_TYPE,
+    TOPIC_TYPE,
+)
 from z360_ecs.engine.diff import replaces_on_change
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
 from z360_ecs.live.adopt_estate import LiveEstate, LiveService
@@ -222,7 +233,7 @@ def _service_diff(inputs: dict[str, Any], live: LiveService) -> list[Difference]
 
 
 def _target_diff(inputs: dict[str, Any], target: dict[str, Any]) -> list[Difference]:
-    compare = _Compare("aws:appautoscaling/target:Target", inputs)
+    compare = _Compare(TARGET_TYPE, inputs)
     compare("resourceId", target["ResourceId"], ESTATE)
     compare("scalableDimension", target["ScalableDimension"], ESTATE)
     compare("serviceNamespace", target["ServiceNamespace"], ESTATE)
@@ -232,7 +243,7 @@ def _target_diff(inputs: dict[str, Any], target: dict[str, Any]) -> list[Differe
 
 
 def _policy_diff(inputs: dict[str, Any], policy: dict[str, Any]) -> list[Difference]:
-    compare = _Compare("aws:appautoscaling/policy:Policy", inputs)
+    compare = _Compare(SCALING_POLICY_TYPE, inputs)
     compare("name", policy["PolicyName"], ESTATE)
     compare("resourceId", policy["ResourceId"], ESTATE)
     compare("policyType", policy["PolicyType"], ESTATE)
@@ -270,7 +281,7 @@ _ALARM_FIELDS = (
 
 
 def _alarm_diff(inputs: dict[str, Any], alarm: dict[str, Any]) -> list[Difference]:
-    compare = _Compare("aws:cloudwatch/metricAlarm:MetricAlarm", inputs)
+    compare = _Compare(METRIC_ALARM_TYPE, inputs)
     compare("name", alarm["AlarmName"], ESTATE)
     for live_key, key, decided_by, numeric in _ALARM_FIELDS:
         live_value = alarm.get(live_key)
@@ -293,11 +304,11 @@ def _owner(run: ProgramRun, registration: Registration) -> str:
         if parent.type == _SERVICE_COMPONENT:
             return f"services.{parent.name}"
         parent = by_urn.get(parent.parent)
-    if registration.type == "aws:ecs/cluster:Cluster":
+    if registration.type == CLUSTER_TYPE:
         return f"clusters.{registration.name.removesuffix('-cluster')}"
     if registration.type.startswith("aws:sns/"):
         return "alerts"
-    if registration.type == "aws:budgets/budget:Budget":
+    if registration.type == BUDGET_TYPE:
         return "budget"
     return "stack"
 
@@ -317,13 +328,13 @@ def plan(run: ProgramRun, config: StackConfig, estate: LiveEstate) -> list[Step]
                         if scope.startswith("services.") else None)
         differences: list[Difference] | None = None
         kind = registration.type
-        if kind == "aws:ecs/taskDefinition:TaskDefinition":
+        if kind == TASK_DEFINITION_TYPE:
             if live_service is not None and live_service.task_revision:
                 step.note = (f"new revision of {live_service.task_family}; "
                              f":{live_service.task_revision} stays registered")
         elif not registration.import_id:
             pass
-        elif kind == "aws:ecs/cluster:Cluster":
+        elif kind == CLUSTER_TYPE:
             cluster = estate.clusters[scope.split(".", 1)[1]]
             compare = _Compare(kind, inputs)
             compare("name", cluster.name, ESTATE)
@@ -341,29 +352,29 @@ def plan(run: ProgramRun, config: StackConfig, estate: LiveEstate) -> list[Step]
                              "does not return the live setting")
             else:
                 differences = _service_diff(inputs, live_service)
-        elif kind == "aws:appautoscaling/target:Target" and live_service is not None \
+        elif kind == TARGET_TYPE and live_service is not None \
                 and live_service.scalable_target is not None:
             differences = _target_diff(inputs, live_service.scalable_target)
-        elif kind == "aws:appautoscaling/policy:Policy" and live_service is not None:
+        elif kind == SCALING_POLICY_TYPE and live_service is not None:
             policy = next((p for p in live_service.policies
                            if p["PolicyName"] == inputs.get("name")), None)
             differences = _policy_diff(inputs, policy) if policy else None
-        elif kind == "aws:cloudwatch/metricAlarm:MetricAlarm" and live_service is not None:
+        elif kind == METRIC_ALARM_TYPE and live_service is not None:
             alarm = next((a for a in live_service.alarms.values()
                           if a["AlarmName"] == inputs.get("name")), None)
             differences = _alarm_diff(inputs, alarm) if alarm else None
-        elif kind == "aws:cloudwatch/logGroup:LogGroup" and live_service is not None \
+        elif kind == LOG_GROUP_TYPE and live_service is not None \
                 and live_service.log_group is not None:
             compare = _Compare(kind, inputs)
             compare("name", live_service.log_group["logGroupName"], ESTATE)
             compare("retentionInDays", live_service.log_group.get("retentionInDays"), STACK,
                     numeric=True)
             differences = compare.differences
-        elif kind == "aws:sns/topic:Topic" and estate.topic is not None:
+        elif kind == TOPIC_TYPE and estate.topic is not None:
             compare = _Compare(kind, inputs)
             compare("name", estate.topic["TopicArn"].rsplit(":", 1)[-1], ESTATE)
             differences = compare.differences
-        elif kind == "aws:budgets/budget:Budget" and estate.budget is not None:
+        elif kind == BUDGET_TYPE and estate.budget is not None:
             differences = _budget_diff(inputs, estate.budget)
         if registration.import_id:
             if differences is None:
@@ -378,7 +389,7 @@ def plan(run: ProgramRun, config: StackConfig, estate: LiveEstate) -> list[Step]
 
 
 def _budget_diff(inputs: dict[str, Any], live: dict[str, Any]) -> list[Difference]:
-    compare = _Compare("aws:budgets/budget:Budget", inputs)
+    compare = _Compare(BUDGET_TYPE, inputs)
     budget = live["Budget"]
     compare("name", budget["BudgetName"], ESTATE)
     compare("limitAmount", budget.get("BudgetLimit", {}).get("Amount"), STACK, numeric=True)

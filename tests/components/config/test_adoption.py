@@ -8,6 +8,16 @@ from typing import Any
 import pytest
 
 from components.config import ConfigError, Problem, load_stack_config
+from policies.guardrails.types import (
+    BUDGET_TYPE,
+    CLUSTER_TYPE,
+    METRIC_ALARM_TYPE,
+    NATIVE_SERVICE_TYPE,
+    SCALING_POLICY_TYPE,
+    SERVICE_TYPE,
+    TARGET_TYPE,
+    TASK_DEFINITION_TYPE,
+)
 from tests.conftest import stack_document
 from z360_ecs.engine.program import ProgramRun
 
@@ -33,7 +43,7 @@ def test_beta_adopts_the_seed_known_resources(beta: ProgramRun) -> None:
         f"ecs/service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8/{DIMENSION}")
     assert imported["monthly-budget"] == "108782097218:z360-monthly-spending-alert"
     # Task definitions are never imported: registering one only adds a revision.
-    assert not any(r.import_id for r in beta.by_type("aws:ecs/taskDefinition:TaskDefinition"))
+    assert not any(r.import_id for r in beta.by_type(TASK_DEFINITION_TYPE))
 
 
 def test_every_import_id_names_the_resource_the_program_declares(beta: ProgramRun) -> None:
@@ -44,27 +54,27 @@ def test_every_import_id_names_the_resource_the_program_declares(beta: ProgramRu
         if not r.import_id:
             continue
         inputs = r.inputs
-        if r.type == "aws:ecs/cluster:Cluster":
+        if r.type == CLUSTER_TYPE:
             expected = inputs["name"]
-        elif r.type == "aws:ecs/service:Service":
-            cluster = next(c for c in beta.by_type("aws:ecs/cluster:Cluster")
+        elif r.type == SERVICE_TYPE:
+            cluster = next(c for c in beta.by_type(CLUSTER_TYPE)
                            if c.import_id and inputs["cluster"].endswith("/" + c.inputs["name"]))
             expected = f"{cluster.inputs['name']}/{inputs['name']}"
-        elif r.type == "aws-native:ecs:Service":
-            cluster = next(c for c in beta.by_type("aws:ecs/cluster:Cluster")
+        elif r.type == NATIVE_SERVICE_TYPE:
+            cluster = next(c for c in beta.by_type(CLUSTER_TYPE)
                            if c.import_id and inputs["cluster"].endswith("/" + c.inputs["name"]))
             name = cluster.inputs["name"]
             expected = (f"arn:aws:ecs:us-east-1:108782097218:service/{name}/"
                         f"{inputs['serviceName']}|{name}")
-        elif r.type == "aws:appautoscaling/target:Target":
+        elif r.type == TARGET_TYPE:
             expected = f"{inputs['serviceNamespace']}/{inputs['resourceId']}/" \
                        f"{inputs['scalableDimension']}"
-        elif r.type == "aws:appautoscaling/policy:Policy":
+        elif r.type == SCALING_POLICY_TYPE:
             expected = f"{inputs['serviceNamespace']}/{inputs['resourceId']}/" \
                        f"{inputs['scalableDimension']}/{inputs['name']}"
-        elif r.type == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        elif r.type == METRIC_ALARM_TYPE:
             expected = inputs["name"]
-        elif r.type == "aws:budgets/budget:Budget":
+        elif r.type == BUDGET_TYPE:
             expected = f"{inputs['accountId']}:{inputs['name']}"
         else:
             pytest.fail(f"{r.urn}: no import id rule for {r.type}")

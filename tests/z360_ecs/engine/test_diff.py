@@ -9,6 +9,10 @@ from typing import Any
 
 import pytest
 
+from policies.guardrails.types import (
+    SERVICE_TYPE,
+    TASK_DEFINITION_TYPE,
+)
 from z360_ecs.cli import main
 from z360_ecs.common import PROJECT_DIR, resolve_spec
 from z360_ecs.engine.diff import diff_runs, render_diff, replaces_on_change
@@ -76,9 +80,9 @@ def test_identical_runs_have_no_diff() -> None:
 
 
 def test_replace_table_never_replaces_on_tags() -> None:
-    assert replaces_on_change("aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions[0].image")
-    assert not replaces_on_change("aws:ecs/taskDefinition:TaskDefinition", "tags.z360:service")
-    assert not replaces_on_change("aws:ecs/service:Service", "desiredCount")
+    assert replaces_on_change(TASK_DEFINITION_TYPE, "containerDefinitions[0].image")
+    assert not replaces_on_change(TASK_DEFINITION_TYPE, "tags.z360:service")
+    assert not replaces_on_change(SERVICE_TYPE, "desiredCount")
 
 
 def test_a_capacity_provider_strategy_never_replaces_and_a_set_launch_type_does() -> None:
@@ -86,7 +90,7 @@ def test_a_capacity_provider_strategy_never_replaces_and_a_set_launch_type_does(
     capacityProviderStrategyCustomizeDiff no longer forces new (v5 did, for empty <-> set); it
     refuses an update without force_new_deployment (tested in diff_runs' refusal tests).
     launch_type is ForceNew + Optional/Computed: setting it replaces, dropping it does not."""
-    service, path = "aws:ecs/service:Service", "capacityProviderStrategies[0].capacityProvider"
+    service, path = SERVICE_TYPE, "capacityProviderStrategies[0].capacityProvider"
     spot = {"capacityProviderStrategies": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]}
     fargate = {"capacityProviderStrategies": [{"capacityProvider": "FARGATE", "weight": 1}]}
     launch_type = {"launchType": "FARGATE"}

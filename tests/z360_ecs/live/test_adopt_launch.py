@@ -16,6 +16,10 @@ from typing import Any
 
 import pytest
 
+from policies.guardrails.types import (
+    NATIVE_SERVICE_TYPE,
+    SERVICE_TYPE,
+)
 from tests.z360_ecs.live.estates import Estate, Live, copy_stack_file, while_live
 from z360_ecs import PROJECT_DIR
 from z360_ecs.live import adopt as adopt_module
@@ -38,7 +42,7 @@ def _registration(result: Result, type_token: str, name: str) -> Any:
 def test_a_20_s_service_is_native_and_its_replaces_are_the_native_table(beta: Estate):
     result = beta.result
     web = beta.result.estate.services["web"]
-    inputs = dict(_registration(result, "aws-native:ecs:Service", "web-service").inputs,
+    inputs = dict(_registration(result, NATIVE_SERVICE_TYPE, "web-service").inputs,
                   __ignore=["desiredCount"])
     # A name change replaces (createOnly); a launch-type change does not (Cloud Control).
     renamed = dataclasses.replace(web, name="z360-beta-web-Service-Other0000000")
@@ -51,7 +55,7 @@ def test_a_20_s_service_is_native_and_its_replaces_are_the_native_table(beta: Es
     assert not by_path["capacityProviderStrategy"].replaces
     # The classic service (queue) on the same move: pulumi-aws replaces it (launchType set).
     queue = beta.result.estate.services["queue"]
-    classic = dict(_registration(result, "aws:ecs/service:Service", "queue-service").inputs,
+    classic = dict(_registration(result, SERVICE_TYPE, "queue-service").inputs,
                    __ignore=["desiredCount"])
     queue_on_spot = dataclasses.replace(queue, launch_type=None, capacity_provider_strategy=[
         {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}])

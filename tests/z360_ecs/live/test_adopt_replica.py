@@ -15,6 +15,18 @@ import re
 
 from components.config import ServiceConfig, StackConfig
 from components.config.source import parse_yaml
+from policies.guardrails.types import (
+    BUDGET_TYPE,
+    CLUSTER_TYPE,
+    LOG_GROUP_TYPE,
+    METRIC_ALARM_TYPE,
+    NATIVE_SERVICE_TYPE,
+    SCALING_POLICY_TYPE,
+    SERVICE_TYPE,
+    TARGET_TYPE,
+    TASK_DEFINITION_TYPE,
+    TOPIC_TYPE,
+)
 from tests.z360_ecs.live import replica
 from tests.z360_ecs.live.estates import Estate, Live, while_live
 from z360_ecs import PROJECT_DIR
@@ -23,26 +35,26 @@ from z360_ecs.live.adopt import Result, adopt
 from z360_ecs.live.adopt_fill import NO_KEY, accepts
 from z360_ecs.live.adopt_plan import CREATE, ESTATE, IMPORT, REPLACE, UPDATE
 
-SERVICE = "aws:ecs/service:Service"
-NATIVE_SERVICE = "aws-native:ecs:Service"  # a metricResolution 20 service (issue 14)
+SERVICE = SERVICE_TYPE
+NATIVE_SERVICE = NATIVE_SERVICE_TYPE  # a metricResolution 20 service (issue 14)
 
 # Differences the first `up` may still show after adopt, by type and input: the ops log's
 # intended changes (stack), the program's own settings (program), and live values the config
 # has no key for yet (estate; listed below).
 INTENDED = {
-    ("aws:ecs/cluster:Cluster", "containerInsights"),
-    ("aws:ecs/service:Service", "taskDefinition"),
-    ("aws:ecs/service:Service", "deploymentCircuitBreaker"),
-    ("aws:appautoscaling/target:Target", "maxCapacity"),
-    ("aws:appautoscaling/policy:Policy", "targetTracking.targetValue"),
-    ("aws:appautoscaling/policy:Policy", "targetTracking.scaleOutCooldown"),
-    ("aws:appautoscaling/policy:Policy", "targetTracking.scaleInCooldown"),
-    ("aws:cloudwatch/metricAlarm:MetricAlarm", "namespace"),
-    ("aws:cloudwatch/metricAlarm:MetricAlarm", "period"),
-    ("aws:cloudwatch/metricAlarm:MetricAlarm", "evaluationPeriods"),
-    ("aws:cloudwatch/metricAlarm:MetricAlarm", "datapointsToAlarm"),
-    ("aws:cloudwatch/metricAlarm:MetricAlarm", "treatMissingData"),
-    ("aws:budgets/budget:Budget", "notifications"),
+    (CLUSTER_TYPE, "containerInsights"),
+    (SERVICE_TYPE, "taskDefinition"),
+    (SERVICE_TYPE, "deploymentCircuitBreaker"),
+    (TARGET_TYPE, "maxCapacity"),
+    (SCALING_POLICY_TYPE, "targetTracking.targetValue"),
+    (SCALING_POLICY_TYPE, "targetTracking.scaleOutCooldown"),
+    (SCALING_POLICY_TYPE, "targetTracking.scaleInCooldown"),
+    (METRIC_ALARM_TYPE, "namespace"),
+    (METRIC_ALARM_TYPE, "period"),
+    (METRIC_ALARM_TYPE, "evaluationPeriods"),
+    (METRIC_ALARM_TYPE, "datapointsToAlarm"),
+    (METRIC_ALARM_TYPE, "treatMissingData"),
+    (BUDGET_TYPE, "notifications"),
     # Issue 14: a metricResolution 20 service is an aws-native ecs.Service. Its first `up`
     # makes the same two changes as the classic service's above, under AWS::ECS::Service's
     # input names: the new task revision, and the program's circuit breaker.
@@ -50,7 +62,7 @@ INTENDED = {
     (NATIVE_SERVICE, "deploymentConfiguration.deploymentCircuitBreaker"),
     # Issue 14: its scaling policies track the HighResolution metric types
     # (ECSServiceAverage*UtilizationHighResolution) instead of the 60 s ones.
-    ("aws:appautoscaling/policy:Policy", "predefinedMetricType"),
+    (SCALING_POLICY_TYPE, "predefinedMetricType"),
 }
 
 
@@ -139,16 +151,16 @@ def test_every_live_resource_is_imported_and_none_replaced(estate: Estate) -> No
         assert service.import_id == (live.native_import_id if service.type == NATIVE_SERVICE
                                      else live.import_id)
         assert service.action == UPDATE, (key, service.note)
-        assert steps[("aws:cloudwatch/logGroup:LogGroup", f"{key}-logs")].import_id
-        assert steps[("aws:ecs/taskDefinition:TaskDefinition", f"{key}-task")].action == CREATE
+        assert steps[(LOG_GROUP_TYPE, f"{key}-logs")].import_id
+        assert steps[(TASK_DEFINITION_TYPE, f"{key}-task")].action == CREATE
     for cluster in ("app", "agent"):
-        assert steps[("aws:ecs/cluster:Cluster", f"{cluster}-cluster")].action in (IMPORT, UPDATE)
+        assert steps[(CLUSTER_TYPE, f"{cluster}-cluster")].action in (IMPORT, UPDATE)
     if stack == "beta":
         imported_types = {s.type for s in result.steps if s.import_id}
-        assert {"aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
-                "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic",
-                "aws:budgets/budget:Budget"} <= imported_types
-        alarms = [s for s in result.steps if s.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+        assert {TARGET_TYPE, SCALING_POLICY_TYPE,
+                METRIC_ALARM_TYPE, TOPIC_TYPE,
+                BUDGET_TYPE} <= imported_types
+        alarms = [s for s in result.steps if s.type == METRIC_ALARM_TYPE]
         # The ops log's eight are imported; the alarms issues 16 (a web ACL's blocked
         # requests) and 17 (burn rate) added do not exist live: created.
         assert len([s for s in alarms if s.import_id]) == 8
@@ -193,7 +205,7 @@ def test_figures_for_the_report(beta: Estate) -> None:
 def test_staging_figures(staging: Estate) -> None:
     result = staging.result
     assert import_ids_written(result) == 2 + 6 * 2  # clusters; service and log group each
-    assert not [s for s in result.steps if s.type == "aws:appautoscaling/target:Target"]
+    assert not [s for s in result.steps if s.type == TARGET_TYPE]
 
 
 @while_live("beta")
