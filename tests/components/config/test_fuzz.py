@@ -35,8 +35,10 @@ FUZZ = settings(max_examples=25, derandomize=True, database=None, deadline=None,
 # a few seconds; bench/hostile_input.py runs thousands.
 FUZZ_FILES = settings(FUZZ, max_examples=12)
 
-# Bounds every malformed input must stay within (the largest valid input takes ~8 MiB).
-MAX_SECONDS = 3.0
+# Bounds every malformed input must stay within (the largest valid input takes ~8 MiB). CPU
+# time, not wall time, so a loaded machine does not fail it; it still catches the unbounded
+# cases this guards against (300,000 environment variables took 67 s).
+MAX_CPU_SECONDS = 20.0
 MAX_PEAK_BYTES = 64 * 2**20
 
 
@@ -46,16 +48,16 @@ def test_malformed_stack_files_are_refused_naming_the_key(tmp_path_factory, muta
     path = tmp_path_factory.mktemp("fuzz") / "Pulumi.beta.yaml"
     path.write_bytes(mutation.text)
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         with pytest.raises((StackFileError, ConfigError)) as refused:
             read_stack_config("beta", path)
     finally:
-        seconds = time.perf_counter() - started
+        seconds = time.process_time() - started
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert mutation.path in str(refused.value), (mutation.kind, str(refused.value))
-    assert seconds < MAX_SECONDS, (mutation.kind, seconds)
+    assert seconds < MAX_CPU_SECONDS, (mutation.kind, seconds)
     assert peak < MAX_PEAK_BYTES, (mutation.kind, peak)
 
 
