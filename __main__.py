@@ -7,8 +7,8 @@ budget and the optional cost breaker and dashboard, and exports a per-service su
 
 import pulumi
 
-from components.config import read_pulumi_config
 from components.stack import build_stack
+from stack_model.config import read_pulumi_config
 
 stack_config = read_pulumi_config()
 outputs = build_stack(stack_config)

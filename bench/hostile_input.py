@@ -27,8 +27,8 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from components.config.load import _model_for
-from components.config.source import MAX_DOCUMENT_BYTES, MAX_NODES, parse_yaml
+from stack_model.config.load import _model_for
+from stack_model.config.source import MAX_DOCUMENT_BYTES, MAX_NODES, parse_yaml
 from z360_ecs import PROJECT_DIR
 
 BETA = PROJECT_DIR / "Pulumi.beta.yaml"
@@ -285,7 +285,7 @@ def largest_valid_config_peak() -> tuple[int, int, int]:
     accepts: beta with web's environment filled to just under its 48 KiB budget."""
     import tempfile
 
-    from components.config.limits import MAX_ENVIRONMENT_BYTES
+    from stack_model.config.limits import MAX_ENVIRONMENT_BYTES
     from z360_ecs.common import read_stack_config
 
     document = _document()

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from components.config.source import read_stack_yaml
+from stack_model.config.source import read_stack_yaml
 from z360_ecs.common import PROJECT_DIR
 
 TEMPLATE_STACK = "beta"

@@ -73,7 +73,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
 
-# Copies of components/naming.py's SCALING_NAMESPACE and SCALABLE_DIMENSION: this file is
+# Copies of stack_model/naming.py's SCALING_NAMESPACE and SCALABLE_DIMENSION: this file is
 # packaged alone and cannot import the program (tests/breaker/test_handler.py holds them equal).
 NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"

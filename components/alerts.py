@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.config import AlertsConfig
-from components.naming import email_subscription_name, environment_tags
+from stack_model.config import AlertsConfig
+from stack_model.naming import email_subscription_name, environment_tags
 
 
 @dataclass

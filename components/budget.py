@@ -18,8 +18,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.config import BudgetConfig
-from components.naming import environment_tags
+from stack_model.config import BudgetConfig
+from stack_model.naming import environment_tags
 
 
 @dataclass

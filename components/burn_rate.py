@@ -3,8 +3,8 @@
 The rate is a CloudWatch metric-math expression over the auto-scaled services:
 `FILL(m1,0)*<web's hourly task price> + FILL(m2,0)*<...> + ...`, where each `m` is the
 service's RunningTaskCount (ECS/ContainerInsights, ClusterName + ServiceName, Maximum over 60 s)
-and the prices come from the one price table (policies/guardrails/fargate_facts.py), written into
-the expression at preview. Expression and limits: policies/guardrails/burn_rate_facts.py.
+and the prices come from the one price table (policies/guardrails/facts/fargate.py), written into
+the expression at preview. Expression and limits: policies/guardrails/facts/burn_rate.py.
 
 Creates, as children, per group of up to 10 services (one metric-math alarm references at most
 10 metrics; a stack with more is split and the thresholds shared out, see
@@ -31,9 +31,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.config import BurnRateConfig, ServiceConfig, StackConfig
-from components.naming import burn_rate_alarm_name, environment_tags
-from policies.guardrails.burn_rate_facts import (
+from policies.guardrails.cloudwatch import CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT
+from policies.guardrails.facts.burn_rate import (
     BURN_RATE_TAG,
     METRIC_PERIOD_SECONDS,
     METRIC_STAT,
@@ -49,8 +48,9 @@ from policies.guardrails.burn_rate_facts import (
     rate_expression,
     split_threshold,
 )
-from policies.guardrails.cloudwatch import CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT
-from policies.guardrails.fargate_facts import HOURS_PER_MONTH, hourly_task_cost
+from policies.guardrails.facts.fargate import HOURS_PER_MONTH, hourly_task_cost
+from stack_model.config import BurnRateConfig, ServiceConfig, StackConfig
+from stack_model.naming import burn_rate_alarm_name, environment_tags
 
 THRESHOLD_PLACES = Decimal("0.0001")
 

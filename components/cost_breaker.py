@@ -29,8 +29,9 @@ import pulumi
 import pulumi_aws as aws
 
 from breaker.handler import parse_record
-from components.config import BudgetConfig, CostBreakerConfig, StackConfig
-from components.naming import (
+from policies.guardrails.facts.burn_rate import COST_BREAKER_TAG
+from stack_model.config import BudgetConfig, CostBreakerConfig, StackConfig
+from stack_model.naming import (
     ENVIRONMENT_TAG,
     SCALABLE_DIMENSION,
     SCALING_NAMESPACE,
@@ -42,7 +43,6 @@ from components.naming import (
     sns_topic_arn,
     ssm_parameter_arn,
 )
-from policies.guardrails.burn_rate_facts import COST_BREAKER_TAG
 
 HANDLER_FILE = Path(__file__).resolve().parent.parent / "breaker" / "handler.py"
 EMPTY_RECORD = {"tripped": False, "changes": []}

@@ -22,9 +22,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.burn_rate import BurnRateWidget, burn_rate_widget
-from components.config import ServiceConfig
-from components.naming import alarm_arn, dashboard_name
-from policies.guardrails.metric_facts import CONTAINER_INSIGHTS_NAMESPACE
+from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
+from stack_model.config import ServiceConfig
+from stack_model.naming import alarm_arn, dashboard_name
 
 # CloudWatch's dashboard grid is 24 columns wide; a service's three widgets fill a row.
 GRID_COLUMNS = 24

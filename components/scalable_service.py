@@ -22,8 +22,17 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_aws_native as aws_native
 
-from components.config import ServiceConfig
-from components.naming import (
+from policies.guardrails.facts.cloudwatch import (
+    CPU_METRIC_NAME,
+    HIGH_RESOLUTION,
+    MEMORY_METRIC_NAME,
+    SERVICE_METRIC_NAMES,
+    metric_type,
+)
+from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
+from policies.guardrails.facts.secrets import secret_resource_arn
+from stack_model.config import ServiceConfig
+from stack_model.naming import (
     SCALABLE_DIMENSION,
     SCALING_NAMESPACE,
     ecr_repository_arn,
@@ -31,15 +40,6 @@ from components.naming import (
     native_service_import_id,
     service_tags,
 )
-from policies.guardrails.cloudwatch_facts import (
-    CPU_METRIC_NAME,
-    HIGH_RESOLUTION,
-    MEMORY_METRIC_NAME,
-    SERVICE_METRIC_NAMES,
-    metric_type,
-)
-from policies.guardrails.metric_facts import CONTAINER_INSIGHTS_NAMESPACE
-from policies.guardrails.secret_facts import secret_resource_arn
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
@@ -87,7 +87,7 @@ def execution_role_policy(
     secrets (decrypting them with these customer-managed keys).
 
     A secret reference (`valueFrom`) is not always the secret's ARN: IAM is granted the
-    secret's own ARN (policies/guardrails/secret_facts.py; ECS developer guide, "Amazon ECS
+    secret's own ARN (policies/guardrails/facts/secrets.py; ECS developer guide, "Amazon ECS
     task execution IAM role", Secrets Manager permissions)."""
     statements: list[dict[str, Any]] = [
         # GetAuthorizationToken has no resource-level permissions; AWS requires "*".

@@ -17,19 +17,19 @@ import pulumi_aws as aws
 from components.alerts import AlertChannel, AlertChannelArgs
 from components.budget import CostBudget, CostBudgetArgs
 from components.burn_rate import BurnRateAlarms, BurnRateAlarmsArgs, BurnRateService, widget_spec
-from components.config import ServiceConfig, StackConfig
 from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets, held_maxima
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
-from components.naming import (
+from components.scalable_service import ScalableService, ScalableServiceArgs
+from components.waf import build_web_acls
+from policies.guardrails.facts.fargate import monthly_task_cost, to_cents
+from stack_model.config import ServiceConfig, StackConfig
+from stack_model.naming import (
     burn_rate_trip_alarm_names,
     cluster_arn,
     cost_breaker_names,
     environment_tags,
     sns_topic_arn,
 )
-from components.scalable_service import ScalableService, ScalableServiceArgs
-from components.waf import build_web_acls
-from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
 
 
 def service_summary(service: ServiceConfig) -> dict[str, Any]:

@@ -27,16 +27,16 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import naming
-from components.config import ServiceConfig, StackConfig
-from components.config.waf import WafConfig
-from components.naming import service_tags
-from policies.guardrails.wafv2_facts import (
+from policies.guardrails.facts.wafv2 import (
     MANAGED_RULE_GROUPS,
     MANAGED_RULE_VENDOR,
     TASK_THROUGHPUT_TAG,
     WAF_METRICS_NAMESPACE,
 )
+from stack_model import naming
+from stack_model.config import ServiceConfig, StackConfig
+from stack_model.config.waf import WafConfig
+from stack_model.naming import service_tags
 
 RATE_RULE_NAME = "rate-limit-per-ip"
 # Config key of a managed group -> rule name in the web ACL, in priority order (after the rate

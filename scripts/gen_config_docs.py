@@ -35,8 +35,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from components.config import StackConfig
-from components.config.source import read_stack_yaml
+from stack_model.config import StackConfig
+from stack_model.config.source import read_stack_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "config.md"
@@ -51,7 +51,7 @@ HEADER = f"""\
 
 Stack files (`Pulumi.staging.yaml`, `Pulumi.beta.yaml`) hold values only; `Pulumi.yaml`
 declares every top-level key, and the program validates the rest with its pydantic models
-(`components.config`) before anything is created. All keys below are in the `z360-ecs:`
+(`stack_model.config`) before anything is created. All keys below are in the `z360-ecs:`
 namespace. `serviceDefaults` is merged under every service, so a stack file states only what
 differs. `<key>` stands for a key you choose (a cluster key, a service key).
 
@@ -169,7 +169,7 @@ def _limits(metadata: list[Any]) -> list[str]:
     return words
 
 
-# Money is a Decimal in the models (components/config/base.py), a plain number in the file.
+# Money is a Decimal in the models (stack_model/config/base.py), a plain number in the file.
 _SCALARS = {bool: "boolean", int: "integer", float: "number", str: "string",
             Decimal: "number (USD, kept exact)"}
 

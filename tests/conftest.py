@@ -26,7 +26,7 @@ import pytest
 import yaml
 from pulumi.runtime import settings
 
-from components.config.source import read_stack_yaml
+from stack_model.config.source import read_stack_yaml
 from z360_ecs.common import PROJECT_DIR
 from z360_ecs.engine.mocks import Z360Mocks
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, run_program

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from components.config import PROJECT, ConfigError, ServiceConfig, StackConfig, load_stack_config
-from components.config.errors import did_you_mean
-from components.config.source import (
+from stack_model.config import PROJECT, ConfigError, ServiceConfig, StackConfig, load_stack_config
+from stack_model.config.errors import did_you_mean
+from stack_model.config.source import (
     SourceError,
     parse_yaml,
     read_stack_text,
@@ -67,7 +67,7 @@ class Baseline:
 
 
 def _read_yaml(path: Path, project: str | None = None) -> Any:
-    """The document at `path`, read by the one set of rules (components/config/source.py)."""
+    """The document at `path`, read by the one set of rules (stack_model/config/source.py)."""
     try:
         return read_stack_yaml(path)
     except SourceError as exc:
@@ -185,7 +185,7 @@ def _undeclared(path: Path, project: str, key: str, declared: list[str]) -> str:
     defined by the project configuration"; narrowed to the project's own namespace by
     pulumi/pulumi#11127); its current form checks only declared keys (missing, wrong type). The
     offline tools keep the refusal, and the program refuses the same keys itself
-    (components/config/load.py), so a typo of `protect` or `costBreaker` stops every path.
+    (stack_model/config/load.py), so a typo of `protect` or `costBreaker` stops every path.
     """
     short = key[len(project) + 1:]
     names = [k[len(project) + 1:] for k in declared if k.startswith(f"{project}:")]

@@ -5,7 +5,7 @@ provider's typed classes (a declared Output for every output property) cost unde
 import pulumi
 import pulumi_aws as aws
 
-from policies.guardrails.types import METRIC_ALARM_TYPE
+from policies.guardrails.facts.types import METRIC_ALARM_TYPE
 
 config = pulumi.Config("bench-typed-cost")
 typed, count = config.require_bool("typed"), config.require_int("count")

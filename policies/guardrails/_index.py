@@ -16,15 +16,15 @@ from typing import Any
 from pulumi_policy import PolicyResource
 
 from ._kit import known, known_number, number, sequence, service_tag
-from .cloudwatch_facts import (
+from .facts.cloudwatch import (
     CPU_METRIC_TYPE,
     MEMORY_METRIC_TYPE,
     METRIC_TYPES,
     SERVICE_METRIC_NAMES,
     STANDARD_RESOLUTION,
 )
-from .metric_facts import ECS_SERVICE_NAMESPACE
-from .types import (
+from .facts.metrics import ECS_SERVICE_NAMESPACE
+from .facts.types import (
     BUDGET_TYPE,
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,

@@ -33,7 +33,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .conventions import ENVIRONMENT_TAG, SERVICE_TAG
+from .facts.conventions import ENVIRONMENT_TAG, SERVICE_TAG
 
 ResourceCheck = Callable[[ResourceValidationArgs, ReportViolation], None]
 StackCheck = Callable[[StackValidationArgs, ReportViolation], None]

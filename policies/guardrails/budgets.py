@@ -23,7 +23,7 @@ from pulumi_policy import (
 
 from ._index import StackIndex
 from ._kit import NotApplicable, known, known_number, number, setting, show, stack_policy
-from .fargate_facts import Architecture, monthly_task_cost, to_cents
+from .facts.fargate import Architecture, monthly_task_cost, to_cents
 
 
 def _money(amount: Decimal) -> str:

@@ -48,7 +48,8 @@ from ._kit import (
     stack_policy,
     tags_of,
 )
-from .burn_rate_facts import (
+from .cloudwatch import CONTAINER_INSIGHTS_NAMESPACE
+from .facts.burn_rate import (
     BURN_RATE_TAG,
     COST_BREAKER_TAG,
     RATE_ID,
@@ -56,9 +57,8 @@ from .burn_rate_facts import (
     WARN,
     parse_rate_expression,
 )
-from .cloudwatch import CONTAINER_INSIGHTS_NAMESPACE
-from .fargate_facts import Architecture, hourly_task_cost, is_valid_size
-from .types import METRIC_ALARM_TYPE, TOPIC_TYPE
+from .facts.fargate import Architecture, hourly_task_cost, is_valid_size
+from .facts.types import METRIC_ALARM_TYPE, TOPIC_TYPE
 
 
 @dataclass

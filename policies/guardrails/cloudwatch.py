@@ -31,14 +31,14 @@ from ._kit import (
     show,
     stack_policy,
 )
-from .cloudwatch_facts import HIGH_RESOLUTION, STANDARD_RESOLUTION
-from .metric_facts import (
+from .facts.cloudwatch import HIGH_RESOLUTION, STANDARD_RESOLUTION
+from .facts.metrics import (
     CONTAINER_INSIGHTS_NAMESPACE,
     ECS_SERVICE_NAMESPACE,
     FINEST_RESOLUTION_SECONDS,
     alarm_period_problem,
 )
-from .types import METRIC_ALARM_TYPE
+from .facts.types import METRIC_ALARM_TYPE
 
 SERVICE_DIMENSIONS = ("ClusterName", "ServiceName")
 

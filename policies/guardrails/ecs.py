@@ -39,16 +39,16 @@ from ._kit import (
     show,
     stack_policy,
 )
-from .cloudwatch_facts import (
+from .facts.cloudwatch import (
     HIGH_RESOLUTION,
     MAX_METRIC_CONFIGURATIONS,
     RESOLUTIONS,
     SERVICE_METRIC_NAMES,
 )
-from .conventions import SECRET_NAME_PATTERN
-from .ecs_facts import NOT_ASSOCIATED_MESSAGE, cluster_name_of
-from .fargate_facts import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
-from .types import NATIVE_SERVICE_TYPE, SERVICE_TYPE, TASK_DEFINITION_TYPE
+from .facts.conventions import SECRET_NAME_PATTERN
+from .facts.ecs import NOT_ASSOCIATED_MESSAGE, cluster_name_of
+from .facts.fargate import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
+from .facts.types import NATIVE_SERVICE_TYPE, SERVICE_TYPE, TASK_DEFINITION_TYPE
 
 # Variable names that look like credentials: their values belong in `secrets` (SSM or Secrets
 # Manager), never in plain `environment`, which anyone who can describe the task reads.

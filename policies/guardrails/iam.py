@@ -19,8 +19,8 @@ from pulumi_policy import (
 
 from ._index import StackIndex
 from ._kit import NotApplicable, known, label, parse_json, resource_policy, stack_policy
-from .secret_facts import grants, is_secrets_manager, secret_resource_arn
-from .types import MANAGED_POLICY_TYPE, ROLE_POLICY_TYPE
+from .facts.secrets import grants, is_secrets_manager, secret_resource_arn
+from .facts.types import MANAGED_POLICY_TYPE, ROLE_POLICY_TYPE
 
 POLICY_DOCUMENT_TYPES = (ROLE_POLICY_TYPE, MANAGED_POLICY_TYPE)
 

@@ -30,9 +30,9 @@ from ._kit import (
     stack_policy,
     tags_of,
 )
-from .cloudwatch_facts import METRIC_TYPES, STANDARD_RESOLUTION, metric_type
-from .conventions import MAX_TASKS_PER_SERVICE, SERVICE_TAG
-from .types import SCALING_POLICY_TYPE, TARGET_TYPE
+from .facts.cloudwatch import METRIC_TYPES, STANDARD_RESOLUTION, metric_type
+from .facts.conventions import MAX_TASKS_PER_SERVICE, SERVICE_TAG
+from .facts.types import SCALING_POLICY_TYPE, TARGET_TYPE
 
 # The one place the per-service ceilings live: reviewed in the right-sizing work, raised only
 # with a capacity review. Services not listed get DEFAULT_CEILING.

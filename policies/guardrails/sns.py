@@ -24,7 +24,7 @@ from pulumi_policy import (
 
 from ._index import StackIndex
 from ._kit import NotApplicable, known, resource_policy, sequence, stack_policy
-from .types import TOPIC_SUBSCRIPTION_TYPE
+from .facts.types import TOPIC_SUBSCRIPTION_TYPE
 
 
 def address_key(email: str) -> str:

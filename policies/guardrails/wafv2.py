@@ -46,9 +46,9 @@ from ._kit import (
     stack_policy,
     tags_of,
 )
-from .conventions import SERVICE_TAG
-from .types import WEB_ACL_ASSOCIATION_TYPE, WEB_ACL_RULE_TYPE, WEB_ACL_TYPE
-from .wafv2_facts import (
+from .facts.conventions import SERVICE_TAG
+from .facts.types import WEB_ACL_ASSOCIATION_TYPE, WEB_ACL_RULE_TYPE, WEB_ACL_TYPE
+from .facts.wafv2 import (
     DEFAULT_EVALUATION_WINDOW_S,
     EVALUATION_WINDOWS_S,
     RATE_LIMIT_MAX,

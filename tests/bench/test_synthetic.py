@@ -15,7 +15,7 @@ from bench.synthetic import (
     template_of,
     write_synthetic_stack,
 )
-from components.config import load_stack_config
+from stack_model.config import load_stack_config
 from z360_ecs.common import load_stack_settings
 from z360_ecs.engine.program import run_program
 

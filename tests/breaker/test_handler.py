@@ -20,7 +20,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
 from breaker import handler as breaker
-from components import naming
+from stack_model import naming
 from tests.breaker.conftest import client
 
 REGION = "us-east-1"

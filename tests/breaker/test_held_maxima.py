@@ -15,12 +15,12 @@ from typing import Any
 import pulumi
 
 from breaker.handler import encode_record
-from components.config import load_stack_config
 from components.cost_breaker import held_maxima
 from components.stack import build_stack
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     TARGET_TYPE,
 )
+from stack_model.config import load_stack_config
 from tests.conftest import stack_document
 
 RECORD = "/z360/beta/cost-breaker/state"

@@ -3,7 +3,7 @@
 import pulumi
 
 from components.alerts import AlertChannel, AlertChannelArgs, topic_policy
-from components.config import AlertsConfig
+from stack_model.config import AlertsConfig
 
 ACCOUNT = "108782097218"
 

@@ -13,15 +13,15 @@ from typing import Any
 import pulumi_aws_native
 import pytest
 
-from components.config import ConfigError, load_stack_config
 from components.scalable_service import execution_role_policy
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     NATIVE_SERVICE_TYPE,
     SERVICE_TYPE,
     TOPIC_SUBSCRIPTION_TYPE,
 )
+from stack_model.config import ConfigError, load_stack_config
 from tests.conftest import stack_document
 from z360_ecs.engine.diff import REPLACE_ON_CHANGE, diff_runs, render_diff
 from z360_ecs.engine.program import ProgramRun

@@ -3,7 +3,7 @@
 import pulumi
 
 from components.budget import CostBudget, CostBudgetArgs
-from components.config import BudgetConfig
+from stack_model.config import BudgetConfig
 
 ACCOUNT = "108782097218"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts"

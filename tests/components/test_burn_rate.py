@@ -14,9 +14,9 @@ import pytest
 from botocore.validate import ParamValidator
 
 from components.cost_breaker import breaker_topic_policy
-from policies.guardrails import burn_rate_facts as facts
-from policies.guardrails.fargate_facts import hourly_task_cost
-from policies.guardrails.types import (
+from policies.guardrails.facts import burn_rate as facts
+from policies.guardrails.facts.fargate import hourly_task_cost
+from policies.guardrails.facts.types import (
     DASHBOARD_TYPE,
     METRIC_ALARM_TYPE,
     TOPIC_TYPE,

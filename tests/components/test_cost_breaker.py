@@ -12,7 +12,6 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.config import ConfigError, StackConfig, load_stack_config
 from components.cost_breaker import (
     HANDLER_FILE,
     BreakerTarget,
@@ -21,8 +20,7 @@ from components.cost_breaker import (
     breaker_role_policy,
     breaker_targets,
 )
-from components.naming import cost_breaker_names
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     LAMBDA_EVENT_INVOKE_CONFIG_TYPE,
     LAMBDA_FUNCTION_TYPE,
@@ -35,6 +33,8 @@ from policies.guardrails.types import (
     TOPIC_SUBSCRIPTION_TYPE,
     TOPIC_TYPE,
 )
+from stack_model.config import ConfigError, StackConfig, load_stack_config
+from stack_model.naming import cost_breaker_names
 from tests.conftest import stack_document
 
 ACCOUNT = "108782097218"

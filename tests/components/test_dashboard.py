@@ -7,14 +7,14 @@ from typing import Any
 
 import pulumi
 
-from components.config import load_stack_config
-from components.config.source import read_stack_yaml
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
-from components.naming import alarm_arn
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     DASHBOARD_TYPE,
     METRIC_ALARM_TYPE,
 )
+from stack_model.config import load_stack_config
+from stack_model.config.source import read_stack_yaml
+from stack_model.naming import alarm_arn
 from z360_ecs.common import PROJECT_DIR
 from z360_ecs.engine.program import COMPUTED
 

@@ -8,16 +8,16 @@ from typing import Any
 
 import pulumi
 
-from components.config import ServiceConfig
 from components.scalable_service import (
     ScalableService,
     ScalableServiceArgs,
     execution_role_policy,
 )
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     SCALING_POLICY_TYPE,
     TARGET_TYPE,
 )
+from stack_model.config import ServiceConfig
 from z360_ecs.engine.diff import diff_runs
 from z360_ecs.engine.program import ProgramRun
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,

@@ -13,20 +13,19 @@ from botocore.model import ServiceModel
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
-from components.config.waf import WafConfig
 from components.waf import (
     MANAGED_RULE_NAMES,
     RATE_RULE_NAME,
     create_web_acl_request,
     web_acl_tags,
 )
-from policies.guardrails import wafv2_facts
-from policies.guardrails.types import (
+from policies.guardrails.facts import wafv2 as wafv2_facts
+from policies.guardrails.facts.types import (
     METRIC_ALARM_TYPE,
     WEB_ACL_ASSOCIATION_TYPE,
     WEB_ACL_TYPE,
 )
-from policies.guardrails.wafv2_facts import (
+from policies.guardrails.facts.wafv2 import (
     DEFAULT_EVALUATION_WINDOW_S,
     EVALUATION_WINDOWS_S,
     MANAGED_RULE_GROUPS,
@@ -35,6 +34,7 @@ from policies.guardrails.wafv2_facts import (
     RATE_LIMIT_MIN,
     WCU_INCLUDED,
 )
+from stack_model.config.waf import WafConfig
 from tests.conftest import unmodified_run
 from z360_ecs.common import read_stack_config
 

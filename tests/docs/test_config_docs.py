@@ -10,7 +10,7 @@ from types import ModuleType
 import pytest
 from pydantic import BaseModel
 
-from components.config import ScalingConfig, StackConfig
+from stack_model.config import ScalingConfig, StackConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "gen_config_docs.py"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policies.guardrails._index import CPU_METRIC, MEMORY_METRIC
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_TYPE,
     METRIC_ALARM_TYPE,

@@ -12,9 +12,9 @@ from pulumi.runtime.rpc import UNKNOWN
 from policies.guardrails import cloudwatch, ecs, iam, sns
 from policies.guardrails._index import StackIndex
 from policies.guardrails._kit import NotApplicable
-from policies.guardrails.metric_facts import alarm_period_problem
-from policies.guardrails.secret_facts import grants, secret_resource_arn
-from policies.guardrails.types import (
+from policies.guardrails.facts.metrics import alarm_period_problem
+from policies.guardrails.facts.secrets import grants, secret_resource_arn
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,

@@ -8,8 +8,8 @@ from decimal import Decimal
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import budgets
-from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
-from policies.guardrails.types import BUDGET_TYPE, SERVICE_TYPE, TARGET_TYPE
+from policies.guardrails.facts.fargate import monthly_task_cost, to_cents
+from policies.guardrails.facts.types import BUDGET_TYPE, SERVICE_TYPE, TARGET_TYPE
 from tests.policies.estate import estate, replace
 from tests.policies.sdk import sdk_analyze_stack
 

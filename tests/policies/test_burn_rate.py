@@ -11,9 +11,9 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import burn_rate
 from policies.guardrails._kit import NotApplicable
-from policies.guardrails.burn_rate_facts import rate_expression
-from policies.guardrails.fargate_facts import hourly_task_cost
-from policies.guardrails.types import METRIC_ALARM_TYPE, TOPIC_TYPE
+from policies.guardrails.facts.burn_rate import rate_expression
+from policies.guardrails.facts.fargate import hourly_task_cost
+from policies.guardrails.facts.types import METRIC_ALARM_TYPE, TOPIC_TYPE
 from tests.conftest import shared_run, stack_document, unmodified_run
 from tests.policies.estate import CLUSTER
 from tests.policies.estate import estate as base_estate

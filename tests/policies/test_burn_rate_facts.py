@@ -11,8 +11,8 @@ from decimal import Decimal
 import botocore.session
 import pytest
 
-from policies.guardrails import burn_rate_facts as facts
-from policies.guardrails.burn_rate_facts import PricedService
+from policies.guardrails.facts import burn_rate as facts
+from policies.guardrails.facts.burn_rate import PricedService
 
 CLOUDWATCH = botocore.session.get_session().get_service_model("cloudwatch")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import cloudwatch
-from policies.guardrails.types import METRIC_ALARM_TYPE, TARGET_TYPE
+from policies.guardrails.facts.types import METRIC_ALARM_TYPE, TARGET_TYPE
 from tests.policies.estate import estate
 from tests.policies.sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 

@@ -7,7 +7,7 @@ import json
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import ecs
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     SERVICE_TYPE,
     TASK_DEFINITION_TYPE,
 )

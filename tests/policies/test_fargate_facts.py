@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from policies.guardrails.fargate_facts import (
+from policies.guardrails.facts.fargate import (
     FARGATE_MEMORY_BY_CPU,
     FARGATE_SIZES,
     HOURS_PER_MONTH,

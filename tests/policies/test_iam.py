@@ -8,7 +8,7 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import iam
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     ROLE_TYPE,
 )
 from tests.policies.sdk import sdk_analyze

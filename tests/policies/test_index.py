@@ -13,7 +13,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 import policies.guardrails
 from policies.guardrails import budgets, cloudwatch, scaling
-from policies.guardrails.types import CLUSTER_TYPE
+from policies.guardrails.facts.types import CLUSTER_TYPE
 from tests.policies.estate import estate, replace
 from tests.policies.sdk import sdk_analyze_stack
 

@@ -12,7 +12,7 @@ from pulumi_policy import EnforcementLevel
 import policies
 from policies.guardrails import scaling
 from policies.guardrails._kit import NotApplicable, resource_policy, stack_policy
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     TARGET_TYPE,
     TOPIC_TYPE,
 )

@@ -19,8 +19,8 @@ import pytest
 import yaml
 from google.protobuf import json_format, struct_pb2
 
-from components.config import ConfigError, load_stack_config
-from policies.guardrails.fargate_facts import monthly_task_cost, to_cents
+from policies.guardrails.facts.fargate import monthly_task_cost, to_cents
+from stack_model.config import ConfigError, load_stack_config
 from tests.conftest import shared_run, stack_document, unmodified_run
 from z360_ecs.engine.analyzer import analyze_run
 from z360_ecs.engine.program import ProgramRun

@@ -5,10 +5,10 @@ from __future__ import annotations
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2
 
-from policies.guardrails.pack import PACK_NAME, POLICIES
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     TARGET_TYPE,
 )
+from policies.guardrails.pack import PACK_NAME, POLICIES
 from tests.policies.sdk import struct
 from tests.policies.test_scaling import target
 from z360_ecs.engine.analyzer import LEVELS, merge_config

@@ -5,7 +5,7 @@ compliant, non-compliant and not-applicable cases through the SDK's real Analyze
 from __future__ import annotations
 
 from policies.guardrails import cloudwatch, ecs, scaling
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     METRIC_ALARM_TYPE,
     NATIVE_SERVICE_TYPE,
     SCALING_POLICY_TYPE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import scaling
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     SCALING_POLICY_TYPE,
     TARGET_TYPE,
     TOPIC_TYPE,

@@ -8,13 +8,13 @@ import json
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import wafv2
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     SERVICE_TYPE,
     TARGET_TYPE,
     WEB_ACL_ASSOCIATION_TYPE,
     WEB_ACL_TYPE,
 )
-from policies.guardrails.wafv2_facts import TASK_THROUGHPUT_TAG
+from policies.guardrails.facts.wafv2 import TASK_THROUGHPUT_TAG
 from tests.policies.sdk import changed, sdk_analyze, sdk_analyze_stack
 
 ALL = wafv2.POLICIES

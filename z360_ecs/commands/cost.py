@@ -22,14 +22,16 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from components.config import PROJECT, StackConfig
-from policies.guardrails.cloudwatch_facts import (
+from policies.guardrails.facts.cloudwatch import (
     PRICE_CUSTOM_METRIC_MONTH,
     PRICE_HIGH_RESOLUTION_ALARM_MONTH,
     PRICE_STANDARD_ALARM_MONTH,
     PRICES_SOURCE,
 )
-from policies.guardrails.fargate_facts import SPOT_DISCOUNT_RANGE
+from policies.guardrails.facts.fargate import SPOT_DISCOUNT_RANGE
+from stack_model import pricing as costing
+from stack_model.config import PROJECT, StackConfig
+from stack_model.pricing import money, money_json
 from z360_ecs.common import (
     Baseline,
     add_baseline_argument,
@@ -37,8 +39,7 @@ from z360_ecs.common import (
     baseline_or_report,
     load_or_report,
 )
-from z360_ecs.models import costing, resolution
-from z360_ecs.models.costing import money, money_json
+from z360_ecs.models import resolution
 
 # --- text --------------------------------------------------------------------------------
 

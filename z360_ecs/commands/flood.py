@@ -19,20 +19,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from components.config import ConfigError, ServiceConfig
-from components.config.source import SourceError, decode_utf8, read_config_json
-from policies.guardrails.wafv2_facts import (
+from policies.guardrails.facts.wafv2 import (
     EVALUATION_WINDOWS_S,
     RATE_LIMIT_MAX,
     RATE_LIMIT_MIN,
 )
+from stack_model.config import ConfigError, ServiceConfig
+from stack_model.config.source import SourceError, decode_utf8, read_config_json
+from stack_model.pricing import money_json
 from z360_ecs.common import (
     StackFileError,
     add_stack_arguments,
     read_stack_config,
     service_or_error,
 )
-from z360_ecs.models.costing import money_json
 from z360_ecs.models.flood import (
     DEFAULT_BREAKER_DELAY_HOURS,
     DEFAULT_MINUTES,

@@ -14,8 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from components.config import ConfigError
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,
@@ -37,6 +36,7 @@ from policies.guardrails.types import (
     TOPIC_SUBSCRIPTION_TYPE,
     TOPIC_TYPE,
 )
+from stack_model.config import ConfigError
 from z360_ecs.common import (
     SpecError,
     StackFileError,

@@ -23,21 +23,23 @@ from pathlib import Path
 from typing import Any
 
 from components.burn_rate import budget_rate, priced_services
-from components.config import PROJECT, StackConfig
-from components.naming import SCALABLE_DIMENSION
-from policies.guardrails.burn_rate_facts import max_rate
-from policies.guardrails.cloudwatch_facts import (
+from policies.guardrails.facts.burn_rate import max_rate
+from policies.guardrails.facts.cloudwatch import (
     PRICE_CUSTOM_METRIC_MONTH,
     PRICE_HIGH_RESOLUTION_ALARM_MONTH,
     PRICE_STANDARD_ALARM_MONTH,
     PRICES_SOURCE,
 )
-from policies.guardrails.fargate_facts import (
+from policies.guardrails.facts.fargate import (
     PRICE_PER_GB_HOUR,
     PRICE_PER_VCPU_HOUR,
     Architecture,
 )
-from policies.guardrails.types import METRIC_ALARM_TYPE
+from policies.guardrails.facts.types import METRIC_ALARM_TYPE
+from stack_model import pricing as costing
+from stack_model.config import PROJECT, StackConfig
+from stack_model.naming import SCALABLE_DIMENSION
+from stack_model.pricing import money
 from z360_ecs.common import (
     Baseline,
     add_baseline_argument,
@@ -47,8 +49,7 @@ from z360_ecs.common import (
     run_or_report,
 )
 from z360_ecs.engine.program import ProgramRun, Registration
-from z360_ecs.models import burn_rate, costing, flood, resolution
-from z360_ecs.models.costing import money
+from z360_ecs.models import burn_rate, flood, resolution
 
 COMPARISONS = {
     "GreaterThanThreshold": ">",

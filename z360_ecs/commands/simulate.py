@@ -4,7 +4,7 @@ Steps one datapoint period (20 or 60 s) at a time through a load profile and sho
 Application Auto Scaling would do with the service's configured targets, cooldowns and min/max
 capacity: when the AlarmHigh and AlarmLow alarms fire, what desired count each scaling action
 sets, when new tasks start carrying load, and what the minutes cost at Fargate list price
-(policies/guardrails/fargate_facts.py).
+(policies/guardrails/facts/fargate.py).
 
 Load is measured in multiples of what one task carries at the CPU target: `1x` keeps one task
 exactly at its target, `10x` needs ten tasks at target. Profiles:
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from policies.guardrails.fargate_facts import to_cents
+from policies.guardrails.facts.fargate import to_cents
 from z360_ecs.commands.simulate_chart import render_svg
 from z360_ecs.common import (
     add_stack_arguments,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,

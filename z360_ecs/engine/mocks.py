@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_TYPE,
     DASHBOARD_TYPE,

@@ -28,7 +28,7 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,
     LOG_GROUP_TYPE,

@@ -32,7 +32,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from components.config import ConfigError, StackConfig
+from stack_model.config import ConfigError, StackConfig
 from z360_ecs import PROJECT_DIR
 from z360_ecs.common import (
     StackFileError,

@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from components import naming
-from components.config import ServiceConfig, StackConfig
+from stack_model import naming
+from stack_model.config import ServiceConfig, StackConfig
 
 # botocore ecs-2014-11-13 DescribeServices: "A list of services to describe. You may specify
 # up to 10 services to describe in a single operation."

@@ -12,7 +12,7 @@ thresholds, the budget's amounts) are shown but never written: the stack file de
 
 A value the config model has no key for yet (say `launchType` before the model grows it) is
 never written: its row says "live value, no stack key yet". A key is written only when
-`components.config`'s models accept it, so the file always stays loadable.
+`stack_model.config`'s models accept it, so the file always stays loadable.
 
 `apply(document, edits)` edits a ruamel.yaml round-trip document in place: existing keys keep
 their position and comments; a PLACEHOLDER mark on a key whose value adopt wrote or found to
@@ -38,9 +38,9 @@ from typing import Any, get_args
 from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from components import naming
-from components.config import PROJECT, ClusterConfig, ServiceConfig, StackConfig
-from components.config.limits import LOAD_BALANCER_ARN, SECRET_LOOKING_NAME
+from stack_model import naming
+from stack_model.config import PROJECT, ClusterConfig, ServiceConfig, StackConfig
+from stack_model.config.limits import LOAD_BALANCER_ARN, SECRET_LOOKING_NAME
 from z360_ecs.live.adopt_estate import LiveEstate, LiveService
 
 # The retentionInDays values the config model allows (a live value outside them is reported).

@@ -42,9 +42,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.config import StackConfig
-from policies.guardrails.cloudwatch_facts import METRIC_TYPES
-from policies.guardrails.types import (
+from policies.guardrails.facts.cloudwatch import METRIC_TYPES
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_TYPE,
     LOG_GROUP_TYPE,
@@ -56,6 +55,7 @@ from policies.guardrails.types import (
     TASK_DEFINITION_TYPE,
     TOPIC_TYPE,
 )
+from stack_model.config import StackConfig
 from z360_ecs.engine.diff import replaces_on_change
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
 from z360_ecs.live.adopt_estate import LiveEstate, LiveService

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.config import ServiceConfig, StackConfig
-from components.naming import SCALABLE_DIMENSION
+from stack_model.config import ServiceConfig, StackConfig
+from stack_model.naming import SCALABLE_DIMENSION
 from z360_ecs.common import (
     add_stack_arguments,
     load_or_report,

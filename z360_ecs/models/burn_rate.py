@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from components.burn_rate import priced_services
-from components.config import StackConfig
-from policies.guardrails.burn_rate_facts import max_rate
+from policies.guardrails.facts.burn_rate import max_rate
+from stack_model.config import StackConfig
 from z360_ecs.models.target_tracking import ServiceModel, parse_profile, simulate
 
 FLOOD_PROFILE = "step:100x@1"

@@ -12,7 +12,7 @@ WAF checks rates every 10 s); only a flood that paces each source just under the
 the bound through. The bound is what the figures use.
 
 Costs: Fargate at list price for the tasks running once the count has settled
-(policies/guardrails/fargate_facts.py); WAF's web ACL and rules (prorated hourly) plus $0.60 per
+(policies/guardrails/facts/fargate.py); WAF's web ACL and rules (prorated hourly) plus $0.60 per
 million requests inspected, blocked or not.
 So a rate limit caps the tasks but not the bill: WAF's request fee grows with the flood, and
 past some rate it exceeds the Fargate it saves. The load balancer's LCUs and data transfer
@@ -35,15 +35,15 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from components.config import ServiceConfig, StackConfig
-from policies.guardrails.fargate_facts import (
+from policies.guardrails.facts.fargate import (
     HOURS_PER_MONTH,
     WAF_PRICE_PER_MILLION_REQUESTS,
     hourly_task_cost,
 )
-from policies.guardrails.wafv2_facts import DEFAULT_EVALUATION_WINDOW_S
-from z360_ecs.models import costing
-from z360_ecs.models.costing import money
+from policies.guardrails.facts.wafv2 import DEFAULT_EVALUATION_WINDOW_S
+from stack_model import pricing as costing
+from stack_model.config import ServiceConfig, StackConfig
+from stack_model.pricing import money
 from z360_ecs.models.target_tracking import Assumptions, ServiceModel, simulate
 
 # The ops log's test 2: `ab` with 500 requests at concurrency 20 against beta web, one task.

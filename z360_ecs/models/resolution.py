@@ -1,6 +1,6 @@
 """What a service's metric resolution buys and costs: time to scale under a 10x step at 60 s
 and 20 s metrics (the target-tracking model), and the CloudWatch charges 20 s metrics add
-(policies/guardrails/cloudwatch_facts.py, the one price table).
+(policies/guardrails/facts/cloudwatch.py, the one price table).
 """
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from components.config import ServiceConfig, StackConfig
-from policies.guardrails.cloudwatch_facts import (
+from policies.guardrails.facts.cloudwatch import (
     ALARMS_PER_TARGET_TRACKING_POLICY,
     HIGH_RESOLUTION,
     SERVICE_METRIC_NAMES,
     STANDARD_RESOLUTION,
     high_resolution_extra,
 )
+from stack_model.config import ServiceConfig, StackConfig
 from z360_ecs.models.target_tracking import Assumptions, ServiceModel, parse_profile, simulate
 
 STEP_PROFILE = "step:10x@5"

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from components.config import ServiceConfig
-from policies.guardrails.fargate_facts import hourly_task_cost, to_cents
+from policies.guardrails.facts.fargate import hourly_task_cost, to_cents
+from stack_model.config import ServiceConfig
 
 
 class ProfileError(ValueError):

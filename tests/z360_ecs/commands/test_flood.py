@@ -42,7 +42,7 @@ def test_flood_command_refuses_a_service_without_throughput(capsys):
     (b"not json", "no requestsPerSecond above 0"),
 ])
 def test_flood_command_refuses_a_bad_loadtest_file(tmp_path, capsys, content, words):
-    """A loadtest result is read by the rules of config text (components/config/source.py)."""
+    """A loadtest result is read by the rules of config text (stack_model/config/source.py)."""
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
     assert main(["flood", "beta", "web", "--rate", "10", "--sources", "1",

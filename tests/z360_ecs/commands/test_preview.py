@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from components.config.source import read_stack_yaml
+from stack_model.config.source import read_stack_yaml
 from z360_ecs.cli import main
 from z360_ecs.common import PROJECT_DIR, StackFileError, load_stack_settings
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import StackConfig
+from stack_model.config import StackConfig
 from tests.conftest import stack_document
 from z360_ecs.commands import report
 from z360_ecs.common import PROJECT_DIR, read_stack_config

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     SERVICE_TYPE,
     TASK_DEFINITION_TYPE,
 )

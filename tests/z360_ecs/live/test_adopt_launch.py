@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     NATIVE_SERVICE_TYPE,
     SERVICE_TYPE,
 )

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from components.config.source import parse_yaml, read_stack_yaml
+from stack_model.config.source import parse_yaml, read_stack_yaml
 from tests.z360_ecs.live.estates import (
     CliRun,
     Estate,
@@ -245,7 +245,7 @@ def values_read_once(live: Live) -> tuple[Any, Any, str, str]:
 
 
 def test_adopt_reads_values_through_the_one_reader(staging: Estate):
-    """The values adopt compares come from components/config/source.py (as every command's
+    """The values adopt compares come from stack_model/config/source.py (as every command's
     do), never from ruamel's round-trip tree, which is only for the write."""
     document, by_reader, text, original = staging.scenarios["values_read_once"]
     assert document == by_reader and original == text

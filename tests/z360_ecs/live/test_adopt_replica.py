@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import re
 
-from components.config import ServiceConfig, StackConfig
-from components.config.source import parse_yaml
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_TYPE,
     LOG_GROUP_TYPE,
@@ -27,6 +25,8 @@ from policies.guardrails.types import (
     TASK_DEFINITION_TYPE,
     TOPIC_TYPE,
 )
+from stack_model.config import ServiceConfig, StackConfig
+from stack_model.config.source import parse_yaml
 from tests.z360_ecs.live import replica
 from tests.z360_ecs.live.estates import Estate, Live, while_live
 from z360_ecs import PROJECT_DIR

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from components.burn_rate import priced_services
-from policies.guardrails.burn_rate_facts import max_rate
+from policies.guardrails.facts.burn_rate import max_rate
 from tests.components.test_cost_breaker import beta_config
 from z360_ecs.models import burn_rate
 from z360_ecs.models.burn_rate import Delays

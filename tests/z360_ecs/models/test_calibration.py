@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 from botocore.loaders import Loader
 
-from policies.guardrails.cloudwatch_facts import METRIC_TYPES
+from policies.guardrails.facts.cloudwatch import METRIC_TYPES
 from z360_ecs.common import read_stack_config
 from z360_ecs.models.target_tracking import Assumptions, ServiceModel, parse_profile, simulate
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from policies.guardrails.fargate_facts import hourly_task_cost
+from policies.guardrails.facts.fargate import hourly_task_cost
 from z360_ecs.models.target_tracking import (
     IDEAL_DELAYS,
     Assumptions,

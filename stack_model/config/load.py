@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import pulumi
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from components.config.errors import (
+from stack_model.config.errors import (
     ConfigError,
     KeyPath,
     Problem,
@@ -28,9 +28,9 @@ from components.config.errors import (
     unique,
     yaml_kind,
 )
-from components.config.limits import ACCOUNT_ID, SERVICE_KEY, SUPPORTED_REGION
-from components.config.models import ClusterConfig, ServiceConfig, StackConfig
-from components.config.source import SourceError, read_config_json
+from stack_model.config.limits import ACCOUNT_ID, SERVICE_KEY, SUPPORTED_REGION
+from stack_model.config.models import ClusterConfig, ServiceConfig, StackConfig
+from stack_model.config.source import SourceError, read_config_json
 
 PROJECT = "z360-ecs"
 
@@ -119,7 +119,7 @@ def read_pulumi_config(config: pulumi.Config | None = None) -> StackConfig:
 
     Every key in the namespace is read, not only the known ones, so a misspelt key is refused
     here too ("did you mean"), whatever the CLI lets through. Each value is read by the same
-    rules as a stack file (components/config/source.py).
+    rules as a stack file (stack_model/config/source.py).
     """
     config = config or pulumi.Config(PROJECT)
     raw: dict[str, Any] = {}

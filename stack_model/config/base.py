@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from components.config.errors import format_value, yaml_kind
-from components.config.limits import MAX_BUDGET_AMOUNT
+from stack_model.config.errors import format_value, yaml_kind
+from stack_model.config.limits import MAX_BUDGET_AMOUNT
 
 
 class ConfigModel(BaseModel):

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError, load_stack_config
-from tests.components.config.test_errors import split
+from stack_model.config import ConfigError, load_stack_config
 from tests.conftest import stack_document
+from tests.stack_model.config.test_errors import split
 
 ALB = "arn:aws:elasticloadbalancing:us-east-1:108782097218:loadbalancer/app/z360-beta-web/0123456789abcdef"
 
@@ -110,7 +110,7 @@ def test_unknown_waf_key_is_named():
     ("rateLimit", 3000.5),
     ("rateLimit", "3000"),
     ("evaluationWindow", True),
-    ("taskRequestsPerSecond", float("nan")),   # finite only (components/config/base.py)
+    ("taskRequestsPerSecond", float("nan")),   # finite only (stack_model/config/base.py)
     ("taskRequestsPerSecond", float("inf")),
     ("taskRequestsPerSecond", False),
     ("blockedAlarmThreshold", True),

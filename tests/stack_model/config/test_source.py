@@ -1,12 +1,12 @@
-"""The one set of reading rules (components/config/source.py), on both carriers: a stack file
+"""The one set of reading rules (stack_model/config/source.py), on both carriers: a stack file
 read by the tools and a config value handed to the program as JSON."""
 
 from __future__ import annotations
 
 import pytest
 
-from components.config import ConfigError
-from components.config.source import (
+from stack_model.config import ConfigError
+from stack_model.config.source import (
     MAX_ALIASES,
     SourceError,
     parse_yaml,

@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.hostile_input import MUTATIONS, Mutation, classify, run_cli
-from components.config import ConfigError
-from components.config.source import SourceError, read_config_json
 from policies.guardrails.cloudwatch import RESOURCE_POLICIES as CLOUDWATCH_POLICIES
+from policies.guardrails.facts.types import METRIC_ALARM_TYPE, ROLE_POLICY_TYPE, WEB_ACL_TYPE
+from policies.guardrails.facts.wafv2 import RATE_LIMIT_MAX, RATE_LIMIT_MIN
 from policies.guardrails.iam import RESOURCE_POLICIES as IAM_POLICIES
-from policies.guardrails.types import METRIC_ALARM_TYPE, ROLE_POLICY_TYPE, WEB_ACL_TYPE
 from policies.guardrails.wafv2 import RESOURCE_POLICIES as WAF_POLICIES
-from policies.guardrails.wafv2_facts import RATE_LIMIT_MAX, RATE_LIMIT_MIN
+from stack_model.config import ConfigError
+from stack_model.config.source import SourceError, read_config_json
 from tests.components.test_cost_breaker import beta_config
 from tests.policies.sdk import sdk_analyze
 from z360_ecs.common import StackFileError, read_stack_config

@@ -8,9 +8,9 @@ from typing import Any
 import botocore.session
 import pytest
 
-from components.config import ConfigError
-from components.config.burn_rate import MAX_TRIP_MINUTES
-from policies.guardrails.burn_rate_facts import METRIC_PERIOD_SECONDS
+from policies.guardrails.facts.burn_rate import METRIC_PERIOD_SECONDS
+from stack_model.config import ConfigError
+from stack_model.config.burn_rate import MAX_TRIP_MINUTES
 from tests.components.test_cost_breaker import beta_config
 
 CLOUDWATCH = botocore.session.get_session().get_service_model("cloudwatch")
@@ -51,7 +51,7 @@ def test_trip_minutes_bound_is_cloudwatchs_day_at_one_minute_periods():
     ({"warnPerHour": 2, "tripPerHour": 3, "tripMinuts": 5}, "costBreaker.burnRate.tripMinuts",
      ""),
     ({"tripPerHour": 3}, "costBreaker.burnRate.warnPerHour", ""),
-    # The number rules every config model follows (components/config/base.py).
+    # The number rules every config model follows (stack_model/config/base.py).
     ({"warnPerHour": True, "tripPerHour": 3}, "costBreaker.burnRate.warnPerHour", "boolean"),
     ({"warnPerHour": 2, "tripPerHour": float("inf")}, "costBreaker.burnRate.tripPerHour", ""),
     ({"warnPerHour": float("nan"), "tripPerHour": 3}, "costBreaker.burnRate.warnPerHour", ""),

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from policies.guardrails.burn_rate_facts import MAX_METRICS_PER_ALARM, TRIP
-from policies.guardrails.conventions import ENVIRONMENT_TAG, SERVICE_TAG
+from policies.guardrails.facts.burn_rate import MAX_METRICS_PER_ALARM, TRIP
+from policies.guardrails.facts.conventions import ENVIRONMENT_TAG, SERVICE_TAG
 
 # Application Auto Scaling's namespace and dimension of an ECS service's desired count. The
 # breaker's Lambda (breaker/handler.py) is packaged alone and keeps its own copy; a test

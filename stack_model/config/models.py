@@ -15,12 +15,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components import naming
-from components.config.adoption import import_problems
-from components.config.base import ConfigModel, Money, NoBool
-from components.config.burn_rate import BurnRateConfig
-from components.config.errors import KeyPath, format_value, raise_problems
-from components.config.limits import (
+from policies.guardrails.facts.cloudwatch import HIGH_RESOLUTION
+from policies.guardrails.facts.conventions import MAX_TASKS_PER_SERVICE
+from policies.guardrails.facts.ecs import (
+    FARGATE_CAPACITY_PROVIDERS,
+    MAX_CAPACITY_PROVIDERS_PER_CLUSTER,
+)
+from policies.guardrails.facts.fargate import allowed_memory, describe_allowed_memory, is_valid_size
+from policies.guardrails.facts.metrics import ECS_SERVICE_NAMESPACE, alarm_period_problem
+from stack_model import naming
+from stack_model.config.adoption import import_problems
+from stack_model.config.base import ConfigModel, Money, NoBool
+from stack_model.config.burn_rate import BurnRateConfig
+from stack_model.config.errors import KeyPath, format_value, raise_problems
+from stack_model.config.limits import (
     ACCOUNT_ID,
     BUDGET_NAME_MAX,
     CONTAINER_IMAGE,
@@ -43,15 +51,7 @@ from components.config.limits import (
     TARGET_GROUP_ARN,
     Region,
 )
-from components.config.waf import WafConfig, waf_problems
-from policies.guardrails.cloudwatch_facts import HIGH_RESOLUTION
-from policies.guardrails.conventions import MAX_TASKS_PER_SERVICE
-from policies.guardrails.ecs_facts import (
-    FARGATE_CAPACITY_PROVIDERS,
-    MAX_CAPACITY_PROVIDERS_PER_CLUSTER,
-)
-from policies.guardrails.fargate_facts import allowed_memory, describe_allowed_memory, is_valid_size
-from policies.guardrails.metric_facts import ECS_SERVICE_NAMESPACE, alarm_period_problem
+from stack_model.config.waf import WafConfig, waf_problems
 
 _Model = ConfigModel
 
@@ -715,7 +715,7 @@ class StackConfig(_Model):
     account_id: Annotated[str, Field(pattern=rf"^{ACCOUNT_ID.pattern}$")]
     """From aws:allowedAccountIds, which must name exactly one account."""
     region: Region
-    """From aws:region; the prices in policies/guardrails/fargate_facts.py are us-east-1's."""
+    """From aws:region; the prices in policies/guardrails/facts/fargate.py are us-east-1's."""
     environment: Literal["staging", "beta"]
     protect: bool = False
     clusters: dict[str, ClusterConfig]

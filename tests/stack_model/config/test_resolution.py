@@ -1,14 +1,14 @@
 """metricResolution and alarm periods: the stack config refuses a period the metric cannot fill,
-naming the key, the value and what is allowed (policies/guardrails/metric_facts.py, called from
-components/config/models.py: AlarmsConfig for what no resolution fills, ServiceConfig for the
+naming the key, the value and what is allowed (policies/guardrails/facts/metrics.py, called from
+stack_model/config/models.py: AlarmsConfig for what no resolution fills, ServiceConfig for the
 service's own resolution)."""
 
 from __future__ import annotations
 
 import pytest
 
-from components.config import ConfigError
-from tests.components.config.test_errors import both, load, setter
+from stack_model.config import ConfigError
+from tests.stack_model.config.test_errors import both, load, setter
 
 
 @pytest.mark.parametrize("resolution,period", [(60, 60), (60, 300), (20, 20), (20, 60)])

@@ -2,7 +2,7 @@
 
 Pulumi imports, then updates (pulumi/docs#18198): an id naming some other resource would adopt
 it and rewrite it into this one. So each id is compared with the name the program gives that
-resource (components/naming.py), in this stack's account and region. One rule per id, each id
+resource (stack_model/naming.py), in this stack's account and region. One rule per id, each id
 reported at most once, in the order ImportIds declares them. Formats alone are ImportIds's own
 check (models.py); this runs once the whole stack has validated, from StackConfig.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components import naming
-from components.config.errors import Problem
+from stack_model import naming
+from stack_model.config.errors import Problem
 
 if TYPE_CHECKING:
-    from components.config.models import ServiceConfig, StackConfig
+    from stack_model.config.models import ServiceConfig, StackConfig
 
 
 def import_problems(stack: StackConfig) -> list[Problem]:

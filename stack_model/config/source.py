@@ -5,7 +5,7 @@ Two carriers, one set of rules:
   offline tools (z360_ecs/common.py; `read_stack_document` there gives a tool that writes the
   file back, such as `z360-ecs adopt`, its text and its values from one read);
 - `read_config_json(text, key)`: one config value as the Pulumi CLI hands it to the program
-  (JSON text; components/config/load.py).
+  (JSON text; stack_model/config/load.py).
 Both end in `check_tree`, so a value the tools accept the program accepts and the other way
 round: strict UTF-8, a size limit, duplicate keys refused, every number finite, string keys
 only, bounded depth and node count. The YAML side adds what only YAML has: aliases (bounded),

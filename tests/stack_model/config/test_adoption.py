@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError, Problem, load_stack_config
-from policies.guardrails.types import (
+from policies.guardrails.facts.types import (
     BUDGET_TYPE,
     CLUSTER_TYPE,
     METRIC_ALARM_TYPE,
@@ -18,6 +17,7 @@ from policies.guardrails.types import (
     TARGET_TYPE,
     TASK_DEFINITION_TYPE,
 )
+from stack_model.config import ConfigError, Problem, load_stack_config
 from tests.conftest import stack_document
 from z360_ecs.engine.program import ProgramRun
 
@@ -92,7 +92,7 @@ def test_scaling_resource_ids_use_the_live_names(beta: ProgramRun) -> None:
     assert policy.inputs["name"] == "z360-beta-web-cpu-scaling"  # the seed's live policy
 
 
-# --- the import-id check (components/config/adoption.py) ----------------------------------
+# --- the import-id check (stack_model/config/adoption.py) ----------------------------------
 
 WEB_SERVICE = "z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8"
 

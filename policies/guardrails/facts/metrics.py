@@ -14,7 +14,7 @@ that is not a multiple of it (10 or 30 s on 20 s data) holds one datapoint or no
 So a period is filled exactly when it is a multiple of the resolution.
 
 Three callers, one function (`alarm_period_problem`):
-- the stack config (components/config/models.py): `alarms.period` against every resolution
+- the stack config (stack_model/config/models.py): `alarms.period` against every resolution
   AWS/ECS can have, then against the service's own `metricResolution`;
 - the resource rule `alarm-period-matches-metric` (cloudwatch.py): against the finest
   resolution the namespace can ever have, since an alarm alone does not say whether its service
@@ -26,7 +26,7 @@ Three callers, one function (`alarm_period_problem`):
 
 from __future__ import annotations
 
-from .cloudwatch_facts import HIGH_RESOLUTION, STANDARD_RESOLUTION
+from .cloudwatch import HIGH_RESOLUTION, STANDARD_RESOLUTION
 
 ECS_SERVICE_NAMESPACE = "AWS/ECS"
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"

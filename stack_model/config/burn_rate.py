@@ -14,8 +14,8 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from components.config.base import ConfigModel, Money
-from components.config.errors import raise_problems
+from stack_model.config.base import ConfigModel, Money
+from stack_model.config.errors import raise_problems
 
 # CloudWatch: period x evaluation periods <= 86,400 s for periods under an hour; the alarm's
 # period is 60 s (PutMetricAlarm, `Period` documentation in botocore's cloudwatch model).

@@ -2,7 +2,7 @@
 the fees of its WAF web ACLs.
 
 Pure functions over a validated StackConfig. Prices and sizes come only from
-policies/guardrails/fargate_facts.py; money stays an exact Decimal here and is rounded to the cent
+policies/guardrails/facts/fargate.py; money stays an exact Decimal here and is rounded to the cent
 only when printed (fargate.to_cents). Every figure is on-demand list price: a Spot task costs
 somewhere below it, so Spot and Savings Plans are shown as ranges of savings, never as one
 fixed figure.
@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from components.config import ServiceConfig, StackConfig
-from policies.guardrails.fargate_facts import (
+from policies.guardrails.facts.fargate import (
     COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE,
     HOURS_PER_MONTH,
     SPOT_DISCOUNT_RANGE,
@@ -25,7 +24,8 @@ from policies.guardrails.fargate_facts import (
     monthly_task_cost,
     to_cents,
 )
-from policies.guardrails.wafv2_facts import MANAGED_RULE_GROUPS
+from policies.guardrails.facts.wafv2 import MANAGED_RULE_GROUPS
+from stack_model.config import ServiceConfig, StackConfig
 
 # Tasks per service in the ops log's cost scenarios (quiet, moderate, high traffic).
 SCENARIO_TASKS_PER_SERVICE = (1, 2, 5)

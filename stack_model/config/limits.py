@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
-from components.naming import (
+from policies.guardrails.facts.conventions import SECRET_NAME_PATTERN
+from stack_model.naming import (
     ALARM_SUFFIXES,
     EXECUTION_ROLE_SUFFIX,
     POLICY_SUFFIXES,
     SCALABLE_DIMENSION,
     SCALING_NAMESPACE,
 )
-from policies.guardrails.conventions import SECRET_NAME_PATTERN
 
 # The one region the program deploys to: the Fargate prices it and the pack use are its own.
 Region = Literal["us-east-1"]

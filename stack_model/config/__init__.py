@@ -9,10 +9,10 @@ file or Pulumi config -> StackConfig).
 Importers take what they need from here.
 """
 
-from components.config.burn_rate import BurnRateConfig
-from components.config.errors import ConfigError, Problem
-from components.config.load import CONFIG_KEYS, PROJECT, load_stack_config, read_pulumi_config
-from components.config.models import (
+from stack_model.config.burn_rate import BurnRateConfig
+from stack_model.config.errors import ConfigError, Problem
+from stack_model.config.load import CONFIG_KEYS, PROJECT, load_stack_config, read_pulumi_config
+from stack_model.config.models import (
     AlarmsConfig,
     AlertsConfig,
     BudgetConfig,
@@ -26,8 +26,8 @@ from components.config.models import (
     StackConfig,
 )
 
-# Lives in components.naming; re-exported because importers took it from here.
-from components.naming import SCALABLE_DIMENSION
+# Lives in stack_model.naming; re-exported because importers took it from here.
+from stack_model.naming import SCALABLE_DIMENSION
 
 __all__ = [
     "CONFIG_KEYS",

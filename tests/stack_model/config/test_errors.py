@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import z360_ecs.engine.program as engine
-from components.config import ConfigError, Problem, StackConfig, load_stack_config
+from stack_model.config import ConfigError, Problem, StackConfig, load_stack_config
 from tests.conftest import stack_document
 from z360_ecs.cli import main
 from z360_ecs.common import StackFileError, load_stack_settings

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from components.config import StackConfig
-from policies.guardrails.fargate_facts import SPOT_DISCOUNT_RANGE, to_cents
+from policies.guardrails.facts.fargate import SPOT_DISCOUNT_RANGE, to_cents
+from stack_model import pricing as costing
+from stack_model.config import StackConfig
 from tests.conftest import stack_document
 from z360_ecs.common import PROJECT_DIR, read_stack_config
-from z360_ecs.models import costing
 
 HOURS = Decimal(730)
 

@@ -17,19 +17,19 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components import naming
-from components.config.base import ConfigModel
-from components.config.errors import KeyPath, Problem, raise_problems
-from components.config.limits import LOAD_BALANCER_ARN, WAF_NAME_MAX
-from policies.guardrails.wafv2_facts import (
+from policies.guardrails.facts.wafv2 import (
     DEFAULT_EVALUATION_WINDOW_S,
     EVALUATION_WINDOWS_S,
     RATE_LIMIT_MAX,
     RATE_LIMIT_MIN,
 )
+from stack_model import naming
+from stack_model.config.base import ConfigModel
+from stack_model.config.errors import KeyPath, Problem, raise_problems
+from stack_model.config.limits import LOAD_BALANCER_ARN, WAF_NAME_MAX
 
 if TYPE_CHECKING:
-    from components.config.models import StackConfig
+    from stack_model.config.models import StackConfig
 
 RuleMode = Literal["count", "block"]
 

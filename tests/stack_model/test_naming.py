@@ -1,7 +1,7 @@
 """Physical names and ARNs: the limits the config enforces are the ones the names need."""
 
-from components import naming
-from components.config.limits import IMPORT_FORMATS, MAX_FAMILY, MAX_NAME_PREFIX
+from stack_model import naming
+from stack_model.config.limits import IMPORT_FORMATS, MAX_FAMILY, MAX_NAME_PREFIX
 
 
 def test_the_longest_prefix_leaves_every_alarm_and_policy_name_within_cloudwatch_255() -> None:
