@@ -15,8 +15,6 @@ about determinism across runs are marked `fresh_program_runs`.
 
 from __future__ import annotations
 
-import copy
-import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +24,10 @@ import pytest
 import yaml
 from pulumi.runtime import settings
 
-from stack_model.config.source import read_stack_yaml
+from tests.support.runs import PROGRAM_RUNS, YAML_DUMPER, ProgramRuns, stack_document
 from z360_ecs.common import PROJECT_DIR
 from z360_ecs.engine.mocks import Z360Mocks
-from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, run_program
+from z360_ecs.engine.program import ProgramRun, run_program
 
 # Tests that share an expensive session fixture run in one pytest-xdist worker (a session per
 # worker would build it once per worker): module path prefix -> group. scripts/test runs
@@ -37,7 +35,7 @@ from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, run_program
 # pytest 9.2 (pytest-dev/pytest-xdist#1386: it appends the group to a node id pytest no longer
 # reads), so the scheduler below takes the groups from here, by node id.
 XDIST_GROUPS = {
-    # adopt's replicas of beta and staging, and the partial one (tests/z360_ecs/live/estates.py)
+    # adopt's replicas of beta and staging, and the partial one (tests/support/live_estates.py)
     "tests/z360_ecs/live/test_adopt_": "adopt-estates",
 }
 
@@ -79,69 +77,12 @@ def pulumi_mocks() -> Iterator[Z360TestMocks]:
 
 
 # libyaml's emitter when PyYAML has it: several times faster than the Python one.
-_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-@functools.cache
-def _parsed_stack_file(stack: str) -> dict[str, Any]:
-    return dict(read_stack_yaml(PROJECT_DIR / f"Pulumi.{stack}.yaml"))
-
-
-def stack_document(stack: str) -> dict[str, Any]:
-    """Pulumi.<stack>.yaml as the one stack-file reader reads it, a deep copy to mutate in a test
-    (the file is read once per session)."""
-    return copy.deepcopy(_parsed_stack_file(stack))
-
-
-def copy_run(run: ProgramRun) -> ProgramRun:
-    """A deep copy of a program run that keeps the COMPUTED and SECRET markers themselves."""
-    return copy.deepcopy(run, {id(COMPUTED): COMPUTED, id(SECRET): SECRET})
-
-
-class ProgramRuns:
-    """One mock-engine run per stack-file content per session; each `get` is a copy.
-
-    A run is keyed by what the program reads: the stack, the project (its folder and the bytes
-    of its Pulumi.yaml), the bytes of the stack file, and preview or not. The program reads
-    nothing else (no environment, no clock), so a second run of the same content is the same
-    run; the tests about that (`@pytest.mark.fresh_program_runs`, test_diff's identical runs,
-    two fresh processes in test_preview) run it afresh.
-    """
-
-    def __init__(self) -> None:
-        self._runs: dict[tuple[str, str, bytes, bytes, bool], ProgramRun] = {}
-
-    def get(self, stack: str, preview: bool = True, stack_file: Path | None = None,
-            project_dir: Path = PROJECT_DIR) -> ProgramRun:
-        project = Path(project_dir)
-        try:
-            key = (stack, str(project.resolve()), (project / "Pulumi.yaml").read_bytes(),
-                   Path(stack_file or project / f"Pulumi.{stack}.yaml").read_bytes(), preview)
-        except OSError:  # the program reports a missing file itself
-            return run_program(stack, project_dir=project, stack_file=stack_file, preview=preview)
-        if key not in self._runs:
-            self._runs[key] = run_program(stack, project_dir=project, stack_file=stack_file,
-                                          preview=preview)
-        return copy_run(self._runs[key])
-
-
-_PROGRAM_RUNS = ProgramRuns()
-
-
-def unmodified_run(stack: str, preview: bool = True) -> ProgramRun:
-    """A copy of the session's run of the unmodified stack (for module-scoped fixtures)."""
-    return _PROGRAM_RUNS.get(stack, preview=preview)
-
-
-def shared_run(stack: str, stack_file: Path | None = None, preview: bool = True) -> ProgramRun:
-    """A copy of the session's run of this stack file's content (run once per content)."""
-    return _PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file)
 
 
 @pytest.fixture(scope="session")
 def program_runs() -> ProgramRuns:
     """The session's program runs (`program_runs.get("beta")` is a copy of unmodified beta's)."""
-    return _PROGRAM_RUNS
+    return PROGRAM_RUNS
 
 
 @pytest.fixture
@@ -186,7 +127,7 @@ def commands_share_runs(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
                     overrides: Any = None, preview: bool = True,
                     settings_override: Any = None) -> ProgramRun:
         if overrides is None and settings_override is None:
-            return _PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file,
+            return PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file,
                                      project_dir=project_dir)
         return real(stack, project_dir=project_dir, stack_file=stack_file, overrides=overrides,
                     preview=preview, settings_override=settings_override)
@@ -202,7 +143,7 @@ def write_stack(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
 
     def write(document: dict[str, Any]) -> Path:
         path = tmp_path / f"Pulumi.mutated-{next(counter)}.yaml"
-        path.write_text(yaml.dump(document, Dumper=_YAML_DUMPER, sort_keys=False))
+        path.write_text(yaml.dump(document, Dumper=YAML_DUMPER, sort_keys=False))
         return path
 
     return write
@@ -231,7 +172,7 @@ def run_stack(
             stack_file = write_stack(document)
         if fresh:
             return run_program(stack, stack_file=stack_file, preview=preview)
-        return _PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file)
+        return PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file)
 
     return run
 

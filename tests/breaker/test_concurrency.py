@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from breaker import handler as breaker
-from tests.breaker.conftest import LOCK, budget_event, invoke
+from tests.support.breaker_events import LOCK, budget_event, invoke
 
 ORIGINAL = {"web": 50, "voice": 50, "queue": 20}
 TRIPPED = {"web": 10, "voice": 10, "queue": 4}

@@ -17,7 +17,7 @@ from components.cost_breaker import breaker_role_policy
 
 @pytest.fixture(scope="module")
 def beta_run():
-    from tests.conftest import unmodified_run
+    from tests.support.runs import unmodified_run
 
     return unmodified_run("beta", preview=False)
 

@@ -21,7 +21,7 @@ from moto.sns.models import sns_backends
 
 from breaker import handler as breaker
 from stack_model import naming
-from tests.breaker.conftest import client
+from tests.support.breaker_events import client
 
 REGION = "us-east-1"
 CLUSTER = "z360-test"

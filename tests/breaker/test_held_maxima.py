@@ -21,7 +21,7 @@ from policies.guardrails.facts.types import (
     TARGET_TYPE,
 )
 from stack_model.config import load_stack_config
-from tests.conftest import stack_document
+from tests.support.runs import stack_document
 
 RECORD = "/z360/beta/cost-breaker/state"
 CONFIGURED = {"web": 50, "queue": 20, "reverb": 20, "gateway": 50, "aegra": 30, "voice": 50}

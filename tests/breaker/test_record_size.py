@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from breaker import handler as breaker
-from tests.breaker.conftest import STANDARD_LIMIT, budget_event, resource_id
+from tests.support.breaker_events import STANDARD_LIMIT, budget_event, resource_id
 
 LONG_ERROR = "ConcurrentUpdateException: " + "the scalable target is being updated; " * 12
 

@@ -14,13 +14,7 @@ from typing import Any
 import pytest
 
 from breaker import handler as breaker
-from tests.breaker.conftest import (
-    BUDGET,
-    TRIP_ALARM,
-    alarm_event,
-    budget_event,
-    sns_event,
-)
+from tests.support.breaker_events import BUDGET, TRIP_ALARM, alarm_event, budget_event, sns_event
 
 UNTOUCHED = {"web": 50, "voice": 50, "queue": 20}
 TRIPPED = {"web": 10, "voice": 10, "queue": 4}

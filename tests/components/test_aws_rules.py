@@ -22,7 +22,7 @@ from policies.guardrails.facts.types import (
     TOPIC_SUBSCRIPTION_TYPE,
 )
 from stack_model.config import ConfigError, load_stack_config
-from tests.conftest import stack_document
+from tests.support.runs import stack_document
 from z360_ecs.engine.diff import REPLACE_ON_CHANGE, diff_runs, render_diff
 from z360_ecs.engine.program import ProgramRun
 

@@ -21,7 +21,7 @@ from policies.guardrails.facts.types import (
     METRIC_ALARM_TYPE,
     TOPIC_TYPE,
 )
-from tests.components.test_cost_breaker import beta_config
+from tests.support.configs import beta_config
 from z360_ecs.engine.analyzer import PolicyPackProcess, analyze_run
 from z360_ecs.engine.program import COMPUTED
 

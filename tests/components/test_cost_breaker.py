@@ -33,9 +33,9 @@ from policies.guardrails.facts.types import (
     TOPIC_SUBSCRIPTION_TYPE,
     TOPIC_TYPE,
 )
-from stack_model.config import ConfigError, StackConfig, load_stack_config
+from stack_model.config import ConfigError
 from stack_model.naming import cost_breaker_names
-from tests.conftest import stack_document
+from tests.support.configs import beta_config
 
 ACCOUNT = "108782097218"
 REGION = "us-east-1"
@@ -47,15 +47,6 @@ BREAKER_TYPES = {
     TOPIC_SUBSCRIPTION_TYPE,
     LAMBDA_EVENT_INVOKE_CONFIG_TYPE,
 }
-
-
-def beta_config(mutate=None) -> StackConfig:
-    document = stack_document("beta")["config"]
-    if mutate:
-        mutate(document)
-    raw = {k.split(":", 1)[1]: v for k, v in document.items() if k.startswith("z360-ecs:")}
-    aws_raw = {k.split(":", 1)[1]: v for k, v in document.items() if k.startswith("aws:")}
-    return load_stack_config(raw, aws_raw)
 
 
 def statements_granting(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -235,7 +226,7 @@ def test_ten_alert_amounts_leave_no_room_for_the_breaker():
 
 @pytest.fixture(scope="module")
 def beta_run():
-    from tests.conftest import unmodified_run
+    from tests.support.runs import unmodified_run
 
     return unmodified_run("beta", preview=False)
 

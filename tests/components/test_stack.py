@@ -20,7 +20,7 @@ from policies.guardrails.facts.types import (
     TOPIC_SUBSCRIPTION_TYPE,
     TOPIC_TYPE,
 )
-from tests.conftest import unmodified_run
+from tests.support.runs import unmodified_run
 from z360_ecs.engine.program import ProgramRun
 
 TASK = TASK_DEFINITION_TYPE

@@ -35,7 +35,7 @@ from policies.guardrails.facts.wafv2 import (
     WCU_INCLUDED,
 )
 from stack_model.config.waf import WafConfig
-from tests.conftest import unmodified_run
+from tests.support.runs import unmodified_run
 from z360_ecs.common import read_stack_config
 
 WEB_ACL = WEB_ACL_TYPE

@@ -26,7 +26,7 @@ from policies.guardrails.facts.types import (
     TASK_DEFINITION_TYPE,
     TOPIC_SUBSCRIPTION_TYPE,
 )
-from tests.policies.sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
+from tests.support.policy_sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
 ARN = "arn:aws:ecs:us-east-1:108782097218"
 SECRET = "arn:aws:secretsmanager:us-east-1:108782097218:secret:z360/db"

@@ -10,8 +10,8 @@ from pulumi.runtime.rpc import UNKNOWN
 from policies.guardrails import budgets
 from policies.guardrails.facts.fargate import monthly_task_cost, to_cents
 from policies.guardrails.facts.types import BUDGET_TYPE, SERVICE_TYPE, TARGET_TYPE
-from tests.policies.estate import estate, replace
-from tests.policies.sdk import sdk_analyze_stack
+from tests.support.policy_estate import estate, replace
+from tests.support.policy_sdk import sdk_analyze_stack
 
 ALL = budgets.STACK_POLICIES
 PER_TASK = monthly_task_cost(1024, 2048, "X86_64")  # the estate's task size

@@ -14,10 +14,10 @@ from policies.guardrails._kit import NotApplicable
 from policies.guardrails.facts.burn_rate import rate_expression
 from policies.guardrails.facts.fargate import hourly_task_cost
 from policies.guardrails.facts.types import METRIC_ALARM_TYPE, TOPIC_TYPE
-from tests.conftest import shared_run, stack_document, unmodified_run
-from tests.policies.estate import CLUSTER
-from tests.policies.estate import estate as base_estate
-from tests.policies.sdk import changed, sdk_analyze_stack
+from tests.support.policy_estate import CLUSTER
+from tests.support.policy_estate import estate as base_estate
+from tests.support.policy_sdk import changed, sdk_analyze_stack
+from tests.support.runs import shared_run, stack_document, unmodified_run
 from z360_ecs.engine.analyzer import analyze_run
 
 ALL = burn_rate.STACK_POLICIES
@@ -56,7 +56,7 @@ def alarm(kind="trip", threshold=1.5, actions=(BREAKER_ARN, ALERTS_ARN), service
 
 
 def estate(*alarms, breaker=True, services=SERVICES):
-    """The shared compliant estate (tests/policies/estate.py) with these services, the
+    """The shared compliant estate (tests/support/policy_estate.py) with these services, the
     breaker's tagged topic, and the given burn-rate alarms (default: warn + trip)."""
     resources = base_estate(services=tuple((key, low, high, None) for key, low, high in services))
     if breaker:

@@ -7,8 +7,8 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import cloudwatch
 from policies.guardrails.facts.types import METRIC_ALARM_TYPE, TARGET_TYPE
-from tests.policies.estate import estate
-from tests.policies.sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
+from tests.support.policy_estate import estate
+from tests.support.policy_sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
 ALARM = METRIC_ALARM_TYPE
 ALL = cloudwatch.RESOURCE_POLICIES

@@ -11,7 +11,7 @@ from policies.guardrails.facts.types import (
     SERVICE_TYPE,
     TASK_DEFINITION_TYPE,
 )
-from tests.policies.sdk import REMOVE, changed, sdk_analyze
+from tests.support.policy_sdk import REMOVE, changed, sdk_analyze
 
 TASK = TASK_DEFINITION_TYPE
 ALL = ecs.POLICIES

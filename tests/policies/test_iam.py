@@ -11,7 +11,7 @@ from policies.guardrails import iam
 from policies.guardrails.facts.types import (
     ROLE_TYPE,
 )
-from tests.policies.sdk import sdk_analyze
+from tests.support.policy_sdk import sdk_analyze
 
 ALL = iam.POLICIES
 ROLE_POLICY, MANAGED_POLICY = iam.POLICY_DOCUMENT_TYPES

@@ -14,8 +14,8 @@ from pulumi.runtime.rpc import UNKNOWN
 import policies.guardrails
 from policies.guardrails import budgets, cloudwatch, scaling
 from policies.guardrails.facts.types import CLUSTER_TYPE
-from tests.policies.estate import estate, replace
-from tests.policies.sdk import sdk_analyze_stack
+from tests.support.policy_estate import estate, replace
+from tests.support.policy_sdk import sdk_analyze_stack
 
 ALL = [*scaling.STACK_POLICIES, *cloudwatch.STACK_POLICIES, *budgets.STACK_POLICIES]
 PACK_DIR = str(Path(policies.guardrails.__file__).parent)

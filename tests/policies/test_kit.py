@@ -16,8 +16,8 @@ from policies.guardrails.facts.types import (
     TARGET_TYPE,
     TOPIC_TYPE,
 )
-from tests.policies.sdk import sdk_analyze, sdk_analyze_stack
-from tests.policies.test_scaling import target
+from tests.support.policy_resources import target
+from tests.support.policy_sdk import sdk_analyze, sdk_analyze_stack
 
 PACK_DIR = Path(policies.__file__).resolve().parent
 PACK_MODULES = sorted(p for p in PACK_DIR.rglob("*.py") if "venv" not in p.parts)

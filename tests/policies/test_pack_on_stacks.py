@@ -17,23 +17,15 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from google.protobuf import json_format, struct_pb2
 
 from policies.guardrails.facts.fargate import monthly_task_cost, to_cents
 from stack_model.config import ConfigError, load_stack_config
-from tests.conftest import shared_run, stack_document, unmodified_run
+from tests.support.pack_runs import levels as _levels
+from tests.support.pack_runs import run_stack_file as _run
+from tests.support.pack_runs import with_props as _with_props
+from tests.support.runs import shared_run, stack_document
 from z360_ecs.engine.analyzer import analyze_run
 from z360_ecs.engine.program import ProgramRun
-
-
-def _run(stack, tmp_path_factory, mutate=None, preview=True):
-    if mutate is None:
-        return unmodified_run(stack, preview=preview)
-    document = stack_document(stack)
-    mutate(document["config"])
-    stack_file = tmp_path_factory.mktemp("stack") / f"Pulumi.{stack}.yaml"
-    stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
-    return shared_run(stack, stack_file=stack_file, preview=preview)
 
 
 def _run_mutated(stack, tmp_path, mutate, preview=True):
@@ -70,12 +62,6 @@ def beta_findings(beta, pack):
 @pytest.fixture(scope="module")
 def mutated_findings(tmp_path_factory, pack):
     return analyze_run(_run("beta", tmp_path_factory, _one_violation_per_rule), pack=pack)
-
-
-def _levels(findings, policy, resource_name):
-    return {f.level for f in findings
-            if f.policy == policy and f.resource_name == resource_name
-            and not f.unknown_during_preview}
 
 
 @pytest.mark.parametrize("stack", ["beta", "staging"])
@@ -158,20 +144,6 @@ def test_beta_worst_case_cost_uses_the_fargate_price_list(beta_findings):
 
 
 # --- violations the program's config validation refuses: crafted registrations -----------------
-
-
-def _with_props(run, name, change):
-    """`run` with registration `name`'s properties changed by `change(dict)`."""
-    registrations = []
-    for registration in run.registrations:
-        if registration.name == name:
-            props = json_format.MessageToDict(registration.properties)
-            change(props)
-            properties = struct_pb2.Struct()
-            properties.update(props)
-            registration = dataclasses.replace(registration, properties=properties)
-        registrations.append(registration)
-    return dataclasses.replace(run, registrations=registrations)
 
 
 def _add_env(props):

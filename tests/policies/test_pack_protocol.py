@@ -9,8 +9,8 @@ from policies.guardrails.facts.types import (
     TARGET_TYPE,
 )
 from policies.guardrails.pack import PACK_NAME, POLICIES
-from tests.policies.sdk import struct
-from tests.policies.test_scaling import target
+from tests.support.policy_resources import target
+from tests.support.policy_sdk import struct
 from z360_ecs.engine.analyzer import LEVELS, merge_config
 
 

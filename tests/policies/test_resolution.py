@@ -11,7 +11,7 @@ from policies.guardrails.facts.types import (
     SCALING_POLICY_TYPE,
     SERVICE_TYPE,
 )
-from tests.policies.sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
+from tests.support.policy_sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
 CLUSTER = "z360-beta"
 RULE = "service-monitoring-valid"

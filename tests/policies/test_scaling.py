@@ -11,25 +11,14 @@ from policies.guardrails.facts.types import (
     TARGET_TYPE,
     TOPIC_TYPE,
 )
-from tests.policies.estate import estate
-from tests.policies.sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
+from tests.support.policy_estate import estate
+from tests.support.policy_resources import target
+from tests.support.policy_sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
 TARGET = TARGET_TYPE
 POLICY = SCALING_POLICY_TYPE
 ALL = scaling.RESOURCE_POLICIES
 STACK = scaling.STACK_POLICIES
-
-
-def target(**changes):
-    """A compliant scalable target: beta web, 1..50."""
-    return changed({
-        "serviceNamespace": "ecs",
-        "scalableDimension": "ecs:service:DesiredCount",
-        "resourceId": "service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8",
-        "minCapacity": 1,
-        "maxCapacity": 50,
-        "tags": {"z360:service": "web", "z360:environment": "beta"},
-    }, **changes)
 
 
 def tracking(**changes):

@@ -15,7 +15,7 @@ from policies.guardrails.facts.types import (
     WEB_ACL_TYPE,
 )
 from policies.guardrails.facts.wafv2 import TASK_THROUGHPUT_TAG
-from tests.policies.sdk import changed, sdk_analyze, sdk_analyze_stack
+from tests.support.policy_sdk import changed, sdk_analyze, sdk_analyze_stack
 
 ALL = wafv2.POLICIES
 ACL = WEB_ACL_TYPE

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policies.test_pack_on_stacks import _levels, _run, _with_props
+from tests.support.pack_runs import levels as _levels
+from tests.support.pack_runs import run_stack_file as _run
+from tests.support.pack_runs import with_props as _with_props
 from z360_ecs.engine.analyzer import analyze_run
 
 WAF_POLICIES = {"waf-rate-limit-within-api-bounds", "public-service-has-web-acl",

@@ -17,7 +17,7 @@ import pytest
 from policies.guardrails.facts.fargate import SPOT_DISCOUNT_RANGE, to_cents
 from stack_model import pricing as costing
 from stack_model.config import StackConfig
-from tests.conftest import stack_document
+from tests.support.runs import stack_document
 from z360_ecs.common import PROJECT_DIR, read_stack_config
 
 HOURS = Decimal(730)

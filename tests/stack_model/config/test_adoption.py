@@ -18,7 +18,7 @@ from policies.guardrails.facts.types import (
     TASK_DEFINITION_TYPE,
 )
 from stack_model.config import ConfigError, Problem, load_stack_config
-from tests.conftest import stack_document
+from tests.support.runs import stack_document
 from z360_ecs.engine.program import ProgramRun
 
 DIMENSION = "ecs:service:DesiredCount"
@@ -26,7 +26,7 @@ DIMENSION = "ecs:service:DesiredCount"
 
 @pytest.fixture(scope="module")
 def beta() -> ProgramRun:
-    from tests.conftest import unmodified_run
+    from tests.support.runs import unmodified_run
 
     return unmodified_run("beta")
 

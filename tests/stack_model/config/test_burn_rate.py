@@ -11,7 +11,7 @@ import pytest
 from policies.guardrails.facts.burn_rate import METRIC_PERIOD_SECONDS
 from stack_model.config import ConfigError
 from stack_model.config.burn_rate import MAX_TRIP_MINUTES
-from tests.components.test_cost_breaker import beta_config
+from tests.support.configs import beta_config
 
 CLOUDWATCH = botocore.session.get_session().get_service_model("cloudwatch")
 

@@ -14,43 +14,12 @@ from typing import Any
 import pytest
 
 import z360_ecs.engine.program as engine
-from stack_model.config import ConfigError, Problem, StackConfig, load_stack_config
-from tests.conftest import stack_document
+from stack_model.config import ConfigError, Problem
+from tests.support.config_mutations import Mutation, both, load, setter
+from tests.support.runs import stack_document
 from z360_ecs.cli import main
 from z360_ecs.common import StackFileError, load_stack_settings
 from z360_ecs.engine.program import run_program
-
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def split(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The stack file's `z360-ecs:` and `aws:` keys, without their namespace."""
-    config = document["config"]
-    raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("z360-ecs:")}
-    aws = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("aws:")}
-    return raw, aws
-
-
-def load(stack: str, mutate: Mutation) -> StackConfig:
-    document = stack_document(stack)
-    mutate(document)
-    return load_stack_config(*split(document))
-
-
-def service(document: dict[str, Any], key: str = "web") -> dict[str, Any]:
-    return document["config"]["z360-ecs:services"][key]
-
-
-def setter(*path: str, value: Any, stack_key: str = "z360-ecs:services") -> Mutation:
-    """Set config[stack_key][path...] = value, creating maps on the way."""
-
-    def mutate(document: dict[str, Any]) -> None:
-        node = document["config"].setdefault(stack_key, {})
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
-
-    return mutate
 
 
 def top(key: str, value: Any) -> Mutation:
@@ -63,14 +32,6 @@ def remove(*path: str) -> Mutation:
         for part in path[:-1]:
             node = node[part]
         del node[path[-1]]
-
-    return mutate
-
-
-def both(*mutations: Mutation) -> Mutation:
-    def mutate(document: dict[str, Any]) -> None:
-        for mutation in mutations:
-            mutation(document)
 
     return mutate
 

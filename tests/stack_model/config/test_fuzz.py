@@ -25,8 +25,8 @@ from policies.guardrails.iam import RESOURCE_POLICIES as IAM_POLICIES
 from policies.guardrails.wafv2 import RESOURCE_POLICIES as WAF_POLICIES
 from stack_model.config import ConfigError
 from stack_model.config.source import SourceError, read_config_json
-from tests.components.test_cost_breaker import beta_config
-from tests.policies.sdk import sdk_analyze
+from tests.support.configs import beta_config
+from tests.support.policy_sdk import sdk_analyze
 from z360_ecs.common import StackFileError, read_stack_config
 
 FUZZ = settings(max_examples=25, derandomize=True, database=None, deadline=None,

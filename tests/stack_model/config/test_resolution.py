@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from stack_model.config import ConfigError
-from tests.stack_model.config.test_errors import both, load, setter
+from tests.support.config_mutations import both, load, setter
 
 
 @pytest.mark.parametrize("resolution,period", [(60, 60), (60, 300), (20, 20), (20, 60)])

@@ -12,7 +12,7 @@ from stack_model.config.source import (
     parse_yaml,
     read_config_json,
 )
-from tests.conftest import stack_document
+from tests.support.runs import stack_document
 from z360_ecs.common import load_stack_settings
 from z360_ecs.engine.program import run_program
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from stack_model.config import ConfigError, load_stack_config
-from tests.conftest import stack_document
-from tests.stack_model.config.test_errors import split
+from tests.support.config_mutations import split
+from tests.support.runs import stack_document
 
 ALB = "arn:aws:elasticloadbalancing:us-east-1:108782097218:loadbalancer/app/z360-beta-web/0123456789abcdef"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from policies.guardrails.scaling import DEFAULT_CEILINGS
-from tests.conftest import stack_document
+from tests.support.runs import stack_document
 from z360_ecs.cli import main
 
 

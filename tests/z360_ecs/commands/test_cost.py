@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import stack_document
+from tests.support.runs import stack_document
 from z360_ecs.commands import cost
 from z360_ecs.common import PROJECT_DIR
 

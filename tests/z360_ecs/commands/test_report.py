@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from stack_model.config import StackConfig
-from tests.conftest import stack_document
+from tests.support.runs import stack_document
 from z360_ecs.commands import report
 from z360_ecs.common import PROJECT_DIR, read_stack_config
 

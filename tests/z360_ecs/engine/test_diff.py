@@ -109,7 +109,7 @@ def test_load_spec_reads_a_git_revision(tmp_path: Path) -> None:
 def test_preview_compare_prints_the_changes(
     write_stack: Callable[[dict[str, Any]], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.conftest import stack_document
+    from tests.support.runs import stack_document
 
     document = stack_document("staging")
     services(document)["web"]["memory"] = 2048

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.z360_ecs.live.estates import Estate, build_estate
+from tests.support.live_estates import Estate, build_estate
 from z360_ecs.engine.program import ProgramRun
 from z360_ecs.live import adopt as adopt_module
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.z360_ecs.live.estates import Call, Estate
+from tests.support.live_estates import Call, Estate
 from z360_ecs import PROJECT_DIR
 from z360_ecs.live.adopt_iam import ACTIONS
 

@@ -20,7 +20,7 @@ from policies.guardrails.facts.types import (
     NATIVE_SERVICE_TYPE,
     SERVICE_TYPE,
 )
-from tests.z360_ecs.live.estates import Estate, Live, copy_stack_file, while_live
+from tests.support.live_estates import Estate, Live, copy_stack_file, while_live
 from z360_ecs import PROJECT_DIR
 from z360_ecs.live import adopt as adopt_module
 from z360_ecs.live import adopt_estate as estate_module

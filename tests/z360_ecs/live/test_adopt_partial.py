@@ -18,7 +18,7 @@ import pytest
 from botocore.stub import Stubber
 
 from stack_model.config.source import parse_yaml, read_stack_yaml
-from tests.z360_ecs.live.estates import (
+from tests.support.live_estates import (
     CliRun,
     Estate,
     Live,

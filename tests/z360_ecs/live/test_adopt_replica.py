@@ -27,8 +27,8 @@ from policies.guardrails.facts.types import (
 )
 from stack_model.config import ServiceConfig, StackConfig
 from stack_model.config.source import parse_yaml
-from tests.z360_ecs.live import replica
-from tests.z360_ecs.live.estates import Estate, Live, while_live
+from tests.support import live_replica as replica
+from tests.support.live_estates import Estate, Live, while_live
 from z360_ecs import PROJECT_DIR
 from z360_ecs.live import adopt as adopt_module
 from z360_ecs.live.adopt import Result, adopt

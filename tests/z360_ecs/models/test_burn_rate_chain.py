@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from components.burn_rate import priced_services
 from policies.guardrails.facts.burn_rate import max_rate
-from tests.components.test_cost_breaker import beta_config
+from tests.support.configs import beta_config
 from z360_ecs.models import burn_rate
 from z360_ecs.models.burn_rate import Delays
 from z360_ecs.models.target_tracking import ServiceModel, parse_profile, simulate

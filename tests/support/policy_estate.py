@@ -11,7 +11,7 @@ from policies.guardrails.facts.types import (
     TARGET_TYPE,
     TASK_DEFINITION_TYPE,
 )
-from tests.policies.sdk import changed
+from tests.support.policy_sdk import changed
 
 CLUSTER = "z360-beta"
 

@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from tests.z360_ecs.live import replica
+from tests.support import live_replica as replica
 from z360_ecs import PROJECT_DIR
 from z360_ecs.cli import main
 from z360_ecs.live.adopt import Result, adopt

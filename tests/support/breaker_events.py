@@ -1,0 +1,90 @@
+"""The cost breaker's test account: names, clients, and the events that invoke the handler."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import boto3
+
+from breaker import handler as breaker
+
+REGION = "us-east-1"
+CLUSTER = "z360-test-Cluster-8E41UEvLHdpU"
+PARAMETER = "/z360/test/cost-breaker/state"
+LOCK = "/z360/test/cost-breaker/lock"
+BREAKER_TOPIC = "arn:aws:sns:us-east-1:123456789012:z360-test-cost-breaker"
+BUDGET = "z360-test-monthly"
+TRIP_ALARM = "z360-test-burn-rate-trip"
+NAMESPACE = "ecs"
+DIMENSION = "ecs:service:DesiredCount"
+STANDARD_LIMIT = 4096
+ADVANCED_LIMIT = 8192
+
+
+@functools.cache
+def client(service: str) -> Any:
+    """The tests' own client for `service` (never the handler's)."""
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                    region_name=REGION)
+    return session.client(service)
+
+
+def resource_id(service: str) -> str:
+    # As long as the real ones: service/<CloudFormation cluster>/<CloudFormation service>.
+    return f"service/{CLUSTER}/z360-test-{service}-Service-5Ao8dxMzQ1d8"
+
+
+def sns_event(message: str, subject: str | None = None,
+              topic: str = BREAKER_TOPIC) -> dict[str, Any]:
+    sns: dict[str, Any] = {
+        "Type": "Notification",
+        "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+        "TopicArn": topic,
+        "Message": message,
+        "Timestamp": "2026-03-03T17:43:27.123Z",
+    }
+    if subject is not None:
+        sns["Subject"] = subject
+    return {"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": f"{topic}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
+        "Sns": sns,
+    }]}
+
+
+def budget_event(budget: str = BUDGET) -> dict[str, Any]:
+    return sns_event(
+        subject=f"AWS Budgets: {budget} has exceeded your alert threshold",
+        message=(f"AWS Budget Notification March 03, 2026\nAWS Account 123456789012\n\n"
+                 f"Budget Name: {budget}\nBudget Type: Cost\nBudgeted Amount: $2,500.00\n"
+                 "Alert Type: FORECASTED\nAlert Threshold: > $2,500.00\n"
+                 "FORECASTED Amount: $2,713.55"),
+    )
+
+
+def alarm_event(name: str = TRIP_ALARM, state: str = "ALARM") -> dict[str, Any]:
+    """The message CloudWatch publishes for an alarm action (shape as in aws/aws-lambda-go
+    events/testdata/cloudwatch-alarm-sns-payload-single-metric.json)."""
+    message = {
+        "AlarmName": name,
+        "AlarmDescription": "Fargate burn rate above the trip threshold",
+        "AWSAccountId": "123456789012",
+        "NewStateValue": state,
+        "NewStateReason": "Threshold Crossed: 5 out of the last 5 datapoints were greater than "
+                          "the threshold (6.0).",
+        "StateChangeTime": "2026-03-03T17:43:27.123+0000",
+        "Region": "US East (N. Virginia)",
+        "AlarmArn": f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}",
+        "OldStateValue": "OK",
+        "Trigger": {"Period": 60, "EvaluationPeriods": 5,
+                    "ComparisonOperator": "GreaterThanThreshold", "Threshold": 6.0,
+                    "TreatMissingData": "missing", "Metrics": []},
+    }
+    return sns_event(json.dumps(message),
+                     subject=f'{state}: "{name}" in US East (N. Virginia)')
+
+
+def invoke(action: str) -> dict[str, Any]:
+    return breaker.handler({"action": action}, None)
