@@ -13,12 +13,13 @@ from urllib.parse import quote
 
 from policies.guardrails.facts.burn_rate import MAX_METRICS_PER_ALARM, TRIP
 from policies.guardrails.facts.conventions import ENVIRONMENT_TAG, SERVICE_TAG
+# Re-exported: the program names scalable targets with them (one home: facts/scaling.py).
+from policies.guardrails.facts.scaling import (  # noqa: F401
+    SCALABLE_DIMENSION,
+    SCALING_NAMESPACE,
+    scaling_resource_id,
+)
 
-# Application Auto Scaling's namespace and dimension of an ECS service's desired count. The
-# breaker's Lambda (breaker/handler.py) is packaged alone and keeps its own copy; a test
-# holds the two equal.
-SCALING_NAMESPACE = "ecs"
-SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 
 # Suffixes appended to a service's namePrefix. CloudWatch alarm names allow 255 characters,
 # scaling policy names 256: the longest suffix bounds the prefix (config/limits.py).
@@ -56,11 +57,6 @@ def log_group_name(family: str) -> str:
 
 def execution_role_name(family: str) -> str:
     return f"{family}{EXECUTION_ROLE_SUFFIX}"
-
-
-def scaling_resource_id(cluster_name: str, service_name: str) -> str:
-    """Application Auto Scaling's id of a service: `service/<cluster>/<service>`."""
-    return f"service/{cluster_name}/{service_name}"
 
 
 def scalable_target_id(cluster_name: str, service_name: str) -> str:
