@@ -13,13 +13,13 @@ from urllib.parse import quote
 
 from policies.guardrails.facts.burn_rate import MAX_METRICS_PER_ALARM, TRIP
 from policies.guardrails.facts.conventions import ENVIRONMENT_TAG, SERVICE_TAG
+
 # Re-exported: the program names scalable targets with them (one home: facts/scaling.py).
 from policies.guardrails.facts.scaling import (  # noqa: F401
     SCALABLE_DIMENSION,
     SCALING_NAMESPACE,
     scaling_resource_id,
 )
-
 
 # Suffixes appended to a service's namePrefix. CloudWatch alarm names allow 255 characters,
 # scaling policy names 256: the longest suffix bounds the prefix (config/limits.py).
