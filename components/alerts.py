@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from policies.guardrails.facts.types import ALERT_CHANNEL_COMPONENT
 from stack_model.config import AlertsConfig
 from stack_model.naming import email_subscription_name, environment_tags
 
@@ -56,7 +57,7 @@ class AlertChannel(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AlertChannelArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("z360:sns:AlertChannel", name, None, opts)
+        super().__init__(ALERT_CHANNEL_COMPONENT, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         config = args.config
         topic = aws.sns.Topic(

@@ -18,6 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from policies.guardrails.facts.types import COST_BUDGET_COMPONENT
 from stack_model.config import BudgetConfig
 from stack_model.naming import environment_tags
 
@@ -57,7 +58,7 @@ class CostBudget(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CostBudgetArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("z360:budgets:CostBudget", name, None, opts)
+        super().__init__(COST_BUDGET_COMPONENT, name, None, opts)
         config = args.config
         budget = aws.budgets.Budget(
             f"{name}-budget",

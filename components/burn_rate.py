@@ -49,6 +49,7 @@ from policies.guardrails.facts.burn_rate import (
     split_threshold,
 )
 from policies.guardrails.facts.fargate import HOURS_PER_MONTH, hourly_task_cost
+from policies.guardrails.facts.types import BURN_RATE_ALARMS_COMPONENT
 from stack_model.config import BurnRateConfig, ServiceConfig, StackConfig
 from stack_model.naming import burn_rate_alarm_name, environment_tags
 
@@ -143,7 +144,7 @@ class BurnRateAlarms(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: BurnRateAlarmsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("z360:cloudwatch:BurnRateAlarms", name, None, opts)
+        super().__init__(BURN_RATE_ALARMS_COMPONENT, name, None, opts)
         if not args.services:
             raise ValueError("BurnRateAlarms needs at least one auto-scaled service")
         child = pulumi.ResourceOptions(parent=self)

@@ -30,6 +30,7 @@ import pulumi_aws as aws
 
 from breaker.handler import parse_record
 from policies.guardrails.facts.burn_rate import COST_BREAKER_TAG
+from policies.guardrails.facts.types import COST_BREAKER_COMPONENT
 from stack_model.config import BudgetConfig, CostBreakerConfig, StackConfig
 from stack_model.naming import (
     ENVIRONMENT_TAG,
@@ -285,7 +286,7 @@ class CostBreaker(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CostBreakerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("z360:budgets:CostBreaker", name, None, opts)
+        super().__init__(COST_BREAKER_COMPONENT, name, None, opts)
         self._name = name
         self._args = args
         self._names = cost_breaker_names(args.environment)

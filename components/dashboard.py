@@ -23,6 +23,7 @@ import pulumi_aws as aws
 
 from components.burn_rate import BurnRateWidget, burn_rate_widget
 from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
+from policies.guardrails.facts.types import SERVICE_DASHBOARD_COMPONENT
 from stack_model.config import ServiceConfig
 from stack_model.naming import alarm_arn, dashboard_name
 
@@ -167,7 +168,7 @@ class ServiceDashboard(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ServiceDashboardArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("z360:cloudwatch:ServiceDashboard", name, None, opts)
+        super().__init__(SERVICE_DASHBOARD_COMPONENT, name, None, opts)
         services = list(args.services)
 
         def body(resolved: list[Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from policies.guardrails.facts.cloudwatch import (
 )
 from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
 from policies.guardrails.facts.secrets import secret_resource_arn
+from policies.guardrails.facts.types import SCALABLE_SERVICE_COMPONENT
 from stack_model.config import ServiceConfig
 from stack_model.naming import (
     SCALABLE_DIMENSION,
@@ -148,7 +149,7 @@ class ScalableService(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ScalableServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("z360:ecs:ScalableService", name, None, opts)
+        super().__init__(SCALABLE_SERVICE_COMPONENT, name, None, opts)
         self._name = name
         self._args = args
         self._config = args.config

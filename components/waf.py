@@ -27,6 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from policies.guardrails.facts.types import RATE_LIMITED_WEB_ACL_COMPONENT
 from policies.guardrails.facts.wafv2 import (
     MANAGED_RULE_GROUPS,
     MANAGED_RULE_VENDOR,
@@ -150,7 +151,7 @@ class RateLimitedWebAcl(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: RateLimitedWebAclArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("z360:wafv2:RateLimitedWebAcl", name, None, opts)
+        super().__init__(RATE_LIMITED_WEB_ACL_COMPONENT, name, None, opts)
         waf = args.service.waf
         if not waf.enabled or waf.load_balancer_arn is None:
             raise ValueError(f"services.{args.key}.waf is not enabled")  # the caller's bug

@@ -29,6 +29,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from policies.guardrails.facts.types import (
+    ALERT_CHANNEL_COMPONENT,
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,
     LOG_GROUP_TYPE,
@@ -36,6 +37,7 @@ from policies.guardrails.facts.types import (
     NATIVE_SERVICE_TYPE,
     ROLE_POLICY_TYPE,
     ROLE_TYPE,
+    SCALABLE_SERVICE_COMPONENT,
     SCALING_POLICY_TYPE,
     SERVICE_TYPE,
     TARGET_TYPE,
@@ -287,9 +289,9 @@ class ResourceNode:
 # Siblings are listed in this order of type, then by name. Registration order is not stable:
 # the SDK completes registrations on a thread pool as their inputs resolve.
 TYPE_ORDER = (
-    "z360:sns:AlertChannel", TOPIC_TYPE, TOPIC_POLICY_TYPE,
+    ALERT_CHANNEL_COMPONENT, TOPIC_TYPE, TOPIC_POLICY_TYPE,
     TOPIC_SUBSCRIPTION_TYPE, CLUSTER_TYPE,
-    CLUSTER_CAPACITY_PROVIDERS_TYPE, "z360:ecs:ScalableService",
+    CLUSTER_CAPACITY_PROVIDERS_TYPE, SCALABLE_SERVICE_COMPONENT,
     LOG_GROUP_TYPE, ROLE_TYPE,
     ROLE_POLICY_TYPE, TASK_DEFINITION_TYPE,
     SERVICE_TYPE, NATIVE_SERVICE_TYPE, TARGET_TYPE,

@@ -49,6 +49,7 @@ from policies.guardrails.facts.types import (
     LOG_GROUP_TYPE,
     METRIC_ALARM_TYPE,
     NATIVE_SERVICE_TYPE,
+    SCALABLE_SERVICE_COMPONENT,
     SCALING_POLICY_TYPE,
     SERVICE_TYPE,
     TARGET_TYPE,
@@ -70,7 +71,6 @@ FAILS = "import FAILS"
 
 ESTATE, STACK, PROGRAM = "estate", "stack", "program"
 
-_SERVICE_COMPONENT = "z360:ecs:ScalableService"
 
 
 @dataclass
@@ -301,7 +301,7 @@ def _owner(run: ProgramRun, registration: Registration) -> str:
     by_urn = {r.urn: r for r in run.registrations}
     parent = by_urn.get(registration.parent)
     while parent is not None:
-        if parent.type == _SERVICE_COMPONENT:
+        if parent.type == SCALABLE_SERVICE_COMPONENT:
             return f"services.{parent.name}"
         parent = by_urn.get(parent.parent)
     if registration.type == CLUSTER_TYPE:

@@ -42,3 +42,13 @@ SSM_PARAMETER_TYPE = "aws:ssm/parameter:Parameter"
 
 # pulumi-aws-native: the ECS service where it needs `monitoring` (docs/metrics-resolution.md)
 NATIVE_SERVICE_TYPE = "aws-native:ecs:Service"
+
+# The program's own ComponentResources (`<package>:<module>:<Type>`): the tools group the
+# resource tree by them.
+SCALABLE_SERVICE_COMPONENT = "z360:ecs:ScalableService"
+COST_BREAKER_COMPONENT = "z360:budgets:CostBreaker"
+SERVICE_DASHBOARD_COMPONENT = "z360:cloudwatch:ServiceDashboard"
+RATE_LIMITED_WEB_ACL_COMPONENT = "z360:wafv2:RateLimitedWebAcl"
+BURN_RATE_ALARMS_COMPONENT = "z360:cloudwatch:BurnRateAlarms"
+COST_BUDGET_COMPONENT = "z360:budgets:CostBudget"
+ALERT_CHANNEL_COMPONENT = "z360:sns:AlertChannel"
