@@ -44,9 +44,8 @@ from z360_ecs.common import (
     add_stack_arguments,
     baseline_or_report,
     load_or_report,
-    run_or_report,
 )
-from z360_ecs.engine.program import ProgramRun, Registration
+from z360_ecs.engine.program import ProgramRun, Registration, run_or_report
 from z360_ecs.models import burn_rate, flood, resolution
 
 COMPARISONS = {
