@@ -33,10 +33,10 @@ from policies.guardrails.facts.fargate import (
     PRICE_PER_VCPU_HOUR,
     Architecture,
 )
+from policies.guardrails.facts.scaling import SCALABLE_DIMENSION, SCALING_NAMESPACE
 from policies.guardrails.facts.types import METRIC_ALARM_TYPE
 from stack_model import pricing as costing
 from stack_model.config import PROJECT, StackConfig
-from stack_model.naming import SCALABLE_DIMENSION
 from stack_model.pricing import money
 from z360_ecs.common import (
     Baseline,
@@ -517,7 +517,7 @@ def _rollback(stack: str, stack_label: str, config: StackConfig) -> list[str]:
             lines += [
                 f"# {key}",
                 "aws application-autoscaling deregister-scalable-target \\",
-                "  --service-namespace ecs \\",
+                f"  --service-namespace {SCALING_NAMESPACE} \\",
                 f"  --resource-id {service.scaling_resource_id(cluster)} \\",
                 f"  --scalable-dimension {SCALABLE_DIMENSION}",
             ]
@@ -542,7 +542,7 @@ def _rollback(stack: str, stack_label: str, config: StackConfig) -> list[str]:
             lines += [
                 f"# {key}",
                 "aws application-autoscaling register-scalable-target \\",
-                "  --service-namespace ecs \\",
+                f"  --service-namespace {SCALING_NAMESPACE} \\",
                 f"  --resource-id {service.scaling_resource_id(cluster)} \\",
                 f"  --scalable-dimension {SCALABLE_DIMENSION} \\",
                 "  --min-capacity 1 --max-capacity 1",
