@@ -3,8 +3,9 @@
 The rate is a CloudWatch metric-math expression over the auto-scaled services:
 `FILL(m1,0)*<web's hourly task price> + FILL(m2,0)*<...> + ...`, where each `m` is the
 service's RunningTaskCount (ECS/ContainerInsights, ClusterName + ServiceName, Maximum over 60 s)
-and the prices come from the one price table (policies/guardrails/facts/fargate.py), written into
-the expression at preview. Expression and limits: policies/guardrails/facts/burn_rate.py.
+and the prices are the task list prices (policies/guardrails/facts/fargate.py) as the one
+pricing of a stack config gives them (stack_model/pricing.py), written into the expression at
+preview. Expression and limits: policies/guardrails/facts/burn_rate.py.
 
 Creates, as children, per group of up to 10 services (one metric-math alarm references at most
 10 metrics; a stack with more is split and the thresholds shared out, see
@@ -31,7 +32,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from policies.guardrails.cloudwatch import CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT
 from policies.guardrails.facts.burn_rate import (
     BURN_RATE_TAG,
     METRIC_PERIOD_SECONDS,
@@ -39,7 +39,6 @@ from policies.guardrails.facts.burn_rate import (
     RATE_ID,
     TRIP,
     WARN,
-    PricedService,
     baseline_rate,
     chunks,
     max_rate,
@@ -48,10 +47,11 @@ from policies.guardrails.facts.burn_rate import (
     rate_expression,
     split_threshold,
 )
-from policies.guardrails.facts.fargate import HOURS_PER_MONTH, hourly_task_cost
+from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT
 from policies.guardrails.facts.types import BURN_RATE_ALARMS_COMPONENT
-from stack_model.config import BurnRateConfig, ServiceConfig, StackConfig
+from stack_model.config import BurnRateConfig, ServiceConfig
 from stack_model.naming import burn_rate_alarm_name, environment_tags
+from stack_model.pricing import BurnRateFigures, priced
 
 THRESHOLD_PLACES = Decimal("0.0001")
 
@@ -80,28 +80,6 @@ class BurnRateAlarmsArgs:
     """Where warnings, and every trip, are told."""
     breaker_topic_arn: str
     """The cost breaker's topic: the trip alarm's action."""
-
-
-def priced(key: str, service: ServiceConfig) -> PricedService:
-    return PricedService(
-        key=key,
-        hourly_price=hourly_task_cost(service.cpu, service.memory, service.architecture),
-        min_capacity=service.effective_min,
-        max_capacity=service.effective_max,
-    )
-
-
-def priced_services(config: StackConfig) -> list[PricedService]:
-    """The stack's auto-scaled services as the burn rate sees them (fixed counts cannot run
-    away, and the breaker has no max of theirs to lower)."""
-    return [priced(key, s) for key, s in config.services.items() if s.scaling.enabled]
-
-
-def budget_rate(config: StackConfig) -> Decimal | None:
-    """The budget's limit as a rate: USD per hour that spends it in a 730-hour month."""
-    if config.budget is None:
-        return None
-    return Decimal(str(config.budget.monthly_limit)) / HOURS_PER_MONTH
 
 
 def metric_queries(
@@ -234,22 +212,8 @@ class BurnRateAlarms(pulumi.ComponentResource):
 # --- dashboard ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BurnRateWidget:
-    """What the dashboard's "$ per hour" widget shows besides the rate itself."""
-
-    prices: dict[str, Decimal]
-    """Service key -> hourly task price, for the services in the rate."""
-    warn_per_hour: Decimal | None
-    trip_per_hour: Decimal | None
-    budget_per_hour: Decimal | None
-    """The budget's limit / 730 h: the pace that spends the month's budget."""
-    max_per_hour: Decimal
-    """Every service in the rate at its max."""
-
-
 def burn_rate_widget(
-    spec: BurnRateWidget,
+    figures: BurnRateFigures,
     rows: list[tuple[str, str, str]],
     environment: str,
     region: str,
@@ -261,29 +225,30 @@ def burn_rate_widget(
     scaled service; a graph has no 10-metric limit), with lines at the budget's rate, the
     warning, the trip and the all-at-max rate. `rows` are (key, cluster, service) resolved."""
     metrics: list[list[Any]] = []
-    priced_rows = [(k, c, s) for k, c, s in rows if k in spec.prices]
+    prices = figures.prices
+    priced_rows = [(k, c, s) for k, c, s in rows if k in prices]
     terms = []
     for position, (key, cluster, service) in enumerate(priced_rows):
         ident = f"m{position + 1}"
         metrics.append([CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT, "ClusterName",
                         cluster, "ServiceName", service,
                         {"id": ident, "visible": False, "label": key}])
-        terms.append(f"FILL({ident},0)*{price_literal(spec.prices[key])}")
+        terms.append(f"FILL({ident},0)*{price_literal(prices[key])}")
     metrics.insert(0, [{"expression": "+".join(terms), "id": RATE_ID,
                         "label": "Fargate $ per hour"}])
     lines: list[dict[str, Any]] = []
-    if spec.budget_per_hour is not None:
-        lines.append({"label": f"budget's rate ${spec.budget_per_hour:.2f}/h (limit / 730 h)",
-                      "value": float(spec.budget_per_hour.quantize(THRESHOLD_PLACES)),
+    if figures.budget_per_hour is not None:
+        lines.append({"label": f"budget's rate ${figures.budget_per_hour:.2f}/h (limit / 730 h)",
+                      "value": float(figures.budget_per_hour.quantize(THRESHOLD_PLACES)),
                       "color": "#ff7f0e"})
-    if spec.warn_per_hour is not None:
-        lines.append({"label": f"warning ${spec.warn_per_hour:.2f}/h",
-                      "value": _dollars(spec.warn_per_hour), "color": "#bcbd22"})
-    if spec.trip_per_hour is not None:
-        lines.append({"label": f"breaker trips ${spec.trip_per_hour:.2f}/h",
-                      "value": _dollars(spec.trip_per_hour), "color": "#d62728"})
-    lines.append({"label": f"all at max ${spec.max_per_hour:.2f}/h",
-                  "value": float(spec.max_per_hour.quantize(THRESHOLD_PLACES))})
+    if figures.warn_per_hour is not None:
+        lines.append({"label": f"warning ${figures.warn_per_hour:.2f}/h",
+                      "value": _dollars(figures.warn_per_hour), "color": "#bcbd22"})
+    if figures.trip_per_hour is not None:
+        lines.append({"label": f"breaker trips ${figures.trip_per_hour:.2f}/h",
+                      "value": _dollars(figures.trip_per_hour), "color": "#d62728"})
+    lines.append({"label": f"all at max ${figures.max_per_hour:.2f}/h",
+                  "value": float(figures.max_per_hour.quantize(THRESHOLD_PLACES))})
     return {
         "type": "metric", "x": 0, "y": y, "width": width, "height": height,
         "properties": {
@@ -298,18 +263,3 @@ def burn_rate_widget(
         },
     }
 
-
-def widget_spec(config: StackConfig) -> BurnRateWidget | None:
-    """The dashboard's burn-rate widget for a stack with auto-scaled services, else None."""
-    services = priced_services(config)
-    if not services:
-        return None
-    breaker = config.cost_breaker
-    burn = breaker.burn_rate if breaker is not None and breaker.enabled else None
-    return BurnRateWidget(
-        prices={s.key: s.hourly_price for s in services},
-        warn_per_hour=burn.warn_per_hour if burn else None,
-        trip_per_hour=burn.trip_per_hour if burn else None,
-        budget_per_hour=budget_rate(config),
-        max_per_hour=max_rate(services),
-    )

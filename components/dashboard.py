@@ -21,11 +21,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.burn_rate import BurnRateWidget, burn_rate_widget
+from components.burn_rate import burn_rate_widget
 from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
 from policies.guardrails.facts.types import SERVICE_DASHBOARD_COMPONENT
 from stack_model.config import ServiceConfig
 from stack_model.naming import alarm_arn, dashboard_name
+from stack_model.pricing import BurnRateFigures
 
 # CloudWatch's dashboard grid is 24 columns wide; a service's three widgets fill a row.
 GRID_COLUMNS = 24
@@ -61,7 +62,7 @@ class ServiceDashboardArgs:
     """AWS region of the metrics and alarms."""
     services: list[DashboardService]
     """One row per service, in this order."""
-    burn_rate: BurnRateWidget | None = None
+    burn_rate: BurnRateFigures | None = None
     """A last, full-width row: the stack's Fargate $ per hour; none when None."""
 
 
@@ -141,7 +142,7 @@ def dashboard_body(
     region: str,
     account_id: str,
     rows: list[tuple[str, ServiceConfig, str, str, list[str]]],
-    burn_rate: BurnRateWidget | None = None,
+    burn_rate: BurnRateFigures | None = None,
 ) -> dict[str, Any]:
     """The dashboard body for resolved values: (key, config, cluster, service, alarm names)."""
     widgets: list[dict[str, Any]] = []

@@ -16,12 +16,11 @@ import pulumi_aws as aws
 
 from components.alerts import AlertChannel, AlertChannelArgs
 from components.budget import CostBudget, CostBudgetArgs
-from components.burn_rate import BurnRateAlarms, BurnRateAlarmsArgs, BurnRateService, widget_spec
+from components.burn_rate import BurnRateAlarms, BurnRateAlarmsArgs, BurnRateService
 from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets, held_maxima
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.scalable_service import ScalableService, ScalableServiceArgs
 from components.waf import build_web_acls
-from policies.guardrails.facts.fargate import monthly_task_cost, to_cents
 from stack_model.config import ServiceConfig, StackConfig
 from stack_model.naming import (
     burn_rate_trip_alarm_names,
@@ -30,11 +29,12 @@ from stack_model.naming import (
     environment_tags,
     sns_topic_arn,
 )
+from stack_model.pricing import burn_rate_figures, service_cost, summary_figures
 
 
-def service_summary(service: ServiceConfig) -> dict[str, Any]:
-    """What an engineer reviews per service; money as exact strings to the cent."""
-    per_task = monthly_task_cost(service.cpu, service.memory, service.architecture)
+def service_summary(key: str, service: ServiceConfig) -> dict[str, Any]:
+    """What an engineer reviews per service; money (stack_model/pricing.py) as exact strings to
+    the cent."""
     return {
         "family": service.family,
         "cpu": service.cpu,
@@ -46,9 +46,7 @@ def service_summary(service: ServiceConfig) -> dict[str, Any]:
         "min": service.effective_min,
         "max": service.effective_max,
         "desiredCount": service.desired_count,
-        "monthlyTaskCost": str(to_cents(per_task)),
-        "monthlyCostAtBaseline": str(to_cents(per_task * service.effective_min)),
-        "monthlyCostAtMax": str(to_cents(per_task * service.effective_max)),
+        **summary_figures(service_cost(key, service)),
     }
 
 
@@ -216,7 +214,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                     )
                     for key, svc in services.items()
                 ],
-                burn_rate=widget_spec(config),
+                burn_rate=burn_rate_figures(config),
             ),
         )
 
@@ -224,7 +222,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         "environment": env,
         "alertTopicArn": alerts.topic_arn,
         "clusters": {key: cluster.name for key, cluster in clusters.items()},
-        "services": {key: service_summary(svc) for key, svc in config.services.items()},
+        "services": {key: service_summary(key, svc) for key, svc in config.services.items()},
     }
     if web_acls:
         exports["webAcls"] = {key: acl.web_acl_name for key, acl in web_acls.items()}

@@ -1,11 +1,16 @@
-"""The cost model: monthly Fargate cost of a stack, its scenarios and its right-sizing, and
-the fees of its WAF web ACLs.
+"""The one pricing of a stack config: what its services cost an hour and a month, its
+scenarios and right-sizing, its burn rate in USD per hour, and the fees of its WAF web ACLs.
 
-Pure functions over a validated StackConfig. Prices and sizes come only from
-policies/guardrails/facts/fargate.py; money stays an exact Decimal here and is rounded to the cent
-only when printed (fargate.to_cents). Every figure is on-demand list price: a Spot task costs
-somewhere below it, so Spot and Savings Plans are shown as ranges of savings, never as one
-fixed figure.
+Pure functions over a validated StackConfig. Its callers:
+- the program: the stack's per-service summary export (components/stack.py), the burn-rate
+  alarms' prices and the dashboard's rate widget (components/burn_rate.py, dashboard.py);
+- the tools: `cost`, `report`, `flood` and the money-at-risk model (z360_ecs/models/burn_rate.py).
+Prices and sizes come only from policies/guardrails/facts/fargate.py (a task's price is a fact;
+pricing a config is done here); the burn-rate expression and its limits from
+policies/guardrails/facts/burn_rate.py. Money stays an exact Decimal here and is rounded to the
+cent only when printed (fargate.to_cents). Every figure is on-demand list price: a Spot task
+costs somewhere below it, so Spot and Savings Plans are shown as ranges of savings, never as
+one fixed figure.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from policies.guardrails.facts.burn_rate import PricedService, baseline_rate, max_rate, rate_at
 from policies.guardrails.facts.fargate import (
     COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE,
     HOURS_PER_MONTH,
@@ -21,7 +27,7 @@ from policies.guardrails.facts.fargate import (
     WAF_PRICE_PER_MILLION_REQUESTS,
     WAF_RULE_MONTHLY,
     WAF_WEB_ACL_MONTHLY,
-    monthly_task_cost,
+    hourly_task_cost,
     to_cents,
 )
 from policies.guardrails.facts.wafv2 import MANAGED_RULE_GROUPS
@@ -35,12 +41,18 @@ RATIO_PLACES = Decimal("0.0001")
 
 @dataclass(frozen=True)
 class ServiceCost:
-    """What one service costs a month, at its baseline, minimum and maximum task counts."""
+    """What one service costs an hour and a month, at its baseline, minimum and maximum task
+    counts."""
 
     key: str
     service: ServiceConfig
-    per_task: Decimal
-    """On-demand USD for one task for 730 hours, unrounded."""
+    per_task_hour: Decimal
+    """On-demand USD for one task for one hour, unrounded."""
+
+    @property
+    def per_task(self) -> Decimal:
+        """On-demand USD for one task for 730 hours, unrounded."""
+        return self.per_task_hour * HOURS_PER_MONTH
 
     @property
     def baseline_count(self) -> int:
@@ -57,6 +69,18 @@ class ServiceCost:
     @property
     def at_max(self) -> Decimal:
         return self.per_task * self.service.effective_max
+
+    @property
+    def hourly_at_baseline(self) -> Decimal:
+        return self.per_task_hour * self.baseline_count
+
+    @property
+    def hourly_at_min(self) -> Decimal:
+        return self.per_task_hour * self.service.effective_min
+
+    @property
+    def hourly_at_max(self) -> Decimal:
+        return self.per_task_hour * self.service.effective_max
 
 
 @dataclass(frozen=True)
@@ -109,8 +133,18 @@ def service_cost(key: str, service: ServiceConfig) -> ServiceCost:
     return ServiceCost(
         key=key,
         service=service,
-        per_task=monthly_task_cost(service.cpu, service.memory, service.architecture),
+        per_task_hour=hourly_task_cost(service.cpu, service.memory, service.architecture),
     )
+
+
+def summary_figures(cost: ServiceCost) -> dict[str, str]:
+    """The money of the stack's per-service summary export (components/stack.py): exact
+    strings to the cent, a task's month and the service's month at its baseline and max."""
+    return {
+        "monthlyTaskCost": money_json(cost.per_task),
+        "monthlyCostAtBaseline": money_json(cost.at_baseline),
+        "monthlyCostAtMax": money_json(cost.at_max),
+    }
 
 
 def stack_costs(config: StackConfig) -> list[ServiceCost]:
@@ -250,6 +284,83 @@ def discount_notes(costs: list[ServiceCost]) -> list[str]:
             "prices, the most those tasks can cost."
         )
     return notes
+
+
+# --- the burn rate: USD per hour of the auto-scaled services ---------------------------------
+# What the burn-rate alarms write into their expression (components/burn_rate.py), what the
+# dashboard's rate widget draws, and what the money-at-risk figures use (models/burn_rate.py).
+
+
+def priced(key: str, service: ServiceConfig) -> PricedService:
+    """One service as the burn rate sees it: its task's hourly price and its capacity range."""
+    return PricedService(
+        key=key,
+        hourly_price=service_cost(key, service).per_task_hour,
+        min_capacity=service.effective_min,
+        max_capacity=service.effective_max,
+    )
+
+
+def priced_services(config: StackConfig) -> list[PricedService]:
+    """The stack's auto-scaled services as the burn rate sees them, in stack file order (fixed
+    counts cannot run away, and the breaker has no max of theirs to lower)."""
+    return [priced(key, s) for key, s in config.services.items() if s.scaling.enabled]
+
+
+def budget_rate(config: StackConfig) -> Decimal | None:
+    """The budget's limit as a rate: USD per hour that spends it in a 730-hour month."""
+    limit = budget_limit(config)
+    return None if limit is None else limit / HOURS_PER_MONTH
+
+
+@dataclass(frozen=True)
+class BurnRateFigures:
+    """A stack's burn rate in USD per hour: the prices in the rate and the lines drawn beside
+    it (the dashboard's widget, the alarms' descriptions, the report)."""
+
+    services: tuple[PricedService, ...]
+    """The auto-scaled services, in stack file order; never empty."""
+    warn_per_hour: Decimal | None
+    """`costBreaker.burnRate.warnPerHour`; None without an enabled breaker with a burn rate."""
+    trip_per_hour: Decimal | None
+    """`costBreaker.burnRate.tripPerHour`; None likewise."""
+    budget_per_hour: Decimal | None
+    """The budget's limit / 730 h: the pace that spends the month's budget."""
+    ceilings_per_hour: Decimal | None
+    """Every service in the rate at its breaker ceiling; None without an enabled breaker."""
+
+    @property
+    def prices(self) -> dict[str, Decimal]:
+        """Service key -> hourly task price, for the services in the rate."""
+        return {s.key: s.hourly_price for s in self.services}
+
+    @property
+    def baseline_per_hour(self) -> Decimal:
+        """Every service in the rate at its minimum (target tracking never goes lower)."""
+        return baseline_rate(self.services)
+
+    @property
+    def max_per_hour(self) -> Decimal:
+        """Every service in the rate at its max."""
+        return max_rate(self.services)
+
+
+def burn_rate_figures(config: StackConfig) -> BurnRateFigures | None:
+    """The stack's burn-rate figures; None without an auto-scaled service."""
+    services = priced_services(config)
+    if not services:
+        return None
+    breaker = config.cost_breaker
+    burn = breaker.burn_rate if breaker is not None and breaker.enabled else None
+    ceilings = breaker_ceilings(config)
+    return BurnRateFigures(
+        services=tuple(services),
+        warn_per_hour=burn.warn_per_hour if burn else None,
+        trip_per_hour=burn.trip_per_hour if burn else None,
+        budget_per_hour=budget_rate(config),
+        ceilings_per_hour=(None if ceilings is None
+                           else rate_at(services, [ceilings[s.key] for s in services])),
+    )
 
 
 # --- AWS WAF ---------------------------------------------------------------------------------

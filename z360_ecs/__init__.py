@@ -3,6 +3,13 @@
 Layout: cli.py (the `z360-ecs` command), common.py (stack arguments, the stack-file reader,
 the SPEC resolver), engine/ (the mock engine and the policy pack's analyzer client), models/
 (pure cost and scaling models), commands/ (need no cloud), live/ (need a network or AWS).
+
+Imports go one way, down: cli > commands | live > engine | models > common > this package
+(PROJECT_DIR); commands and live never import each other, nor engine and models, and nothing
+imports round a cycle (`lint-imports` checks both, .importlinter). Below them all lie the
+stack model (stack_model/) and the facts (policies/guardrails/facts/). models/ never import a
+component: they read the stack as data (stack_model/pricing.py prices it), not the program's
+resources.
 """
 
 from pathlib import Path

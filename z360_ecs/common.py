@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stack_model.config import PROJECT, ConfigError, ServiceConfig, StackConfig, load_stack_config
 from stack_model.config.errors import did_you_mean
@@ -33,9 +33,6 @@ from stack_model.config.source import (
     render_path,
 )
 from z360_ecs import PROJECT_DIR
-
-if TYPE_CHECKING:  # the engine imports pulumi; commands that only read config never need it
-    from z360_ecs.engine.program import ProgramRun
 
 SECRET_PLACEHOLDER = "[secret]"
 
@@ -308,19 +305,6 @@ def baseline_or_report(spec: str, args: argparse.Namespace) -> Baseline | None:
         return load_baseline(spec, args.stack, args.project_dir)
     except (SpecError, StackFileError, ConfigError) as exc:
         print(f"error: --baseline {spec}: {exc}", file=sys.stderr)
-        return None
-
-
-def run_or_report(args: argparse.Namespace, preview: bool = True) -> ProgramRun | None:
-    """Run the program for args.stack; print a config error (no traceback) and return None."""
-    from z360_ecs.engine.program import run_program
-
-    try:
-        return run_program(
-            args.stack, project_dir=args.project_dir, stack_file=args.stack_file, preview=preview
-        )
-    except (ConfigError, StackFileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
         return None
 
 

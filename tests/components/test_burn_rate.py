@@ -21,6 +21,7 @@ from policies.guardrails.facts.types import (
     METRIC_ALARM_TYPE,
     TOPIC_TYPE,
 )
+from stack_model.pricing import burn_rate_figures
 from tests.support.configs import beta_config
 from z360_ecs.engine.analyzer import PolicyPackProcess, analyze_run
 from z360_ecs.engine.program import COMPUTED
@@ -144,6 +145,21 @@ def test_beta_alarms_at_preview(run_stack):
         "Service": "cloudwatch.amazonaws.com"}
 
 
+
+def test_beta_alarms_state_the_one_pricings_rates(run_stack):
+    """The descriptions carry the rates stack_model/pricing.py gives: the ops log's $0.22/h at
+    every service's min and $9.79/h at every max."""
+    figures = burn_rate_figures(beta_config())
+    assert figures is not None
+    span = (f"baseline ${figures.baseline_per_hour:.2f}/h, all at max "
+            f"${figures.max_per_hour:.2f}/h")
+    assert span == "baseline $0.22/h, all at max $9.79/h"
+    alarms = _burn_alarms(run_stack("beta"))
+    for name, inputs in alarms.items():
+        assert f"({span})" in inputs["alarmDescription"], name
+    assert "above $5.00/h for 5 min" in alarms["z360-beta-burn-rate-trip"]["alarmDescription"]
+    assert "above $3.42/h" in alarms["z360-beta-burn-rate-warn"]["alarmDescription"]
+
 def test_staging_has_no_burn_rate_alarms(run_stack):
     assert _burn_alarms(run_stack("staging")) == {}
 
@@ -242,6 +258,10 @@ def test_beta_dashboard_shows_dollars_per_hour_beside_the_budgets_rate(run_stack
     assert all(m[-1]["visible"] is False and m[:2] == ["ECS/ContainerInsights",
                                                        "RunningTaskCount"] for m in metrics)
     lines = {a["label"]: a["value"] for a in properties["annotations"]["horizontal"]}
+    figures = burn_rate_figures(beta_config())
+    assert figures is not None
+    assert f"all at max ${figures.max_per_hour:.2f}/h" in lines
+    assert f"budget's rate ${figures.budget_per_hour:.2f}/h (limit / 730 h)" in lines
     assert lines == {
         "budget's rate $3.42/h (limit / 730 h)": 3.4247,
         "warning $3.42/h": 3.42,

@@ -20,7 +20,9 @@ from policies.guardrails.facts.types import (
     TOPIC_SUBSCRIPTION_TYPE,
     TOPIC_TYPE,
 )
+from stack_model.pricing import service_cost, summary_figures
 from tests.support.runs import unmodified_run
+from z360_ecs.common import config_from_settings
 from z360_ecs.engine.program import ProgramRun
 
 TASK = TASK_DEFINITION_TYPE
@@ -237,6 +239,16 @@ def test_summary_output_gives_sizes_capacities_and_costs(beta):
     # 50 x 36.040 unrounded = 1802.01, not 50 x 36.04
     assert web["monthlyCostAtMax"] == "1802.01"
 
+
+
+def test_summary_costs_of_every_service_are_the_one_pricings(beta, staging):
+    for run in (beta, staging):
+        config = config_from_settings(run.settings)
+        for key, service in config.services.items():
+            summary = run.outputs["services"][key]
+            figures = summary_figures(service_cost(key, service))
+            assert {k: summary[k] for k in figures} == figures, f"{config.environment} {key}"
+            assert list(summary)[-3:] == list(figures), "the money closes each summary"
 
 def test_container_definitions_are_json_with_awslogs(beta):
     task = beta.named("web-task")

@@ -7,6 +7,7 @@ under test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -254,3 +255,115 @@ def test_web_acl_fees_per_service_and_per_request():
     assert costing.web_acl_costs(read_stack_config("staging")) == []
     assert costing.waf_lines(read_stack_config("staging")) == []
 
+
+
+# --- hourly figures and the per-service summary ---------------------------------------------
+
+
+def x86_hour(vcpu: str, gb: str) -> Decimal:
+    """vcpu * 0.04048 + gb * 0.004445: one x86 task for an hour at list price."""
+    return Decimal(vcpu) * Decimal("0.04048") + Decimal(gb) * Decimal("0.004445")
+
+
+def test_a_service_costs_its_task_hour_times_its_count_an_hour_and_730_times_that_a_month(
+        config_of):
+    def mutate(document: dict[str, Any]) -> None:
+        _services(document)["voice"]["scaling"]["min"] = 2
+
+    voice = costing.service_cost("voice", config_of("beta", mutate).services["voice"])
+    assert voice.per_task_hour == x86_hour("2", "5") == Decimal("0.103185")
+    assert voice.per_task == x86_month("2", "5")
+    assert (voice.hourly_at_baseline, voice.hourly_at_min, voice.hourly_at_max) == (
+        2 * x86_hour("2", "5"), 2 * x86_hour("2", "5"), 50 * x86_hour("2", "5"))
+    assert (voice.at_baseline, voice.at_min, voice.at_max) == tuple(
+        h * HOURS for h in (voice.hourly_at_baseline, voice.hourly_at_min, voice.hourly_at_max))
+
+
+def test_summary_figures_are_a_month_to_the_cent_per_task_at_baseline_and_at_max(config_of):
+    web = costing.service_cost("web", config_of("beta").services["web"])  # 1024/2048, 1..50
+    assert costing.summary_figures(web) == {
+        "monthlyTaskCost": "36.04",  # 0.04937 x 730 = 36.0401
+        "monthlyCostAtBaseline": "36.04",
+        "monthlyCostAtMax": "1802.01",  # 50 x 36.0401 = 1802.005, half up
+    }
+
+
+# --- the burn rate: the ops log's figures for beta --------------------------------------------
+
+# The rates Pulumi.beta.yaml's costBreaker comment gives (from the ops log's prices): each is
+# read from the comment, so a figure changed there without the code (or here) fails this file.
+OPS_LOG_RATES = {
+    "baseline": (r"baseline \(every service at min 1\) \$(\d+\.\d\d)/h", "0.22"),
+    "high traffic": (r"\"high traffic\" \(5 tasks each\) \$(\d+\.\d\d)/h", "1.08"),
+    "ceilings": (r"the breaker's ceilings \$(\d+\.\d\d)/h", "1.96"),
+    "budget": (r"the budget's pace 2500 / 730 h = \$(\d+\.\d\d)/h", "3.42"),
+    "max": (r"every service at max \$(\d+\.\d\d)/h", "9.79"),
+}
+
+
+def _ops_log_rate(name: str) -> Decimal:
+    """A rate from the comment above beta's `burnRate:`, its lines joined."""
+    text = (PROJECT_DIR / "Pulumi.beta.yaml").read_text()
+    comment = " ".join(line.strip().lstrip("#").strip() for line in text.splitlines()
+                       if line.strip().startswith("#"))
+    pattern, expected = OPS_LOG_RATES[name]
+    found = re.search(pattern, comment)
+    assert found is not None, f"Pulumi.beta.yaml no longer states the {name} rate"
+    assert found[1] == expected, f"Pulumi.beta.yaml's {name} rate is now ${found[1]}/h"
+    return Decimal(found[1])
+
+
+def test_beta_burn_rate_figures_are_the_ops_logs_rates(config_of):
+    figures = costing.burn_rate_figures(config_of("beta"))
+    assert figures is not None
+    assert to_cents(figures.baseline_per_hour) == _ops_log_rate("baseline")
+    assert to_cents(figures.ceilings_per_hour) == _ops_log_rate("ceilings")
+    assert to_cents(figures.budget_per_hour) == _ops_log_rate("budget")
+    assert to_cents(figures.max_per_hour) == _ops_log_rate("max")
+    high_traffic = costing.scenario_cost(costing.stack_costs(config_of("beta")), 5) / HOURS
+    assert to_cents(high_traffic) == _ops_log_rate("high traffic")
+
+
+def test_beta_burn_rate_figures_exactly(config_of):
+    # Per task-hour: web 1/2, queue and reverb 0.25/0.5, gateway 0.5/1, aegra 0.25/1, voice 2/5.
+    web, small, gateway, aegra, voice = (x86_hour("1", "2"), x86_hour("0.25", "0.5"),
+                                         x86_hour("0.5", "1"), x86_hour("0.25", "1"),
+                                         x86_hour("2", "5"))
+    figures = costing.burn_rate_figures(config_of("beta"))
+    assert figures is not None
+    assert figures.prices == {"web": web, "queue": small, "reverb": small, "gateway": gateway,
+                              "aegra": aegra, "voice": voice}
+    assert figures.baseline_per_hour == web + 2 * small + gateway + aegra + voice
+    # emergencyCeilings {web: 10, gateway: 10, voice: 10, aegra: 6, queue: 4, reverb: 4}
+    assert figures.ceilings_per_hour == 10 * web + 8 * small + 10 * gateway + 6 * aegra \
+        + 10 * voice == Decimal("1.95853")
+    # maxima: web 50, queue 20, reverb 20, gateway 50, aegra 30, voice 50
+    assert figures.max_per_hour == 50 * web + 40 * small + 50 * gateway + 30 * aegra \
+        + 50 * voice == Decimal("9.79265")
+    assert figures.budget_per_hour == Decimal(2500) / HOURS
+    assert (figures.warn_per_hour, figures.trip_per_hour) == (Decimal("3.42"), Decimal("5.00"))
+
+
+def test_a_fixed_count_service_is_not_in_the_rate_nor_at_a_ceiling(config_of):
+    config = config_of("beta", lambda document: _fixed_count(document, "voice", 3))
+    figures = costing.burn_rate_figures(config)
+    assert figures is not None
+    assert [s.key for s in figures.services] == ["web", "queue", "reverb", "gateway", "aegra"]
+    assert figures.max_per_hour == Decimal("9.79265") - 50 * x86_hour("2", "5")
+    assert figures.ceilings_per_hour == Decimal("1.95853") - 10 * x86_hour("2", "5")
+
+
+def test_without_a_scaled_service_there_is_no_burn_rate(config_of):
+    assert costing.priced_services(config_of("staging")) == []
+    assert costing.burn_rate_figures(config_of("staging")) is None
+
+
+def test_a_disabled_breaker_draws_no_thresholds_and_no_ceilings(config_of):
+    def disabled(document: dict[str, Any]) -> None:
+        document["config"]["z360-ecs:costBreaker"]["enabled"] = False
+
+    figures = costing.burn_rate_figures(config_of("beta", disabled))
+    assert figures is not None
+    assert (figures.warn_per_hour, figures.trip_per_hour, figures.ceilings_per_hour) == (
+        None, None, None)
+    assert to_cents(figures.max_per_hour) == Decimal("9.79")  # the rate itself stays

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from z360_ecs.common import add_stack_arguments, run_or_report
+from z360_ecs.common import add_stack_arguments
 from z360_ecs.engine.analyzer import (
     Finding,
     PackConfigError,
@@ -24,6 +24,7 @@ from z360_ecs.engine.analyzer import (
     read_pack_config_file,
     sort_findings,
 )
+from z360_ecs.engine.program import run_or_report
 
 
 def _heading(finding: Finding) -> str:

@@ -42,7 +42,6 @@ from z360_ecs.common import (
     StackFileError,
     add_stack_arguments,
     resolve_spec,
-    run_or_report,
 )
 from z360_ecs.engine.diff import diff_runs, render_diff
 from z360_ecs.engine.program import (
@@ -52,6 +51,7 @@ from z360_ecs.engine.program import (
     Registration,
     ResourceNode,
     resource_tree,
+    run_or_report,
     run_program,
     walk,
 )

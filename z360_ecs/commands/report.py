@@ -4,7 +4,7 @@ Sections: right-sizing against a baseline config (before, after, monthly saving)
 max capacities, scaling settings, the alarms the program creates, the budget, cost scenarios,
 what a flood costs with and without the WAF rate limit, the money at risk before the cost
 breaker acts, and rollback commands with the stack's real cluster, service and family names.
-Figures come from models/costing.py, models/flood.py and models/burn_rate.py; alarms from
+Figures come from stack_model/pricing.py, models/flood.py and models/burn_rate.py; alarms from
 running the real program under the mock engine. The text
 holds nothing that changes between runs, so a committed report can be checked for staleness
 (`--check`).
@@ -22,8 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from components.burn_rate import budget_rate, priced_services
-from policies.guardrails.facts.burn_rate import max_rate
 from policies.guardrails.facts.cloudwatch import (
     PRICE_CUSTOM_METRIC_MONTH,
     PRICE_HIGH_RESOLUTION_ALARM_MONTH,
@@ -35,10 +33,10 @@ from policies.guardrails.facts.fargate import (
     PRICE_PER_VCPU_HOUR,
     Architecture,
 )
+from policies.guardrails.facts.scaling import SCALABLE_DIMENSION, SCALING_NAMESPACE
 from policies.guardrails.facts.types import METRIC_ALARM_TYPE
 from stack_model import pricing as costing
 from stack_model.config import PROJECT, StackConfig
-from stack_model.naming import SCALABLE_DIMENSION
 from stack_model.pricing import money
 from z360_ecs.common import (
     Baseline,
@@ -46,9 +44,8 @@ from z360_ecs.common import (
     add_stack_arguments,
     baseline_or_report,
     load_or_report,
-    run_or_report,
 )
-from z360_ecs.engine.program import ProgramRun, Registration
+from z360_ecs.engine.program import ProgramRun, Registration, run_or_report
 from z360_ecs.models import burn_rate, flood, resolution
 
 COMPARISONS = {
@@ -428,7 +425,8 @@ def _money_at_risk(config: StackConfig) -> list[str]:
     delays = burn_rate.Delays()
     paths = burn_rate.paths(config, delays)
     breaker = config.cost_breaker
-    if not paths or breaker is None:
+    figures = costing.burn_rate_figures(config)
+    if not paths or breaker is None or figures is None:
         return []
     lines = ["", "## Cost breaker: money at risk before it acts", ""]
     lines += _table(
@@ -438,10 +436,10 @@ def _money_at_risk(config: StackConfig) -> list[str]:
         right={1, 2, 3},
     )
     burn = breaker.burn_rate
-    budget = budget_rate(config)
+    budget = figures.budget_per_hour
     text = (
         f"A flood takes every auto-scaled service to its max: "
-        f"{money(max_rate(priced_services(config)))} an hour of Fargate at list price. The "
+        f"{money(figures.max_per_hour)} an hour of Fargate at list price. The "
         f"budget path waits for billing data (up to {delays.billing_lag_hours} h) and the next "
         f"Budgets evaluation (about {delays.budget_evaluation_gap_hours} h)."
     )
@@ -519,7 +517,7 @@ def _rollback(stack: str, stack_label: str, config: StackConfig) -> list[str]:
             lines += [
                 f"# {key}",
                 "aws application-autoscaling deregister-scalable-target \\",
-                "  --service-namespace ecs \\",
+                f"  --service-namespace {SCALING_NAMESPACE} \\",
                 f"  --resource-id {service.scaling_resource_id(cluster)} \\",
                 f"  --scalable-dimension {SCALABLE_DIMENSION}",
             ]
@@ -544,7 +542,7 @@ def _rollback(stack: str, stack_label: str, config: StackConfig) -> list[str]:
             lines += [
                 f"# {key}",
                 "aws application-autoscaling register-scalable-target \\",
-                "  --service-namespace ecs \\",
+                f"  --service-namespace {SCALING_NAMESPACE} \\",
                 f"  --resource-id {service.scaling_resource_id(cluster)} \\",
                 f"  --scalable-dimension {SCALABLE_DIMENSION} \\",
                 "  --min-capacity 1 --max-capacity 1",

@@ -4,11 +4,13 @@
 program with them and returns every registration the engine would have seen (type, name,
 parent, inputs, protect, ignoreChanges, import id), plus the stack outputs. The raw property
 struct of each registration is kept, so the policy pack can be sent exactly what the engine
-sends it.
+sends it. `run_or_report` is the commands' way in: a run, or the stack file's or config's error
+in one line (no traceback).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
 import json
@@ -46,9 +48,11 @@ from policies.guardrails.facts.types import (
     TOPIC_SUBSCRIPTION_TYPE,
     TOPIC_TYPE,
 )
+from stack_model.config import ConfigError
 from z360_ecs.common import (
     PROJECT_DIR,
     SECRET_PLACEHOLDER,
+    StackFileError,
     StackSettings,
     load_stack_settings,
 )
@@ -278,6 +282,17 @@ def run_program(
         outputs=outputs,
         preview=preview,
     )
+
+
+def run_or_report(args: argparse.Namespace, preview: bool = True) -> ProgramRun | None:
+    """Run the program for args.stack; print a config error (no traceback) and return None."""
+    try:
+        return run_program(
+            args.stack, project_dir=args.project_dir, stack_file=args.stack_file, preview=preview
+        )
+    except (ConfigError, StackFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 @dataclass

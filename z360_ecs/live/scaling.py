@@ -27,8 +27,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from policies.guardrails.facts.scaling import (
+    SCALABLE_DIMENSION,
+    SCALING_NAMESPACE,
+    scaling_resource_id,
+)
 from stack_model.config import ServiceConfig, StackConfig
-from stack_model.naming import SCALABLE_DIMENSION
 from z360_ecs.common import (
     add_stack_arguments,
     load_or_report,
@@ -58,7 +62,7 @@ class ServiceTarget:
 
     @property
     def resource_id(self) -> str:
-        return f"service/{self.cluster}/{self.service}"
+        return scaling_resource_id(self.cluster, self.service)
 
     @classmethod
     def from_config(cls, config: StackConfig, key: str, service: ServiceConfig) -> ServiceTarget:
@@ -73,7 +77,7 @@ def scaling_activities(autoscaling: Any, target: ServiceTarget, since: datetime)
     """Scaling activities of the service that started at or after `since`, oldest first."""
     activities: list[dict] = []
     request: dict[str, Any] = {
-        "ServiceNamespace": "ecs",
+        "ServiceNamespace": SCALING_NAMESPACE,
         "ResourceId": target.resource_id,
         "ScalableDimension": SCALABLE_DIMENSION,
     }

@@ -5,10 +5,10 @@ surplus tasks stop, Fargate bills at up to the all-at-max rate. Two ways the bre
 
 - budget path: AWS billing data lags (up to ~24 h) and Budgets evaluates a few times a day
   (~8 h apart), so the FORECASTED notification can come ~32 h after the flood starts;
-- burn-rate path (components/burn_rate.py): RunningTaskCount x price per hour, one datapoint a
-  minute, published after Container Insights' delay; the trip alarm needs `tripMinutes`
-  consecutive datapoints above the threshold; then SNS -> Lambda lowers the maxima and the
-  surplus tasks drain.
+- burn-rate path (the alarms of components/burn_rate.py, priced by stack_model/pricing.py):
+  RunningTaskCount x price per hour, one datapoint a minute, published after Container
+  Insights' delay; the trip alarm needs `tripMinutes` consecutive datapoints above the
+  threshold; then SNS -> Lambda lowers the maxima and the surplus tasks drain.
 
 Two figures per path: an upper bound with every service at max from the first minute (what the
 ~$313 budget figure assumes), and, for the burn-rate path, the flood played through the target
@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from components.burn_rate import priced_services
 from policies.guardrails.facts.burn_rate import max_rate
 from stack_model.config import StackConfig
+from stack_model.pricing import priced_services
 from z360_ecs.models.target_tracking import ServiceModel, parse_profile, simulate
 
 FLOOD_PROFILE = "step:100x@1"

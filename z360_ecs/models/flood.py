@@ -35,11 +35,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from policies.guardrails.facts.fargate import (
-    HOURS_PER_MONTH,
-    WAF_PRICE_PER_MILLION_REQUESTS,
-    hourly_task_cost,
-)
+from policies.guardrails.facts.fargate import HOURS_PER_MONTH, WAF_PRICE_PER_MILLION_REQUESTS
 from policies.guardrails.facts.wafv2 import DEFAULT_EVALUATION_WINDOW_S
 from stack_model import pricing as costing
 from stack_model.config import ServiceConfig, StackConfig
@@ -247,10 +243,8 @@ def breaker_for(config: StackConfig, key: str, delay_hours: float) -> Breaker | 
     breaker = config.cost_breaker
     if ceilings is None or limit is None or breaker is None:
         return None
-    others = sum(
-        (hourly_task_cost(s.cpu, s.memory, s.architecture) * costing.baseline_count(s)
-         for k, s in config.services.items() if k != key),
-        Decimal(0),
+    others = costing.total(
+        cost.hourly_at_baseline for cost in costing.stack_costs(config) if cost.key != key
     )
     return Breaker(
         delay_hours=delay_hours,

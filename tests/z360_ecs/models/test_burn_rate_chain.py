@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from components.burn_rate import priced_services
 from policies.guardrails.facts.burn_rate import max_rate
+from stack_model.pricing import priced_services
 from tests.support.configs import beta_config
 from z360_ecs.models import burn_rate
 from z360_ecs.models.burn_rate import Delays

@@ -1,0 +1,47 @@
+"""The mock engine's entry points for the commands (z360_ecs/engine/program.py): a run, or a
+stack-file or config error told in the user's words, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.runs import stack_document
+from z360_ecs.common import PROJECT_DIR
+from z360_ecs.engine.program import run_or_report
+
+
+def _args(stack: str, stack_file: Path | None = None) -> argparse.Namespace:
+    return argparse.Namespace(stack=stack, stack_file=stack_file, project_dir=PROJECT_DIR)
+
+
+def test_run_or_report_runs_the_program(capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_or_report(_args("staging"))
+    assert run is not None and run.preview
+    assert run.outputs["environment"] == "staging"
+    assert capsys.readouterr().err == ""
+
+
+def test_run_or_report_tells_a_config_error_and_returns_none(
+    write_stack: Callable[[dict[str, Any]], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = stack_document("beta")
+    document["config"]["z360-ecs:services"]["web"]["cpu"] = 1000
+    assert run_or_report(_args("beta", write_stack(document))) is None
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "services.web.cpu" in err
+    assert "Traceback" not in err
+
+
+def test_run_or_report_tells_an_unreadable_stack_file_and_returns_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "Pulumi.beta.yaml"
+    broken.write_text("config: [not, a, mapping]\n")
+    assert run_or_report(_args("beta", broken)) is None
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(broken) in err
