@@ -1,9 +1,36 @@
 """The stack index: a stack's resources keyed for the joins stack rules make, built in one pass.
 
-Every join goes through `StackIndex` (dicts keyed by resourceId, cluster name or service tag),
-so a stack rule costs O(resources), however many services the estate grows to. It also holds
-the names the joins key on: which metric a target-tracking policy tracks, which alarm watches
-a service's task count.
+Every join a stack rule makes goes through `StackIndex` (dicts keyed by resource id, cluster
+name, service tag or role name), so a stack rule costs O(resources), however many services the
+estate grows to. Each join says exactly what it takes, and a resource that only looks like one
+is not taken: tests/policies/guardrails/test_index.py gives every join such a look-alike.
+
+- `targets`: ECS service scalable targets by resourceId. A target is one when its
+  serviceNamespace is `ecs` and its resourceId is `service/<cluster>/<service>`
+  (facts/scaling.py; ECS has one scalable dimension, so the two name it); an `ecs` target with
+  any other resourceId is noted in `malformed`. `targets_by_service`: the `ecs` targets by
+  their z360:service tag.
+- `tracked_metrics` and `tracking_policies`: target-tracking policies joined to their target by
+  the same resourceId; one whose serviceNamespace is not `ecs` is not taken. A policy tracks a
+  predefined metric type, or a customized AWS/ECS CPUUtilization or MemoryUtilization of its
+  own service (dimensions exactly the ClusterName and ServiceName of its resourceId).
+- `spike_alarms`: a service's spike alarm is a single-metric alarm (its own metricName,
+  namespace and dimensions, no metricQueries) on ECS/ContainerInsights RunningTaskCount whose
+  dimensions are exactly ClusterName and ServiceName: one service, joined to the target
+  `service/<ClusterName>/<ServiceName>`. A metric-math alarm is never one (the burn-rate alarms
+  read every service's RunningTaskCount), nor a count in another namespace (it never reports)
+  or of a whole cluster.
+- `ecs_metric_alarms`: each AWS/ECS CPUUtilization or MemoryUtilization metric an alarm reads
+  (its own, or each metricQueries metric), with the ECS service its ServiceName dimension names;
+  `resolutions` holds, by that ECS service name, what the stack's services publish.
+- `clusters`: ECS clusters by their name; `capacity_providers`: ClusterCapacityProviders by
+  the clusterName they associate providers with.
+- `task_definitions` and `services_by_service`: by z360:service tag; `services`: every ECS
+  service of either provider.
+- `execution_role(service)`: the role its task definition's executionRoleArn names (by role
+  name); while that ARN is unknown, or when none is given, the one role tagged with the service.
+  `role_policies`: inline role policies by the role name in their `role`.
+- `budgets`: every budget; `topic_emails`: email (protocol `email`) subscriptions by topic ARN.
 """
 
 from __future__ import annotations
@@ -17,13 +44,25 @@ from pulumi_policy import PolicyResource
 
 from ._kit import known, known_number, number, sequence, service_tag
 from .facts.cloudwatch import (
+    CLUSTER_DIMENSION,
+    CPU_METRIC_NAME,
     CPU_METRIC_TYPE,
+    CUSTOM_METRIC_EQUIVALENT,
     MEMORY_METRIC_TYPE,
     METRIC_TYPES,
+    RUNNING_TASK_COUNT,
+    SERVICE_DIMENSION,
+    SERVICE_DIMENSIONS,
     SERVICE_METRIC_NAMES,
     STANDARD_RESOLUTION,
 )
-from .facts.metrics import ECS_SERVICE_NAMESPACE
+from .facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
+from .facts.scaling import (
+    SCALING_NAMESPACE,
+    TARGET_TRACKING_POLICY_TYPE,
+    parse_scaling_resource_id,
+    scaling_resource_id,
+)
 from .facts.types import (
     BUDGET_TYPE,
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
@@ -40,16 +79,13 @@ from .facts.types import (
 )
 
 TARGET_TRACKING = "targetTrackingScalingPolicyConfiguration"
+"""The scaling policy property that holds a target-tracking configuration."""
 
-# The 60 s predefined metric types, under the names the rules use (cloudwatch_facts.py).
-CPU_METRIC = CPU_METRIC_TYPE
-MEMORY_METRIC = MEMORY_METRIC_TYPE
 
-# The same signals as customized metrics (namespace AWS/ECS).
-CUSTOM_METRIC_EQUIVALENT = {"CPUUtilization": CPU_METRIC, "MemoryUtilization": MEMORY_METRIC}
-
-# RunningTaskCount exists only in Container Insights' namespace; in AWS/ECS it never reports.
-RUNNING_TASK_COUNT = "RunningTaskCount"
+def is_target_tracking(props: Mapping[str, Any]) -> bool:
+    """A scaling policy of type TargetTrackingScaling, or with no policyType (read as the
+    resource rules read it)."""
+    return props.get("policyType") in (None, TARGET_TRACKING_POLICY_TYPE)
 
 
 @dataclass(frozen=True)
@@ -95,35 +131,40 @@ def alarm_metrics(props: Mapping[str, Any]) -> list[AlarmMetric]:
 
 @dataclass
 class TrackingPolicy:
-    """A target-tracking policy on an ECS service, with the predefined metric type it reads."""
+    """A target-tracking policy on an ECS service, with the metric type it tracks."""
 
     resource: PolicyResource
     resource_id: str
+    cluster: str
+    service: str
+    """The ECS service name its resourceId names."""
     metric_type: str
 
 
 @dataclass
 class EcsMetricAlarm:
-    """An alarm on a service's AWS/ECS CPUUtilization or MemoryUtilization."""
+    """One AWS/ECS CPUUtilization or MemoryUtilization metric an alarm reads."""
 
     resource: PolicyResource
     metric_name: str
     service: str | None
+    """The ECS service its ServiceName dimension names; None for a cluster-wide metric."""
     period: float | None
 
 
 @dataclass
 class SpikeAlarm:
+    """A single-metric ECS/ContainerInsights RunningTaskCount alarm on one service."""
+
     resource: PolicyResource
-    cluster: str | None
-    service: str | None
+    cluster: str
+    service: str
     threshold: float | None
 
     @property
-    def resource_id(self) -> str | None:
-        if self.cluster and self.service:
-            return f"service/{self.cluster}/{self.service}"
-        return None
+    def resource_id(self) -> str:
+        """The scalable target it watches: `service/<ClusterName>/<ServiceName>`."""
+        return scaling_resource_id(self.cluster, self.service)
 
 
 @dataclass
@@ -131,34 +172,39 @@ class StackIndex:
     """The stack's resources keyed for joins; built in one pass."""
 
     targets: dict[str, PolicyResource] = field(default_factory=dict)
-    """ECS scalable targets by resourceId."""
+    """ECS service scalable targets by resourceId `service/<cluster>/<service>`."""
+    targets_by_service: dict[str, PolicyResource] = field(default_factory=dict)
+    """ECS scalable targets (serviceNamespace ecs) by z360:service tag."""
     tracked_metrics: dict[str, set[str]] = field(default_factory=dict)
-    """resourceId -> target-tracking metrics of its scaling policies."""
+    """resourceId -> the signals (60 s predefined metric types) its target-tracking policies
+    track."""
+    tracking_policies: list[TrackingPolicy] = field(default_factory=list)
     spike_alarms: list[SpikeAlarm] = field(default_factory=list)
+    ecs_metric_alarms: list[EcsMetricAlarm] = field(default_factory=list)
     clusters: dict[str, PolicyResource] = field(default_factory=dict)
-    """Clusters by name."""
+    """ECS clusters by name."""
+    capacity_providers: dict[str, PolicyResource] = field(default_factory=dict)
+    """ClusterCapacityProviders by the clusterName they associate providers with."""
     task_definitions: dict[str, PolicyResource] = field(default_factory=dict)
     """Task definitions by z360:service tag."""
-    targets_by_service: dict[str, PolicyResource] = field(default_factory=dict)
-    services_by_service: dict[str, PolicyResource] = field(default_factory=dict)
-    budgets: list[PolicyResource] = field(default_factory=list)
     services: list[PolicyResource] = field(default_factory=list)
     """Every ECS service, tagged or not, of either type (pulumi-aws or aws-native)."""
-    capacity_providers: dict[str, PolicyResource] = field(default_factory=dict)
-    """ClusterCapacityProviders by cluster name."""
-    roles_by_service: dict[str, PolicyResource] = field(default_factory=dict)
-    """IAM roles by z360:service tag (a service's execution role)."""
-    role_policies: dict[str, list[PolicyResource]] = field(default_factory=dict)
-    """Inline role policies by the role name they attach to."""
-    subscriptions: list[PolicyResource] = field(default_factory=list)
-    """SNS topic subscriptions."""
-    tracking_policies: list[TrackingPolicy] = field(default_factory=list)
-    ecs_metric_alarms: list[EcsMetricAlarm] = field(default_factory=list)
+    services_by_service: dict[str, PolicyResource] = field(default_factory=dict)
+    """ECS services (either type) by z360:service tag."""
     resolutions: dict[str, dict[str, int]] = field(default_factory=dict)
     """ECS service name -> {metric name: seconds between its datapoints} for the services this
     stack manages (60 unless an aws-native service's monitoring says otherwise)."""
+    roles_by_name: dict[str, PolicyResource] = field(default_factory=dict)
+    """IAM roles by name."""
+    roles_by_service: dict[str, list[PolicyResource]] = field(default_factory=dict)
+    """IAM roles by z360:service tag."""
+    role_policies: dict[str, list[PolicyResource]] = field(default_factory=dict)
+    """Inline role policies by the name of the role they attach to."""
+    budgets: list[PolicyResource] = field(default_factory=list)
+    topic_emails: dict[str, set[str]] = field(default_factory=dict)
+    """Topic ARN -> lowercased addresses of its email subscriptions (known ones only)."""
     malformed: list[tuple[PolicyResource, str]] = field(default_factory=list)
-    """Resources whose properties could not be read; their own resource policies report them."""
+    """Resources whose properties could not be read as what their type must be."""
 
     @classmethod
     def build(cls, resources: list[PolicyResource]) -> StackIndex:
@@ -183,72 +229,127 @@ class StackIndex:
             known_number(target.props, "maxCapacity"),
         )
 
+    def execution_role(self, service: str) -> PolicyResource | None:
+        """The execution role of the service's task definition: the role its executionRoleArn
+        names (`arn:aws:iam::<account>:role/<path><name>`, IAM User Guide, "IAM identifiers";
+        joined by name), or None when that role is not in this stack. While the ARN is unknown
+        (the role is created in the same update) or when none is given, the one role tagged
+        with the service; None when several are."""
+        task = self.task_definitions.get(service)
+        if task is not None:
+            ok, arn = known(partial(task.props.get, "executionRoleArn"))
+            if ok and arn:
+                return self.roles_by_name.get(str(arn).rsplit("/", 1)[-1])
+        tagged = self.roles_by_service.get(service, [])
+        return tagged[0] if len(tagged) == 1 else None
+
 
 def _add_target(index: StackIndex, resource: PolicyResource) -> None:
     props = resource.props
-    if props.get("serviceNamespace") != "ecs":
+    if props.get("serviceNamespace") != SCALING_NAMESPACE:
         return
-    index.targets[str(props.get("resourceId"))] = resource
     service = known(lambda: service_tag(props))[1]
     if service:
         index.targets_by_service[service] = resource
+    resource_id = str(props.get("resourceId"))
+    if parse_scaling_resource_id(resource_id) is None:
+        index.malformed.append(
+            (resource, f"resourceId {resource_id!r} is not service/<cluster>/<service>"))
+    else:
+        index.targets[resource_id] = resource
 
 
-def _tracked_metric(props: Mapping[str, Any]) -> str | None:
+def _custom_signal(custom: Mapping[str, Any], cluster: str, service: str) -> str | None:
+    """The predefined type a customized metric tracks the same signal as: AWS/ECS
+    CPUUtilization or MemoryUtilization of the policy's own service. Another service's metric,
+    another namespace or a metric-math specification (`metrics`) tracks nothing here."""
+    if custom.get("metrics") or custom.get("namespace") != ECS_SERVICE_NAMESPACE:
+        return None
+    dimensions = {
+        str(d.get("name")): str(d.get("value"))
+        for d in sequence(custom.get("dimensions")) if isinstance(d, Mapping)
+    }
+    if dimensions != {CLUSTER_DIMENSION: cluster, SERVICE_DIMENSION: service}:
+        return None
+    return CUSTOM_METRIC_EQUIVALENT.get(str(custom.get("metricName")))
+
+
+def _tracked_metric(props: Mapping[str, Any], cluster: str, service: str) -> str | None:
     tracking = props.get(TARGET_TRACKING)
     if not isinstance(tracking, Mapping):
         return None
     predefined = tracking.get("predefinedMetricSpecification")
     if isinstance(predefined, Mapping):
-        return predefined.get("predefinedMetricType")
+        metric = predefined.get("predefinedMetricType")
+        return str(metric) if metric else None
     custom = tracking.get("customizedMetricSpecification")
     if isinstance(custom, Mapping):
-        return CUSTOM_METRIC_EQUIVALENT.get(str(custom.get("metricName")))
+        return _custom_signal(custom, cluster, service)
     return None
 
 
 # A HighResolution type tracks the same signal as its 60 s sibling.
 _SIGNAL = {
-    name: CPU_METRIC if metric == "CPUUtilization" else MEMORY_METRIC
+    name: CPU_METRIC_TYPE if metric == CPU_METRIC_NAME else MEMORY_METRIC_TYPE
     for name, (metric, _) in METRIC_TYPES.items()
 }
 
 
 def _add_scaling_policy(index: StackIndex, resource: PolicyResource) -> None:
     props = resource.props
-    metric = _tracked_metric(props)
+    if not is_target_tracking(props):
+        return
+    # serviceNamespace is required by the provider; the resourceId's shape is ECS's alone.
+    if props.get("serviceNamespace") not in (None, SCALING_NAMESPACE):
+        return
+    resource_id = str(props.get("resourceId"))
+    names = parse_scaling_resource_id(resource_id)
+    if names is None:
+        return
+    metric = _tracked_metric(props, *names)
     if metric:
-        resource_id = str(props.get("resourceId"))
         index.tracked_metrics.setdefault(resource_id, set()).add(_SIGNAL.get(metric, metric))
-        index.tracking_policies.append(TrackingPolicy(resource, resource_id, metric))
+        index.tracking_policies.append(TrackingPolicy(resource, resource_id, *names, metric))
+
+
+def _spike_alarm(resource: PolicyResource) -> SpikeAlarm | None:
+    props = resource.props
+    if props.get("metricQueries"):
+        return None  # metric math reads many metrics; none is the alarm's own
+    own = _metric_of(props)
+    if (own is None or own.name != RUNNING_TASK_COUNT
+            or own.namespace != CONTAINER_INSIGHTS_NAMESPACE
+            or sorted(own.dimensions) != sorted(SERVICE_DIMENSIONS)):
+        return None
+    cluster, service = own.dimensions[CLUSTER_DIMENSION], own.dimensions[SERVICE_DIMENSION]
+    if not cluster or not service:
+        return None
+    return SpikeAlarm(resource, cluster, service, known_number(props, "threshold"))
 
 
 def _add_alarm(index: StackIndex, resource: PolicyResource) -> None:
-    props = resource.props
-    # Whichever shape the alarm has (its own metric or metricQueries): one entry per kind.
-    metrics = alarm_metrics(props)
-    ecs = next((m for m in metrics if m.namespace == ECS_SERVICE_NAMESPACE
-                and m.name in SERVICE_METRIC_NAMES), None)
-    if ecs is not None:
-        index.ecs_metric_alarms.append(EcsMetricAlarm(
-            resource=resource,
-            metric_name=str(ecs.name),
-            service=ecs.dimensions.get("ServiceName") or None,
-            period=ecs.period,
-        ))
-        return
-    count = next((m for m in metrics if m.name == RUNNING_TASK_COUNT), None)
-    if count is not None:
-        index.spike_alarms.append(SpikeAlarm(
-            resource=resource,
-            cluster=count.dimensions.get("ClusterName") or None,
-            service=count.dimensions.get("ServiceName") or None,
-            threshold=known_number(props, "threshold"),
-        ))
+    ecs = [
+        EcsMetricAlarm(resource, str(m.name), m.dimensions.get(SERVICE_DIMENSION) or None,
+                       m.period)
+        for m in alarm_metrics(resource.props)
+        if m.namespace == ECS_SERVICE_NAMESPACE and m.name in SERVICE_METRIC_NAMES
+    ]
+    spike = _spike_alarm(resource)
+    index.ecs_metric_alarms.extend(ecs)
+    if spike is not None:
+        index.spike_alarms.append(spike)
 
 
 def _add_cluster(index: StackIndex, resource: PolicyResource) -> None:
-    index.clusters[str(resource.props.get("name"))] = resource
+    name = resource.props.get("name")
+    if name:
+        index.clusters[str(name)] = resource
+
+
+def _add_capacity_providers(index: StackIndex, resource: PolicyResource) -> None:
+    cluster = resource.props.get("clusterName")
+    if cluster:
+        index.capacity_providers[str(cluster)] = resource
 
 
 def _add_task_definition(index: StackIndex, resource: PolicyResource) -> None:
@@ -295,26 +396,30 @@ def _add_native_service(index: StackIndex, resource: PolicyResource) -> None:
         index.resolutions[str(name)] = published_resolutions(props.get("monitoring"))
 
 
+def _add_role(index: StackIndex, resource: PolicyResource) -> None:
+    name = known(partial(resource.props.get, "name"))[1]
+    if name:
+        index.roles_by_name[str(name)] = resource
+    service = service_tag(resource.props)
+    if service:
+        index.roles_by_service.setdefault(service, []).append(resource)
+
+
+def _add_role_policy(index: StackIndex, resource: PolicyResource) -> None:
+    role = resource.props.get("role")
+    if role:
+        index.role_policies.setdefault(str(role), []).append(resource)
+
+
 def _add_budget(index: StackIndex, resource: PolicyResource) -> None:
     index.budgets.append(resource)
 
 
-def _add_capacity_providers(index: StackIndex, resource: PolicyResource) -> None:
-    index.capacity_providers[str(resource.props.get("clusterName"))] = resource
-
-
-def _add_role(index: StackIndex, resource: PolicyResource) -> None:
-    service = service_tag(resource.props)
-    if service:
-        index.roles_by_service[service] = resource
-
-
-def _add_role_policy(index: StackIndex, resource: PolicyResource) -> None:
-    index.role_policies.setdefault(str(resource.props.get("role")), []).append(resource)
-
-
 def _add_subscription(index: StackIndex, resource: PolicyResource) -> None:
-    index.subscriptions.append(resource)
+    props = resource.props
+    protocol, topic, endpoint = props.get("protocol"), props.get("topic"), props.get("endpoint")
+    if protocol == "email" and topic and endpoint:
+        index.topic_emails.setdefault(str(topic), set()).add(str(endpoint).lower())
 
 
 _ADDERS = {
@@ -322,12 +427,12 @@ _ADDERS = {
     SCALING_POLICY_TYPE: _add_scaling_policy,
     METRIC_ALARM_TYPE: _add_alarm,
     CLUSTER_TYPE: _add_cluster,
+    CLUSTER_CAPACITY_PROVIDERS_TYPE: _add_capacity_providers,
     TASK_DEFINITION_TYPE: _add_task_definition,
     SERVICE_TYPE: _add_service,
     NATIVE_SERVICE_TYPE: _add_native_service,
-    BUDGET_TYPE: _add_budget,
-    CLUSTER_CAPACITY_PROVIDERS_TYPE: _add_capacity_providers,
     ROLE_TYPE: _add_role,
     ROLE_POLICY_TYPE: _add_role_policy,
+    BUDGET_TYPE: _add_budget,
     TOPIC_SUBSCRIPTION_TYPE: _add_subscription,
 }

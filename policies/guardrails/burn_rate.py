@@ -35,7 +35,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from ._index import RUNNING_TASK_COUNT, StackIndex
+from ._index import StackIndex
 from ._kit import (
     NotApplicable,
     boolean,
@@ -48,7 +48,6 @@ from ._kit import (
     stack_policy,
     tags_of,
 )
-from .cloudwatch import CONTAINER_INSIGHTS_NAMESPACE
 from .facts.burn_rate import (
     BURN_RATE_TAG,
     COST_BREAKER_TAG,
@@ -57,7 +56,10 @@ from .facts.burn_rate import (
     WARN,
     parse_rate_expression,
 )
+from .facts.cloudwatch import CLUSTER_DIMENSION, RUNNING_TASK_COUNT, SERVICE_DIMENSION
 from .facts.fargate import Architecture, hourly_task_cost, is_valid_size
+from .facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
+from .facts.scaling import parse_scaling_resource_id, scaling_resource_id
 from .facts.types import METRIC_ALARM_TYPE, TOPIC_TYPE
 
 
@@ -92,8 +94,8 @@ def _alarm(resource: PolicyResource) -> BurnRateAlarm | None:
         metric = query.get("metric")
         if isinstance(metric, Mapping):
             dimensions = mapping(metric.get("dimensions"))
-            cluster = known(partial(dimensions.get, "ClusterName"))[1]
-            service = known(partial(dimensions.get, "ServiceName"))[1]
+            cluster = known(partial(dimensions.get, CLUSTER_DIMENSION))[1]
+            service = known(partial(dimensions.get, SERVICE_DIMENSION))[1]
             alarm.metrics[ident] = (
                 f"{metric.get('namespace')} {metric.get('metricName')}",
                 str(cluster) if cluster else None,
@@ -184,8 +186,7 @@ def check_burn_rate_trip_wired(args: StackValidationArgs, report: ReportViolatio
     if any(cluster is None or service is None for cluster, service in counted):
         return  # a name is unknown: cannot tell yet
     for resource_id, target in index.targets.items():
-        parts = resource_id.split("/")
-        if len(parts) == 3 and (parts[1], parts[2]) not in counted:
+        if parse_scaling_resource_id(resource_id) not in counted:
             report(
                 f"{resource_id}: auto-scales, but no burn-rate trip alarm counts its "
                 "RunningTaskCount, so a flood of this service never trips the breaker early",
@@ -240,8 +241,7 @@ def _assess(alarm: BurnRateAlarm, index: StackIndex) -> Assessment | None:
             continue
         if cluster is None or service is None:
             return None
-        resource_id = f"service/{cluster}/{service}"
-        target = index.targets.get(resource_id)
+        target = index.targets.get(scaling_resource_id(cluster, service))
         if target is None:
             return None  # a fixed-count or foreign service: no capacity bounds to check
         low = known_number(target.props, "minCapacity")

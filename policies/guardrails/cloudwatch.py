@@ -19,7 +19,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from ._index import RUNNING_TASK_COUNT, StackIndex, alarm_metrics
+from ._index import StackIndex, alarm_metrics
 from ._kit import (
     NotApplicable,
     boolean,
@@ -31,7 +31,12 @@ from ._kit import (
     show,
     stack_policy,
 )
-from .facts.cloudwatch import HIGH_RESOLUTION, STANDARD_RESOLUTION
+from .facts.cloudwatch import (
+    HIGH_RESOLUTION,
+    RUNNING_TASK_COUNT,
+    SERVICE_DIMENSIONS,
+    STANDARD_RESOLUTION,
+)
 from .facts.metrics import (
     CONTAINER_INSIGHTS_NAMESPACE,
     ECS_SERVICE_NAMESPACE,
@@ -39,8 +44,6 @@ from .facts.metrics import (
     alarm_period_problem,
 )
 from .facts.types import METRIC_ALARM_TYPE
-
-SERVICE_DIMENSIONS = ("ClusterName", "ServiceName")
 
 
 def _alarm_label(args: ResourceValidationArgs) -> str:
@@ -124,7 +127,9 @@ def check_alarm_period_matches_metric(
 
 
 def check_spike_alarm_within_capacity(args: StackValidationArgs, report: ReportViolation) -> None:
-    """A RunningTaskCount alarm's threshold lies between its service's min and max capacity.
+    """A spike alarm's threshold lies between its service's min and max capacity. A spike
+    alarm is a single-metric RunningTaskCount alarm on one service (_index.py); the burn-rate
+    alarms' metric math, in dollars per hour, is not one.
 
     The capacity in force is the target's: under an emergency floor (holdAt) min = max, and an
     alarm that cannot fire while the count is pinned is the point of the hold, not a fault;
@@ -154,7 +159,8 @@ def check_spike_alarm_within_capacity(args: StackValidationArgs, report: ReportV
 
 
 def check_spike_alarm_present(args: StackValidationArgs, report: ReportViolation) -> None:
-    """Every ECS scalable target has a RunningTaskCount alarm on its service."""
+    """Every ECS scalable target has a spike alarm on its service (a single-metric
+    RunningTaskCount alarm with its ClusterName and ServiceName; _index.py)."""
     index = StackIndex.build(args.resources)
     if not index.targets:
         raise NotApplicable("no ECS scalable targets")
@@ -178,12 +184,12 @@ def _insights(cluster: PolicyResource) -> str | None:
 def check_container_insights_for_spike_alarms(
     args: StackValidationArgs, report: ReportViolation
 ) -> None:
-    """The cluster of every RunningTaskCount alarm has Container Insights enabled."""
+    """The cluster of every spike alarm has Container Insights enabled."""
     index = StackIndex.build(args.resources)
     if not index.spike_alarms:
         raise NotApplicable("no RunningTaskCount alarms")
     for alarm in index.spike_alarms:
-        cluster = index.clusters.get(alarm.cluster or "")
+        cluster = index.clusters.get(alarm.cluster)
         if cluster is None:
             continue  # a cluster this stack does not manage
         ok, setting = known(partial(_insights, cluster))

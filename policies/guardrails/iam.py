@@ -160,9 +160,11 @@ def check_execution_role_grants_secrets(
 ) -> None:
     """Each service's execution role may read every secret its task definition names.
 
-    Joined by the z360:service tag (task definition -> role) and the role's name (role ->
-    inline policies). ECS developer guide, "Amazon ECS task execution IAM role": the execution
-    role needs secretsmanager:GetSecretValue / ssm:GetParameters on each secret."""
+    Joined by the role the task definition's executionRoleArn names, or, while that is unknown
+    or unset, the role carrying its z360:service tag (StackIndex.execution_role), and the
+    role's name (role -> inline policies). ECS developer guide, "Amazon ECS task execution IAM
+    role": the execution role needs secretsmanager:GetSecretValue / ssm:GetParameters on each
+    secret."""
     index = StackIndex.build(args.resources)
     checked = False
     for service, task_definition in sorted(index.task_definitions.items()):
@@ -170,7 +172,7 @@ def check_execution_role_grants_secrets(
             ok, value_froms = known(partial(_container_secrets, task_definition))
         except ValueError:
             continue  # malformed containerDefinitions: the resource rules report it
-        role = index.roles_by_service.get(service)
+        role = index.execution_role(service)
         if not ok or not value_froms or role is None:
             continue
         ok, role_name = known(partial(_prop, role, "name"))

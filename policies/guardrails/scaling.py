@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from ._index import CPU_METRIC, MEMORY_METRIC, TARGET_TRACKING, StackIndex
+from ._index import TARGET_TRACKING, StackIndex, is_target_tracking
 from ._kit import (
     NotApplicable,
     Schema,
@@ -30,8 +30,15 @@ from ._kit import (
     stack_policy,
     tags_of,
 )
-from .facts.cloudwatch import METRIC_TYPES, STANDARD_RESOLUTION, metric_type
+from .facts.cloudwatch import (
+    CPU_METRIC_TYPE,
+    MEMORY_METRIC_TYPE,
+    METRIC_TYPES,
+    STANDARD_RESOLUTION,
+    metric_type,
+)
 from .facts.conventions import MAX_TASKS_PER_SERVICE, SERVICE_TAG
+from .facts.scaling import AWS_DEFAULT_COOLDOWN_S, SCALING_NAMESPACE, parse_scaling_resource_id
 from .facts.types import SCALING_POLICY_TYPE, TARGET_TYPE
 
 # The one place the per-service ceilings live: reviewed in the right-sizing work, raised only
@@ -46,9 +53,6 @@ DEFAULT_CEILINGS: dict[str, int] = {
 }
 DEFAULT_CEILING = 10
 
-# What AWS uses when a target-tracking cooldown is not set.
-AWS_DEFAULT_COOLDOWN = 300
-
 
 def service_key(props: Mapping[str, Any], keys: set[str]) -> str | None:
     """The service a scalable target belongs to: its z360:service tag, or, only for an
@@ -57,10 +61,10 @@ def service_key(props: Mapping[str, Any], keys: set[str]) -> str | None:
     if tags:
         value = tags.get(SERVICE_TAG)
         return str(value) if value else None
-    parts = str(props.get("resourceId") or "").split("/")
-    if len(parts) != 3 or parts[0] != "service":
+    names = parse_scaling_resource_id(str(props.get("resourceId") or ""))
+    if names is None:
         return None
-    name = parts[2]
+    name = names[1]
     if name in keys:
         return name
     # Live names carry the key as one dash-separated word (z360-beta-web-Service-5Ao8...).
@@ -89,7 +93,7 @@ CEILING_SCHEMA: Schema = {
 def check_max_capacity_ceiling(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """maxCapacity of an ECS scalable target stays at or below its service's ceiling."""
     props = args.props
-    if props.get("serviceNamespace") != "ecs":
+    if props.get("serviceNamespace") != SCALING_NAMESPACE:
         raise NotApplicable("not an ECS service target")
     maximum = number(props.get("maxCapacity"))
     if maximum is None:
@@ -161,7 +165,7 @@ def check_capacity_bounds(args: ResourceValidationArgs, report: ReportViolation)
 
 def _tracking(args: ResourceValidationArgs) -> Mapping[str, Any]:
     props = args.props
-    if props.get("policyType") not in (None, "TargetTrackingScaling"):
+    if not is_target_tracking(props):
         raise NotApplicable("not a target-tracking policy")
     tracking = props.get(TARGET_TRACKING)
     if not isinstance(tracking, Mapping):
@@ -196,8 +200,8 @@ def check_scaling_cooldowns(args: ResourceValidationArgs, report: ReportViolatio
     who = _policy_label(args)
     out_raw = number(tracking.get("scaleOutCooldown"))
     in_raw = number(tracking.get("scaleInCooldown"))
-    out = out_raw if out_raw is not None else float(AWS_DEFAULT_COOLDOWN)
-    scale_in = in_raw if in_raw is not None else float(AWS_DEFAULT_COOLDOWN)
+    out = out_raw if out_raw is not None else float(AWS_DEFAULT_COOLDOWN_S)
+    scale_in = in_raw if in_raw is not None else float(AWS_DEFAULT_COOLDOWN_S)
 
     def described(name: str, raw: float | None, value: float) -> str:
         if raw is None:
@@ -292,7 +296,7 @@ def check_scaling_tracks_cpu_and_memory(args: StackValidationArgs, report: Repor
     index = StackIndex.build(args.resources)
     if not index.targets:
         raise NotApplicable("no ECS scalable targets")
-    names = {CPU_METRIC: "CPU", MEMORY_METRIC: "memory"}
+    names = {CPU_METRIC_TYPE: "CPU", MEMORY_METRIC_TYPE: "memory"}
     for resource_id, target in index.targets.items():
         missing = [names[m] for m in names if m not in index.tracked_metrics.get(resource_id, ())]
         if missing:
@@ -324,7 +328,7 @@ def check_high_resolution_needs_20s_metrics(
         raise NotApplicable("no HighResolution target-tracking policies")
     for policy in high:
         metric, needed = METRIC_TYPES[policy.metric_type]
-        service = policy.resource_id.split("/")[-1]
+        service = policy.service
         published = index.resolutions.get(service, {}).get(metric, STANDARD_RESOLUTION)
         if published != needed:
             where = ("publishes it" if service in index.resolutions

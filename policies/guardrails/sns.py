@@ -50,21 +50,6 @@ def check_email_subscription_keyed_by_address(
         )
 
 
-def _subscription_fields(subscription: PolicyResource) -> tuple[Any, Any, Any]:
-    props = subscription.props
-    return props.get("protocol"), props.get("topic"), props.get("endpoint")
-
-
-def _topic_emails(index: StackIndex) -> dict[str, set[str]]:
-    """Topic ARN -> lowercased email endpoints subscribed to it (known ones only)."""
-    emails: dict[str, set[str]] = {}
-    for subscription in index.subscriptions:
-        ok, fields = known(partial(_subscription_fields, subscription))
-        if ok and fields[0] == "email" and fields[1] and fields[2]:
-            emails.setdefault(str(fields[1]), set()).add(str(fields[2]).lower())
-    return emails
-
-
 def duplicate_recipients(notification: Mapping[str, Any], topic_emails: dict[str, set[str]]
                          ) -> list[str]:
     """Addresses a budget notification mails directly AND through a topic it notifies."""
@@ -85,7 +70,7 @@ def check_budget_alert_single_path(args: StackValidationArgs, report: ReportViol
     index = StackIndex.build(args.resources)
     if not index.budgets:
         raise NotApplicable("this stack declares no budget")
-    topic_emails = _topic_emails(index)
+    topic_emails = index.topic_emails
     for budget in index.budgets:
         ok, notifications = known(partial(_notifications, budget))
         if not ok:

@@ -1,5 +1,7 @@
-"""CloudWatch facts for ECS service metrics: resolutions, the target-tracking metric types that
-read them, and us-east-1 list prices. The one source of truth; the program imports it.
+"""CloudWatch facts for ECS service metrics: their names and dimensions (Container Insights'
+RunningTaskCount among them), resolutions, the target-tracking metric types that read them, and
+us-east-1 list prices. The one source of truth; the program imports it. Namespaces and the
+alarm-period rule are in metrics.py.
 
 Resolutions and metric names: botocore ecs-2014-11-13, `MetricConfiguration` ("The supported
 metric names are CPUUtilization and MemoryUtilization"; resolutionSeconds "20 and 60") and the
@@ -34,6 +36,19 @@ MEMORY_METRIC_NAME = "MemoryUtilization"
 SERVICE_METRIC_NAMES = (CPU_METRIC_NAME, MEMORY_METRIC_NAME)
 MAX_METRIC_CONFIGURATIONS = 2  # AWS::ECS::Service MonitoringConfiguration, maxItems
 
+# A service's count of RUNNING tasks. It exists only in Container Insights' namespace
+# (ECS/ContainerInsights, metrics.py), per service under the dimensions ClusterName and
+# ServiceName (ECS developer guide, "Amazon ECS Container Insights metrics"); in AWS/ECS it
+# never reports.
+RUNNING_TASK_COUNT = "RunningTaskCount"
+
+# The dimensions that name one service's metric, in AWS/ECS and in Container Insights alike
+# (ECS developer guide, "Amazon ECS CloudWatch metrics", dimensions; CloudWatch identifies a
+# metric by its namespace, name and its whole set of dimensions).
+CLUSTER_DIMENSION = "ClusterName"
+SERVICE_DIMENSION = "ServiceName"
+SERVICE_DIMENSIONS = (CLUSTER_DIMENSION, SERVICE_DIMENSION)
+
 CPU_METRIC_TYPE = "ECSServiceAverageCPUUtilization"
 MEMORY_METRIC_TYPE = "ECSServiceAverageMemoryUtilization"
 CPU_METRIC_TYPE_HIGH_RESOLUTION = "ECSServiceAverageCPUUtilizationHighResolution"
@@ -45,6 +60,16 @@ METRIC_TYPES: dict[str, tuple[str, int]] = {
     MEMORY_METRIC_TYPE: (MEMORY_METRIC_NAME, STANDARD_RESOLUTION),
     CPU_METRIC_TYPE_HIGH_RESOLUTION: (CPU_METRIC_NAME, HIGH_RESOLUTION),
     MEMORY_METRIC_TYPE_HIGH_RESOLUTION: (MEMORY_METRIC_NAME, HIGH_RESOLUTION),
+}
+
+
+# A target-tracking policy's customized metric (namespace AWS/ECS) -> the predefined type that
+# tracks the same signal (Application Auto Scaling API reference,
+# CustomizedMetricSpecification; ECSServiceAverageCPUUtilization is the service's average
+# AWS/ECS CPUUtilization).
+CUSTOM_METRIC_EQUIVALENT: dict[str, str] = {
+    CPU_METRIC_NAME: CPU_METRIC_TYPE,
+    MEMORY_METRIC_NAME: MEMORY_METRIC_TYPE,
 }
 
 

@@ -1,15 +1,19 @@
 """Application Auto Scaling's facts for an ECS service: the one home of its namespace, dimension,
-resource-id shape and default cooldown. The pack, the program (stack_model/naming.py), the
-breaker's function and the tools all read them here.
+resource-id shape, target-tracking policy type and default cooldown. The pack, the program
+(stack_model/naming.py), the breaker's function and the tools all read them here.
 
 Sources: Application Auto Scaling API reference, RegisterScalableTarget (`ServiceNamespace`
-`ecs`, `ScalableDimension` `ecs:service:DesiredCount`, `ResourceId` `service/<cluster>/<service>`)
-and TargetTrackingScalingPolicyConfiguration (`ScaleOutCooldown`/`ScaleInCooldown`: "If not
+`ecs`, `ScalableDimension` `ecs:service:DesiredCount`, `ResourceId` `service/<cluster>/<service>`),
+PutScalingPolicy (`PolicyType` `TargetTrackingScaling`) and
+TargetTrackingScalingPolicyConfiguration (`ScaleOutCooldown`/`ScaleInCooldown`: "If not
 specified, the default value is 300" for ECS).
 """
 
 SCALING_NAMESPACE = "ecs"
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
+
+# PutScalingPolicy `PolicyType` of a target-tracking policy.
+TARGET_TRACKING_POLICY_TYPE = "TargetTrackingScaling"
 
 # What AWS waits when a target-tracking policy leaves a cooldown unset (ECS services).
 AWS_DEFAULT_COOLDOWN_S = 300
