@@ -86,7 +86,7 @@ def test_stack_file_mutation_is_caught_by_the_right_policy(mutated_findings, pol
 
 
 def test_a_spike_threshold_below_the_floor_is_refused_by_the_config_before_the_pack(tmp_path):
-    # spike-alarm-within-capacity stays as the pack's guard (tests/policies/test_cloudwatch.py);
+    # spike-alarm-within-capacity stays as the pack's guard (tests/policies/guardrails/test_cloudwatch.py);
     # the stack config now refuses the same mistake first, naming the key.
     def mutate(config):
         _services(config)["gateway"]["scaling"]["min"] = 12

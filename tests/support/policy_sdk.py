@@ -5,18 +5,21 @@ requests take inside the pack: a protobuf Struct (numbers become floats), the SD
 deserializer and its unknown-checking proxy, Configure with explicit levels, then the SDK
 servicer's Analyze loop (which is what turns an exception into a lost diagnostic, an unknown
 value into an advisory "can't run" note, and not_applicable() into a skip).
+
+Every Outcome they return is also handed to `OBSERVERS`: tests/policies/conftest.py holds a
+test's `policy_case` marks to what its outcomes show (`shows`, `unmet_cases`).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import EnforcementLevel, Policy
+from pulumi_policy import EnforcementLevel, Policy, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 REMOVE = object()
@@ -52,6 +55,8 @@ class Outcome:
     not_applicable: set[str] = field(default_factory=set)
     not_applicable_reasons: dict[str, str] = field(default_factory=dict)
     """Policy -> the reason it gave for not applying."""
+    ran: set[str] = field(default_factory=set)
+    """Policies of the kind the call runs (resource or stack) that it was given."""
 
     def messages(self, policy: str) -> list[str]:
         return [message for name, _, message in self.violations if name == policy]
@@ -102,7 +107,9 @@ def sdk_analyze(
         type=resource_type, name=name, properties=struct(props),
         urn=f"urn:pulumi:test::z360-ecs::{resource_type}::{name}",
     )
-    return _outcome(_servicer(policies, config).Analyze(request, None))
+    outcome = _outcome(_servicer(policies, config).Analyze(request, None))
+    outcome.ran = {p.name for p in policies if isinstance(p, ResourceValidationPolicy)}
+    return _observed(outcome)
 
 
 def sdk_analyze_stack(
@@ -117,4 +124,42 @@ def sdk_analyze_stack(
             type=resource_type, name=name, properties=struct(props),
             urn=f"urn:pulumi:test::z360-ecs::{resource_type}::{name}",
         ))
-    return _outcome(_servicer(policies, config).AnalyzeStack(request, None))
+    outcome = _outcome(_servicer(policies, config).AnalyzeStack(request, None))
+    outcome.ran = {p.name for p in policies if isinstance(p, StackValidationPolicy)}
+    return _observed(outcome)
+
+
+# --- what a test's outcomes show, for its policy_case marks ----------------------------------
+
+CASE_KINDS = ("compliant", "non-compliant", "not-applicable")
+"""The cases every policy has in its area's test file (`@pytest.mark.policy_case(kind, *names)`)."""
+
+OBSERVERS: list[Callable[[Outcome], None]] = []
+"""Called with every Outcome sdk_analyze and sdk_analyze_stack return."""
+
+
+def _observed(outcome: Outcome) -> Outcome:
+    for observer in list(OBSERVERS):
+        observer(outcome)
+    return outcome
+
+
+def shows(outcome: Outcome, kind: str, policy: str) -> bool:
+    """Whether `outcome` is a `kind` case of `policy`: compliant when the policy ran, applied,
+    could read its values and reported nothing; non-compliant when it reported a violation
+    (its own, not a "failed on this resource" error); not applicable when it said so."""
+    if kind == "compliant":
+        return (policy in outcome.ran and policy not in outcome.not_applicable
+                and policy not in outcome.unknown and not outcome.messages(policy))
+    if kind == "non-compliant":
+        failed = f"policy {policy} failed on this resource"
+        return any(not m.startswith(failed) for m in outcome.messages(policy))
+    if kind == "not-applicable":
+        return policy in outcome.not_applicable
+    raise ValueError(f"{kind!r} is not one of {', '.join(CASE_KINDS)}")
+
+
+def unmet_cases(claims: Iterable[tuple[str, str]], outcomes: list[Outcome]) -> list[str]:
+    """The (kind, policy) claims no outcome shows, as "kind policy"."""
+    return [f"{kind} {policy}" for kind, policy in claims
+            if not any(shows(outcome, kind, policy) for outcome in outcomes)]

@@ -1,10 +1,14 @@
-"""WAFv2 rules at the validator level (the readers the checks use) and through the SDK's real
-Analyze and AnalyzeStack paths."""
+"""WAFv2 rules (policies/guardrails/wafv2.py) at the validator level (the readers the checks
+use), through the SDK's real Analyze and AnalyzeStack paths, and with the real program and the
+pack as its own process, as `pulumi preview --policy-pack policies` would run them on the
+stacks. Each policy has compliant, non-compliant and not-applicable cases (`policy_case` marks,
+tests/policies/conftest.py)."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import wafv2
@@ -14,35 +18,16 @@ from policies.guardrails.facts.types import (
     WEB_ACL_ASSOCIATION_TYPE,
     WEB_ACL_TYPE,
 )
-from policies.guardrails.facts.wafv2 import TASK_THROUGHPUT_TAG
+from tests.support.pack_runs import levels, run_stack_file, with_props
+from tests.support.policy_resources import WEB_ACL_ARN as ACL_ARN
+from tests.support.policy_resources import rate_rule, web_acl
 from tests.support.policy_sdk import changed, sdk_analyze, sdk_analyze_stack
+from z360_ecs.engine.analyzer import analyze_run
 
 ALL = wafv2.POLICIES
 ACL = WEB_ACL_TYPE
-ACL_ARN = "arn:aws:wafv2:us-east-1:108782097218:regional/webacl/z360-beta-web-web-acl/abc"
 TG = "arn:aws:elasticloadbalancing:us-east-1:108782097218:targetgroup/web/0123456789abcdef"
 ALB = "arn:aws:elasticloadbalancing:us-east-1:108782097218:loadbalancer/app/web/0123456789abcdef"
-
-
-def rate_rule(**changes):
-    rate = changed({"limit": 3000, "evaluationWindowSec": 300, "aggregateKeyType": "IP"},
-                   **changes)
-    return {"name": "rate-limit-per-ip", "priority": 0, "action": {"block": {}},
-            "statement": {"rateBasedStatement": rate},
-            "visibilityConfig": {"cloudwatchMetricsEnabled": True, "metricName": "m",
-                                 "sampledRequestsEnabled": True}}
-
-
-def web_acl(rules=None, service="web", throughput="11.06", **changes):
-    """A compliant web ACL: beta web, 3,000 requests per 300 s per IP, blocking."""
-    tags = {"z360:service": service, "z360:environment": "beta"}
-    if throughput is not None:
-        tags[TASK_THROUGHPUT_TAG] = throughput
-    return changed({
-        "name": f"z360-beta-{service}-web-acl", "scope": "REGIONAL", "arn": ACL_ARN,
-        "defaultAction": {"allow": {}},
-        "rules": [rate_rule()] if rules is None else rules, "tags": tags,
-    }, **changes)
 
 
 # --- validator level: the readers ---------------------------------------------------------------
@@ -62,10 +47,12 @@ def test_rate_rules_reads_the_provider_shape_and_rule_json():
 # --- waf-rate-limit-within-api-bounds (mandatory, resource) -------------------------------------
 
 
+@pytest.mark.policy_case("compliant", "waf-rate-limit-within-api-bounds")
 def test_compliant_web_acl_has_no_violation():
     assert sdk_analyze(ALL, ACL, web_acl()).violations == []
 
 
+@pytest.mark.policy_case("non-compliant", "waf-rate-limit-within-api-bounds")
 def test_limit_below_the_api_minimum_is_mandatory():
     outcome = sdk_analyze(ALL, ACL, web_acl([rate_rule(limit=5)]))
     assert outcome.levels("waf-rate-limit-within-api-bounds") == {"mandatory"}
@@ -89,6 +76,7 @@ def test_rule_json_is_checked_too():
     assert outcome.levels("waf-rate-limit-within-api-bounds") == {"mandatory"}
 
 
+@pytest.mark.policy_case("not-applicable", "waf-rate-limit-within-api-bounds")
 def test_web_acl_without_rate_rule_is_not_applicable():
     outcome = sdk_analyze(ALL, ACL, web_acl([]))
     assert "waf-rate-limit-within-api-bounds" in outcome.not_applicable
@@ -123,10 +111,12 @@ def estate(acl=True, associated=True, load_balanced=True, max_capacity=50, **acl
     return resources
 
 
+@pytest.mark.policy_case("compliant", "public-service-has-web-acl", "rate-limit-within-service-capacity")
 def test_compliant_estate_has_no_stack_violation():
     assert sdk_analyze_stack(ALL, estate()).violations == []
 
 
+@pytest.mark.policy_case("non-compliant", "public-service-has-web-acl")
 def test_load_balanced_service_without_web_acl_is_advisory():
     outcome = sdk_analyze_stack(ALL, estate(acl=False, associated=False))
     assert outcome.levels("public-service-has-web-acl") == {"advisory"}
@@ -140,6 +130,7 @@ def test_web_acl_associated_with_nothing_is_advisory():
     assert "is associated with no load balancer" in outcome.messages("public-service-has-web-acl")[0]
 
 
+@pytest.mark.policy_case("not-applicable", "public-service-has-web-acl")
 def test_service_without_load_balancer_is_not_applicable():
     outcome = sdk_analyze_stack(ALL, estate(acl=False, associated=False, load_balanced=False))
     assert "public-service-has-web-acl" in outcome.not_applicable
@@ -153,6 +144,7 @@ def test_rate_limit_within_max_capacity_is_compliant_for_one_and_fifty_clients()
         "rate-limit-within-service-capacity") == []
 
 
+@pytest.mark.policy_case("non-compliant", "rate-limit-within-service-capacity")
 def test_rate_limit_above_max_capacity_is_advisory_with_the_figures():
     config = {"rate-limit-within-service-capacity": {"clients": 56}}
     outcome = sdk_analyze_stack(ALL, estate(), config)
@@ -177,6 +169,7 @@ def test_capacity_rule_skips_a_web_acl_without_throughput_tag():
     assert outcome.messages("rate-limit-within-service-capacity") == []
 
 
+@pytest.mark.policy_case("not-applicable", "rate-limit-within-service-capacity")
 def test_capacity_rule_without_rate_rules_is_not_applicable():
     outcome = sdk_analyze_stack(ALL, estate(rules=[]))
     assert "rate-limit-within-service-capacity" in outcome.not_applicable
@@ -216,3 +209,76 @@ def test_a_malformed_association_neither_counts_nor_fails_the_policy():
     assert "is associated with no load balancer" in \
         outcome.messages("public-service-has-web-acl")[0]
     assert not [m for _, _, m in outcome.violations if "failed on this resource" in m]
+
+
+# --- the pack as its own process, on the real stacks (`pulumi preview --policy-pack`) ----------
+
+WAF_POLICIES = {"waf-rate-limit-within-api-bounds", "public-service-has-web-acl",
+                "rate-limit-within-service-capacity"}
+STACK_TG = ("arn:aws:elasticloadbalancing:us-east-1:108782097218:targetgroup/z360-beta-{}/"
+            "0123456789abcdef")
+
+
+def _load_balanced_web_without_acl_and_a_loose_gateway(config):
+    services = config["z360-ecs:services"]
+    for key in ("web", "gateway"):
+        services[key]["loadBalancer"] = {"targetGroupArn": STACK_TG.format(key)}
+    services["web"]["waf"]["enabled"] = False          # public-service-has-web-acl
+    services["gateway"]["waf"]["rateLimit"] = 900_000  # rate-limit-within-service-capacity
+
+
+@pytest.fixture(scope="module")
+def beta(tmp_path_factory):
+    return run_stack_file("beta", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def mutated_findings(tmp_path_factory, pack):
+    return analyze_run(run_stack_file("beta", tmp_path_factory,
+                                      _load_balanced_web_without_acl_and_a_loose_gateway),
+                       pack=pack)
+
+
+@pytest.mark.parametrize("stack", ["beta", "staging"])
+def test_stacks_as_shipped_have_no_waf_finding(stack, tmp_path_factory, pack, beta):
+    run = beta if stack == "beta" else run_stack_file(stack, tmp_path_factory)
+    findings = analyze_run(run, pack=pack)
+    assert [f.message for f in findings if f.policy in WAF_POLICIES] == []
+
+
+def test_pack_load_balanced_service_without_web_acl_is_advisory(mutated_findings):
+    assert levels(mutated_findings, "public-service-has-web-acl", "web-service") == {"advisory"}
+    # gateway keeps its web ACL and association
+    assert levels(mutated_findings, "public-service-has-web-acl", "gateway-service") == set()
+
+
+def test_pack_rate_limit_above_max_capacity_is_advisory(mutated_findings):
+    assert levels(mutated_findings, "rate-limit-within-service-capacity",
+                  "gateway-waf-web-acl") == {"advisory"}
+    (finding,) = [f for f in mutated_findings if f.policy == "rate-limit-within-service-capacity"]
+    assert "3,000.0 requests/s, more than max capacity serves (50 tasks x 5.53 requests/s" \
+        in finding.message
+
+
+def _limit(value):
+    def change(props):
+        props["rules"][0]["statement"]["rateBasedStatement"]["limit"] = value
+    return change
+
+
+def test_rate_limit_waf_refuses_is_mandatory(beta, pack):
+    # The config refuses such a limit, so the registration itself is changed.
+    findings = analyze_run(with_props(beta, "web-waf-web-acl", _limit(5)), pack=pack)
+    assert levels(findings, "waf-rate-limit-within-api-bounds", "web-waf-web-acl") == {
+        "mandatory"}
+    assert [f for f in findings if f.blocking and f.resource_name != "web-waf-web-acl"] == []
+
+
+@pytest.mark.parametrize("limit", ["5", "NaN"], ids=["waf-limit-as-string", "waf-limit-not-finite"])
+def test_each_shape_is_judged_not_failed(beta, pack, limit):
+    """A limit the provider takes as a string, or one that is no finite number, is judged as
+    the provider would send it (_kit.number), not failed."""
+    findings = analyze_run(with_props(beta, "web-waf-web-acl", _limit(limit)), pack=pack)
+    assert levels(findings, "waf-rate-limit-within-api-bounds", "web-waf-web-acl") == {
+        "mandatory"}, findings
+    assert not [f for f in findings if "failed on this resource" in f.message], findings

@@ -1,10 +1,12 @@
-"""Budget rules, through the SDK's real AnalyzeStack path: every rule has compliant,
-non-compliant and not-applicable cases, starting from a compliant estate."""
+"""Budget rules (policies/guardrails/budgets.py), through the SDK's real AnalyzeStack path: each
+policy has compliant, non-compliant and not-applicable cases (`policy_case` marks,
+tests/policies/conftest.py), starting from a compliant estate."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import budgets
@@ -32,6 +34,7 @@ def _budget(**changes):
 # --- budget-monthly-cost ---------------------------------------------------------------------
 
 
+@pytest.mark.policy_case("compliant", "budget-monthly-cost")
 def test_monthly_cost_budget_that_notifies_is_compliant():
     outcome = sdk_analyze_stack(ALL, estate())
     assert outcome.messages("budget-monthly-cost") == []
@@ -45,6 +48,7 @@ def test_budget_notifying_only_a_topic_is_compliant():
     assert sdk_analyze_stack(ALL, resources).messages("budget-monthly-cost") == []
 
 
+@pytest.mark.policy_case("non-compliant", "budget-monthly-cost")
 def test_budget_that_is_not_monthly_cost_is_mandatory():
     resources = replace(estate(), "monthly-budget", timeUnit="QUARTERLY")
     outcome = sdk_analyze_stack(ALL, resources)
@@ -89,6 +93,7 @@ def test_unknown_subscribers_during_preview_are_not_a_violation():
     assert sdk_analyze_stack(ALL, resources).messages("budget-monthly-cost") == []
 
 
+@pytest.mark.policy_case("not-applicable", "budget-monthly-cost")
 def test_stack_without_budget_is_not_applicable_to_budget_monthly_cost():
     outcome = sdk_analyze_stack(ALL, estate(budget_limit=None))
     assert outcome.not_applicable_reasons["budget-monthly-cost"] == "this stack declares no budget"
@@ -98,12 +103,14 @@ def test_stack_without_budget_is_not_applicable_to_budget_monthly_cost():
 # --- worst-case-cost -------------------------------------------------------------------------
 
 
+@pytest.mark.policy_case("compliant", "worst-case-cost")
 def test_worst_case_within_budget_is_compliant():
     outcome = sdk_analyze_stack(ALL, estate(budget_limit="100000"))
     assert outcome.messages("worst-case-cost") == []
     assert "worst-case-cost" not in outcome.not_applicable
 
 
+@pytest.mark.policy_case("non-compliant", "worst-case-cost")
 def test_worst_case_above_budget_is_advisory_with_the_figures():
     outcome = sdk_analyze_stack(ALL, estate(budget_limit="1000"))
     assert outcome.levels("worst-case-cost") == {"advisory"}
@@ -147,6 +154,7 @@ def test_unknown_task_size_during_preview_skips_that_service_only():
     assert "queue" not in message.split("Per service:")[1]
 
 
+@pytest.mark.policy_case("not-applicable", "worst-case-cost")
 def test_stack_without_budget_is_not_applicable_to_worst_case_cost():
     outcome = sdk_analyze_stack(ALL, estate(budget_limit=None))
     assert "worst-case-cost" in outcome.not_applicable

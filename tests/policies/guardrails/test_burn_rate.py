@@ -1,6 +1,7 @@
-"""Burn-rate rules at the pack's three levels: the validator on its own, the SDK's real
-AnalyzeStack path (property proxy, unknowns), and the pack as its own process on the real
-beta stack, mutated through its stack file."""
+"""Burn-rate rules (policies/guardrails/burn_rate.py) at the pack's three levels: the validator
+on its own, the SDK's real AnalyzeStack path (property proxy, unknowns), and the pack as its own
+process on the real beta stack, mutated through its stack file. Each policy has compliant,
+non-compliant and not-applicable cases (`policy_case` marks, tests/policies/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,48 +12,26 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import burn_rate
 from policies.guardrails._kit import NotApplicable
-from policies.guardrails.facts.burn_rate import rate_expression
-from policies.guardrails.facts.fargate import hourly_task_cost
-from policies.guardrails.facts.types import METRIC_ALARM_TYPE, TOPIC_TYPE
+from policies.guardrails.facts.types import TOPIC_TYPE
+from tests.support.pack_runs import levels, run_stack_file, with_props
 from tests.support.policy_estate import CLUSTER
 from tests.support.policy_estate import estate as base_estate
+from tests.support.policy_resources import ALERTS_ARN, BREAKER, BREAKER_ARN
+from tests.support.policy_resources import BURN_RATE_SERVICES as SERVICES
+from tests.support.policy_resources import TASK_HOUR as PRICE
+from tests.support.policy_resources import burn_rate_alarm as alarm
 from tests.support.policy_sdk import changed, sdk_analyze_stack
-from tests.support.runs import shared_run, stack_document, unmodified_run
+from tests.support.runs import unmodified_run
 from z360_ecs.engine.analyzer import analyze_run
 
 ALL = burn_rate.STACK_POLICIES
-ACCOUNT = "108782097218"
-BREAKER = "z360-beta-cost-breaker"
-BREAKER_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:{BREAKER}"
-ALERTS_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:z360-beta-alerts"
-# The shared estate's two services, 1 vCPU / 2 GB each ($0.04937 per task-hour): web 1..50,
-# queue 1..20.
-PRICE = hourly_task_cost(1024, 2048, "X86_64")
-SERVICES = (("web", 1, 50), ("queue", 1, 20))
+RULES = ("burn-rate-trip-wired", "burn-rate-trip-in-range", "burn-rate-warn-in-range")
 BASELINE = PRICE * 2          # $0.09874/h
 MAXIMUM = PRICE * 70          # $3.4559/h
 
 
 def _rid(service):
     return f"service/{CLUSTER}/z360-beta-{service}"
-
-
-def alarm(kind="trip", threshold=1.5, actions=(BREAKER_ARN, ALERTS_ARN), services=SERVICES,
-          prices=None, expression=None):
-    queries = [{
-        "id": f"m{i + 1}", "returnData": False,
-        "metric": {"namespace": "ECS/ContainerInsights", "metricName": "RunningTaskCount",
-                   "stat": "Maximum", "period": 60,
-                   "dimensions": {"ClusterName": CLUSTER, "ServiceName": f"z360-beta-{key}"}},
-    } for i, (key, _, _) in enumerate(services)]
-    prices = prices or [PRICE] * len(services)
-    queries.append({"id": "rate", "returnData": True, "label": "Fargate USD per hour",
-                    "expression": expression or rate_expression(prices)})
-    return (METRIC_ALARM_TYPE, f"burn-rate-{kind}", {
-        "name": f"z360-beta-burn-rate-{kind}", "threshold": threshold,
-        "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 5,
-        "alarmActions": list(actions), "metricQueries": queries,
-        "tags": {"z360:burn-rate": kind, "z360:environment": "beta"}})
 
 
 def estate(*alarms, breaker=True, services=SERVICES):
@@ -110,12 +89,14 @@ def test_validator_not_applicable_without_a_breaker():
 # --- SDK level: AnalyzeStack through the real proxy ----------------------------------------
 
 
+@pytest.mark.policy_case("compliant", *RULES)
 def test_sdk_compliant_estate_passes():
     outcome = sdk_analyze_stack(ALL, estate())
     assert outcome.violations == []
     assert outcome.not_applicable == set()
 
 
+@pytest.mark.policy_case("non-compliant", "burn-rate-trip-in-range")
 @pytest.mark.parametrize("threshold, words", [
     (float(BASELINE), "trips the breaker at once"),     # equal to baseline: always above
     (0.01, "trips the breaker at once"),
@@ -137,6 +118,7 @@ def test_sdk_trip_threshold_just_inside_the_range_passes():
         assert _messages(outcome, "burn-rate-trip-in-range") == []
 
 
+@pytest.mark.policy_case("non-compliant", "burn-rate-warn-in-range")
 def test_sdk_warning_out_of_range_is_advisory():
     outcome = sdk_analyze_stack(ALL, estate(alarm("warn", 0.01, actions=(ALERTS_ARN,)),
                                             alarm("trip", 1.5)))
@@ -159,6 +141,7 @@ def test_sdk_unparseable_expression_is_reported():
     assert "not the priced sum" in message
 
 
+@pytest.mark.policy_case("non-compliant", "burn-rate-trip-wired")
 def test_sdk_breaker_without_trip_alarm_is_mandatory():
     outcome = sdk_analyze_stack(ALL, estate(alarm("warn", 1.0, actions=(ALERTS_ARN,))))
     assert outcome.levels("burn-rate-trip-wired") == {"mandatory"}
@@ -193,6 +176,7 @@ def test_sdk_unknown_service_name_skips_the_range():
     assert _messages(outcome, "burn-rate-trip-in-range") == []
 
 
+@pytest.mark.policy_case("not-applicable", *RULES)
 def test_sdk_not_applicable_without_breaker_or_alarms():
     outcome = sdk_analyze_stack(ALL, [r for r in estate(breaker=False)
                                       if "burn-rate" not in r[1]])
@@ -258,12 +242,7 @@ def test_validator_non_finite_threshold_reads_as_unset():
 
 
 def _run(tmp_path_factory, mutate):
-    import yaml
-    document = stack_document("beta")
-    mutate(document["config"])
-    path = tmp_path_factory.mktemp("stack") / "Pulumi.beta.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return shared_run("beta", stack_file=path)
+    return run_stack_file("beta", tmp_path_factory, mutate)
 
 
 def _findings(findings, policy):
@@ -294,3 +273,22 @@ def test_pack_on_beta_trip_outside_baseline_and_max_blocks(pack, tmp_path_factor
     (finding,) = _findings(findings, "burn-rate-trip-in-range")
     assert finding.blocking and words in finding.message
     assert "baseline $0.22/h" in finding.message and "all at max $9.79/h" in finding.message
+
+
+def test_a_malformed_burn_rate_warning_hides_no_trip_finding(pack):
+    """The warning alarm's metricQueries are not a list; the trip under the baseline is still
+    blocked, and no policy reports that it failed."""
+    beta = unmodified_run("beta")
+    run = with_props(with_props(beta, "burn-rate-warn", lambda p: p.update(metricQueries="m1")),
+                     "burn-rate-trip", lambda p: p.update(threshold=0.05))
+    findings = analyze_run(run, pack=pack)
+    assert levels(findings, "burn-rate-trip-in-range", "burn-rate-trip") == {"mandatory"}
+    assert not [f for f in findings if "failed on this resource" in f.message], findings
+
+
+def test_a_trip_threshold_as_a_string_is_judged_not_failed(pack):
+    beta = unmodified_run("beta")
+    findings = analyze_run(with_props(beta, "burn-rate-trip", lambda p: p.update(threshold="0.05")),
+                           pack=pack)
+    assert levels(findings, "burn-rate-trip-in-range", "burn-rate-trip") == {"mandatory"}, findings
+    assert not [f for f in findings if "failed on this resource" in f.message], findings

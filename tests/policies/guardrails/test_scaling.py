@@ -1,8 +1,10 @@
-"""Scaling rules: resource rules through the SDK's real Analyze path, the stack rule through
-its AnalyzeStack path."""
+"""Scaling rules (policies/guardrails/scaling.py): resource rules through the SDK's real Analyze
+path, the stack rules through its AnalyzeStack path. Each policy has compliant, non-compliant and
+not-applicable cases (`policy_case` marks, tests/policies/conftest.py)."""
 
 from __future__ import annotations
 
+import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import scaling
@@ -12,37 +14,25 @@ from policies.guardrails.facts.types import (
     TOPIC_TYPE,
 )
 from tests.support.policy_estate import estate
-from tests.support.policy_resources import target
-from tests.support.policy_sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
+from tests.support.policy_resources import resolution_stack, target, tracking_policy
+from tests.support.policy_sdk import REMOVE, sdk_analyze, sdk_analyze_stack
 
 TARGET = TARGET_TYPE
 POLICY = SCALING_POLICY_TYPE
 ALL = scaling.RESOURCE_POLICIES
 STACK = scaling.STACK_POLICIES
+TARGET_RULES = ("max-capacity-ceiling", "capacity-bounds")
+TRACKING_RULES = ("scaling-cooldowns", "target-utilisation-bounds", "target-utilisation-preferred",
+                  "scale-in-enabled")
 
 
-def tracking(**changes):
-    """A compliant target-tracking policy: CPU at 65 %, out 0 s, in 600 s."""
-    configuration = changed({
-        "predefinedMetricSpecification": {"predefinedMetricType": "ECSServiceAverageCPUUtilization"},
-        "targetValue": 65,
-        "scaleOutCooldown": 0,
-        "scaleInCooldown": 600,
-        "disableScaleIn": False,
-    }, **changes)
-    return {
-        "name": "z360-beta-web-cpu-scaling",
-        "policyType": "TargetTrackingScaling",
-        "resourceId": "service/z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8",
-        "targetTrackingScalingPolicyConfiguration": configuration,
-    }
-
-
+@pytest.mark.policy_case("compliant", *TARGET_RULES, *TRACKING_RULES)
 def test_compliant_target_and_policy_have_no_violations():
     assert sdk_analyze(ALL, TARGET, target()).violations == []
-    assert sdk_analyze(ALL, POLICY, tracking()).violations == []
+    assert sdk_analyze(ALL, POLICY, tracking_policy()).violations == []
 
 
+@pytest.mark.policy_case("non-compliant", "max-capacity-ceiling")
 def test_max_capacity_above_ceiling_is_mandatory_with_the_config_key():
     outcome = sdk_analyze(ALL, TARGET, target(maxCapacity=60))
     assert outcome.levels("max-capacity-ceiling") == {"mandatory"}
@@ -72,12 +62,14 @@ def test_untagged_target_is_matched_by_resource_id_not_arn():
     assert "ceilings.web" in message
 
 
+@pytest.mark.policy_case("not-applicable", "max-capacity-ceiling")
 def test_target_outside_ecs_is_not_applicable():
     outcome = sdk_analyze(ALL, TARGET, target(serviceNamespace="dynamodb", maxCapacity=500))
     assert "max-capacity-ceiling" in outcome.not_applicable
     assert outcome.messages("max-capacity-ceiling") == []
 
 
+@pytest.mark.policy_case("not-applicable", *TARGET_RULES, *TRACKING_RULES)
 def test_scaling_policies_do_not_apply_to_other_types():
     outcome = sdk_analyze(ALL, TOPIC_TYPE, {"name": "t"})
     assert {p.name for p in ALL} <= outcome.not_applicable
@@ -89,6 +81,7 @@ def test_unknown_max_capacity_during_preview_is_not_a_violation():
     assert {"max-capacity-ceiling", "capacity-bounds"} <= outcome.unknown
 
 
+@pytest.mark.policy_case("non-compliant", "capacity-bounds")
 def test_min_above_max_violates_capacity_bounds():
     outcome = sdk_analyze(ALL, TARGET, target(minCapacity=5, maxCapacity=3))
     assert outcome.levels("capacity-bounds") == {"mandatory"}
@@ -107,59 +100,64 @@ def test_max_above_task_quota_violates_capacity_bounds():
     assert default.messages("capacity-bounds")
 
 
+@pytest.mark.policy_case("non-compliant", "scaling-cooldowns")
 def test_slow_scale_out_violates_cooldowns():
-    outcome = sdk_analyze(ALL, POLICY, tracking(scaleOutCooldown=120))
+    outcome = sdk_analyze(ALL, POLICY, tracking_policy(scaleOutCooldown=120))
     assert outcome.levels("scaling-cooldowns") == {"mandatory"}
     assert "scaleOutCooldown 120 s exceeds 60 s" in outcome.messages("scaling-cooldowns")[0]
 
 
 def test_unset_cooldowns_are_judged_as_awss_300_seconds():
-    outcome = sdk_analyze(ALL, POLICY, tracking(scaleOutCooldown=REMOVE))
+    outcome = sdk_analyze(ALL, POLICY, tracking_policy(scaleOutCooldown=REMOVE))
     assert "scaleOutCooldown unset (AWS uses 300 s)" in outcome.messages("scaling-cooldowns")[0]
-    unset_in = sdk_analyze(ALL, POLICY, tracking(scaleInCooldown=REMOVE))
+    unset_in = sdk_analyze(ALL, POLICY, tracking_policy(scaleInCooldown=REMOVE))
     assert unset_in.messages("scaling-cooldowns") == []  # 300 s meets the 300 s floor
 
 
 def test_fast_scale_in_violates_cooldowns():
-    messages = sdk_analyze(ALL, POLICY, tracking(scaleInCooldown=120)).messages("scaling-cooldowns")
+    messages = sdk_analyze(ALL, POLICY, tracking_policy(scaleInCooldown=120)).messages("scaling-cooldowns")
     assert any("scaleInCooldown 120 s is below 300 s" in m for m in messages)
 
 
 def test_scale_in_faster_than_scale_out_violates_cooldowns():
     config = {"scaling-cooldowns": {"maxScaleOutCooldown": 900}}
-    outcome = sdk_analyze(ALL, POLICY, tracking(scaleOutCooldown=700), config=config)
+    outcome = sdk_analyze(ALL, POLICY, tracking_policy(scaleOutCooldown=700), config=config)
     assert any("shorter than" in m for m in outcome.messages("scaling-cooldowns"))
 
 
+@pytest.mark.policy_case("not-applicable", *TRACKING_RULES)
 def test_step_scaling_policy_is_not_applicable():
-    props = tracking()
+    props = tracking_policy()
     props["policyType"] = "StepScaling"
     del props["targetTrackingScalingPolicyConfiguration"]
     outcome = sdk_analyze(ALL, POLICY, props)
-    assert {"scaling-cooldowns", "target-utilisation-bounds", "scale-in-enabled"} <= (
-        outcome.not_applicable
-    )
+    assert {"scaling-cooldowns", "target-utilisation-bounds", "scale-in-enabled",
+            "target-utilisation-preferred"} <= outcome.not_applicable
 
 
+@pytest.mark.policy_case("non-compliant", "target-utilisation-bounds")
 def test_target_value_outside_40_85_is_mandatory():
-    outcome = sdk_analyze(ALL, POLICY, tracking(targetValue=90))
+    outcome = sdk_analyze(ALL, POLICY, tracking_policy(targetValue=90))
     assert outcome.levels("target-utilisation-bounds") == {"mandatory"}
     assert "targetValue 90 % lies outside 40-85 %" in outcome.messages("target-utilisation-bounds")[0]
 
 
+@pytest.mark.policy_case("non-compliant", "target-utilisation-preferred")
+@pytest.mark.policy_case("compliant", "target-utilisation-bounds")
 def test_target_value_outside_60_70_is_only_advisory():
-    outcome = sdk_analyze(ALL, POLICY, tracking(targetValue=75))
+    outcome = sdk_analyze(ALL, POLICY, tracking_policy(targetValue=75))
     assert outcome.messages("target-utilisation-bounds") == []
     assert outcome.levels("target-utilisation-preferred") == {"advisory"}
 
 
+@pytest.mark.policy_case("non-compliant", "scale-in-enabled")
 def test_disabled_scale_in_is_advisory():
-    outcome = sdk_analyze(ALL, POLICY, tracking(disableScaleIn=True))
+    outcome = sdk_analyze(ALL, POLICY, tracking_policy(disableScaleIn=True))
     assert outcome.levels("scale-in-enabled") == {"advisory"}
 
 
 def test_unknown_target_value_is_not_a_violation():
-    outcome = sdk_analyze(ALL, POLICY, tracking(targetValue=UNKNOWN))
+    outcome = sdk_analyze(ALL, POLICY, tracking_policy(targetValue=UNKNOWN))
     assert outcome.violations == []
     assert "target-utilisation-bounds" in outcome.unknown
 
@@ -167,11 +165,13 @@ def test_unknown_target_value_is_not_a_violation():
 # --- scaling-tracks-cpu-and-memory (stack) -------------------------------------------------------
 
 
+@pytest.mark.policy_case("compliant", "scaling-tracks-cpu-and-memory")
 def test_targets_with_cpu_and_memory_tracking_are_compliant():
     outcome = sdk_analyze_stack(STACK, estate())
     assert outcome.violations == []
 
 
+@pytest.mark.policy_case("non-compliant", "scaling-tracks-cpu-and-memory")
 def test_target_without_memory_tracking_is_mandatory():
     outcome = sdk_analyze_stack(STACK, estate(drop={"web-memory-scaling"}))
     assert outcome.levels("scaling-tracks-cpu-and-memory") == {"mandatory"}
@@ -179,7 +179,35 @@ def test_target_without_memory_tracking_is_mandatory():
     assert "beta web" in message and "no memory target-tracking policy" in message
 
 
-def test_stack_without_scalable_targets_is_not_applicable_to_tracking():
+@pytest.mark.policy_case("not-applicable", "scaling-tracks-cpu-and-memory")
+def test_stack_without_scalable_targets_is_not_applicable_to_tracking_policy():
     resources = [r for r in estate() if r[0] != TARGET_TYPE]
     outcome = sdk_analyze_stack(STACK, resources)
     assert "scaling-tracks-cpu-and-memory" in outcome.not_applicable
+
+
+# --- high-resolution-needs-20s-metrics (stack) ---------------------------------------------------
+
+HIGH = "ECSServiceAverageCPUUtilizationHighResolution"
+POLICY_RULE = "high-resolution-needs-20s-metrics"
+
+
+@pytest.mark.policy_case("compliant", POLICY_RULE)
+def test_high_resolution_policy_on_a_20s_service_is_compliant():
+    outcome = sdk_analyze_stack(STACK, resolution_stack(20, HIGH))
+    assert outcome.messages(POLICY_RULE) == []
+
+
+@pytest.mark.policy_case("non-compliant", POLICY_RULE)
+def test_high_resolution_policy_on_a_60s_service_is_mandatory():
+    for resources in (resolution_stack(60, HIGH), resolution_stack(60, HIGH, native=False)):
+        outcome = sdk_analyze_stack(STACK, resources)
+        assert outcome.levels(POLICY_RULE) == {"mandatory"}
+        assert "never get data" in outcome.messages(POLICY_RULE)[0]
+        assert "ECSServiceAverageCPUUtilization" in outcome.messages(POLICY_RULE)[0]
+
+
+@pytest.mark.policy_case("not-applicable", POLICY_RULE)
+def test_high_resolution_rule_does_not_apply_to_standard_policies():
+    outcome = sdk_analyze_stack(STACK, resolution_stack(60, "ECSServiceAverageCPUUtilization"))
+    assert POLICY_RULE in outcome.not_applicable

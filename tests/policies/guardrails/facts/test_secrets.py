@@ -1,0 +1,17 @@
+"""Secret facts (policies/guardrails/facts/secrets.py): the resource IAM evaluates for a
+`valueFrom`, and which granted resources cover it."""
+
+from __future__ import annotations
+
+from policies.guardrails.facts.secrets import grants, secret_resource_arn
+from tests.support.policy_resources import ACCOUNT, SECRET
+
+
+def test_validator_secret_arns():
+    assert secret_resource_arn(f"{SECRET}:password::") == f"{SECRET}-??????"
+    assert secret_resource_arn(f"{SECRET}-AbCdEf:password:AWSCURRENT:") == f"{SECRET}-AbCdEf"
+    ssm = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/z360/key"
+    assert secret_resource_arn(ssm) == ssm
+    assert grants([f"{SECRET}-??????"], f"{SECRET}-??????")
+    assert grants([f"{SECRET}-??????"], f"{SECRET}-AbCdEf")
+    assert not grants([f"{SECRET}:password::"], f"{SECRET}-??????")

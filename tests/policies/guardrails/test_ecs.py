@@ -1,0 +1,294 @@
+"""ECS rules (policies/guardrails/ecs.py): task definitions, services' launch configuration and
+monitoring on one resource through the SDK's real Analyze path, capacity providers through its
+AnalyzeStack path, and the validators on their own. Each policy has compliant, non-compliant and
+not-applicable cases (`policy_case` marks, tests/policies/conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi.runtime.rpc import UNKNOWN
+
+from policies.guardrails import ecs
+from policies.guardrails._index import StackIndex
+from policies.guardrails._kit import NotApplicable
+from policies.guardrails.facts.types import (
+    CLUSTER_CAPACITY_PROVIDERS_TYPE,
+    CLUSTER_TYPE,
+    NATIVE_SERVICE_TYPE,
+    SERVICE_TYPE,
+    TASK_DEFINITION_TYPE,
+)
+from tests.support.policy_resources import containers, native_service, service
+from tests.support.policy_resources import task_definition as task
+from tests.support.policy_sdk import REMOVE, sdk_analyze, sdk_analyze_stack
+
+TASK = TASK_DEFINITION_TYPE
+ALL = ecs.POLICIES
+TASK_RULES = ("fargate-task-size", "no-plaintext-secrets")
+
+
+@pytest.mark.policy_case("compliant", *TASK_RULES)
+def test_compliant_task_definition_has_no_violations():
+    assert sdk_analyze(ALL, TASK, task()).violations == []
+
+
+@pytest.mark.policy_case("non-compliant", "fargate-task-size")
+def test_memory_not_allowed_with_cpu_is_mandatory_and_names_the_allowed_range():
+    outcome = sdk_analyze(ALL, TASK, task(memory="1536"))
+    assert outcome.levels("fargate-task-size") == {"mandatory"}
+    message = outcome.messages("fargate-task-size")[0]
+    assert "cpu 1024 with memory 1536 is not a Fargate task size" in message
+    assert "2048 to 8192 in steps of 1024" in message
+
+
+def test_cpu_that_fargate_lacks_is_a_violation():
+    assert sdk_analyze(ALL, TASK, task(cpu="768")).messages("fargate-task-size")
+
+
+def test_sixteen_vcpu_on_windows_is_a_violation():
+    props = task(cpu="16384", memory="32768", runtimePlatform={
+        "operatingSystemFamily": "WINDOWS_SERVER_2022_CORE", "cpuArchitecture": "X86_64"})
+    messages = sdk_analyze(ALL, TASK, props).messages("fargate-task-size")
+    assert any("needs runtimePlatform.operatingSystemFamily LINUX" in m for m in messages)
+
+
+def test_sixteen_vcpu_with_no_runtime_platform_runs_on_linux():
+    props = task(cpu="16384", memory="32768", runtimePlatform=REMOVE)
+    assert sdk_analyze(ALL, TASK, props).messages("fargate-task-size") == []
+
+
+@pytest.mark.policy_case("not-applicable", "fargate-task-size")
+def test_ec2_task_definition_is_not_applicable():
+    outcome = sdk_analyze(ALL, TASK, task(requiresCompatibilities=["EC2"], memory="1536"))
+    assert "fargate-task-size" in outcome.not_applicable
+    assert outcome.messages("fargate-task-size") == []
+
+
+def test_unknown_cpu_during_preview_is_not_a_violation():
+    outcome = sdk_analyze(ALL, TASK, task(cpu=UNKNOWN))
+    assert outcome.violations == []
+    assert "fargate-task-size" in outcome.unknown
+
+
+@pytest.mark.policy_case("non-compliant", "no-plaintext-secrets")
+def test_secret_named_variable_in_environment_is_mandatory():
+    props = task(containerDefinitions=containers(environment=["APP_ENV", "STRIPE_API_KEY"]))
+    outcome = sdk_analyze(ALL, TASK, props)
+    assert outcome.levels("no-plaintext-secrets") == {"mandatory"}
+    assert "STRIPE_API_KEY in plain environment" in outcome.messages("no-plaintext-secrets")[0]
+
+
+def test_secret_pattern_comes_from_policy_config():
+    props = task(containerDefinitions=containers(environment=["APP_ENV"]))
+    config = {"no-plaintext-secrets": {"secretNamePattern": "^APP_"}}
+    assert sdk_analyze(ALL, TASK, props, config=config).messages("no-plaintext-secrets")
+
+
+def test_invalid_secret_pattern_is_reported_not_raised():
+    config = {"no-plaintext-secrets": {"secretNamePattern": "("}}
+    messages = sdk_analyze(ALL, TASK, task(), config=config).messages("no-plaintext-secrets")
+    assert "is not a valid regular expression" in messages[0]
+
+
+def test_unknown_container_definitions_during_preview_are_not_a_violation():
+    outcome = sdk_analyze(ALL, TASK, task(containerDefinitions=UNKNOWN))
+    assert outcome.messages("no-plaintext-secrets") == []
+    assert "no-plaintext-secrets" in outcome.unknown
+
+
+@pytest.mark.policy_case("not-applicable", *TASK_RULES)
+def test_task_rules_do_not_apply_to_services():
+    outcome = sdk_analyze(ALL, SERVICE_TYPE, {"name": "s"})
+    assert {"fargate-task-size", "no-plaintext-secrets"} <= outcome.not_applicable
+
+
+# --- service-launch-configuration ----------------------------------------------------------------
+
+
+def test_validator_launch_configuration():
+    assert ecs.launch_configuration_problems(service()) == []
+    assert ecs.launch_configuration_problems(
+        service(capacityProviderStrategies=REMOVE, launchType="FARGATE")) == []
+    assert "ECS requires the launch type to be omitted" in ecs.launch_configuration_problems(
+        service(launchType="FARGATE"))[0]
+    with pytest.raises(NotApplicable):
+        ecs.launch_configuration_problems(service(capacityProviderStrategies=REMOVE))
+
+
+@pytest.mark.policy_case("non-compliant", "service-launch-configuration")
+def test_sdk_launch_type_with_strategy_is_mandatory():
+    outcome = sdk_analyze(ecs.POLICIES, SERVICE_TYPE, service(launchType="FARGATE"))
+    assert outcome.levels("service-launch-configuration") == {"mandatory"}
+    assert "beta web: launchType FARGATE and a capacity provider strategy (FARGATE)" in \
+        outcome.messages("service-launch-configuration")[0]
+
+
+def test_sdk_two_bases_in_a_strategy_are_a_violation():
+    props = service(capacityProviderStrategies=[
+        {"capacityProvider": "FARGATE", "base": 1}, {"capacityProvider": "FARGATE_SPOT", "base": 2}])
+    messages = sdk_analyze(ecs.POLICIES, SERVICE_TYPE, props).messages(
+        "service-launch-configuration")
+    assert "FARGATE, FARGATE_SPOT all set base" in messages[0]
+
+
+@pytest.mark.policy_case("compliant", "service-launch-configuration")
+@pytest.mark.policy_case("not-applicable", "service-launch-configuration")
+def test_sdk_launch_configuration_compliant_and_not_applicable():
+    assert sdk_analyze(ecs.POLICIES, SERVICE_TYPE, service()).violations == []
+    outcome = sdk_analyze(ecs.POLICIES, SERVICE_TYPE, service(capacityProviderStrategies=REMOVE))
+    assert "service-launch-configuration" in outcome.not_applicable
+    assert "service-launch-configuration" in sdk_analyze(
+        ecs.POLICIES, TASK_DEFINITION_TYPE, {"family": "x"}).not_applicable
+
+
+def test_sdk_native_service_launch_configuration():
+    """Beta web is an aws-native service on launchType FARGATE: compliant; with a strategy as
+    well, mandatory, as on the pulumi-aws service."""
+    on_launch_type = native_service(capacityProviderStrategy=REMOVE, launchType="FARGATE")
+    assert sdk_analyze(ecs.POLICIES, NATIVE_SERVICE_TYPE, on_launch_type).violations == []
+    outcome = sdk_analyze(ecs.POLICIES, NATIVE_SERVICE_TYPE, native_service(launchType="FARGATE"))
+    assert outcome.levels("service-launch-configuration") == {"mandatory"}
+    assert "beta web: launchType FARGATE and a capacity provider strategy (FARGATE)" in \
+        outcome.messages("service-launch-configuration")[0]
+    outcome = sdk_analyze(ecs.POLICIES, NATIVE_SERVICE_TYPE,
+                          native_service(capacityProviderStrategy=REMOVE))
+    assert "service-launch-configuration" in outcome.not_applicable
+
+
+@pytest.mark.parametrize("base, flagged", [("0", False), (0, False), ("2", True), (2.0, True)])
+def test_sdk_strategy_base_is_read_as_the_provider_takes_it(base, flagged):
+    """A base of "0" is no base, "2" is one: two providers with "2" are the violation."""
+    props = service(capacityProviderStrategies=[
+        {"capacityProvider": "FARGATE", "base": base},
+        {"capacityProvider": "FARGATE_SPOT", "base": base}])
+    messages = sdk_analyze(ecs.POLICIES, SERVICE_TYPE, props).messages(
+        "service-launch-configuration")
+    assert bool(messages) == flagged, messages
+
+
+@pytest.mark.parametrize("strategy", ["FARGATE", {"capacityProvider": "FARGATE"}, 7])
+def test_sdk_malformed_strategy_reads_as_none_never_raised(strategy):
+    outcome = sdk_analyze(ecs.POLICIES, SERVICE_TYPE,
+                          service(capacityProviderStrategies=strategy, launchType="FARGATE"))
+    assert outcome.violations == []  # a launch type alone; the strategy is not one
+    outcome = sdk_analyze_stack(ecs.STACK_POLICIES,
+                                _stack(svc=service(capacityProviderStrategies=strategy)))
+    assert not [m for _, _, m in outcome.violations if "failed on this resource" in m]
+
+
+# --- service-monitoring-valid ----------------------------------------------------------------
+
+MONITORING = "service-monitoring-valid"
+
+
+@pytest.mark.policy_case("compliant", MONITORING)
+def test_compliant_monitoring_has_no_violations():
+    assert sdk_analyze(ecs.RESOURCE_POLICIES, NATIVE_SERVICE_TYPE, native_service()).violations == []
+
+
+@pytest.mark.policy_case("not-applicable", MONITORING)
+def test_monitoring_rule_does_not_apply_without_monitoring():
+    outcome = sdk_analyze(ecs.RESOURCE_POLICIES, NATIVE_SERVICE_TYPE,
+                          native_service(monitoring=REMOVE))
+    assert MONITORING in outcome.not_applicable
+
+
+@pytest.mark.policy_case("non-compliant", MONITORING)
+def test_20s_metrics_with_code_deploy_controller_are_mandatory():
+    outcome = sdk_analyze(ecs.RESOURCE_POLICIES, NATIVE_SERVICE_TYPE,
+                          native_service(deploymentController={"type": "CODE_DEPLOY"}))
+    assert outcome.levels(MONITORING) == {"mandatory"}
+    assert "beta web" in outcome.messages(MONITORING)[0]
+    assert "ECS deployment controller" in outcome.messages(MONITORING)[0]
+
+
+def test_bad_resolution_and_metric_name_are_reported():
+    bad = {"metricConfigurations": [
+        {"metricNames": ["CPUUtilization", "RunningTaskCount"], "resolutionSeconds": 30}]}
+    messages = sdk_analyze(ecs.RESOURCE_POLICIES, NATIVE_SERVICE_TYPE,
+                           native_service(monitoring=bad)).messages(MONITORING)
+    assert any("resolutionSeconds 30" in m for m in messages)
+    assert any("'RunningTaskCount'" in m for m in messages)
+
+
+def test_malformed_monitoring_entries_are_reported_not_raised():
+    props = native_service(monitoring={"metricConfigurations": ["CPUUtilization",
+                                                                {"metricNames": "x",
+                                                                 "resolutionSeconds": "20"}]})
+    messages = sdk_analyze(ecs.RESOURCE_POLICIES, NATIVE_SERVICE_TYPE, props).messages(MONITORING)
+    assert any("metricConfigurations[0] is not an object" in m for m in messages), messages
+    assert not [m for m in messages if "failed on this resource" in m]
+
+
+# --- capacity-providers-associated (stack) ----------------------------------------------------
+
+
+def _stack(providers=("FARGATE",), managed=True, svc=None, native=False):
+    """Beta web's service, its cluster (when `managed`) and the cluster's capacity providers
+    (none when `providers` is None)."""
+    resources = [(NATIVE_SERVICE_TYPE, "web-service", svc or native_service()) if native
+                 else (SERVICE_TYPE, "web-service", svc or service())]
+    if managed:
+        resources.append((CLUSTER_TYPE, "app-cluster", {"name": "z360-beta"}))
+    if providers is not None:
+        resources.append((CLUSTER_CAPACITY_PROVIDERS_TYPE, "app-capacity-providers", {
+            "clusterName": "z360-beta", "capacityProviders": list(providers)}))
+    return resources
+
+
+class _Resource:
+    def __init__(self, resource_type, name, props):
+        self.resource_type, self.name, self.props, self.urn = resource_type, name, props, name
+
+
+def _index(resources):
+    return StackIndex.build([_Resource(*r) for r in resources])
+
+
+def test_validator_unassociated_providers():
+    index = _index(_stack(providers=("FARGATE_SPOT",)))
+    assert ecs.unassociated_providers(index, index.services[0]) == ("z360-beta", ["FARGATE"])
+    index = _index(_stack())
+    assert ecs.unassociated_providers(index, index.services[0]) == ("z360-beta", [])
+    # A cluster the stack does not manage: its associations are unknown, nothing is reported.
+    index = _index(_stack(providers=None, managed=False))
+    assert ecs.unassociated_providers(index, index.services[0]) == ("z360-beta", [])
+
+
+@pytest.mark.policy_case("compliant", "capacity-providers-associated")
+def test_sdk_associated_providers_are_compliant():
+    assert sdk_analyze_stack(ecs.STACK_POLICIES, _stack()).violations == []
+
+
+@pytest.mark.policy_case("non-compliant", "capacity-providers-associated")
+@pytest.mark.parametrize("providers", [None, ("FARGATE_SPOT",), ()])
+def test_sdk_strategy_on_a_provider_the_cluster_lacks_is_mandatory(providers):
+    outcome = sdk_analyze_stack(ecs.STACK_POLICIES, _stack(providers=providers))
+    assert outcome.levels("capacity-providers-associated") == {"mandatory"}
+    message = outcome.messages("capacity-providers-associated")[0]
+    assert "beta web: runs on FARGATE, which cluster z360-beta does not associate" in message
+    assert "cannot contain a capacity provider that is not associated" in message
+
+
+@pytest.mark.parametrize("providers, violations", [(("FARGATE",), 0), (("FARGATE_SPOT",), 1)])
+def test_sdk_native_service_strategy_is_joined_to_its_cluster(providers, violations):
+    outcome = sdk_analyze_stack(ecs.STACK_POLICIES, _stack(providers=providers, native=True))
+    messages = outcome.messages("capacity-providers-associated")
+    assert len(messages) == violations
+    if violations:
+        assert "beta web: runs on FARGATE, which cluster z360-beta does not associate" in \
+            messages[0]
+
+
+@pytest.mark.policy_case("not-applicable", "capacity-providers-associated")
+def test_sdk_launch_type_services_are_not_applicable_to_associations():
+    svc = service(capacityProviderStrategies=REMOVE, launchType="FARGATE")
+    outcome = sdk_analyze_stack(ecs.STACK_POLICIES, _stack(providers=None, svc=svc))
+    assert "capacity-providers-associated" in outcome.not_applicable
+
+
+def test_sdk_unknown_association_is_skipped_not_reported():
+    resources = _stack()
+    resources[-1] = (CLUSTER_CAPACITY_PROVIDERS_TYPE, "app-capacity-providers",
+                     {"clusterName": "z360-beta", "capacityProviders": UNKNOWN})
+    assert sdk_analyze_stack(ecs.STACK_POLICIES, resources).violations == []
