@@ -3,7 +3,9 @@
 Creates, as children: a CloudWatch log group; an execution role allowed only to pull the image,
 read the service's own secrets and write its own logs; a Fargate task definition (kept on
 replacement, so `family:N` rollbacks keep working); the ECS service (circuit breaker with
-rollback, FARGATE or FARGATE_SPOT); and, when scaling is on, a scalable target with CPU and
+rollback, FARGATE or FARGATE_SPOT), through pulumi-aws, or through pulumi-aws-native when it
+publishes 20-second metrics: one description of it (stack_model/ecs_service.py), two emitters
+that only spell it for their provider; and, when scaling is on, a scalable target with CPU and
 memory target-tracking policies. Alarms (CPU high, memory high, RunningTaskCount spike) are
 created only where the service config sets a threshold; all notify the alert topic.
 
@@ -24,7 +26,6 @@ import pulumi_aws_native as aws_native
 
 from policies.guardrails.facts.cloudwatch import (
     CPU_METRIC_NAME,
-    HIGH_RESOLUTION,
     MEMORY_METRIC_NAME,
     SERVICE_METRIC_NAMES,
     metric_type,
@@ -33,12 +34,14 @@ from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
 from policies.guardrails.facts.secrets import secret_resource_arn
 from policies.guardrails.facts.types import SCALABLE_SERVICE_COMPONENT
 from stack_model.config import ServiceConfig
+from stack_model.ecs_service import ServiceDescription, describe_service
 from stack_model.naming import (
     SCALABLE_DIMENSION,
     SCALING_NAMESPACE,
     ecr_repository_arn,
     log_group_arn,
     native_service_import_id,
+    service_import_id,
     service_tags,
 )
 
@@ -138,6 +141,138 @@ def ecs_tasks_assume_role(account_id: str) -> dict:
     }
 
 
+# --- the ECS service, per provider ---------------------------------------------------------
+# Both take one ServiceDescription and only map it to their provider's names and shapes; what
+# the service is (count, ignore list, pin, launch, network, load balancers, deployment) is
+# decided in stack_model/ecs_service.py.
+
+
+def emit_classic_service(
+    name: str,
+    service: ServiceDescription,
+    *,
+    cluster_arn: pulumi.Input[str],
+    task_definition_arn: pulumi.Input[str],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> aws.ecs.Service:
+    """`service` as pulumi-aws's ecs.Service."""
+    return aws.ecs.Service(
+        name,
+        name=service.name,
+        cluster=cluster_arn,
+        task_definition=task_definition_arn,
+        desired_count=service.desired_count,
+        launch_type=service.launch_type,
+        capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(
+            capacity_provider=item.capacity_provider, weight=item.weight, base=item.base,
+        ) for item in service.capacity_provider_strategy] or None,
+        # pulumi-aws refuses a strategy change on a live service without it (see
+        # docs/aws-checks.md, "Launch configuration").
+        force_new_deployment=True if service.force_new_deployment else None,
+        platform_version=service.platform_version,
+        network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+            subnets=list(service.subnets),
+            security_groups=list(service.security_groups),
+            assign_public_ip=service.assign_public_ip,
+        ),
+        load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
+            target_group_arn=lb.target_group_arn,
+            container_name=lb.container_name,
+            container_port=lb.container_port,
+        ) for lb in service.load_balancers] or None,
+        deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+            enable=service.circuit_breaker, rollback=service.rollback_on_failure
+        ),
+        deployment_minimum_healthy_percent=service.minimum_healthy_percent,
+        deployment_maximum_percent=service.maximum_percent,
+        propagate_tags=service.propagate_tags,
+        enable_ecs_managed_tags=service.enable_ecs_managed_tags,
+        wait_for_steady_state=False,
+        tags=tags,
+        opts=opts,
+    )
+
+
+def emit_native_service(
+    name: str,
+    service: ServiceDescription,
+    *,
+    cluster_arn: pulumi.Input[str],
+    task_definition_arn: pulumi.Input[str],
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> aws_native.ecs.Service:
+    """`service` as AWS::ECS::Service through Cloud Control, publishing CPU and memory at its
+    resolution: pulumi-aws 7.x's ecs.Service has no `monitoring` (terraform-provider-aws
+    #48669), pulumi-aws-native's has (ServiceMonitoringConfiguration). Adopting a live service:
+    import id `<service ARN>|<cluster name>` (the schema's primaryIdentifier ServiceArn,
+    Cluster); docs/metrics-resolution.md has the steps."""
+    ecs = aws_native.ecs
+    return ecs.Service(
+        name,
+        service_name=service.name,
+        cluster=cluster_arn,
+        task_definition=task_definition_arn,
+        desired_count=service.desired_count,
+        launch_type=ecs.ServiceLaunchType(service.launch_type) if service.launch_type else None,
+        capacity_provider_strategy=[ecs.ServiceCapacityProviderStrategyItemArgs(
+            capacity_provider=item.capacity_provider, weight=item.weight, base=item.base,
+        ) for item in service.capacity_provider_strategy] or None,
+        # Cloud Control updates a strategy in place without it (launchType and
+        # capacityProviderStrategy are not createOnly in the schema), but UpdateService
+        # moves no running task ("This parameter doesn't trigger a new service
+        # deployment", botocore ecs UpdateServiceRequest.capacityProviderStrategy): the
+        # migration forces the deployment that moves them.
+        force_new_deployment=ecs.ServiceForceNewDeploymentArgs(
+            enable_force_new_deployment=True
+        ) if service.force_new_deployment else None,
+        platform_version=service.platform_version,
+        network_configuration=ecs.ServiceNetworkConfigurationArgs(
+            awsvpc_configuration=ecs.ServiceAwsVpcConfigurationArgs(
+                subnets=list(service.subnets),
+                security_groups=list(service.security_groups),
+                assign_public_ip=(
+                    ecs.ServiceAwsVpcConfigurationAssignPublicIp.ENABLED
+                    if service.assign_public_ip
+                    else ecs.ServiceAwsVpcConfigurationAssignPublicIp.DISABLED
+                ),
+            ),
+        ),
+        load_balancers=[ecs.ServiceLoadBalancerArgs(
+            target_group_arn=lb.target_group_arn,
+            container_name=lb.container_name,
+            container_port=lb.container_port,
+        ) for lb in service.load_balancers] or None,
+        deployment_configuration=ecs.ServiceDeploymentConfigurationArgs(
+            deployment_circuit_breaker=ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=service.circuit_breaker, rollback=service.rollback_on_failure
+            ),
+            minimum_healthy_percent=service.minimum_healthy_percent,
+            maximum_percent=service.maximum_percent,
+        ),
+        # High-resolution metrics need the ECS (rolling update) deployment controller
+        # (ECS developer guide, "Faster auto scaling with high-resolution metrics",
+        # considerations): set it explicitly so the pack can see it.
+        deployment_controller=ecs.ServiceDeploymentControllerArgs(
+            type=ecs.ServiceDeploymentControllerType.ECS
+        ),
+        monitoring=ecs.ServiceMonitoringConfigurationArgs(metric_configurations=[
+            ecs.ServiceMetricConfigurationArgs(
+                metric_names=[
+                    ecs.ServiceMetricConfigurationMetricNamesItem(metric)
+                    for metric in SERVICE_METRIC_NAMES
+                ],
+                resolution_seconds=service.metric_resolution,
+            ),
+        ]),
+        propagate_tags=ecs.ServicePropagateTags(service.propagate_tags),
+        enable_ecs_managed_tags=service.enable_ecs_managed_tags,
+        tags=[aws_native.TagArgs(key=k, value=v) for k, v in sorted(tags.items())],
+        opts=opts,
+    )
+
+
 class ScalableService(pulumi.ComponentResource):
     """A right-sized Fargate service; see the module docstring."""
 
@@ -154,6 +289,7 @@ class ScalableService(pulumi.ComponentResource):
         self._args = args
         self._config = args.config
         self._tags = service_tags(args.key, args.environment)
+        self._description = describe_service(args.key, args.config)
         child = pulumi.ResourceOptions(parent=self)
 
         log_group = self._log_group(child)
@@ -164,10 +300,9 @@ class ScalableService(pulumi.ComponentResource):
         alarms = self._alarms(service, child)
 
         self.service_name = self._service_name(service)
+        pin = self._description.task_definition_pin
         self.task_definition_arn = (
-            pulumi.Output.from_input(self._pinned_task_definition())
-            if self._config.task_definition_revision
-            else task_definition.arn
+            pulumi.Output.from_input(pin) if pin else task_definition.arn
         )
         self.scaling_resource_id = target.resource_id if target else None
         self.alarm_names = pulumi.Output.all(*[a.name for a in alarms])
@@ -280,191 +415,42 @@ class ScalableService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(child, self._import("task_definition")),
         )
 
-    def _pinned_task_definition(self) -> str:
-        return f"{self._config.family}:{self._config.task_definition_revision}"
-
     def _service(
         self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions
     ) -> aws.ecs.Service | aws_native.ecs.Service:
-        if self._config.metric_resolution == HIGH_RESOLUTION:
-            return self._native_service(task_definition, child)
-        return self._classic_service(task_definition, child)
-
-    def _classic_service(
-        self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions
-    ) -> aws.ecs.Service:
-        config = self._config
-        # While auto-scaling owns the count, a `pulumi up` must not reset it, unless the operator
-        # sets applyDesiredCount for one update (docs/operations.md, "Changing the baseline
-        # count on purpose").
-        ignore = (
-            ["desiredCount"]
-            if config.scaling.enabled and not config.apply_desired_count
-            else []
-        )
-        load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] = []
-        if config.load_balancer is not None:
-            port = config.load_balancer.container_port or config.container_port
-            assert port is not None  # the config refuses a load balancer without a port
-            load_balancers.append(aws.ecs.ServiceLoadBalancerArgs(
-                target_group_arn=config.load_balancer.target_group_arn,
-                container_name=self._args.key,
-                container_port=port,
-            ))
-        desired = config.desired_count
-        if config.scaling.enabled:
-            desired = max(config.effective_min, min(desired, config.effective_max))
-        return aws.ecs.Service(
-            f"{self._name}-service",
-            name=config.service_name,
-            cluster=self._args.cluster_arn,
-            task_definition=(
-                self._pinned_task_definition()
-                if config.task_definition_revision
-                else task_definition.arn
-            ),
-            desired_count=desired,
-            # A launch type or a strategy, never both (ECS CreateService).
-            launch_type=config.launch_type,
-            capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(
-                capacity_provider=config.capacity_provider,
-                weight=1,
-                base=0,
-            )] if config.uses_capacity_provider_strategy else None,
-            # pulumi-aws refuses a strategy change on a live service without it (see
-            # docs/aws-checks.md, "Launch configuration"): set only while migrating.
-            force_new_deployment=True if config.migrate_launch_configuration else None,
-            platform_version="LATEST",
-            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=config.network.subnets,
-                security_groups=config.network.security_groups,
-                assign_public_ip=config.network.assign_public_ip,
-            ),
-            load_balancers=load_balancers or None,
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
-                enable=True, rollback=True
-            ),
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
-            propagate_tags="SERVICE",
-            enable_ecs_managed_tags=True,
-            wait_for_steady_state=False,
-            tags=self._tags,
-            opts=pulumi.ResourceOptions.merge(
-                child,
-                pulumi.ResourceOptions(
-                    ignore_changes=ignore,
-                    protect=self._args.protect,
-                    import_=config.import_ids.service,
-                    depends_on=list(self._args.service_depends_on),
-                ),
-            ),
-        )
-
-    def _native_service(
-        self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions
-    ) -> aws_native.ecs.Service:
-        """The same service as `_classic_service`, as AWS::ECS::Service through Cloud Control,
-        publishing CPU and memory at 20 s: pulumi-aws 7.x's ecs.Service has no `monitoring`
-        (terraform-provider-aws #48669), pulumi-aws-native's has (ServiceMonitoringConfiguration).
-        Adopting a live service: import id `<service ARN>|<cluster name>` (the schema's
-        primaryIdentifier ServiceArn, Cluster); docs/metrics-resolution.md has the steps."""
-        config = self._config
-        ecs = aws_native.ecs
-        ignore = (
-            ["desiredCount"]
-            if config.scaling.enabled and not config.apply_desired_count
-            else []
-        )
-        desired = config.desired_count
-        if config.scaling.enabled:
-            desired = max(config.effective_min, min(desired, config.effective_max))
-        load_balancers: list[aws_native.ecs.ServiceLoadBalancerArgs] = []
-        if config.load_balancer is not None:
-            port = config.load_balancer.container_port or config.container_port
-            assert port is not None  # the config refuses a load balancer without a port
-            load_balancers.append(ecs.ServiceLoadBalancerArgs(
-                target_group_arn=config.load_balancer.target_group_arn,
-                container_name=self._args.key,
-                container_port=port,
-            ))
-        import_id = None
-        if config.import_ids.service:
-            cluster, name = config.import_ids.service.split("/", 1)
-            import_id = native_service_import_id(
-                self._args.region, self._args.account_id, cluster, name
+        """The service described once (stack_model/ecs_service.py), emitted through the provider
+        that can say it: 20-second metrics only through aws-native."""
+        service = self._description
+        task_definition_arn = service.task_definition_pin or task_definition.arn
+        if service.high_resolution:
+            native_import = (
+                native_service_import_id(self._args.region, self._args.account_id, *service.adopt)
+                if service.adopt else None
             )
-        return ecs.Service(
-            f"{self._name}-service",
-            service_name=config.service_name,
-            cluster=self._args.cluster_arn,
-            task_definition=(
-                self._pinned_task_definition()
-                if config.task_definition_revision
-                else task_definition.arn
+            return emit_native_service(
+                f"{self._name}-service", service, cluster_arn=self._args.cluster_arn,
+                task_definition_arn=task_definition_arn, tags=self._tags,
+                opts=self._service_options(child, native_import),
+            )
+        return emit_classic_service(
+            f"{self._name}-service", service, cluster_arn=self._args.cluster_arn,
+            task_definition_arn=task_definition_arn, tags=self._tags,
+            opts=self._service_options(
+                child, service_import_id(*service.adopt) if service.adopt else None
             ),
-            desired_count=desired,
-            # As on the classic service: a launch type or a strategy, never both.
-            launch_type=(
-                ecs.ServiceLaunchType(config.launch_type) if config.launch_type else None
-            ),
-            capacity_provider_strategy=[ecs.ServiceCapacityProviderStrategyItemArgs(
-                capacity_provider=config.capacity_provider, weight=1, base=0,
-            )] if config.uses_capacity_provider_strategy else None,
-            # Cloud Control updates a strategy in place without it (launchType and
-            # capacityProviderStrategy are not createOnly in the schema), but UpdateService
-            # moves no running task ("This parameter doesn't trigger a new service
-            # deployment", botocore ecs UpdateServiceRequest.capacityProviderStrategy): the
-            # migration forces the deployment that moves them.
-            force_new_deployment=ecs.ServiceForceNewDeploymentArgs(
-                enable_force_new_deployment=True
-            ) if config.migrate_launch_configuration else None,
-            platform_version="LATEST",
-            network_configuration=ecs.ServiceNetworkConfigurationArgs(
-                awsvpc_configuration=ecs.ServiceAwsVpcConfigurationArgs(
-                    subnets=config.network.subnets,
-                    security_groups=config.network.security_groups,
-                    assign_public_ip=(
-                        ecs.ServiceAwsVpcConfigurationAssignPublicIp.ENABLED
-                        if config.network.assign_public_ip
-                        else ecs.ServiceAwsVpcConfigurationAssignPublicIp.DISABLED
-                    ),
-                ),
-            ),
-            load_balancers=load_balancers or None,
-            deployment_configuration=ecs.ServiceDeploymentConfigurationArgs(
-                deployment_circuit_breaker=ecs.ServiceDeploymentCircuitBreakerArgs(
-                    enable=True, rollback=True
-                ),
-                minimum_healthy_percent=100,
-                maximum_percent=200,
-            ),
-            # High-resolution metrics need the ECS (rolling update) deployment controller
-            # (ECS developer guide, "Faster auto scaling with high-resolution metrics",
-            # considerations): set it explicitly so the pack can see it.
-            deployment_controller=ecs.ServiceDeploymentControllerArgs(
-                type=ecs.ServiceDeploymentControllerType.ECS
-            ),
-            monitoring=ecs.ServiceMonitoringConfigurationArgs(metric_configurations=[
-                ecs.ServiceMetricConfigurationArgs(
-                    metric_names=[
-                        ecs.ServiceMetricConfigurationMetricNamesItem(name)
-                        for name in SERVICE_METRIC_NAMES
-                    ],
-                    resolution_seconds=HIGH_RESOLUTION,
-                ),
-            ]),
-            propagate_tags=ecs.ServicePropagateTags.SERVICE,
-            enable_ecs_managed_tags=True,
-            tags=[aws_native.TagArgs(key=k, value=v) for k, v in sorted(self._tags.items())],
-            opts=pulumi.ResourceOptions.merge(
-                child,
-                pulumi.ResourceOptions(
-                    ignore_changes=ignore,
-                    protect=self._args.protect,
-                    import_=import_id,
-                    depends_on=list(self._args.service_depends_on),
-                ),
+        )
+
+    def _service_options(
+        self, child: pulumi.ResourceOptions, import_id: str | None
+    ) -> pulumi.ResourceOptions:
+        """The service's options, the same for both providers but the import id's form."""
+        return pulumi.ResourceOptions.merge(
+            child,
+            pulumi.ResourceOptions(
+                ignore_changes=list(self._description.ignore_changes),
+                protect=self._args.protect,
+                import_=import_id,
+                depends_on=list(self._args.service_depends_on),
             ),
         )
 

@@ -4,47 +4,57 @@ Pulumi imports, then updates (pulumi/docs#18198): an id naming some other resour
 it and rewrite it into this one. So each id is compared with the name the program gives that
 resource (stack_model/naming.py), in this stack's account and region. One rule per id, each id
 reported at most once, in the order ImportIds declares them. Formats alone are ImportIds's own
-check (models.py); this runs once the whole stack has validated, from StackConfig.
+check (import_ids.py); this runs once the whole stack has validated, from StackConfig
+(stack.py), which hands over the sections it reads.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from stack_model import naming
+from stack_model.config.alerts import AlertsConfig
+from stack_model.config.budget import BudgetConfig
+from stack_model.config.clusters import ClusterConfig
 from stack_model.config.errors import Problem
-
-if TYPE_CHECKING:
-    from stack_model.config.models import ServiceConfig, StackConfig
+from stack_model.config.services import ServiceConfig
 
 
-def import_problems(stack: StackConfig) -> list[Problem]:
+def import_problems(
+    *,
+    region: str,
+    account_id: str,
+    services: Mapping[str, ServiceConfig],
+    clusters: Mapping[str, ClusterConfig],
+    alerts: AlertsConfig,
+    budget: BudgetConfig | None,
+) -> list[Problem]:
     """Import ids that name something other than what the program creates."""
     problems: list[Problem] = []
-    for key, service in stack.services.items():
-        cluster = stack.clusters.get(service.cluster)
+    for key, service in services.items():
+        cluster = clusters.get(service.cluster)
         # An unknown cluster key is reported by StackConfig; checks needing its name wait.
         cluster_name = cluster.name if cluster is not None else None
         problems.extend(
             Problem(("services", key, "importIds", field), message)
-            for field, message in _service_problems(service, cluster_name, stack)
+            for field, message in _service_problems(service, cluster_name, region, account_id)
         )
-    topic_arn = stack.alerts.import_topic_arn
-    wanted_topic = naming.sns_topic_arn(stack.region, stack.account_id, stack.alerts.topic_name)
+    topic_arn = alerts.import_topic_arn
+    wanted_topic = naming.sns_topic_arn(region, account_id, alerts.topic_name)
     if topic_arn is not None and topic_arn != wanted_topic:
         problems.append(Problem(("alerts", "importTopicArn"), f"{topic_arn!r} must be "
                                 f"{wanted_topic!r}: a topic imports by its ARN, in this "
                                 "stack's account and region"))
-    if stack.budget is not None and stack.budget.import_id is not None:
-        wanted_budget = naming.budget_import_id(stack.account_id, stack.budget.name)
-        if stack.budget.import_id != wanted_budget:
-            problems.append(Problem(("budget", "importId"), f"{stack.budget.import_id!r} must "
+    if budget is not None and budget.import_id is not None:
+        wanted_budget = naming.budget_import_id(account_id, budget.name)
+        if budget.import_id != wanted_budget:
+            problems.append(Problem(("budget", "importId"), f"{budget.import_id!r} must "
                                     f"be {wanted_budget!r} ('<account id>:<budget name>')"))
     return problems
 
 
 def _service_problems(
-    service: ServiceConfig, cluster_name: str | None, stack: StackConfig
+    service: ServiceConfig, cluster_name: str | None, region: str, account_id: str
 ) -> list[tuple[str, str]]:
     """(importIds key, message) for each id of one service that is wrong."""
     ids = service.import_ids
@@ -60,7 +70,7 @@ def _service_problems(
             problems.append(("service", names_elsewhere(ids.service, wanted)))
 
     arn = ids.task_definition
-    prefix = naming.task_definition_arn_prefix(stack.region, stack.account_id)
+    prefix = naming.task_definition_arn_prefix(region, account_id)
     if arn is not None and not arn.rsplit("/", 1)[-1].startswith(f"{service.family}:"):
         problems.append(("taskDefinition", f"{arn!r} is not a revision of family "
                          f"{service.family!r}"))

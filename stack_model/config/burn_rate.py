@@ -14,12 +14,14 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from policies.guardrails.facts.burn_rate import METRIC_PERIOD_SECONDS
+from policies.guardrails.facts.metrics import max_evaluation_seconds
 from stack_model.config.base import ConfigModel, Money
 from stack_model.config.errors import raise_problems
 
-# CloudWatch: period x evaluation periods <= 86,400 s for periods under an hour; the alarm's
-# period is 60 s (PutMetricAlarm, `Period` documentation in botocore's cloudwatch model).
-MAX_TRIP_MINUTES = 86_400 // 60
+# One datapoint a minute, and CloudWatch bounds how far back an alarm may look (period x
+# evaluation periods; facts/metrics.py): a day, at a period under an hour.
+MAX_TRIP_MINUTES = max_evaluation_seconds(METRIC_PERIOD_SECONDS) // METRIC_PERIOD_SECONDS
 
 DollarsPerHour = Annotated[Money, Field(gt=0, le=10_000)]
 """USD per hour, a Decimal exactly as written (5.00 stays 5.00, 0.1 is not 0.1000...0055)."""

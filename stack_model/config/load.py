@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import pulumi
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from stack_model.config.clusters import ClusterConfig
 from stack_model.config.errors import (
     ConfigError,
     KeyPath,
@@ -29,8 +30,9 @@ from stack_model.config.errors import (
     yaml_kind,
 )
 from stack_model.config.limits import ACCOUNT_ID, SERVICE_KEY, SUPPORTED_REGION
-from stack_model.config.models import ClusterConfig, ServiceConfig, StackConfig
+from stack_model.config.services import ServiceConfig
 from stack_model.config.source import SourceError, read_config_json
+from stack_model.config.stack import StackConfig
 
 PROJECT = "z360-ecs"
 

@@ -6,14 +6,17 @@ blocked requests (components/waf.py). The load balancer itself is not managed by
 it is referenced by ARN, as subnets and security groups are (docs/waf.md, "The load balancer
 stays outside this program").
 
-`waf_problems(stack)` holds the checks that need the whole stack (region and account of the
-ARN, one web ACL per load balancer, the web ACL's name); StackConfig runs it with its other
-cross-checks, as it runs adoption.py's.
+`waf_problems(region, account_id, services)` holds the checks that need the whole stack (region
+and account of the ARN, one web ACL per load balancer, the web ACL's name); StackConfig runs it
+with its other cross-checks, as it runs adoption.py's. It reads a service through
+`ServiceBehindWaf`, which ServiceConfig satisfies: services.py imports this module for
+WafConfig, so this one cannot import services.py back.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Literal, Protocol
 
 from pydantic import Field, field_validator, model_validator
 
@@ -28,12 +31,7 @@ from stack_model.config.base import ConfigModel
 from stack_model.config.errors import KeyPath, Problem, raise_problems
 from stack_model.config.limits import LOAD_BALANCER_ARN, WAF_NAME_MAX
 
-if TYPE_CHECKING:
-    from stack_model.config.models import StackConfig
-
 RuleMode = Literal["count", "block"]
-
-
 
 
 class ManagedRulesConfig(ConfigModel):
@@ -108,11 +106,23 @@ class WafConfig(ConfigModel):
         return self.rate_limit / self.evaluation_window
 
 
-def waf_problems(stack: StackConfig) -> list[Problem]:
+class ServiceBehindWaf(Protocol):
+    """What the stack-wide web ACL checks read of a service (ServiceConfig)."""
+
+    @property
+    def name_prefix(self) -> str: ...
+
+    @property
+    def waf(self) -> WafConfig: ...
+
+
+def waf_problems(
+    region: str, account_id: str, services: Mapping[str, ServiceBehindWaf]
+) -> list[Problem]:
     """Web ACL checks that need the whole stack, each at its key path from the top."""
     problems: list[Problem] = []
     owners: dict[str, list[str]] = {}
-    for key, service in stack.services.items():
+    for key, service in services.items():
         waf = service.waf
         if not waf.enabled:
             continue
@@ -126,11 +136,11 @@ def waf_problems(stack: StackConfig) -> list[Problem]:
         match = LOAD_BALANCER_ARN.fullmatch(arn or "")
         if arn is None or match is None:
             continue  # WafConfig reported it
-        if (match["region"], match["account"]) != (stack.region, stack.account_id):
+        if (match["region"], match["account"]) != (region, account_id):
             problems.append(Problem(
                 ("services", key, "waf", "loadBalancerArn"),
-                f"{arn!r} is not in this stack's region {stack.region} and account "
-                f"{stack.account_id}: a REGIONAL web ACL protects load balancers of its own "
+                f"{arn!r} is not in this stack's region {region} and account "
+                f"{account_id}: a REGIONAL web ACL protects load balancers of its own "
                 "region and account only",
             ))
         owners.setdefault(arn, []).append(key)

@@ -1,49 +1,43 @@
-"""ScalableService alone under Pulumi mocks with realistic outputs, and the rollback runbooks as
-stack-config changes: each change runs the real program and the resulting registrations are
-what the runbooks in docs/operations.md promise."""
+"""ScalableService alone under Pulumi mocks with realistic outputs; its two service emitters held
+to one description; and the rollback runbooks as stack-config changes: each change runs the real
+program and the resulting registrations are what the runbooks in docs/operations.md promise."""
 
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pulumi
+import pytest
 
 from components.scalable_service import (
     ScalableService,
     ScalableServiceArgs,
+    emit_classic_service,
+    emit_native_service,
     execution_role_policy,
 )
 from policies.guardrails.facts.types import (
+    NATIVE_SERVICE_TYPE,
     SCALING_POLICY_TYPE,
+    SERVICE_TYPE,
     TARGET_TYPE,
 )
 from stack_model.config import ServiceConfig
+from stack_model.ecs_service import ServiceDescription, describe_service
+from tests.support.configs import ACCOUNT, service_config
 from z360_ecs.engine.diff import diff_runs
-from z360_ecs.engine.program import ProgramRun
+from z360_ecs.engine.mocks import Z360Mocks
+from z360_ecs.engine.program import ProgramRun, RecordingMonitor, Registration
 
-ACCOUNT = "108782097218"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts"
-
-
-def _service_config(**changes) -> ServiceConfig:
-    document = {
-        "cluster": "app", "family": "z360-test-web", "serviceName": "z360-test-web",
-        "namePrefix": "z360-test-web",
-        "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/z360-web:1.0", "containerPort": 80,
-        "cpu": 1024, "memory": 2048,
-        "network": {"subnets": ["subnet-0123456789abcdef0"], "securityGroups": ["sg-0123456789abcdef0"]},
-        "scaling": {"enabled": True, "min": 1, "max": 50, "cpuTarget": 60, "memoryTarget": 70},
-        "alarms": {"cpuHigh": 85, "memoryHigh": 85, "taskCountSpike": 10},
-        "secrets": {"DB_PASSWORD": f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/z360/db-password"},
-    }
-    document.update(changes)
-    return ServiceConfig.model_validate(document)
+CLUSTER_ARN = f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/z360-test"
+TARGET_GROUP = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/z360-test-web/0123456789abcdef"
 
 
 def _service(config: ServiceConfig, protect: bool = False) -> ScalableService:
     return ScalableService("web", ScalableServiceArgs(
         key="web", config=config, environment="test",
-        cluster_arn=f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/z360-test",
+        cluster_arn=CLUSTER_ARN,
         cluster_name="z360-test", alert_topic_arn=TOPIC, account_id=ACCOUNT,
         region="us-east-1", protect=protect,
     ))
@@ -51,7 +45,7 @@ def _service(config: ServiceConfig, protect: bool = False) -> ScalableService:
 
 @pulumi.runtime.test
 def test_scalable_service_outputs_the_task_definition_arn_and_scaling_resource_id(pulumi_mocks):
-    service = _service(_service_config())
+    service = _service(service_config())
 
     def check(values):
         task_arn, resource_id, alarm_names, name = values
@@ -67,7 +61,7 @@ def test_scalable_service_outputs_the_task_definition_arn_and_scaling_resource_i
 
 @pulumi.runtime.test
 def test_scaling_off_creates_no_target_and_no_alarms_when_none_are_set(pulumi_mocks):
-    service = _service(_service_config(scaling={"enabled": False}, alarms={}))
+    service = _service(service_config(scaling={"enabled": False}, alarms={}))
     assert service.scaling_resource_id is None
 
     def check(alarm_names):
@@ -78,7 +72,7 @@ def test_scaling_off_creates_no_target_and_no_alarms_when_none_are_set(pulumi_mo
 
 @pulumi.runtime.test
 def test_pinned_revision_sends_family_colon_n(pulumi_mocks):
-    service = _service(_service_config(taskDefinitionRevision=20))
+    service = _service(service_config(taskDefinitionRevision=20))
     return service.task_definition_arn.apply(lambda arn: _assert_equal(arn, "z360-test-web:20"))
 
 
@@ -123,6 +117,167 @@ def test_container_definitions_carry_secrets_as_value_from(run_stack):
     (container,) = json.loads(run.named("web-task").inputs["containerDefinitions"])
     assert container["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": arn}]
     assert container["environment"] == [{"name": "APP_ENV", "value": "beta"}]
+
+
+# --- one description, two emitters ----------------------------------------------------------
+
+
+def _recording(mocks: Z360Mocks) -> RecordingMonitor:
+    """Keep every registration the test's resources send (inputs and options)."""
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="z360-ecs", stack="test", preview=False,
+                             monitor=monitor)
+    return monitor
+
+
+def _registered(monitor: RecordingMonitor, type_token: str) -> Registration:
+    (registration,) = [r for r in monitor.registrations if r.type == type_token]
+    return registration
+
+
+def _classic_settings(inputs: dict[str, Any]) -> dict[str, Any]:
+    network = inputs["networkConfiguration"]
+    breaker = inputs["deploymentCircuitBreaker"]
+    return {
+        "name": inputs["name"], "cluster": inputs["cluster"],
+        "taskDefinition": inputs["taskDefinition"], "desiredCount": inputs["desiredCount"],
+        "launchType": inputs.get("launchType"),
+        "strategy": inputs.get("capacityProviderStrategies"),
+        "forceNewDeployment": inputs.get("forceNewDeployment", False),
+        "platformVersion": inputs["platformVersion"],
+        "subnets": network["subnets"], "securityGroups": network["securityGroups"],
+        "publicIp": network["assignPublicIp"],
+        "loadBalancers": inputs.get("loadBalancers"),
+        "circuitBreaker": (breaker["enable"], breaker["rollback"]),
+        "percents": (inputs["deploymentMinimumHealthyPercent"],
+                     inputs["deploymentMaximumPercent"]),
+        "propagateTags": inputs["propagateTags"],
+        "ecsManagedTags": inputs["enableEcsManagedTags"],
+        "tags": inputs["tags"],
+    }
+
+
+def _native_settings(inputs: dict[str, Any]) -> dict[str, Any]:
+    network = inputs["networkConfiguration"]["awsvpcConfiguration"]
+    deployment = inputs["deploymentConfiguration"]
+    breaker = deployment["deploymentCircuitBreaker"]
+    return {
+        "name": inputs["serviceName"], "cluster": inputs["cluster"],
+        "taskDefinition": inputs["taskDefinition"], "desiredCount": inputs["desiredCount"],
+        "launchType": inputs.get("launchType"),
+        "strategy": inputs.get("capacityProviderStrategy"),
+        "forceNewDeployment": inputs.get("forceNewDeployment", {}).get(
+            "enableForceNewDeployment", False),
+        "platformVersion": inputs["platformVersion"],
+        "subnets": network["subnets"], "securityGroups": network["securityGroups"],
+        "publicIp": {"ENABLED": True, "DISABLED": False}[network["assignPublicIp"]],
+        "loadBalancers": inputs.get("loadBalancers"),
+        "circuitBreaker": (breaker["enable"], breaker["rollback"]),
+        "percents": (deployment["minimumHealthyPercent"], deployment["maximumPercent"]),
+        "propagateTags": inputs["propagateTags"],
+        "ecsManagedTags": inputs["enableEcsManagedTags"],
+        "tags": {tag["key"]: tag["value"] for tag in inputs["tags"]},
+    }
+
+
+def _described(service: ServiceDescription, task_definition: str,
+               tags: dict[str, str]) -> dict[str, Any]:
+    """What the description says, in the same neutral shape."""
+    return {
+        "name": service.name, "cluster": CLUSTER_ARN, "taskDefinition": task_definition,
+        "desiredCount": service.desired_count, "launchType": service.launch_type,
+        "strategy": [{"capacityProvider": i.capacity_provider, "weight": i.weight, "base": i.base}
+                     for i in service.capacity_provider_strategy] or None,
+        "forceNewDeployment": service.force_new_deployment,
+        "platformVersion": service.platform_version,
+        "subnets": list(service.subnets), "securityGroups": list(service.security_groups),
+        "publicIp": service.assign_public_ip,
+        "loadBalancers": [{"targetGroupArn": lb.target_group_arn,
+                           "containerName": lb.container_name,
+                           "containerPort": lb.container_port}
+                          for lb in service.load_balancers] or None,
+        "circuitBreaker": (service.circuit_breaker, service.rollback_on_failure),
+        "percents": (service.minimum_healthy_percent, service.maximum_percent),
+        "propagateTags": service.propagate_tags,
+        "ecsManagedTags": service.enable_ecs_managed_tags,
+        "tags": tags,
+    }
+
+
+DESCRIBED_CONFIGS = {
+    # Everything set: a spot strategy being migrated to, a target group on another port, a
+    # public IP, a pinned revision, and a count auto-scaling raises to its floor.
+    "strategy-and-load-balancer": dict(
+        capacityProvider="FARGATE_SPOT", migrateLaunchConfiguration=True, desiredCount=0,
+        taskDefinitionRevision=7,
+        loadBalancer={"targetGroupArn": TARGET_GROUP, "containerPort": 8080},
+        network={"subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+                 "securityGroups": ["sg-0123456789abcdef0"], "assignPublicIp": True},
+    ),
+    # The other shape: a launch type, no load balancer, a fixed count.
+    "launch-type-worker": dict(launchType="FARGATE", containerPort=None, desiredCount=2,
+                               scaling={"enabled": False}, alarms={}),
+}
+
+
+@pytest.mark.parametrize("changes", list(DESCRIBED_CONFIGS.values()), ids=list(DESCRIBED_CONFIGS))
+@pulumi.runtime.test
+def test_both_emitters_send_the_same_settings_from_one_description(pulumi_mocks, changes):
+    monitor = _recording(pulumi_mocks)
+    service = describe_service("web", service_config(**changes))
+    task_definition = service.task_definition_pin or "z360-test-web:1"
+    tags = {"z360:service": "web", "z360:environment": "test"}
+    emitted = [
+        emit(name, service, cluster_arn=CLUSTER_ARN, task_definition_arn=task_definition,
+             tags=tags, opts=pulumi.ResourceOptions())
+        for name, emit in (("classic", emit_classic_service), ("native", emit_native_service))
+    ]
+
+    def check(_):
+        classic = _classic_settings(_registered(monitor, SERVICE_TYPE).inputs)
+        native = _native_settings(_registered(monitor, NATIVE_SERVICE_TYPE).inputs)
+        assert classic == native, (classic, native)
+        assert classic == _described(service, task_definition, tags)
+
+    return pulumi.Output.all(*[resource.urn for resource in emitted]).apply(check)
+
+
+@pytest.mark.parametrize("resolution", [60, 20])
+@pulumi.runtime.test
+def test_with_scaling_either_provider_leaves_the_count_to_auto_scaling(pulumi_mocks, resolution):
+    monitor = _recording(pulumi_mocks)
+    component = _service(service_config(metricResolution=resolution, desiredCount=0))
+
+    def check(_):
+        (service,) = [r for r in monitor.registrations
+                      if r.type in (SERVICE_TYPE, NATIVE_SERVICE_TYPE)]
+        expected = NATIVE_SERVICE_TYPE if resolution == 20 else SERVICE_TYPE
+        assert service.type == expected, service.urn
+        assert service.ignore_changes == ["desiredCount"], service.urn
+        assert service.inputs["desiredCount"] == 1, service.urn  # raised to scaling.min
+
+    return component.service_name.apply(check)
+
+
+@pytest.mark.parametrize("resolution", [60, 20])
+@pulumi.runtime.test
+def test_a_service_without_scaling_sends_its_count_with_either_provider(pulumi_mocks, resolution):
+    # Look-alike of a scaled service: min and max written down, but scaling is off, so the
+    # count is the service's own and nothing holds it back.
+    monitor = _recording(pulumi_mocks)
+    config = service_config(metricResolution=resolution, desiredCount=5, alarms={},
+                            scaling={"enabled": False, "min": 1, "max": 2})
+    component = _service(config)
+
+    def check(_):
+        (service,) = [r for r in monitor.registrations
+                      if r.type in (SERVICE_TYPE, NATIVE_SERVICE_TYPE)]
+        assert "desiredCount" not in service.ignore_changes, service.urn
+        assert service.inputs["desiredCount"] == 5, service.urn
+        assert not [r for r in monitor.registrations if r.type == TARGET_TYPE]
+
+    return component.service_name.apply(check)
+
 
 
 # --- rollback runbooks -------------------------------------------------------------------

@@ -14,8 +14,9 @@ that is not a multiple of it (10 or 30 s on 20 s data) holds one datapoint or no
 So a period is filled exactly when it is a multiple of the resolution.
 
 Three callers, one function (`alarm_period_problem`):
-- the stack config (stack_model/config/models.py): `alarms.period` against every resolution
-  AWS/ECS can have, then against the service's own `metricResolution`;
+- the stack config: `alarms.period` against every resolution AWS/ECS can have
+  (stack_model/config/alarms.py), then against the service's own `metricResolution`
+  (stack_model/config/services.py);
 - the resource rule `alarm-period-matches-metric` (cloudwatch.py): against the finest
   resolution the namespace can ever have, since an alarm alone does not say whether its service
   publishes 20 s metrics; it stops the `up` of a period no resolution fills (10 or 30 s on
@@ -44,6 +45,21 @@ FINEST_RESOLUTION_SECONDS: dict[str, int] = {
 
 # The sub-minute periods CloudWatch accepts (PutMetricAlarm, Period).
 SUB_MINUTE_PERIODS = (10, 20, 30)
+
+# How far back an alarm may look: period x evaluation periods. Amazon CloudWatch API Reference,
+# PutMetricAlarm, Period (also in botocore's `cloudwatch` model): "An alarm's total current
+# evaluation period can be no longer than seven days, so Period multiplied by
+# EvaluationPeriods can't be more than 604,800 seconds. For alarms with a period of less than
+# one hour (3,600 seconds), the total evaluation period can't be longer than one day (86,400
+# seconds)."
+MAX_EVALUATION_SECONDS = 604_800
+MAX_EVALUATION_SECONDS_SUB_HOUR = 86_400
+HOUR_SECONDS = 3_600
+
+
+def max_evaluation_seconds(period: int) -> int:
+    """The longest period x evaluation periods CloudWatch accepts for an alarm of `period` s."""
+    return MAX_EVALUATION_SECONDS_SUB_HOUR if period < HOUR_SECONDS else MAX_EVALUATION_SECONDS
 
 
 def periods_filled_by(resolution: float) -> str:

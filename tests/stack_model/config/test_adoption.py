@@ -18,10 +18,47 @@ from policies.guardrails.facts.types import (
     TASK_DEFINITION_TYPE,
 )
 from stack_model.config import ConfigError, Problem, load_stack_config
+from tests.support.config_mutations import (
+    ALERTS,
+    BUDGET,
+    Mutation,
+    RefusalCase,
+    assert_one_clear_problem,
+    refusal_params,
+    setter,
+)
 from tests.support.runs import stack_document
 from z360_ecs.engine.program import ProgramRun
 
 DIMENSION = "ecs:service:DesiredCount"
+
+# Ids well formed (ImportIds's check) that name some other resource than the program declares.
+CASES: list[RefusalCase] = [
+    ("import-service-wrong-cluster", "beta",
+     setter("web", "importIds", "service", value="other-cluster/z360-beta-web-Service-5Ao8dxMzQ1d8"),
+     ("services.web.importIds.service:", "other-cluster",
+      "must be 'z360-beta-Cluster-8E41UEvLHdpU/z360-beta-web-Service-5Ao8dxMzQ1d8'")),
+    ("import-alarm-wrong-name", "beta",
+     setter("web", "importIds", "cpuAlarm", value="z360-beta-web-cpu"),
+     ("services.web.importIds.cpuAlarm:", "'z360-beta-web-cpu'", "'z360-beta-web-high-cpu'")),
+    ("import-alarm-not-configured", "beta",
+     setter("voice", "importIds", "cpuAlarm", value="z360-beta-voice-high-cpu"),
+     ("services.voice.importIds.cpuAlarm:", "does not have", "alarms.cpuHigh")),
+    ("import-budget-wrong-account", "beta",
+     setter("importId", value="111111111111:z360-monthly-spending-alert", stack_key=BUDGET),
+     ("budget.importId:", "111111111111", "'108782097218:z360-monthly-spending-alert'")),
+    ("import-topic-not-arn", "beta",
+     setter("importTopicArn", value="z360-beta-alerts", stack_key=ALERTS),
+     ("alerts.importTopicArn:", "'z360-beta-alerts'",
+      "'arn:aws:sns:us-east-1:108782097218:z360-beta-alerts'")),
+]
+
+
+@pytest.mark.parametrize(("stack", "mutate", "fragments"), refusal_params(CASES))
+def test_an_id_naming_another_resource_is_refused_with_one_clear_problem(
+    stack: str, mutate: Mutation, fragments: tuple[str, ...]
+) -> None:
+    assert_one_clear_problem(stack, mutate, fragments)
 
 
 @pytest.fixture(scope="module")

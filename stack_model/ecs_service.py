@@ -1,0 +1,145 @@
+"""The ECS service one ServiceConfig asks for, decided once for both providers.
+
+ScalableService (components/scalable_service.py) creates a service through pulumi-aws
+(`aws.ecs.Service`) or, when it publishes 20-second metrics, through pulumi-aws-native
+(`AWS::ECS::Service` by Cloud Control). What the service is does not depend on the provider:
+its count and what a `pulumi up` leaves to auto-scaling, the revision it is pinned to, how it
+launches, where it runs, what load balancer feeds it, how it deploys. `describe_service`
+decides all of that here, from the validated config alone; each emitter only spells the result
+in its provider's names and shapes.
+
+Pure data (no provider SDK), so the tools can read the same decisions: what count an `up`
+sends and whether it sends it at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from policies.guardrails.facts.cloudwatch import HIGH_RESOLUTION
+from stack_model.config import ServiceConfig
+
+# What a `pulumi up` must leave as AWS has it while Application Auto Scaling owns the count.
+# Both providers call the property desiredCount.
+DESIRED_COUNT = "desiredCount"
+
+
+@dataclass(frozen=True)
+class StrategyItem:
+    """One capacity provider of the service's strategy."""
+
+    capacity_provider: str
+    """FARGATE or FARGATE_SPOT."""
+    weight: int = 1
+    """Share of the tasks; the only provider takes them all."""
+    base: int = 0
+    """Tasks placed here before the weights apply."""
+
+
+@dataclass(frozen=True)
+class LoadBalancerAttachment:
+    """The target group the service registers its tasks with."""
+
+    target_group_arn: str
+    """ARN of the ALB target group."""
+    container_name: str
+    """The container the target group sends to: the service key names it."""
+    container_port: int
+    """Its port: loadBalancer.containerPort, else the service's containerPort."""
+
+
+@dataclass(frozen=True)
+class ServiceDescription:
+    """Every setting of the ECS service, in neither provider's shape."""
+
+    name: str
+    """The service's name, as AWS knows it."""
+    desired_count: int
+    """Tasks the service is created with (and an `up` sends unless it is ignored): the
+    configured count, held within what auto-scaling may run."""
+    ignore_changes: tuple[str, ...]
+    """Properties an `up` leaves as AWS has them: desiredCount while auto-scaling owns it."""
+    task_definition_pin: str | None
+    """`family:N` of a pinned revision (rollback), or None to follow the task definition."""
+    launch_type: str | None
+    """FARGATE, or None when the service runs on a capacity provider strategy."""
+    capacity_provider_strategy: tuple[StrategyItem, ...]
+    """The strategy; empty with a launch type (ECS CreateService takes one or the other)."""
+    force_new_deployment: bool
+    """Set only while migrating between a launch type and a strategy, to move the tasks."""
+    subnets: tuple[str, ...]
+    """Subnets of the tasks' awsvpc network interfaces."""
+    security_groups: tuple[str, ...]
+    """Security groups of those interfaces."""
+    assign_public_ip: bool
+    """Whether each task gets a public IP."""
+    load_balancers: tuple[LoadBalancerAttachment, ...]
+    """Target groups; empty for a worker."""
+    metric_resolution: int
+    """Seconds between the service's CPU and memory datapoints (20 or 60)."""
+    adopt: tuple[str, str] | None
+    """(cluster name, service name) of the running service an import adopts, or None."""
+    platform_version: str = "LATEST"
+    """Fargate platform version."""
+    circuit_breaker: bool = True
+    """The deployment circuit breaker stops a deployment whose tasks keep failing..."""
+    rollback_on_failure: bool = True
+    """...and rolls the service back to its last completed deployment."""
+    minimum_healthy_percent: int = 100
+    """A deployment never runs fewer tasks than the desired count..."""
+    maximum_percent: int = 200
+    """...and at most twice as many."""
+    propagate_tags: str = "SERVICE"
+    """Tasks carry the service's tags (cost allocation by service)."""
+    enable_ecs_managed_tags: bool = True
+    """Tasks also carry ECS's own cluster and service tags."""
+
+    @property
+    def high_resolution(self) -> bool:
+        """Publishes 20-second metrics: only pulumi-aws-native can say so (its `monitoring`)."""
+        return self.metric_resolution == HIGH_RESOLUTION
+
+
+def describe_service(key: str, config: ServiceConfig) -> ServiceDescription:
+    """The service `config` asks for; `key` names its container."""
+    scaled = config.scaling.enabled
+    desired = config.desired_count
+    if scaled:
+        desired = max(config.effective_min, min(desired, config.effective_max))
+    load_balancers: tuple[LoadBalancerAttachment, ...] = ()
+    if config.load_balancer is not None:
+        port = config.load_balancer.container_port or config.container_port
+        assert port is not None  # the config refuses a load balancer without a port
+        load_balancers = (LoadBalancerAttachment(
+            target_group_arn=config.load_balancer.target_group_arn,
+            container_name=key,
+            container_port=port,
+        ),)
+    adopt = None
+    if config.import_ids.service:
+        cluster, name = config.import_ids.service.split("/", 1)
+        adopt = (cluster, name)
+    return ServiceDescription(
+        name=config.service_name,
+        desired_count=desired,
+        # While auto-scaling owns the count, an `up` must not reset it, unless the operator sets
+        # applyDesiredCount for one update (docs/operations.md, "Changing the baseline count on
+        # purpose").
+        ignore_changes=(DESIRED_COUNT,) if scaled and not config.apply_desired_count else (),
+        task_definition_pin=(
+            f"{config.family}:{config.task_definition_revision}"
+            if config.task_definition_revision else None
+        ),
+        launch_type=config.launch_type,
+        capacity_provider_strategy=(
+            (StrategyItem(config.capacity_provider),)
+            if config.uses_capacity_provider_strategy else ()
+        ),
+        force_new_deployment=config.migrate_launch_configuration,
+        subnets=tuple(config.network.subnets),
+        security_groups=tuple(config.network.security_groups),
+        assign_public_ip=config.network.assign_public_ip,
+        load_balancers=load_balancers,
+        metric_resolution=config.metric_resolution,
+        adopt=adopt,
+    )

@@ -1,0 +1,129 @@
+"""`services.<key>` (stack_model/config/services.py): names, image, Fargate size, counts against
+the scaling range, environment and secrets, and alarm periods against the service's own
+metricResolution (policies/guardrails/facts/metrics.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from stack_model.config import ConfigError
+from tests.support.config_mutations import (
+    Mutation,
+    RefusalCase,
+    assert_one_clear_problem,
+    both,
+    load,
+    refusal_params,
+    setter,
+)
+from tests.support.configs import service_config
+
+TARGET_GROUP = ("arn:aws:elasticloadbalancing:us-east-1:108782097218:targetgroup/z360-beta-web/"
+                "0123456789abcdef")
+
+CASES: list[RefusalCase] = [
+    ("spike-at-max", "beta", setter("web", "alarms", "taskCountSpike", value=50),
+     ("services.web.alarms.taskCountSpike:", "50", "not below scaling.max 50")),
+    ("spike-above-max", "beta", setter("web", "alarms", "taskCountSpike", value=80),
+     ("services.web.alarms.taskCountSpike:", "80", "not below scaling.max 50")),
+    ("family-too-long-for-its-role", "beta", setter("web", "family", value="f" * 55),
+     ("services.web.family:", "55 characters", "at most 54", "fits IAM's 64")),
+    ("service-name-too-long", "beta", setter("web", "serviceName", value="s" * 256),
+     ("services.web.serviceName:", "256 characters", "1 to 255")),
+    ("service-name-bad-characters", "beta", setter("web", "serviceName", value="web service!"),
+     ("services.web.serviceName:", "'web service!'", "letters, digits, '-' or '_'")),
+    ("alarm-prefix-too-long", "beta", setter("web", "namePrefix", value="p" * 240),
+     ("services.web.namePrefix:", "240 characters", "at most 238", "-task-count-spike")),
+    ("secret-is-s3-arn", "beta",
+     setter("web", "secrets", value={"DB_PASSWORD": "arn:aws:s3:::z360-secrets/db"}),
+     ("services.web.secrets.DB_PASSWORD:", "arn:aws:s3:::z360-secrets/db",
+      "not an SSM parameter or Secrets Manager secret ARN")),
+    ("secret-is-plaintext", "beta", setter("web", "secrets", value={"API_KEY": "hunter2"}),
+     ("services.web.secrets.API_KEY:", "not an SSM parameter")),
+    ("plaintext-under-secret-name", "beta",
+     setter("web", "environment", value={"DB_PASSWORD": "hunter2"}),
+     ("services.web.environment.DB_PASSWORD:", "looks like a credential", "move it to `secrets`")),
+    ("nested-secure-value", "beta",
+     setter("web", "environment", value={"APP_MODE": {"secure": "AAABAD..."}}),
+     ("services.web.environment.APP_MODE:", "secure:", "list its ARN under `secrets`")),
+    ("fargate-8192-17408", "beta",
+     both(setter("web", "cpu", value=8192), setter("web", "memory", value=17408)),
+     ("services.web.memory:", "17408", "cpu 8192", "16384 to 61440 in steps of 4096")),
+    ("fargate-cpu-300", "beta", setter("web", "cpu", value=300),
+     ("services.web.cpu:", "300", "256, 512, 1024")),
+    ("fargate-memory-mismatch", "beta", setter("web", "memory", value=1024),
+     ("services.web.memory:", "1024", "cpu 1024", "2048 to 8192")),
+    ("architecture-lowercase", "beta", setter("web", "architecture", value="arm64"),
+     ("services.web.architecture:", "'arm64'", "'X86_64' or 'ARM64'")),
+    ("load-balancer-without-port", "beta",
+     both(setter("web", "loadBalancer", "targetGroupArn", value=TARGET_GROUP),
+          lambda d: d["config"]["z360-ecs:services"]["web"].pop("containerPort")),
+     ("services.web.loadBalancer:", "needs containerPort")),
+]
+
+
+@pytest.mark.parametrize(("stack", "mutate", "fragments"), refusal_params(CASES))
+def test_a_bad_service_is_refused_with_one_clear_problem(
+    stack: str, mutate: Mutation, fragments: tuple[str, ...]
+) -> None:
+    assert_one_clear_problem(stack, mutate, fragments)
+
+
+def test_a_plaintext_credential_is_never_echoed() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load("beta", setter("web", "environment", value={"DB_PASSWORD": "hunter2-live"}))
+    assert "hunter2-live" not in str(refused.value)
+
+
+# --- alarm periods against the service's own resolution ---------------------------------------
+
+
+@pytest.mark.parametrize("resolution,period", [(60, 60), (60, 300), (20, 20), (20, 60)])
+def test_periods_the_metric_fills_are_accepted(resolution, period):
+    config = load("beta", both(setter("queue", "metricResolution", value=resolution),
+                               setter("queue", "alarms", "period", value=period)))
+    assert config.services["queue"].metric_resolution == resolution
+
+
+@pytest.mark.parametrize("resolution,period,words", [
+    (60, 20, "arrive every 60 s, so a 20 s period has no datapoint"),
+    (60, 20, "or set metricResolution: 20"),
+    (60, 10, "20 only with metricResolution: 20"),
+    (20, 30, "30 s periods hold one datapoint or none"),
+    (20, 10, "use 20 or a multiple of 60"),
+])
+def test_periods_the_metric_cannot_fill_are_refused(resolution, period, words):
+    with pytest.raises(ConfigError) as refused:
+        load("beta", both(setter("queue", "metricResolution", value=resolution),
+                          setter("queue", "alarms", "period", value=period)))
+    (problem,) = refused.value.problems
+    assert problem.startswith("services.queue.alarms.period")
+    assert f"{period} s" in problem and words in problem
+
+
+def test_resolution_other_than_20_or_60_is_refused():
+    with pytest.raises(ConfigError) as refused:
+        load("beta", setter("queue", "metricResolution", value=30))
+    assert "services.queue.metricResolution" in refused.value.problems[0]
+
+
+# --- the capacity in force ----------------------------------------------------------------------
+
+
+def test_the_range_in_force_is_the_scaling_range_or_the_floor() -> None:
+    scaled = service_config()
+    assert (scaled.effective_min, scaled.effective_max) == (1, 50)
+    held = service_config(scaling={"enabled": True, "min": 1, "max": 50, "holdAt": 4})
+    assert (held.effective_min, held.effective_max) == (4, 4)
+
+
+def test_without_scaling_the_range_is_the_fixed_count() -> None:
+    # Look-alike: scaling bounds written down, but scaling is off.
+    fixed = service_config(desiredCount=3, scaling={"enabled": False, "min": 1, "max": 10},
+                           alarms={})
+    assert (fixed.effective_min, fixed.effective_max) == (3, 3)
+
+
+def test_a_launch_type_replaces_the_capacity_provider_strategy() -> None:
+    assert service_config().uses_capacity_provider_strategy
+    assert not service_config(launchType="FARGATE").uses_capacity_provider_strategy
