@@ -47,7 +47,8 @@ from policies.guardrails.facts.burn_rate import (
     rate_expression,
     split_threshold,
 )
-from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT
+from policies.guardrails.facts.cloudwatch import RUNNING_TASK_COUNT
+from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
 from policies.guardrails.facts.types import BURN_RATE_ALARMS_COMPONENT
 from stack_model.config import BurnRateConfig, ServiceConfig
 from stack_model.naming import burn_rate_alarm_name, environment_tags

@@ -22,7 +22,13 @@ import pulumi
 import pulumi_aws as aws
 
 from components.burn_rate import burn_rate_widget
-from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
+from policies.guardrails.facts.cloudwatch import (
+    CPU_METRIC_NAME,
+    DESIRED_TASK_COUNT,
+    MEMORY_METRIC_NAME,
+    RUNNING_TASK_COUNT,
+)
+from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
 from policies.guardrails.facts.types import SERVICE_DASHBOARD_COMPONENT
 from stack_model.config import ServiceConfig
 from stack_model.naming import alarm_arn, dashboard_name
@@ -78,8 +84,8 @@ def _utilisation_widget(
         "stat": "Average",
         "period": METRIC_PERIOD_SECONDS,
         "metrics": [
-            ["AWS/ECS", "CPUUtilization", *dimensions, {"label": "CPU"}],
-            ["AWS/ECS", "MemoryUtilization", *dimensions, {"label": "memory"}],
+            [ECS_SERVICE_NAMESPACE, CPU_METRIC_NAME, *dimensions, {"label": "CPU"}],
+            [ECS_SERVICE_NAMESPACE, MEMORY_METRIC_NAME, *dimensions, {"label": "memory"}],
         ],
         "yAxis": {"left": {"min": 0, "max": 100}},
     }
@@ -110,8 +116,8 @@ def _task_count_widget(
             "stat": "Maximum",
             "period": METRIC_PERIOD_SECONDS,
             "metrics": [
-                [CONTAINER_INSIGHTS_NAMESPACE, "RunningTaskCount", *dimensions, {"label": "running"}],
-                [CONTAINER_INSIGHTS_NAMESPACE, "DesiredTaskCount", *dimensions, {"label": "desired"}],
+                [CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT, *dimensions, {"label": "running"}],
+                [CONTAINER_INSIGHTS_NAMESPACE, DESIRED_TASK_COUNT, *dimensions, {"label": "desired"}],
             ],
             "yAxis": {"left": {"min": 0}},
             "annotations": {"horizontal": [

@@ -27,10 +27,11 @@ import pulumi_aws_native as aws_native
 from policies.guardrails.facts.cloudwatch import (
     CPU_METRIC_NAME,
     MEMORY_METRIC_NAME,
+    RUNNING_TASK_COUNT,
     SERVICE_METRIC_NAMES,
     metric_type,
 )
-from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
+from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
 from policies.guardrails.facts.secrets import secret_resource_arn
 from policies.guardrails.facts.types import SCALABLE_SERVICE_COMPONENT
 from stack_model.config import ServiceConfig
@@ -521,8 +522,8 @@ class ScalableService(pulumi.ComponentResource):
         }
         alarms = []
         for role, kind, metric, threshold, import_attr in (
-            ("high-cpu", "cpu", "CPUUtilization", alarms_config.cpu_high, "cpu_alarm"),
-            ("high-memory", "memory", "MemoryUtilization", alarms_config.memory_high,
+            ("high-cpu", "cpu", CPU_METRIC_NAME, alarms_config.cpu_high, "cpu_alarm"),
+            ("high-memory", "memory", MEMORY_METRIC_NAME, alarms_config.memory_high,
              "memory_alarm"),
         ):
             if threshold is None:
@@ -535,7 +536,7 @@ class ScalableService(pulumi.ComponentResource):
                     f"{threshold:g}% for {alarms_config.datapoints_to_alarm} of "
                     f"{alarms_config.evaluation_periods} periods of {alarms_config.period} s"
                 ),
-                namespace="AWS/ECS",
+                namespace=ECS_SERVICE_NAMESPACE,
                 metric_name=metric,
                 dimensions=dimensions,
                 statistic="Average",
@@ -563,7 +564,7 @@ class ScalableService(pulumi.ComponentResource):
                 # RunningTaskCount exists only here, with Container Insights on the cluster;
                 # in AWS/ECS this alarm would never fire.
                 namespace=CONTAINER_INSIGHTS_NAMESPACE,
-                metric_name="RunningTaskCount",
+                metric_name=RUNNING_TASK_COUNT,
                 dimensions=dimensions,
                 statistic="Maximum",
                 period=60,

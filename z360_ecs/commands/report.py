@@ -23,10 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from policies.guardrails.facts.cloudwatch import (
+    CPU_METRIC_NAME,
+    MEMORY_METRIC_NAME,
     PRICE_CUSTOM_METRIC_MONTH,
     PRICE_HIGH_RESOLUTION_ALARM_MONTH,
     PRICE_STANDARD_ALARM_MONTH,
     PRICES_SOURCE,
+    RUNNING_TASK_COUNT,
 )
 from policies.guardrails.facts.fargate import (
     PRICE_PER_GB_HOUR,
@@ -54,7 +57,7 @@ COMPARISONS = {
     "LessThanThreshold": "<",
     "LessThanOrEqualToThreshold": "<=",
 }
-METRIC_UNITS = {"CPUUtilization": " %", "MemoryUtilization": " %", "RunningTaskCount": " tasks"}
+METRIC_UNITS = {CPU_METRIC_NAME: " %", MEMORY_METRIC_NAME: " %", RUNNING_TASK_COUNT: " tasks"}
 
 
 def default_baseline(project_dir: Path, stack: str) -> Path:

@@ -41,6 +41,8 @@ MAX_METRIC_CONFIGURATIONS = 2  # AWS::ECS::Service MonitoringConfiguration, maxI
 # ServiceName (ECS developer guide, "Amazon ECS Container Insights metrics"); in AWS/ECS it
 # never reports.
 RUNNING_TASK_COUNT = "RunningTaskCount"
+# The count the service asks for, beside RunningTaskCount in the same namespace (same guide).
+DESIRED_TASK_COUNT = "DesiredTaskCount"
 
 # The dimensions that name one service's metric, in AWS/ECS and in Container Insights alike
 # (ECS developer guide, "Amazon ECS CloudWatch metrics", dimensions; CloudWatch identifies a

@@ -31,9 +31,6 @@ from .cloudwatch import HIGH_RESOLUTION, STANDARD_RESOLUTION
 
 ECS_SERVICE_NAMESPACE = "AWS/ECS"
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
-# Tasks in the RUNNING state, per ClusterName + ServiceName; only in Container Insights
-# (CloudWatch user guide, "Amazon ECS Container Insights metrics").
-RUNNING_TASK_COUNT = "RunningTaskCount"
 
 # Namespace -> the finest resolution (seconds between datapoints) its metrics can arrive at,
 # for the namespaces this estate alarms on. AWS/ECS reaches 20 s only for a service whose
