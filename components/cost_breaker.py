@@ -2,20 +2,25 @@
 
 A budget only sends mail. The breaker acts: when the monthly budget crosses `thresholdPercent`
 (ACTUAL or FORECASTED), AWS Budgets publishes to the breaker's own SNS topic, which invokes a
-Lambda function (breaker/handler.py) that lowers each scalable target's max capacity to its
+Lambda function (the `breaker` package) that lowers each scalable target's max capacity to its
 emergency ceiling, records what it changed in an SSM parameter, and tells the alert topic.
 An operator undoes it with one command (`restore_command`).
 
 Creates, as children: the breaker topic with a policy letting this account's budgets publish;
 the record parameter (created with an empty record; the function owns its value afterwards);
-the lock parameter that serialises trip and restore (see breaker/handler.py); the function's
+the lock parameter that serialises trip and restore (see breaker/lock.py); the function's
 log group; an execution role with a least-privilege inline policy; the function, packaged from
-breaker/handler.py; its asynchronous-invocation config, whose on-failure destination is the
+the whole breaker package and the facts it imports (`lambda_code`); its asynchronous-invocation
+config, whose on-failure destination is the
 alert topic; the permission letting the topic invoke it; and the subscription. The caller
 supplies the validated config, the budget it watches, the scalable targets (resource ids) with
 their ceilings, and the alert topic; it must add `budget_notification` to that budget's
 notifications (a budget notification is not a resource of its own in pulumi-aws, only a block
 of `aws.budgets.Budget`).
+
+What the component and the function both write or read (environment names, the record and its
+tier, the lock, the restore command) is breaker/contract.py, which imports no boto3: the program
+never loads the function's code.
 """
 
 from __future__ import annotations
@@ -28,7 +33,21 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from breaker.handler import parse_record
+from breaker.contract import (
+    EMPTY_RECORD_VALUE,
+    FREE_LOCK,
+    FUNCTION_TIMEOUT_SECONDS,
+    HANDLER,
+    IMPORTED_FACTS,
+    RECORD_TIER,
+    RUNTIME,
+    function_environment,
+    lock_parameter_name,
+    parameter_folder,
+    parse_record,
+    restore_command,
+    target_entry,
+)
 from policies.guardrails.facts.burn_rate import COST_BREAKER_TAG
 from policies.guardrails.facts.types import COST_BREAKER_COMPONENT
 from stack_model.config import BudgetConfig, CostBreakerConfig, StackConfig
@@ -45,13 +64,8 @@ from stack_model.naming import (
     ssm_parameter_arn,
 )
 
-HANDLER_FILE = Path(__file__).resolve().parent.parent / "breaker" / "handler.py"
-EMPTY_RECORD = {"tripped": False, "changes": []}
-FREE_LOCK = {"free": True}
-FUNCTION_TIMEOUT_SECONDS = 60
-# Longer than the timeout: Lambda stops an invocation at its timeout, so only a dead
-# holder's claim ever expires.
-LOCK_TTL_SECONDS = FUNCTION_TIMEOUT_SECONDS + 90
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BREAKER_PACKAGE = PROJECT_ROOT / "breaker"
 # Lambda's default for asynchronous invocations, stated so the preview shows it: "Lambda
 # retries the function twice more", then sends the event to the on-failure destination
 # (AWS Lambda Developer Guide, "Asynchronous invocation" and "Capturing records of Lambda
@@ -127,7 +141,7 @@ def held_maxima(environment: str, services: list[str]) -> dict[str, int]:
     (no `names` at all): the preview then says what it would do instead.
     """
     names = cost_breaker_names(environment)
-    folder = names["parameter"].rsplit("/", 1)[0]
+    folder = parameter_folder(names["parameter"])
     answer = aws.ssm.get_parameters_by_path(path=folder, recursive=False)
     if answer.names is None:
         # A warning so that the offline preview prints it; a real provider always answers.
@@ -155,11 +169,26 @@ def held_maxima(environment: str, services: list[str]) -> dict[str, int]:
     return held
 
 
-def restore_command(function_name: str) -> str:
-    return (
-        f"aws lambda invoke --function-name {function_name} --payload '{{\"action\":\"restore\"}}' "
-        "--cli-binary-format raw-in-base64-out out.json"
-    )
+def lambda_files() -> dict[str, Path]:
+    """Archive path -> file of the function's code: every module of the breaker package, and
+    each first-party module it imports from outside it (contract.IMPORTED_FACTS) with its
+    parent packages, all at their repository paths, so that the imports that work here work in
+    Lambda (whose runtime adds only boto3)."""
+    files = {f"breaker/{path.name}": path for path in BREAKER_PACKAGE.glob("*.py")}
+    for module in IMPORTED_FACTS:
+        parts = module.split(".")
+        for depth in range(1, len(parts)):
+            package = "/".join(parts[:depth]) + "/__init__.py"
+            files[package] = PROJECT_ROOT / package
+        files["/".join(parts) + ".py"] = PROJECT_ROOT.joinpath(*parts[:-1], parts[-1] + ".py")
+    return dict(sorted(files.items()))
+
+
+def lambda_code() -> pulumi.AssetArchive:
+    """The function's code archive; Lambda imports contract.HANDLER's module from its root."""
+    # Absolute paths: the CLI runs the program from the project folder, tests do not.
+    return pulumi.AssetArchive(
+        {name: pulumi.FileAsset(str(path)) for name, path in lambda_files().items()})
 
 
 def breaker_topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
@@ -290,6 +319,7 @@ class CostBreaker(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._names = cost_breaker_names(args.environment)
+        self._lock_name = lock_parameter_name(self._names["parameter"])
         self._tags = environment_tags(args.environment)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -346,11 +376,11 @@ class CostBreaker(pulumi.ComponentResource):
             f"{self._name}-state",
             name=self._names["parameter"],
             type="String",
-            value=json.dumps(EMPTY_RECORD),
-            # The function writes with Intelligent-Tiering (Advanced only for a record over
-            # 4 KB; see breaker/handler.py). Downgrading Advanced to Standard recreates the
-            # parameter, which would lose the record: the tier is the function's too.
-            tier="Intelligent-Tiering",
+            value=EMPTY_RECORD_VALUE,
+            # The function writes with the same tier (Advanced only for a record over 4 KB;
+            # see breaker/contract.py). Downgrading Advanced to Standard recreates the
+            # parameter, which would lose the record.
+            tier=RECORD_TIER,
             description="CostBreaker record: the max capacities it lowered and their originals",
             tags=self._tags,
             # The function owns the value once created; an update must never reset a record
@@ -365,7 +395,7 @@ class CostBreaker(pulumi.ComponentResource):
         # never deletes it (a recreated parameter restarts at version 1).
         return aws.ssm.Parameter(
             f"{self._name}-lock",
-            name=self._names["lock"],
+            name=self._lock_name,
             type="String",
             value=json.dumps(FREE_LOCK),
             description="CostBreaker lock: serialises trip and restore (version compare-and-swap)",
@@ -407,7 +437,7 @@ class CostBreaker(pulumi.ComponentResource):
                 region=args.region,
                 environment=args.environment,
                 parameter_name=self._names["parameter"],
-                lock_parameter_name=self._names["lock"],
+                lock_parameter_name=self._lock_name,
                 log_group_arn=log_group_arn(args.region, args.account_id, self._names["log_group"]),
                 alert_topic_arn=args.alert_topic_arn,
                 service_resource_ids=list(resource_ids),
@@ -433,10 +463,7 @@ class CostBreaker(pulumi.ComponentResource):
         child: pulumi.ResourceOptions,
     ) -> aws.lambda_.Function:
         args = self._args
-        targets = [
-            {"service": t.service, "resourceId": t.resource_id, "ceiling": t.ceiling}
-            for t in args.targets
-        ]
+        targets = [target_entry(t.service, t.resource_id, t.ceiling) for t in args.targets]
         return aws.lambda_.Function(
             f"{self._name}-function",
             name=self._names["function"],
@@ -445,10 +472,9 @@ class CostBreaker(pulumi.ComponentResource):
                 f"{args.budget.name} crosses {args.config.threshold_percent:g}% "
                 f"({args.config.notification_type})"
             ),
-            runtime="python3.12",
-            handler="handler.handler",
-            # Absolute path: the CLI runs the program from the project folder, tests do not.
-            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
+            runtime=RUNTIME,
+            handler=HANDLER,
+            code=lambda_code(),
             role=role.arn,
             timeout=FUNCTION_TIMEOUT_SECONDS,
             memory_size=128,
@@ -456,18 +482,16 @@ class CostBreaker(pulumi.ComponentResource):
             # left in the account (AWS Lambda Developer Guide, "Configuring reserved
             # concurrency"). Trip and restore serialise on the lock parameter instead.
             environment={
-                "variables": {
-                    "BREAKER_TARGETS": pulumi.Output.json_dumps(targets),
-                    "BREAKER_STATE_PARAMETER": parameter.name,
-                    "BREAKER_LOCK_PARAMETER": self._names["lock"],
-                    "BREAKER_LOCK_TTL_SECONDS": str(LOCK_TTL_SECONDS),
-                    "BREAKER_BUDGET_NAME": args.budget.name,
-                    "BREAKER_TRIP_ALARMS": json.dumps(sorted(args.trip_alarm_names)),
-                    "BREAKER_TOPIC_ARN": sns_topic_arn(
-                        args.region, args.account_id, self._names["topic"]),
-                    "ALERT_TOPIC_ARN": args.alert_topic_arn,
-                    "BREAKER_ENVIRONMENT": args.environment,
-                }
+                "variables": function_environment(
+                    targets_json=pulumi.Output.json_dumps(targets),
+                    state_parameter=parameter.name,
+                    lock_parameter=self._lock_name,
+                    budget_name=args.budget.name,
+                    trip_alarms=args.trip_alarm_names,
+                    topic_arn=sns_topic_arn(args.region, args.account_id, self._names["topic"]),
+                    alert_topic_arn=args.alert_topic_arn,
+                    environment=args.environment,
+                )
             },
             tags=self._tags,
             opts=pulumi.ResourceOptions.merge(

@@ -115,9 +115,8 @@ def cost_breaker_names(environment: str) -> dict[str, str]:
         "role": f"z360-{environment}-cost-breaker",
         "parameter": f"/z360/{environment}/cost-breaker/state",
         "log_group": f"/aws/lambda/z360-{environment}-cost-breaker",
-        # Serialises trip and restore (breaker/handler.py); beside the record, so one
-        # GetParametersByPath on the folder reads both.
-        "lock": f"/z360/{environment}/cost-breaker/lock",
+        # The lock is named after the record by the breaker's contract
+        # (breaker/contract.py, lock_parameter_name).
     }
 
 

@@ -27,7 +27,7 @@ from moto.sns.models import sns_backends
 from moto.ssm.exceptions import ValidationException
 from moto.ssm.models import SimpleSystemManagerBackend
 
-from breaker import handler as breaker
+from breaker.contract import EMPTY_RECORD_VALUE, FREE_LOCK, parse_record
 from tests.support.breaker_events import (
     ADVANCED_LIMIT,
     BREAKER_TOPIC,
@@ -44,12 +44,19 @@ from tests.support.breaker_events import (
     resource_id,
 )
 
+# What the function needs; everything else in its environment is optional.
+REQUIRED = ("BREAKER_TARGETS", "BREAKER_STATE_PARAMETER", "ALERT_TOPIC_ARN", "BREAKER_ENVIRONMENT")
+
 
 class Estate:
-    """The mocked account: helpers to set it up and read what the breaker did."""
+    """The mocked account: helpers to set it up and read what the breaker did.
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    `full`: the environment the component sets (lock, budget, trip alarms, topic named); else
+    only the required variables, so the function's defaults are used."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, full: bool = True) -> None:
         self.monkeypatch = monkeypatch
+        self.full = full
         self.scaling = client("application-autoscaling")
         self.ssm = client("ssm")
         self.topic_arn = client("sns").create_topic(Name="z360-test-alerts")["TopicArn"]
@@ -87,7 +94,15 @@ class Estate:
             "BREAKER_TOPIC_ARN": BREAKER_TOPIC,
             "BREAKER_LOCK_WAIT_SECONDS": "5",
         }.items():
-            self.monkeypatch.setenv(key, value)
+            if self.full or key in REQUIRED:
+                self.monkeypatch.setenv(key, value)
+
+    def capacity(self, name: str) -> tuple[int, int]:
+        (target,) = self.scaling.describe_scalable_targets(
+            ServiceNamespace=NAMESPACE, ScalableDimension=DIMENSION,
+            ResourceIds=[resource_id(name)],
+        )["ScalableTargets"]
+        return int(target["MinCapacity"]), int(target["MaxCapacity"])
 
     def max(self, name: str) -> int:
         (target,) = self.scaling.describe_scalable_targets(
@@ -103,7 +118,13 @@ class Estate:
         return str(self.ssm.get_parameter(Name=PARAMETER)["Parameter"]["Value"])
 
     def record(self) -> dict[str, Any]:
-        return breaker.parse_record(self.raw_record())[0]
+        # The record is stored compactly; the contract's reader turns it into dicts.
+        return parse_record(self.raw_record())[0]
+
+    def recorded(self) -> dict[str, tuple[int, int, str]]:
+        """service -> (originalMax, newMax, status) as the record states it."""
+        return {c["service"]: (c["originalMax"], c["newMax"], c["status"])
+                for c in self.record()["changes"]}
 
     def originals(self) -> dict[str, int]:
         return {c["service"]: c["originalMax"] for c in self.record()["changes"]}
@@ -136,29 +157,45 @@ def _enforce_value_limits(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, st
     return writes
 
 
-@pytest.fixture
-def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
-    """An empty account: no targets, the record and the lock as the component creates them."""
+def _account(monkeypatch: pytest.MonkeyPatch, full: bool) -> Iterator[Estate]:
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
-        estate = Estate(monkeypatch)
+        estate = Estate(monkeypatch, full)
         estate.ssm_writes = _enforce_value_limits(monkeypatch)  # type: ignore[attr-defined]
-        estate.ssm.put_parameter(Name=PARAMETER, Type="String",
-                                 Value=json.dumps({"tripped": False, "changes": []}))
-        estate.ssm.put_parameter(Name=LOCK, Type="String", Value=json.dumps({"free": True}))
+        estate.ssm.put_parameter(Name=PARAMETER, Type="String", Value=EMPTY_RECORD_VALUE)
+        if full:
+            estate.ssm.put_parameter(Name=LOCK, Type="String", Value=json.dumps(FREE_LOCK))
         yield estate
+
+
+def _three_services(account: Estate) -> Estate:
+    account.add("web", 1, 50, 10)
+    account.add("voice", 1, 50, 10)
+    account.add("queue", 1, 20, 4)
+    return account
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
+    """An empty account: no targets, the record and the lock as the component creates them."""
+    yield from _account(monkeypatch, full=True)
 
 
 @pytest.fixture
 def estate(account: Estate) -> Estate:
     """Three services: web and voice 1..50 with ceiling 10, queue 1..20 with ceiling 4."""
-    account.add("web", 1, 50, 10)
-    account.add("voice", 1, 50, 10)
-    account.add("queue", 1, 20, 4)
-    return account
+    return _three_services(account)
+
+
+@pytest.fixture
+def bare_estate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
+    """The same three services, with only the required environment and no lock parameter yet:
+    the lock's name, TTL and wait are the defaults, any budget's notification trips."""
+    for account in _account(monkeypatch, full=False):
+        yield _three_services(account)
 
 

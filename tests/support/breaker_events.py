@@ -8,7 +8,8 @@ from typing import Any
 
 import boto3
 
-from breaker import handler as breaker
+from breaker.handler import handler
+from policies.guardrails.facts.scaling import SCALABLE_DIMENSION, SCALING_NAMESPACE
 
 REGION = "us-east-1"
 CLUSTER = "z360-test-Cluster-8E41UEvLHdpU"
@@ -17,8 +18,10 @@ LOCK = "/z360/test/cost-breaker/lock"
 BREAKER_TOPIC = "arn:aws:sns:us-east-1:123456789012:z360-test-cost-breaker"
 BUDGET = "z360-test-monthly"
 TRIP_ALARM = "z360-test-burn-rate-trip"
-NAMESPACE = "ecs"
-DIMENSION = "ecs:service:DesiredCount"
+NAMESPACE = SCALING_NAMESPACE
+DIMENSION = SCALABLE_DIMENSION
+# Parameter Store's value limits, Standard and Advanced ("Managing parameter tiers"): stated
+# here, not taken from the code under test, so that the mocked account enforces AWS's limits.
 STANDARD_LIMIT = 4096
 ADVANCED_LIMIT = 8192
 
@@ -87,4 +90,5 @@ def alarm_event(name: str = TRIP_ALARM, state: str = "ALARM") -> dict[str, Any]:
 
 
 def invoke(action: str) -> dict[str, Any]:
-    return breaker.handler({"action": action}, None)
+    """Invoke the function as an operator does: {"action": `action`}."""
+    return handler({"action": action}, None)

@@ -1,4 +1,5 @@
-"""Trip and restore serialise on the lock parameter, not on reserved concurrency (issue 12.5).
+"""The lock (breaker/lock.py): trip and restore serialise on the lock parameter, not on
+reserved concurrency (issue 12.5).
 
 Each interleaving is forced inside the handler: one invocation runs in a thread and is held at
 a chosen call while a second one starts; the first is let go only once the second has been
@@ -11,15 +12,23 @@ through the first one's critical section and the order of record accesses shows 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from breaker import handler as breaker
-from tests.support.breaker_events import LOCK, budget_event, invoke
+import breaker.actions
+import breaker.lock
+import breaker.record
+from breaker.clients import Aws
+from breaker.contract import LOCK_TTL_SECONDS
+from breaker.handler import handler
+from breaker.lock import Lock, locked
+from tests.support.breaker_events import LOCK, PARAMETER, budget_event, invoke
 
 ORIGINAL = {"web": 50, "voice": 50, "queue": 20}
 TRIPPED = {"web": 10, "voice": 10, "queue": 4}
@@ -28,7 +37,7 @@ TRIPPED = {"web": 10, "voice": 10, "queue": 4}
 @pytest.fixture(autouse=True)
 def _quick_polls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # A waiting claimant retries every 0.5 s in Lambda; here it retries at once after a release.
-    monkeypatch.setattr(breaker, "LOCK_POLL_SECONDS", 0.01)
+    monkeypatch.setattr(breaker.lock, "LOCK_POLL_SECONDS", 0.01)
     yield
 
 
@@ -39,16 +48,16 @@ class Run(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.result = breaker.handler(self.event, None)
+            self.result = handler(self.event, None)
         except Exception as exc:  # reported by the test
             self.error = exc
 
 
-def hold(monkeypatch: pytest.MonkeyPatch, thread: str, function: str, call: int
-         ) -> tuple[threading.Event, threading.Event]:
-    """Stop `thread` at its `call`-th call of the handler's `function` until released."""
+def hold(monkeypatch: pytest.MonkeyPatch, thread: str, module: ModuleType, function: str,
+         call: int) -> tuple[threading.Event, threading.Event]:
+    """Stop `thread` at its `call`-th call of `function`, looked up in `module`, until released."""
     reached, release = threading.Event(), threading.Event()
-    original: Callable[..., Any] = getattr(breaker, function)
+    original: Callable[..., Any] = getattr(module, function)
     calls = {"n": 0}
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -59,37 +68,39 @@ def hold(monkeypatch: pytest.MonkeyPatch, thread: str, function: str, call: int
                 release.wait(20)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(breaker, function, wrapper)
+    monkeypatch.setattr(module, function, wrapper)
     return reached, release
 
 
 def journal(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """(thread, "read" | "write") for every record access, in order."""
+    """(thread, "read" | "write") for every record access, in order: the actions read the
+    record, and write it through breaker.record.write_or_report."""
     entries: list[tuple[str, str]] = []
-    for function, label in (("read_record", "read"), ("write_record", "write")):
-        original: Callable[..., Any] = getattr(breaker, function)
+    for module, function, label in ((breaker.actions, "read_record", "read"),
+                                    (breaker.record, "write_record", "write")):
+        original: Callable[..., Any] = getattr(module, function)
 
         def wrapper(*args: Any, _original: Callable[..., Any] = original, _label: str = label,
                     **kwargs: Any) -> Any:
             entries.append((threading.current_thread().name, _label))
             return _original(*args, **kwargs)
 
-        monkeypatch.setattr(breaker, function, wrapper)
+        monkeypatch.setattr(module, function, wrapper)
     return entries
 
 
 def refused(monkeypatch: pytest.MonkeyPatch, thread: str) -> threading.Event:
     """Set when `thread` tries to take the lock and finds it held."""
     event = threading.Event()
-    original: Callable[..., bool] = breaker.Lock.try_acquire
+    original: Callable[..., bool] = Lock.try_acquire
 
-    def try_acquire(self: breaker.Lock) -> bool:
+    def try_acquire(self: Lock) -> bool:
         taken = original(self)
         if not taken and threading.current_thread().name == thread:
             event.set()
         return taken
 
-    monkeypatch.setattr(breaker.Lock, "try_acquire", try_acquire)
+    monkeypatch.setattr(Lock, "try_acquire", try_acquire)
     return event
 
 
@@ -113,7 +124,7 @@ def interleave(monkeypatch: pytest.MonkeyPatch, first: Run, reached: threading.E
 
 def test_two_trips_never_overlap_and_no_original_is_lost(estate, monkeypatch):
     entries = journal(monkeypatch)
-    reached, release = hold(monkeypatch, "A", "set_max", 1)  # after A's write-ahead
+    reached, release = hold(monkeypatch, "A", breaker.actions, "set_max", 1)  # after A's write-ahead
 
     interleave(monkeypatch, Run("A", budget_event()), reached, release,
                Run("B", {"action": "trip"}))
@@ -130,7 +141,7 @@ def test_a_trip_during_a_restore_waits_and_its_maxima_can_be_restored(estate, mo
     invoke("trip")
     entries = journal(monkeypatch)
     # The restore has put every max back and is about to clear the record.
-    reached, release = hold(monkeypatch, "restore", "write_record", 1)
+    reached, release = hold(monkeypatch, "restore", breaker.record, "write_record", 1)
 
     interleave(monkeypatch, Run("restore", {"action": "restore"}), reached, release,
                Run("trip", budget_event()))
@@ -145,7 +156,7 @@ def test_a_trip_during_a_restore_waits_and_its_maxima_can_be_restored(estate, mo
 
 
 def test_a_restore_during_a_trip_waits_and_then_brings_every_max_back(estate, monkeypatch):
-    reached, release = hold(monkeypatch, "trip", "set_max", 2)  # web lowered, voice next
+    reached, release = hold(monkeypatch, "trip", breaker.actions, "set_max", 2)  # web lowered, voice next
 
     interleave(monkeypatch, Run("trip", budget_event()), reached, release,
                Run("restore", {"action": "restore"}))
@@ -173,28 +184,16 @@ def test_the_lock_is_free_again_after_a_trip_and_after_a_failed_one(estate, monk
     def boom(*_: Any, **__: Any) -> None:
         raise RuntimeError("crash")
 
-    monkeypatch.setattr(breaker, "describe", boom)
+    monkeypatch.setattr(breaker.actions, "describe", boom)
     with pytest.raises(RuntimeError):
         invoke("restore")
     assert lock_value(estate).get("free") is True
 
 
-def test_a_held_lock_makes_a_manual_action_say_busy_and_an_sns_trip_raise(estate, monkeypatch):
-    monkeypatch.setenv("BREAKER_LOCK_WAIT_SECONDS", "0.1")
-    claim(estate, expires_in=120)
-
-    result = invoke("restore")
-    assert result["ok"] is False and result["error"].startswith("busy:")
-    # Raised, so Lambda retries the asynchronous invocation, then sends it to the alert topic.
-    with pytest.raises(breaker.BreakerBusyError):
-        breaker.handler(budget_event(), None)
-    assert estate.maxima() == ORIGINAL
-
-
 def test_a_stale_lock_is_taken_over(estate):
     claim(estate, expires_in=-1)  # its holder died: Lambda stopped it at its timeout
 
-    result = breaker.handler(budget_event(), None)
+    result = handler(budget_event(), None)
 
     assert result["ok"] and estate.maxima() == TRIPPED
 
@@ -207,9 +206,9 @@ def test_a_missing_lock_parameter_is_created_by_the_first_claimant(estate):
 
 
 def test_of_two_claimants_of_a_free_lock_only_one_holds_it(estate):
-    aws = breaker.Aws()
-    first = breaker.Lock(aws, LOCK, ttl=60, wait=0)
-    second = breaker.Lock(aws, LOCK, ttl=60, wait=0)
+    aws = Aws()
+    first = Lock(aws, LOCK, ttl=60, wait=0)
+    second = Lock(aws, LOCK, ttl=60, wait=0)
     read = aws.ssm.get_parameter
 
     def read_then_lose_the_race(**kwargs: Any) -> Any:
@@ -221,3 +220,27 @@ def test_of_two_claimants_of_a_free_lock_only_one_holds_it(estate):
     aws.ssm.get_parameter = read_then_lose_the_race
     assert first.try_acquire() is False
     assert lock_value(estate)["owner"] in (first.token, second.token)
+
+
+def test_without_a_lock_setting_the_lock_is_the_parameter_beside_the_record(bare_estate):
+    assert "BREAKER_LOCK_PARAMETER" not in os.environ
+
+    assert invoke("trip")["ok"]
+
+    assert lock_value(bare_estate).get("free") is True  # created by the claim, then released
+
+
+@pytest.mark.parametrize("setting, ttl", [("100", 100), (None, LOCK_TTL_SECONDS)])
+def test_a_claim_expires_after_the_configured_ttl_or_the_contracts(
+    account, monkeypatch, setting, ttl
+):
+    if setting is None:
+        monkeypatch.delenv("BREAKER_LOCK_TTL_SECONDS", raising=False)
+    else:
+        monkeypatch.setenv("BREAKER_LOCK_TTL_SECONDS", setting)
+
+    with locked(Aws(), PARAMETER):
+        claim = lock_value(account)
+
+    assert ttl - 5 < claim["expiresAt"] - time.time() <= ttl
+    assert lock_value(account).get("free") is True
