@@ -9,7 +9,7 @@ preview. Expression and limits: policies/guardrails/facts/burn_rate.py.
 
 Creates, as children, per group of up to 10 services (one metric-math alarm references at most
 10 metrics; a stack with more is split and the thresholds shared out, see
-`burn_rate_facts.split_threshold`):
+`facts/burn_rate.py`, `split_threshold`):
 - a warning alarm, rate above `warnPerHour` for one minute -> the alert topic (and back to OK);
   its missing data stays `missing` and INSUFFICIENT_DATA is sent to the alert topic too: no
   datapoint at all means Container Insights went quiet, and the fast path is then blind;

@@ -1,2 +1,2 @@
 """Guardrail rules, one module per AWS area, and the facts they share with the program
-(fargate_facts, conventions)."""
+(facts/: the floor the program, the breaker and the tools share)."""

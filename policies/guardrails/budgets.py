@@ -2,7 +2,7 @@
 the worst-case Fargate bill is compared with it.
 
 Both are stack policies (see `stack_policy` in _kit.py for what that means on `pulumi up`).
-Costs come from fargate_facts.py; a budget alerts, it caps nothing, so a worst case above it is
+Costs come from facts/fargate.py; a budget alerts, it caps nothing, so a worst case above it is
 worth knowing.
 """
 

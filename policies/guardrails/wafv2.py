@@ -2,7 +2,7 @@
 that a service's max capacity can actually serve.
 
 - `waf-rate-limit-within-api-bounds` (mandatory, resource): a rate-based rule's Limit and
-  EvaluationWindowSec lie inside what the WAFv2 API accepts (bounds in wafv2_facts.py, tested
+  EvaluationWindowSec lie inside what the WAFv2 API accepts (bounds in facts/wafv2.py, tested
   against botocore's model). Outside them CreateWebACL/UpdateWebACL fail mid-update
   (WAFInvalidParameterException), after other resources have changed.
 - `public-service-has-web-acl` (advisory, stack): an ECS service registered with a load

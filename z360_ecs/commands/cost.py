@@ -104,7 +104,7 @@ def render_text(stack: str, config: StackConfig, baseline: Baseline | None = Non
 
 
 def _cloudwatch_lines(config: StackConfig) -> list[str]:
-    """What the services with 20 s metrics add to CloudWatch (cloudwatch_facts.py prices)."""
+    """What the services with 20 s metrics add to CloudWatch (facts/cloudwatch.py prices)."""
     extras = resolution.stack_cloudwatch_extra(config)
     if not extras:
         return []
