@@ -134,10 +134,14 @@ class Estate:
     """What each scenario registered for this stack returned (the unmodified replicas only)."""
 
 
-def build_estate(stack: str, directory: Path, **build: Any) -> Estate:
-    """Build the replica of `stack` (replica.build's options) and adopt it; for the unmodified
-    replica, also run the scenarios registered for `stack`."""
+def build_estate(stack: str, directory: Path, neighbours: tuple[str, ...] = (),
+                 **build: Any) -> Estate:
+    """Build the replica of `stack` (replica.build's options), after those of `neighbours` in
+    the same account, and adopt it; for the unmodified replica, also run the scenarios
+    registered for `stack`."""
     with aws_account():
+        for neighbour in neighbours:
+            replica.build(neighbour)
         built = replica.build(stack, **build)
         session = boto3.Session(region_name=replica.REGION)
         path = copy_stack_file(stack, directory)
@@ -146,7 +150,7 @@ def build_estate(stack: str, directory: Path, **build: Any) -> Estate:
         written = directory / f"written.Pulumi.{stack}.yaml"
         written.write_text(result.adopted)
         estate = Estate(stack, built, path.read_text(), result, calls, written)
-        if not build:
+        if not build and not neighbours:
             for name, scenario in _SCENARIOS.get(stack, {}).items():
                 scratch = directory / name
                 scratch.mkdir()

@@ -2,25 +2,33 @@
 
 What the log records is used as it is: account 108782097218, us-east-1, the cluster
 `z360-beta-Cluster-8E41UEvLHdpU` and service `z360-beta-web-Service-5Ao8dxMzQ1d8`, the task
-families and the sizes *before* right-sizing ("Before" columns), the maxima before the upgrade
-("Old Max"), cooldowns 60 s out / 300 s in, CPU and memory targets of 70, the eight alarms
-(the spike alarms on RunningTaskCount in AWS/ECS, where a hand-made one usually ends up), the
-budget `z360-monthly-spending-alert` of $2,500 with notifications at 20/40/80 % of actual spend.
+families (`z360-beta-web`, `z360-agent-layer-beta-aegra`, ...), the sizes *before*
+right-sizing ("Before" columns), the maxima before the upgrade ("Old Max"), cooldowns 60 s out
+/ 300 s in, CPU and memory targets of 70, the eight alarms (the spike alarms on
+RunningTaskCount in AWS/ECS, where a hand-made one usually ends up), the budget
+`z360-monthly-spending-alert` of $2,500 with notifications at 20/40/80 % of actual spend.
 
-What the log does not record is made up in the estate's own style: CloudFormation names
-(`<stack>-<LogicalId>-<12 characters>`) for the other clusters and services, services made
-with `launchType: FARGATE` (CloudFormation's usual template), container names equal to the
-service key except web's (`app`), images tagged by date, log groups `/ecs/<family>`, the alert
-topic `z360-<env>-alerts` in beta only. The application cluster has FARGATE and FARGATE_SPOT
-associated with a FARGATE default strategy (as the beta stack file states it; the agent
-cluster has none). Web and gateway each sit behind an internet-facing Application Load
-Balancer through an `ip` target group, the load balancers the stack files name for their web
-ACLs (`z360-<env>-web`, `z360-agent-layer-<env>`): the beta file enables waf on both and
-reads the ARN from "gateway's target group".
+Where the log gives a name only as a prefix (its tables' `z360-beta-queue`,
+`agent-layer-beta-gateway`), the live name is the CloudFormation name made from it,
+`<name>-<LogicalId>-<12 characters>`, as web's is. The agent layer runs in a cluster of its
+own, `agent-layer-<env>-Cluster-<suffix>` (no log names it). What else the log does not
+record is made up in the estate's own style: gateway's family `z360-agent-layer-<env>-gateway`
+(like aegra's and voice's), services made with `launchType: FARGATE` (CloudFormation's usual
+template), container names equal to the service key except web's (`app`), images tagged by
+date, log groups `/ecs/<family>`, the alert topic `z360-<env>-alerts` in beta only. The
+application cluster has FARGATE and FARGATE_SPOT associated with a FARGATE default strategy
+(as the beta stack file states it; the agent cluster has none). Web and gateway each sit
+behind an internet-facing Application Load Balancer through an `ip` target group, the load
+balancers the stack files name for their web ACLs (`z360-<env>-web`,
+`z360-agent-layer-<env>`), and DescribeServices gives them the ECS service-linked role as
+`roleArn` (an awsvpc service with a load balancer uses it: ECS developer guide, "Using
+service-linked roles for Amazon ECS"). moto takes it as CreateService's `role`, which AWS
+itself would refuse for awsvpc: only the read is replicated.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +37,8 @@ import boto3
 ACCOUNT = "108782097218"
 REGION = "us-east-1"
 ECR = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+SERVICE_LINKED_ROLE = (f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/"
+                       "AWSServiceRoleForECS")
 
 
 @dataclass
@@ -60,14 +70,14 @@ def _beta() -> list[ReplicaService]:
                        "z360-beta-reverb-Service-T7yU8iO9pA0s", "z360-beta-reverb", web, 8080,
                        512, 1024, 2, 2),
         ReplicaService("gateway", "agent", "z360-agent-layer-beta-gateway",
-                       "z360-agent-layer-beta-gateway-Service-Gw4Ht5Jy6Ku7",
+                       "agent-layer-beta-gateway-Service-Gw4Ht5Jy6Ku7",
                        "z360-beta-gateway", f"{ECR}/agent-layer-gateway:beta-2026-01-16", 8000,
                        512, 1024, 9, 3, {"cpu": 80, "memory": 75, "spike": 10}),
         ReplicaService("aegra", "agent", "z360-agent-layer-beta-aegra",
-                       "z360-agent-layer-beta-aegra-Service-Ae1Gr2Ab3Cd4", "z360-beta-aegra",
+                       "agent-layer-beta-aegra-Service-Ae1Gr2Ab3Cd4", "z360-beta-aegra",
                        f"{ECR}/agent-layer-aegra:beta-2026-01-16", 8000, 2048, 4096, 17, 3),
         ReplicaService("voice", "agent", "z360-agent-layer-beta-voice",
-                       "z360-agent-layer-beta-voice-Service-Vo5Ic6Ef7Gh8", "z360-beta-voice",
+                       "agent-layer-beta-voice-Service-Vo5Ic6Ef7Gh8", "z360-beta-voice",
                        f"{ECR}/agent-layer-voice:beta-2026-01-16", 8000, 4096, 8192, 17, 3,
                        {"memory": 80, "spike": 10}),
     ]
@@ -85,14 +95,14 @@ def _staging() -> list[ReplicaService]:
                        "z360-staging-reverb-Service-Sr9Ev0Er1Bb2", "z360-staging-reverb", web,
                        8080, 512, 1024, 5),
         ReplicaService("gateway", "agent", "z360-agent-layer-staging-gateway",
-                       "z360-agent-layer-staging-gateway-Service-Sg3At4Ew5Ay6",
+                       "agent-layer-staging-gateway-Service-Sg3At4Ew5Ay6",
                        "z360-staging-gateway", f"{ECR}/agent-layer-gateway:staging-2026-01-16",
                        8000, 512, 1024, 8),
         ReplicaService("aegra", "agent", "z360-agent-layer-staging-aegra",
-                       "z360-agent-layer-staging-aegra-Service-Sa7Eg8Ra9Aa0", "z360-staging-aegra",
+                       "agent-layer-staging-aegra-Service-Sa7Eg8Ra9Aa0", "z360-staging-aegra",
                        f"{ECR}/agent-layer-aegra:staging-2026-01-16", 8000, 2048, 4096, 96),
         ReplicaService("voice", "agent", "z360-agent-layer-staging-voice",
-                       "z360-agent-layer-staging-voice-Service-Sv1Oi2Ce3Vv4", "z360-staging-voice",
+                       "agent-layer-staging-voice-Service-Sv1Oi2Ce3Vv4", "z360-staging-voice",
                        f"{ECR}/agent-layer-voice:staging-2026-01-16", 8000, 4096, 8192, 94),
     ]
 
@@ -106,9 +116,9 @@ APP_DEFAULT_STRATEGY = [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
 
 CLUSTERS = {
     "beta": {"app": "z360-beta-Cluster-8E41UEvLHdpU",
-             "agent": "z360-agent-layer-beta-Cluster-Ag9Lb8Kc7Jd6"},
+             "agent": "agent-layer-beta-Cluster-Ag9Lb8Kc7Jd6"},
     "staging": {"app": "z360-staging-Cluster-St4Ag5In6Gx7",
-                "agent": "z360-agent-layer-staging-Cluster-Sa8Gl9Mk0Nj1"},
+                "agent": "agent-layer-staging-Cluster-Sa8Gl9Mk0Nj1"},
 }
 SERVICES = {"beta": _beta, "staging": _staging}
 
@@ -128,10 +138,14 @@ class Replica:
     secrets: dict[str, str]
 
 
-def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, str], ...] = ()
-          ) -> Replica:
+def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, ...], ...] = (),
+          families: dict[str, str] | None = None, cluster_names: dict[str, str] | None = None,
+          providers: dict[str, list[str]] | None = None) -> Replica:
     """Create the replica of `stack` in the active moto mock. `skip` leaves services out;
-    `extra` adds (cluster key, service name) services the stack file does not name."""
+    `extra` adds services: (cluster key, service name[, family]), the family defaulting to the
+    name (a service the stack file does not name); `families` (service key -> family) and
+    `cluster_names` (cluster key -> name) replace the replica's own; `providers` (cluster key
+    -> capacity providers) associates providers with the agent cluster too."""
     ec2 = boto3.client("ec2", region_name=REGION)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24",
@@ -156,11 +170,13 @@ def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, str], 
                               DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
         target_groups[key], balancers[key] = group, balancer
     ecs = boto3.client("ecs", region_name=REGION)
-    clusters = CLUSTERS[stack]
+    clusters = {**CLUSTERS[stack], **(cluster_names or {})}
     for key, name in clusters.items():
         if key == "app":
             ecs.create_cluster(clusterName=name, capacityProviders=APP_PROVIDERS,
                                defaultCapacityProviderStrategy=APP_DEFAULT_STRATEGY)
+        elif providers and key in providers:
+            ecs.create_cluster(clusterName=name, capacityProviders=providers[key])
         else:
             ecs.create_cluster(clusterName=name)
     topic_arn = None
@@ -174,7 +190,8 @@ def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, str], 
     logs = boto3.client("logs", region_name=REGION)
     scaling = boto3.client("application-autoscaling", region_name=REGION)
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
-    services = [s for s in SERVICES[stack]() if s.key not in skip]
+    services = [dataclasses.replace(s, family=(families or {}).get(s.key, s.family))
+                for s in SERVICES[stack]() if s.key not in skip]
     for service in services:
         container = service.container or service.key
         log_group = f"/ecs/{service.family}"
@@ -210,6 +227,7 @@ def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, str], 
             loadBalancers=([{"targetGroupArn": target_groups[service.key],
                              "containerName": container, "containerPort": service.port}]
                            if service.key in target_groups else []),
+            **({"role": SERVICE_LINKED_ROLE} if service.key in target_groups else {}),
         )
         resource_id = f"service/{cluster}/{service.name}"
         if service.old_max is not None:
@@ -241,9 +259,10 @@ def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, str], 
                 Threshold=threshold, ComparisonOperator="GreaterThanThreshold",
                 AlarmActions=[topic_arn] if topic_arn else [],
             )
-    for cluster_key, name in extra:
+    for cluster_key, name, *family in extra:
         arn = ecs.register_task_definition(
-            family=name, containerDefinitions=[{"name": "x", "image": "busybox"}],
+            family=family[0] if family else name,
+            containerDefinitions=[{"name": "x", "image": "busybox"}],
             cpu="256", memory="512", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
         )["taskDefinition"]["taskDefinitionArn"]
         ecs.create_service(cluster=clusters[cluster_key], serviceName=name, taskDefinition=arn,

@@ -7,7 +7,9 @@ are flagged from a small table of replace-on-change properties per type (pulumi-
 as forcing a new resource), plus the inputs that replace only under a condition (REPLACE_WHEN);
 the tables cover what this program sets, and a path not in them is shown as an update. They are
 the one source of this knowledge: `z360-ecs adopt` (live/adopt_plan.py) asks
-`replaces_on_change` whether a live-to-program difference replaces an adopted resource. Values
+`replaces_on_change` whether a live-to-program difference replaces an adopted resource, and
+`unset_after_import` what an input the program leaves unset becomes after each provider's
+import (UNSET_AFTER_IMPORT). Values
 only AWS knows are `(computed)` in both runs, so a change that only shows up after AWS answers
 (a new ARN after a replacement) is not listed: `pulumi preview`
 against the real stack remains the authority.
@@ -41,17 +43,24 @@ from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
 
 # Input paths whose change replaces the resource (top-level input names; a nested path
 # replaces when its first segment is listed). None = every input except those in _IN_PLACE.
+# A deleted input is a change too (the engine diffs the recorded inputs, deletes included).
 REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
     CLUSTER_TYPE: ("name",),
     # Task definitions are immutable: any change registers a new revision.
     TASK_DEFINITION_TYPE: None,
-    # launchType and capacityProviderStrategies: REPLACE_WHEN and _service_rules.
-    SERVICE_TYPE: ("name", "cluster", "schedulingStrategy"),
-    # createOnlyProperties of AWS::ECS::Service in pulumi-aws-native's schema (the SDK's
-    # replace_on_changes in pulumi_aws_native/ecs/service.py). launchType and
-    # capacityProviderStrategy are not among them: Cloud Control updates both in place, and
-    # nothing refuses a strategy change without forceNewDeployment (that is pulumi-aws's own
-    # rule, _service_rules).
+    # ForceNew in terraform-provider-aws internal/service/ecs/service.go (which pulumi-aws 7
+    # wraps): name, cluster, iam_role, scheduling_strategy, deployment_controller.type;
+    # launch_type and capacity_provider_strategy: REPLACE_WHEN and _service_rules.
+    SERVICE_TYPE: ("name", "cluster", "iamRole", "schedulingStrategy", "deploymentController"),
+    # createOnlyProperties of AWS::ECS::Service (pulumi-aws-native
+    # aws-cloudformation-schema/aws-ecs-service.json: Cluster, Role, SchedulingStrategy,
+    # ServiceName), the SDK's replace_on_changes (pulumi_aws_native/ecs/service.py), which the
+    # engine applies to the keys its own diff finds changed or deleted (pulumi/pulumi
+    # pkg/resource/deploy/step_generator.go, applyReplaceOnChanges). LaunchType is only in
+    # conditionalCreateOnlyProperties, which neither the SDK nor the provider turns into a
+    # replace: Cloud Control is asked to update it, as capacityProviderStrategy; nothing
+    # refuses a strategy change without forceNewDeployment (pulumi-aws's own rule,
+    # _service_rules).
     NATIVE_SERVICE_TYPE: ("serviceName", "cluster", "role", "schedulingStrategy"),
     CLUSTER_CAPACITY_PROVIDERS_TYPE: ("clusterName",),
     TARGET_TYPE: ("resourceId", "scalableDimension", "serviceNamespace"),
@@ -69,6 +78,46 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
 }
 # Inputs that never replace, even on a type that otherwise always does.
 _IN_PLACE = ("tags", "tagsAll", "skipDestroy", "trackLatest")
+
+KEEPS = "(keeps the live value)"
+"""What an input the program leaves unset becomes when the provider keeps the live value."""
+
+# What an import records as a resource's inputs decides what an input the program leaves
+# unset becomes in the first diff after it (`unset_after_import`):
+# - aws-native (Cloud Control): with no recorded inputs, Read takes every writable property
+#   Cloud Control returns as an input (pulumi-aws-native provider/pkg/provider/provider.go,
+#   Read: `if inputs == nil { ... newInputs = classifier.ProjectWritableOutputState(...) }`;
+#   provider/pkg/resources/path_classifier.go drops only read-only and write-only paths;
+#   pulumi-aws-native#2941, "Import infers provider-observed/default fields as desired
+#   inputs"). Its Diff answers DIFF_UNKNOWN, so the engine diffs those recorded inputs against
+#   the program's (step_generator.go, diffResource): an unset property is a deleted key, and a
+#   deleted create-only key is a replace, which the engine refuses while the import id is set
+#   (pulumi/pulumi#20762) and on a protected resource.
+# - pulumi-aws (terraform-provider-aws through the bridge): the import reads every attribute;
+#   the plan keeps an Optional+Computed attribute the program leaves unset, gives one with a
+#   Default its default, and drops the rest (terraform-plugin-sdk schema semantics). Only the
+#   attributes whose unset value could replace are listed (ForceNew, service.go); any other
+#   keeps as far as a replace is concerned.
+UNSET_AFTER_IMPORT: dict[str, dict[str, Any]] = {
+    SERVICE_TYPE: {
+        # Optional + Computed + ForceNew: unset keeps the live value.
+        "cluster": KEEPS, "iamRole": KEEPS, "launchType": KEEPS,
+        # Optional + ForceNew, Default REPLICA.
+        "schedulingStrategy": "REPLICA",
+        # A missing deployment_controller block is suppressed
+        # (verify.SuppressMissingOptionalConfigurationBlock).
+        "deploymentController": KEEPS,
+    },
+}
+
+
+def unset_after_import(type_token: str, key: str) -> Any:
+    """What input `key` of an imported `type_token` resource becomes in the first diff when the
+    program leaves it unset: KEEPS, None (deleted) or the provider's default."""
+    if type_token.startswith("aws-native:"):
+        return None
+    return UNSET_AFTER_IMPORT.get(type_token, {}).get(key, KEEPS)
+
 
 STRATEGY_REFUSED = (
     "refused: pulumi-aws updates a service's capacity provider strategy only with "

@@ -117,36 +117,83 @@ def adopt(stack: str, session: Any, project_dir: Path = PROJECT_DIR,
     # and ambiguous YAML forms refused); ruamel only edits that same text and writes it back.
     original, values = read_stack_document(path)
     filled = fill_module.fill(config, estate, values)
+    # A live value the config refuses is reported at its key and left out; the rest is written
+    # (each round takes back at least one edit, so this ends).
+    while True:
+        adopted = _written(original, filled)
+        try:
+            run = preview(stack, project_dir, adopted)
+        except ConfigError as exc:
+            refused = [filled.refuse(problem) for problem in exc.details]
+            if any(refused) and all(refused):
+                continue
+            raise AdoptError(f"the stack file with the live values written in is refused: "
+                             f"{' '.join(str(exc).split())}"
+                             + "".join(f"; {problem}" for problem in estate.problems)) from None
+        except StackFileError as exc:
+            raise AdoptError(f"the stack file with the live values written in is refused: "
+                             f"{' '.join(str(exc).split())}") from None
+        return Result(config, estate, filled, plan(run, config, estate), original, adopted)
+
+
+def _written(original: str, filled: fill_module.Fill) -> str:
+    """`original` with `filled`'s edits made, comments and key order kept."""
     yaml = round_trip_yaml()
     document = yaml.load(original)
     fill_module.apply(document, filled.edits, filled.confirmed)
     buffer = io.StringIO()
     yaml.dump(document, buffer)
-    adopted = buffer.getvalue()
-    try:
-        run = preview(stack, project_dir, adopted)
-    except (ConfigError, StackFileError) as exc:
-        raise AdoptError(f"the stack file with the live values written in is refused: "
-                         f"{' '.join(str(exc).split())}") from None
-    return Result(config, estate, filled, plan(run, config, estate), original, adopted)
+    return buffer.getvalue()
 
 
 # --- rendering ----------------------------------------------------------------------------
 
 
-def _show(value: Any, width: int = 44) -> str:
+def _text(value: Any) -> str:
     if value is None:
-        text = "-"
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k}" for k in value) + "}" if value else "{}"
-    elif isinstance(value, list):
-        text = ", ".join(" ".join(f"{k}={v}" for k, v in item.items())
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}" for k in value) + "}" if value else "{}"
+    if isinstance(value, list):
+        return ", ".join(" ".join(f"{k}={v}" for k, v in item.items())
                          if isinstance(item, dict) else str(item) for item in value) or "[]"
-    else:
-        text = str(value)
+    return str(value)
+
+
+def _show(value: Any, width: int = 44) -> str:
+    text = _text(value)
     return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _window(text: str, start: int, width: int) -> str:
+    """`width` characters of `text` from `start`, marked where cut."""
+    head = "..." if start else ""
+    rest = text[start:]
+    room = width - len(head)
+    return head + (rest if len(rest) <= room else rest[:room - 3] + "...")
+
+
+def _show_pair(live: Any, stack: Any, width: int = 44) -> tuple[str, str]:
+    """Live and stack values for one row. When they differ and are cut, both start where
+    they first differ (the image tag, not the registry both share); of two mappings only the
+    entries that differ are shown."""
+    if isinstance(live, dict) and isinstance(stack, dict) and live != stack:
+        keys = sorted(k for k in {*live, *stack} if live.get(k) != stack.get(k))
+        live = {k: live[k] for k in keys if k in live}
+        stack = {k: stack[k] for k in keys if k in stack}
+        pair = ", ".join(f"{k}={v}" for k, v in live.items()) or "{}", \
+            ", ".join(f"{k}={v}" for k, v in stack.items()) or "{}"
+    else:
+        pair = _text(live), _text(stack)
+    first, second = pair
+    if first == second or max(len(first), len(second)) <= width:
+        return _show(first, width), _show(second, width)
+    common = next((i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b),
+                  min(len(first), len(second)))
+    start = max(0, common - 8) if common > width - 12 else 0
+    return _window(first, start, width), _window(second, start, width)
 
 
 def _show_input(value: Any, width: int = 60) -> str:
@@ -182,7 +229,8 @@ def render(result: Result, stack: str, written: bool) -> str:
             for row in rows:
                 note = f"  ({row.note})" if row.note else ""
                 flag = "ERROR " if row.error else ""
-                lines.append(f"  {row.key:<28} {_show(row.live):<44} {_show(row.stack):<44} "
+                live, stack = _show_pair(row.live, row.stack)
+                lines.append(f"  {row.key:<28} {live:<44} {stack:<44} "
                              f"{flag}{_status(row)}{note}")
         if steps:
             lines.append("  first `pulumi up`:")

@@ -2,29 +2,38 @@
 
 `discover(clients, config)` finds, for every cluster and service of a validated StackConfig,
 the live resources (cluster with its capacity providers, service with its launch
-configuration, its current task definition and container, log group, scalable target and
+configuration, its current task definition and containers, log group, scalable target and
 scaling policies, alarms, and, for a service whose stack file enables `waf`, the load
 balancer its target group belongs to), plus the alert topic and the budget, and returns them
-as plain dataclasses. It never guesses:
+as plain dataclasses. It matches on what the ops log records as facts, and never guesses:
 
-- A cluster or service is looked up by the name the stack file gives it. When that name does
-  not exist live, the names AWS lists are matched against the CloudFormation naming the estate
-  uses: `<stack name>-<logical id>-<random suffix>` (AWS CloudFormation User Guide, "Name
-  type": a resource without a name gets a physical id made of the stack name, the logical id
-  and a random string; the ops log's `z360-beta-Cluster-8E41UEvLHdpU` and
-  `z360-beta-web-Service-5Ao8dxMzQ1d8` are that shape). The base is the stack file's name or
-  the service's task family. One match is taken; several are reported as ambiguous; none
-  means the resource does not exist live and the first `up` creates it.
-- Live services in a discovered cluster that no stack service matched are listed as
-  unmanaged.
+- Every cluster (ListClusters) and every service in each (ListServices, DescribeServices), all
+  pages, is listed with the task-definition family its service runs (the family is in the
+  service's `taskDefinition` ARN, `task-definition/<family>:<revision>`).
+- A stack service is matched by its `family` first (the ops log records the families:
+  `z360-beta-web`, `z360-agent-layer-beta-aegra`, ...); when no live service runs it, by its
+  `serviceName` as it is or as the prefix of a CloudFormation name,
+  `<serviceName>-<LogicalId>-<suffix>` (AWS CloudFormation User Guide, "Name type": a
+  resource without a name gets a physical id made of the stack name, the logical id and a
+  random string; the ops log's `z360-beta-Cluster-8E41UEvLHdpU` and
+  `z360-beta-web-Service-5Ao8dxMzQ1d8` are that shape, and its tables give the rest as the
+  prefix only, `agent-layer-beta-gateway`). Two candidates narrowed by neither the exact
+  `serviceName` nor the cluster are ambiguous: reported with every candidate, nothing taken.
+- A cluster whose stack name exists live is that cluster, and its services are looked for in
+  it only. Any other cluster (the file's PLACEHOLDER) is the one its services run in: one
+  cluster found, it is taken; services in several clusters are ambiguous; none, the
+  CloudFormation pattern `<name>-<LogicalId>-<suffix>` on the cluster names, else missing.
+- A live service two stack services match is ambiguous for both. Live services in a matched
+  cluster that no stack service matched are listed as unmanaged.
 
 Every call goes through `Clients`, whose botocore clients the IAM test records; the calls are
 exactly those the read-only policy in docs/adopt.md allows. Request limits used here are the
 botocore service models' (ecs 2014-11-13 DescribeServices: "up to 10 services";
-application-autoscaling 2016-02-06 DescribeScalableTargets.ResourceIds max 50; cloudwatch
-2010-08-01 DescribeAlarms.AlarmNames max 100). A target group is described one ARN at a time:
-elbv2 2015-12-01 DescribeTargetGroups fails the whole call (TargetGroupNotFound) when any ARN
-it names does not exist.
+DescribeClusters: "up to 100"; application-autoscaling 2016-02-06
+DescribeScalableTargets.ResourceIds max 50; cloudwatch 2010-08-01 DescribeAlarms.AlarmNames
+max 100). A target group is described one ARN at a time: elbv2 2015-12-01
+DescribeTargetGroups fails the whole call (TargetGroupNotFound) when any ARN it names does not
+exist.
 """
 
 from __future__ import annotations
@@ -38,8 +47,10 @@ from stack_model import naming
 from stack_model.config import ServiceConfig, StackConfig
 
 # botocore ecs-2014-11-13 DescribeServices: "A list of services to describe. You may specify
-# up to 10 services to describe in a single operation."
+# up to 10 services to describe in a single operation."; DescribeClusters: "A list of up to 100
+# cluster names or full cluster Amazon Resource Name (ARN) entries."
 _DESCRIBE_SERVICES_MAX = 10
+_DESCRIBE_CLUSTERS_MAX = 100
 _RESOURCE_IDS_MAX = 50  # application-autoscaling DescribeScalableTargets.ResourceIds max
 _ALARM_NAMES_MAX = 100  # cloudwatch DescribeAlarms.AlarmNames max
 
@@ -107,6 +118,11 @@ class LiveService:
     desired_count: int | None = None
     scheduling_strategy: str | None = None
     circuit_breaker: dict[str, Any] | None = None
+    role_arn: str | None = None
+    """DescribeServices `roleArn`: the role ECS calls the load balancer with (for an awsvpc
+    service with a load balancer, the ECS service-linked role)."""
+    described: dict[str, Any] = field(default_factory=dict)
+    """The service as DescribeServices returned it (what a Cloud Control read is made of)."""
     task_definition_arn: str | None = None
     task_family: str | None = None
     task_revision: int | None = None
@@ -197,12 +213,12 @@ def _match(names: Iterable[str], bases: Iterable[str]) -> Lookup:
     return Lookup("missing", how)
 
 
-# --- clusters -----------------------------------------------------------------------------
+# --- clusters and services, as listed --------------------------------------------------
 
 
 def _describe_clusters(clients: Clients, names: list[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(names, 100):
+    for chunk in _chunks(names, _DESCRIBE_CLUSTERS_MAX):
         answer = clients("ecs").describe_clusters(clusters=chunk, include=["SETTINGS"])
         for cluster in answer.get("clusters", []):
             if cluster.get("status") == "ACTIVE":
@@ -215,40 +231,6 @@ def _list_cluster_names(clients: Clients) -> list[str]:
     for page in clients("ecs").get_paginator("list_clusters").paginate():
         names.extend(_name_from_arn(arn) for arn in page.get("clusterArns", []))
     return names
-
-
-def _clusters(clients: Clients, config: StackConfig) -> dict[str, LiveCluster]:
-    wanted = [c.name for c in config.clusters.values()]
-    by_name = _describe_clusters(clients, wanted)
-    listed: list[str] | None = None
-    result: dict[str, LiveCluster] = {}
-    for key, cluster in config.clusters.items():
-        if cluster.name in by_name:
-            lookup = Lookup("found", "stack name", [cluster.name])
-        else:
-            if listed is None:
-                listed = _list_cluster_names(clients)
-            lookup = _match(listed, [cluster.name])
-        live = LiveCluster(key=key, lookup=lookup)
-        if lookup.status == "found":
-            name = lookup.candidates[0]
-            if name not in by_name:
-                by_name.update(_describe_clusters(clients, [name]))
-            described = by_name.get(name)
-            if described is None:
-                live.lookup = Lookup("missing", lookup.how)
-            else:
-                live.name = name
-                live.arn = described["clusterArn"]
-                settings = {s["name"]: s["value"] for s in described.get("settings", [])}
-                live.container_insights = settings.get("containerInsights")
-                live.capacity_providers = list(described.get("capacityProviders", []))
-                live.default_strategy = list(described.get("defaultCapacityProviderStrategy", []))
-        result[key] = live
-    return result
-
-
-# --- services -----------------------------------------------------------------------------
 
 
 def _describe_services(clients: Clients, cluster: str, names: list[str]) -> dict[str, Any]:
@@ -266,6 +248,138 @@ def _list_service_names(clients: Clients, cluster: str) -> list[str]:
     for page in clients("ecs").get_paginator("list_services").paginate(cluster=cluster):
         names.extend(_name_from_arn(arn) for arn in page.get("serviceArns", []))
     return names
+
+
+def task_family(arn: str | None) -> str | None:
+    """The family of a task definition ARN, `...:task-definition/<family>:<revision>`."""
+    if not arn or "task-definition/" not in arn:
+        return None
+    family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
+    return family if family and revision.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One ACTIVE live service: its cluster, name and the family its task definition is of."""
+
+    cluster: str
+    name: str
+    family: str | None
+
+
+def _list_estate(clients: Clients) -> tuple[list[str], list[Listed], dict[tuple[str, str], Any]]:
+    """Every cluster name, every ACTIVE service in them, and each service as described."""
+    clusters = _list_cluster_names(clients)
+    listed: list[Listed] = []
+    described: dict[tuple[str, str], Any] = {}
+    for cluster in clusters:
+        names = _list_service_names(clients, cluster)
+        for name, service in _describe_services(clients, cluster, names).items():
+            listed.append(Listed(cluster, name, task_family(service.get("taskDefinition"))))
+            described[(cluster, name)] = service
+    return clusters, listed, described
+
+
+# --- matching the stack file to what is listed ---------------------------------------------
+
+
+def _service_candidates(service: ServiceConfig, listed: list[Listed]) -> tuple[list[Listed], str]:
+    """The live services that are `service`, and how they were found: its family first, then
+    its serviceName as it is or as a CloudFormation name's prefix. Several are narrowed to the
+    one named exactly as the stack file names it, if there is one."""
+    by_family = [s for s in listed if s.family == service.family]
+    if by_family:
+        found, how = by_family, f"task family {service.family}"
+    else:
+        pattern = cloudformation_pattern(service.service_name)
+        found = [s for s in listed
+                 if s.name == service.service_name or pattern.fullmatch(s.name)]
+        how = f"name {service.service_name} or {service.service_name}-<LogicalId>-<suffix>"
+    exact = [s for s in found if s.name == service.service_name]
+    if len(found) > 1 and len(exact) == 1:
+        return exact, f"{how} and the exact serviceName"
+    return found, how
+
+
+def _where(candidates: list[Listed]) -> str:
+    return ", ".join(f"{s.cluster}/{s.name}" for s in candidates)
+
+
+def _resolve_clusters(config: StackConfig, names: list[str], listed: list[Listed]
+                      ) -> dict[str, Lookup]:
+    """Each cluster key's live cluster: the stack name when it exists live, else the cluster
+    its services run in, else the CloudFormation pattern on the stack name."""
+    result: dict[str, Lookup] = {}
+    members: dict[str, list[ServiceConfig]] = {}
+    for service in config.services.values():
+        members.setdefault(service.cluster, []).append(service)
+    for key, cluster in config.clusters.items():
+        if cluster.name in names:
+            result[key] = Lookup("found", "stack name", [cluster.name])
+            continue
+        found: dict[str, list[str]] = {}
+        for service in members.get(key, []):
+            candidates, _ = _service_candidates(service, listed)
+            for where in sorted({c.cluster for c in candidates}):
+                found.setdefault(where, []).append(service.family)
+        if len(found) == 1:
+            where, families = next(iter(found.items()))
+            result[key] = Lookup("found", f"the cluster its services run in "
+                                 f"({', '.join(families)})", [where])
+        elif found:
+            result[key] = Lookup("ambiguous", "the clusters its services run in ("
+                                 + "; ".join(f"{c}: {', '.join(f)}" for c, f in found.items())
+                                 + ")", sorted(found))
+        else:
+            result[key] = _match(names, [cluster.name])
+    taken: dict[str, str] = {}
+    for key, lookup in result.items():
+        if lookup.status != "found":
+            continue
+        other = taken.setdefault(lookup.candidates[0], key)
+        if other != key:
+            for claimant in (key, other):
+                if result[claimant].how != "stack name":
+                    result[claimant] = Lookup("ambiguous", f"{lookup.how}, which clusters."
+                                              f"{other} names too", list(lookup.candidates))
+    return result
+
+
+def _resolve_services(config: StackConfig, clusters: dict[str, Lookup], listed: list[Listed]
+                      ) -> dict[str, Lookup]:
+    """Each service key's live service (candidates as `cluster/name`), in its cluster only."""
+    result: dict[str, Lookup] = {}
+    for key, service in config.services.items():
+        cluster = clusters[service.cluster]
+        if cluster.status == "ambiguous":
+            result[key] = Lookup("ambiguous", f"its cluster is ambiguous ({cluster.how})",
+                                 list(cluster.candidates))
+            continue
+        if cluster.status != "found":
+            result[key] = Lookup("missing", "its cluster does not exist live")
+            continue
+        everywhere, how = _service_candidates(service, listed)
+        inside = [s for s in everywhere if s.cluster == cluster.candidates[0]]
+        if len(inside) == 1:
+            result[key] = Lookup("found", how, [inside[0].name])
+        elif inside:
+            result[key] = Lookup("ambiguous", how, [s.name for s in inside])
+        elif everywhere:
+            result[key] = Lookup("ambiguous", f"{how}, in other clusters than "
+                                 f"{cluster.candidates[0]}", [_where(everywhere)])
+        else:
+            result[key] = Lookup("missing", how)
+    claimants: dict[str, list[str]] = {}
+    for key, lookup in result.items():
+        if lookup.status == "found":
+            claimants.setdefault(f"{clusters[config.services[key].cluster].candidates[0]}/"
+                                 f"{lookup.candidates[0]}", []).append(key)
+    for where, keys in claimants.items():
+        if len(keys) > 1:
+            for key in keys:
+                result[key] = Lookup("ambiguous", f"{result[key].how}; the same live service "
+                                     f"matches services {', '.join(keys)}", [where])
+    return result
 
 
 def _container(definition: dict[str, Any]) -> LiveContainer:
@@ -299,6 +413,8 @@ def _fill_service(live: LiveService, described: dict[str, Any], clients: Clients
     deployment = described.get("deploymentConfiguration") or {}
     live.circuit_breaker = deployment.get("deploymentCircuitBreaker")
     live.deployment_controller = (described.get("deploymentController") or {}).get("type")
+    live.role_arn = described.get("roleArn")
+    live.described = dict(described)
     live.task_definition_arn = described.get("taskDefinition")
     if not live.task_definition_arn:
         return
@@ -326,47 +442,6 @@ def _fill_service(live: LiveService, described: dict[str, Any], clients: Clients
             f"{len(live.containers)} containers ({', '.join(c.name for c in live.containers)}) "
             "and none is clearly the application's: the program runs one container; "
             "nothing was taken from the task definition")
-
-
-def _services(clients: Clients, config: StackConfig, clusters: dict[str, LiveCluster]
-              ) -> tuple[dict[str, LiveService], list[tuple[str, str]]]:
-    result: dict[str, LiveService] = {}
-    unmanaged: list[tuple[str, str]] = []
-    by_cluster: dict[str, list[tuple[str, ServiceConfig]]] = {}
-    for key, service in config.services.items():
-        by_cluster.setdefault(service.cluster, []).append((key, service))
-    for cluster_key, members in by_cluster.items():
-        cluster = clusters.get(cluster_key)
-        if cluster is None or cluster.name is None:
-            for key, _ in members:
-                result[key] = LiveService(key, Lookup("missing", "its cluster does not exist live"))
-            continue
-        described = _describe_services(clients, cluster.name, [s.service_name for _, s in members])
-        listed = _list_service_names(clients, cluster.name)
-        taken: set[str] = set()
-        for key, service in members:
-            if service.service_name in described:
-                lookup = Lookup("found", "stack name", [service.service_name])
-            else:
-                lookup = _match(listed, [service.service_name, service.family])
-            live = LiveService(key, lookup, cluster_name=cluster.name)
-            if lookup.status == "found":
-                name = lookup.candidates[0]
-                if name in taken:
-                    live.lookup = Lookup("ambiguous", lookup.how, [name])
-                    live.problems.append(f"{name} is matched by another stack service too")
-                else:
-                    taken.add(name)
-                    if name not in described:
-                        described.update(_describe_services(clients, cluster.name, [name]))
-                    if name in described:
-                        _fill_service(live, described[name], clients)
-                    else:
-                        live.lookup = Lookup("missing", lookup.how)
-            result[key] = live
-        named = {s.service_name for _, s in members} | taken
-        unmanaged.extend((cluster.name, n) for n in sorted(listed) if n not in named)
-    return result, unmanaged
 
 
 # --- scaling, alarms, logs ---------------------------------------------------------------
@@ -494,25 +569,60 @@ def caller_account(clients: Clients) -> str:
     return str(clients("sts").get_caller_identity()["Account"])
 
 
+def _ambiguity(scope: str, what: str, lookup: Lookup, fix: str) -> str:
+    count = len(lookup.candidates)
+    matched = (f"{count} live {what}s match {lookup.how}" if count > 1
+               else f"matched by {lookup.how}")
+    return (f"{scope}: {matched}: {', '.join(lookup.candidates)}; nothing is written for it: "
+            f"{fix}")
+
+
 def discover(clients: Clients, config: StackConfig) -> LiveEstate:
-    clusters = _clusters(clients, config)
-    services, unmanaged = _services(clients, config, clusters)
+    names, listed, described = _list_estate(clients)
+    cluster_lookups = _resolve_clusters(config, names, listed)
+    wanted = [lookup.candidates[0] for lookup in cluster_lookups.values()
+              if lookup.status == "found"]
+    by_name = _describe_clusters(clients, wanted) if wanted else {}
+    clusters: dict[str, LiveCluster] = {}
+    for key, lookup in cluster_lookups.items():
+        live = LiveCluster(key=key, lookup=lookup)
+        cluster = by_name.get(lookup.candidates[0]) if lookup.status == "found" else None
+        if lookup.status == "found" and cluster is None:
+            live.lookup = Lookup("missing", lookup.how)
+        elif cluster is not None:
+            live.name = cluster["clusterName"]
+            live.arn = cluster["clusterArn"]
+            settings = {s["name"]: s["value"] for s in cluster.get("settings", [])}
+            live.container_insights = settings.get("containerInsights")
+            live.capacity_providers = list(cluster.get("capacityProviders", []))
+            live.default_strategy = list(cluster.get("defaultCapacityProviderStrategy", []))
+        clusters[key] = live
+    service_lookups = _resolve_services(
+        config, {key: cluster.lookup for key, cluster in clusters.items()}, listed)
+    services: dict[str, LiveService] = {}
+    matched: set[tuple[str, str]] = set()
+    for key, lookup in service_lookups.items():
+        cluster_name = clusters[config.services[key].cluster].name
+        service = LiveService(key, lookup, cluster_name=cluster_name)
+        if lookup.status == "found" and cluster_name is not None:
+            matched.add((cluster_name, lookup.candidates[0]))
+            _fill_service(service, described[(cluster_name, lookup.candidates[0])], clients)
+        services[key] = service
+    live_clusters = {c.name for c in clusters.values() if c.name}
+    unmanaged = sorted((s.cluster, s.name) for s in listed
+                       if s.cluster in live_clusters and (s.cluster, s.name) not in matched
+                       and not any(lookup.status == "ambiguous" and s.name in lookup.candidates
+                                   for lookup in service_lookups.values()))
     found = [s for s in services.values() if s.found]
     _scaling(clients, found)
     _alarms(clients, config, found)
     _log_groups(clients, found)
     _load_balancers(clients, config, found)
-    problems = []
-    for cluster in clusters.values():
-        if cluster.lookup.status == "ambiguous":
-            problems.append(f"clusters.{cluster.key}: {len(cluster.lookup.candidates)} live "
-                            f"clusters match {cluster.lookup.how}: "
-                            f"{', '.join(cluster.lookup.candidates)}; set its name by hand")
-    for service in services.values():
-        if service.lookup.status == "ambiguous":
-            problems.append(f"services.{service.key}: {len(service.lookup.candidates)} live "
-                            f"services match {service.lookup.how}: "
-                            f"{', '.join(service.lookup.candidates)}; set serviceName by hand")
+    problems = [_ambiguity(f"clusters.{c.key}", "cluster", c.lookup, "set its name by hand")
+                for c in clusters.values() if c.lookup.status == "ambiguous"]
+    problems += [_ambiguity(f"services.{s.key}", "service", s.lookup,
+                            "set serviceName (and its cluster's name) by hand")
+                 for s in services.values() if s.lookup.status == "ambiguous"]
     return LiveEstate(
         account_id=config.account_id,
         region=config.region,

@@ -25,6 +25,14 @@ service.
 Secrets: a secret's value is never read from AWS (a task definition's `secrets` hold only the
 `valueFrom` ARN) and never written; a plain environment variable whose name looks like a
 credential is not copied into the file (the model refuses it there) and is reported instead.
+
+Odd live values are reported at their key and the rest goes on: a string the stack-file reader
+would read as something else unquoted is written double-quoted (`_scalar`); a `valueFrom`
+given as a bare SSM parameter name is written as its ARN (`secret_arn`); names the config
+refuses and containers beside the application's (which the first `up` would drop) are
+reported and left out; a node an alias shares is copied before it is edited (`_unshare`);
+`Fill.refuse` takes back an edit the config refuses for any other reason. An ambiguous
+service or cluster gets no row written and keeps every import id.
 """
 
 from __future__ import annotations
@@ -36,11 +44,19 @@ from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from pydantic import BaseModel
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from stack_model import naming
 from stack_model.config import PROJECT, ClusterConfig, ServiceConfig, StackConfig
-from stack_model.config.limits import LOAD_BALANCER_ARN, SECRET_LOOKING_NAME
+from stack_model.config.errors import Problem
+from stack_model.config.limits import (
+    ENV_VAR_NAME,
+    LOAD_BALANCER_ARN,
+    SECRET_ARN,
+    SECRET_LOOKING_NAME,
+)
+from stack_model.config.source import SourceError, resolve_plain
 from z360_ecs.live.adopt_estate import LiveEstate, LiveService
 
 # The retentionInDays values the config model allows (a live value outside them is reported).
@@ -55,12 +71,16 @@ _BEFORE = {"launchType": "image", "capacityProvider": "image"}
 # The capacity provider strategy item the program sends (components/scalable_service.py).
 _PROGRAM_STRATEGY_ITEM = {"weight": 1, "base": 0}
 
+# stack_model's rule for environment and secret names (ServiceConfig._plain_environment).
+_NAME_RULE = "not a name the config takes (letters, digits and '_', not starting with a digit)"
+
 WRITTEN = "written"
 SAME = "same"
 NO_KEY = "live value, no stack key yet"
 STACK_DECIDES = "stack decides"
 NOT_LIVE = "not live"
 REFUSED = "not written"
+AMBIGUOUS = "ambiguous: nothing written"
 
 
 def accepts(model: type[BaseModel], alias: str) -> bool:
@@ -108,6 +128,27 @@ class Fill:
     def for_scope(self, scope: str) -> list[Row]:
         return [r for r in self.rows if r.scope == scope]
 
+    def refuse(self, problem: Problem) -> bool:
+        """Take back the edits the config refuses with `problem` (its key path from the top
+        of the `z360-ecs:` namespace), and report it at its key. False when no edit made it."""
+        path = tuple(str(part) for part in problem.path)
+
+        def related(edit: Edit) -> bool:
+            own = (edit.path[0].split(":", 1)[-1], *edit.path[1:])
+            shorter = min(len(own), len(path))
+            return shorter >= 2 and own[:shorter] == path[:shorter]
+
+        taken = [e for e in self.edits if related(e)]
+        if not taken:
+            return False
+        self.edits = [e for e in self.edits if not related(e)]
+        scoped = path[0] in ("services", "clusters") and len(path) > 2
+        scope = ".".join(path[:2]) if scoped else path[0]
+        key = ".".join(path[2:] if scoped else path[1:]) or path[-1]
+        self.rows.append(Row(scope, key, ", ".join(repr(e.new) for e in taken)[:200], None,
+                             REFUSED, f"the config refuses it: {problem.message}; not written"))
+        return True
+
 
 # --- reading the raw document ------------------------------------------------------------
 
@@ -137,7 +178,20 @@ def _plain(value: Any) -> Any:
 # --- what the estate fixes, per service ---------------------------------------------------
 
 
-def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster_name: str
+def secret_arn(value_from: str, region: str, account_id: str) -> str:
+    """A task definition secret's `valueFrom` as an ARN. ECS Secret.valueFrom (API reference):
+    "If the SSM Parameter Store parameter exists in the same Region as the task you're
+    launching, then you can use either the full ARN or name of the parameter": a value that
+    is not an ARN is such a name, `/a/b` or `name` (ARN `...:parameter/a/b`, `...:parameter/name`).
+    """
+    if value_from.startswith("arn:"):
+        return value_from
+    name = value_from if value_from.startswith("/") else f"/{value_from}"
+    return naming.ssm_parameter_arn(region, account_id, name)
+
+
+def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster_name: str,
+                    region: str, account_id: str
                     ) -> tuple[dict[str, tuple[Any, Any]], list[Row]]:
     """(relative path -> (live value, effective stack value), rows) for one live service."""
     scope = f"services.{key}"
@@ -214,16 +268,44 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
                 no_key("containerName", container.name, f"{key} (the service key)",
                        "the new task revision renames the container")
         plain = {n: v for n, v in container.environment.items()
-                 if not SECRET_LOOKING_NAME.search(n)}
+                 if ENV_VAR_NAME.fullmatch(n) and not SECRET_LOOKING_NAME.search(n)}
         for name in sorted(set(container.environment) - set(plain)):
+            if not ENV_VAR_NAME.fullmatch(name):
+                rows.append(Row(scope, f"environment.{name}", container.environment[name], None,
+                                REFUSED, f"{_NAME_RULE}: left out; the new task revision would "
+                                "run without it"))
+                continue
             rows.append(Row(scope, f"environment.{name}", "(value not read)", None, REFUSED,
                             "a credential-looking name in plain environment: move it to SSM or "
                             "Secrets Manager and list its ARN under secrets; the new task "
                             "revision would run without it"))
         fixed("environment", dict(sorted(plain.items())), service.environment,
               f"{len(plain)} names: {', '.join(sorted(plain)) or '-'}")
-        fixed("secrets", dict(sorted(container.secrets.items())), service.secrets,
-              f"{len(container.secrets)} references (valueFrom ARNs only)")
+        secrets: dict[str, str] = {}
+        for name, value_from in sorted(container.secrets.items()):
+            reference = secret_arn(value_from, region, account_id)
+            if not ENV_VAR_NAME.fullmatch(name):
+                rows.append(Row(scope, f"secrets.{name}", value_from, None, REFUSED,
+                                f"{_NAME_RULE}: left out; the new task revision would run "
+                                "without it"))
+            elif not SECRET_ARN.fullmatch(reference):
+                rows.append(Row(scope, f"secrets.{name}", value_from, None, REFUSED,
+                                "not an SSM parameter or Secrets Manager secret ARN: left out"))
+            else:
+                secrets[name] = reference
+                if reference != value_from:
+                    in_file = service.secrets.get(name)
+                    rows.append(Row(scope, f"secrets.{name}", value_from, in_file,
+                                    SAME if in_file == reference else WRITTEN,
+                                    f"a parameter name (ECS takes one in the task's region): "
+                                    f"stated as its ARN {reference}"))
+        fixed("secrets", secrets, service.secrets,
+              f"{len(secrets)} references (valueFrom ARNs only)")
+        for other in live.containers:
+            if other is not container:
+                rows.append(Row(scope, f"containers.{other.name}", other.image, None, REFUSED,
+                                "a container beside the application's: the program's task "
+                                "definition runs one container, so the first up would drop it"))
         group = container.log_options.get("awslogs-group")
         if container.log_driver not in (None, "awslogs"):
             no_key("logDriver", container.log_driver, "awslogs (program)", "")
@@ -436,9 +518,11 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
         live_cluster = estate.clusters[key]
         scope = f"clusters.{key}"
         if live_cluster.name is None:
+            ambiguous = live_cluster.lookup.status == "ambiguous"
             result.rows.append(Row(scope, "name", f"({live_cluster.lookup.status})", cluster.name,
-                                   NOT_LIVE, _lookup_note(live_cluster.lookup)))
-            if cluster.import_id is not None:
+                                   AMBIGUOUS if ambiguous else NOT_LIVE,
+                                   _lookup_note(live_cluster.lookup)))
+            if cluster.import_id is not None and not ambiguous:
                 result.rows.append(Row(scope, "importId", "(does not exist)", cluster.import_id,
                                        WRITTEN, "removed: nothing live to import"))
                 result.edits.append(Edit((clusters_key, key, "importId"), cluster.import_id, None))
@@ -463,6 +547,12 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
         live = estate.services[key]
         scope = f"services.{key}"
         if not live.found:
+            if live.lookup.status == "ambiguous":
+                # Never guessed: nothing is written for this service, no import id removed.
+                result.rows.append(Row(scope, "serviceName", "(ambiguous)",
+                                       service.service_name, AMBIGUOUS,
+                                       _lookup_note(live.lookup)))
+                continue
             result.rows.append(Row(scope, "serviceName", f"({live.lookup.status})",
                                    service.service_name, NOT_LIVE, _lookup_note(live.lookup)))
             stale = {k: v for k, v in service.import_ids.model_dump(by_alias=True).items() if v}
@@ -473,7 +563,8 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
                                            WRITTEN, "removed: nothing live to import"))
             continue
         cluster_name = estate.clusters[service.cluster].name or ""
-        values, rows = _service_values(key, service, live, cluster_name)
+        values, rows = _service_values(key, service, live, cluster_name, estate.region,
+                                       estate.account_id)
         for problem in live.problems:
             rows.append(Row(scope, "taskDefinition", problem, None, REFUSED))
         if "launchType" in values and values["launchType"][0] is not None:
@@ -564,26 +655,39 @@ def _lookup_note(lookup: Any) -> str:
         return f"found by {lookup.how}"
     if lookup.status == "ambiguous":
         return f"ambiguous: {', '.join(lookup.candidates)} match {lookup.how}"
-    return f"no live match for the stack name or {lookup.how}: the first up creates it"
+    return f"nothing live matches {lookup.how}: the first up creates it"
 
 
 # --- writing -----------------------------------------------------------------------------
 
 
+def _scalar(value: Any) -> Any:
+    """A string the one stack-file reader would not read back as itself (`yes`, `off`,
+    `10:00`, `0400`, `1_000`, `true`, `12`, an empty string, ...), double-quoted."""
+    if not isinstance(value, str):
+        return value
+    try:
+        same = resolve_plain(value, ()) == value
+    except SourceError:
+        same = False
+    return value if same else DoubleQuotedScalarString(value)
+
+
 def _yaml_value(value: Any, old: Any) -> Any:
     if isinstance(value, list):
-        seq = CommentedSeq(value)
+        seq = CommentedSeq(_scalar(v) if not isinstance(v, (dict, list)) else _yaml_value(v, None)
+                           for v in value)
         if not isinstance(old, CommentedSeq) or old.fa.flow_style():
             seq.fa.set_flow_style()
         return seq
     if isinstance(value, dict):
         mapping = CommentedMap()
         for k, v in value.items():
-            mapping[k] = _yaml_value(v, None)
+            mapping[_scalar(k)] = _yaml_value(v, None)
         if not value:
             mapping.fa.set_flow_style()
         return mapping
-    return value
+    return _scalar(value)
 
 
 def _add(node: CommentedMap, key: str, value: Any) -> None:
@@ -679,6 +783,7 @@ def apply(document: Any, edits: list[Edit], confirmed: Sequence[tuple[str, ...]]
     """Make `edits` in a ruamel.yaml round-trip document (its `config` mapping), and drop the
     PLACEHOLDER marks of the `confirmed` values."""
     root = document["config"]
+    uses = _uses(root)
     for path in confirmed:
         _drop_placeholders(root, path)
     for edit in edits:
@@ -688,6 +793,7 @@ def apply(document: Any, edits: list[Edit], confirmed: Sequence[tuple[str, ...]]
                 if edit.new is None:
                     break
                 _add(node, part, CommentedMap())
+            _unshare(node, part, uses)
             node = node[part]
         else:
             last = edit.path[-1]
@@ -703,6 +809,41 @@ def apply(document: Any, edits: list[Edit], confirmed: Sequence[tuple[str, ...]]
                 _drop_placeholder_above(node, last)
             else:
                 _add(node, last, value)
+
+
+def _uses(node: Any, counts: dict[int, int] | None = None) -> dict[int, int]:
+    """How many places hold each mapping or sequence of the document: more than one is a
+    node shared by a YAML anchor and its aliases (ruamel loads an alias as the same object)."""
+    counts = {} if counts is None else counts
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        counts[id(node)] = counts.get(id(node), 0) + 1
+        if counts[id(node)] == 1:
+            for child in (node.values() if isinstance(node, CommentedMap) else node):
+                _uses(child, counts)
+    return counts
+
+
+def _unanchored(node: Any) -> None:
+    if isinstance(node, CommentedBase) and node.anchor.value is not None:
+        node.anchor.value = None
+        node.anchor.always_dump = False
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        for child in (node.values() if isinstance(node, CommentedMap) else node):
+            _unanchored(child)
+
+
+def _unshare(parent: CommentedMap, key: str, uses: dict[int, int]) -> None:
+    """Give `parent[key]` a copy of its own when an alias shares it, so an edit through one
+    place never changes the other (a network block anchored on aegra and aliased on gateway
+    keeps aegra's subnets)."""
+    child = parent[key]
+    if not isinstance(child, (CommentedMap, CommentedSeq)) or uses.get(id(child), 0) < 2:
+        return
+    uses[id(child)] -= 1
+    own = copy.deepcopy(child)
+    _unanchored(own)
+    parent[key] = own
+    _uses(own, uses)
 
 
 def _prune_empty(root: Any, path: tuple[str, ...]) -> None:

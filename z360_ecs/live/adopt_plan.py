@@ -12,6 +12,8 @@ resource one action:
 - `import, REPLACE`: adopted, then replaced. This is an error: a protected resource fails the
   `up`, an unprotected one is deleted and made again (a service outage).
 - `import FAILS`: the import id names nothing live (the engine fails the import). An error.
+- `import, not checked`: the resource's live match was ambiguous; its import ids stay as the
+  file has them. An error until its name is set by hand.
 
 Each difference names the input, the live and the program's value, and who decides it:
 `estate` (a value adopt should have copied: one left means a stack key is missing), `stack`
@@ -20,12 +22,18 @@ budget) or `program` (the program's own fixed settings: circuit breaker, Contain
 alarm shape).
 
 Whether a difference replaces the resource is engine/diff.py's knowledge (`REPLACE_ON_CHANGE`,
-`REPLACE_WHEN`: what pulumi-aws forces a new resource for, with its sources), the same table
+`REPLACE_WHEN`: what each provider forces a new resource for, with its sources), the same table
 `preview --compare` uses; the live value stands in for the old input. For the estate that means:
-a changed cluster, service, alarm, log group, topic or budget name, a service's `launchType` or
-`schedulingStrategy`, a scalable target's or policy's `resourceId`, and a service's capacity
-provider strategy going from empty to set (a service CloudFormation made with a launch type)
-without `forceNewDeployment`.
+a changed cluster, service, alarm, log group, topic or budget name, a service's cluster,
+`launchType` (classic), `schedulingStrategy` or role, a scalable target's or policy's
+`resourceId`.
+
+What an import records decides what an input the program leaves unset becomes
+(engine/diff.py `UNSET_AFTER_IMPORT`, `unset_after_import`): an aws-native import records every
+writable property the read returns (`imported_inputs`, from what DescribeServices gave), so an
+unset one is deleted, and deleting a create-only one (schedulingStrategy, role) is a replace; a
+pulumi-aws import keeps an unset Optional+Computed attribute and gives one with a default its
+default. A replace of a live resource is an error, never "import, update".
 
 A metricResolution 20 service is an `aws-native:ecs:Service` (AWS::ECS::Service through Cloud
 Control; components/scalable_service.py): its inputs carry the CloudFormation names
@@ -57,7 +65,7 @@ from policies.guardrails.facts.types import (
     TOPIC_TYPE,
 )
 from stack_model.config import StackConfig
-from z360_ecs.engine.diff import replaces_on_change
+from z360_ecs.engine.diff import KEEPS, replaces_on_change, unset_after_import
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
 from z360_ecs.live.adopt_estate import LiveEstate, LiveService
 
@@ -68,6 +76,7 @@ IMPORT = "import"
 UPDATE = "import, update"
 REPLACE = "import, REPLACE"
 FAILS = "import FAILS"
+NOT_CHECKED = "import, not checked"
 
 ESTATE, STACK, PROGRAM = "estate", "stack", "program"
 
@@ -96,7 +105,7 @@ class Step:
 
     @property
     def error(self) -> bool:
-        return self.action in (REPLACE, FAILS)
+        return self.action in (REPLACE, FAILS, NOT_CHECKED)
 
 
 def _unknown(value: Any) -> bool:
@@ -145,16 +154,64 @@ def _strategy(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "base": s.get("base", 0)} for s in items]
 
 
+# DescribeServices field -> the AWS::ECS::Service property (pulumi-aws-native's input name)
+# Cloud Control reads it into. The schema's read handler has one permission,
+# ecs:DescribeServices (aws-ecs-service.json, handlers.read), so what a Cloud Control read
+# returns is this, in CloudFormation's names; which of them it returns, and in which form, only
+# a live read shows (docs/adopt.md, "What stays unverified").
+_NATIVE_PROPERTIES = (
+    ("serviceName", "serviceName"), ("clusterArn", "cluster"), ("launchType", "launchType"),
+    ("capacityProviderStrategy", "capacityProviderStrategy"),
+    ("platformVersion", "platformVersion"), ("schedulingStrategy", "schedulingStrategy"),
+    ("roleArn", "role"), ("desiredCount", "desiredCount"), ("taskDefinition", "taskDefinition"),
+    ("networkConfiguration", "networkConfiguration"), ("loadBalancers", "loadBalancers"),
+    ("deploymentConfiguration", "deploymentConfiguration"),
+    ("deploymentController", "deploymentController"), ("propagateTags", "propagateTags"),
+    ("enableECSManagedTags", "enableEcsManagedTags"),
+    ("enableExecuteCommand", "enableExecuteCommand"),
+    ("healthCheckGracePeriodSeconds", "healthCheckGracePeriodSeconds"),
+    ("placementConstraints", "placementConstraints"),
+    ("placementStrategy", "placementStrategies"), ("serviceRegistries", "serviceRegistries"),
+    ("tags", "tags"), ("availabilityZoneRebalancing", "availabilityZoneRebalancing"),
+)
+
+
+def imported_inputs(live: LiveService) -> dict[str, Any]:
+    """The inputs an aws-native import records for `live`: every writable property the read
+    returns (engine/diff.py, UNSET_AFTER_IMPORT). Empty values are left out: whether Cloud
+    Control returns them is not known offline, and deleting one replaces nothing."""
+    described = live.described
+    return {name: described[field] for field, name in _NATIVE_PROPERTIES
+            if described.get(field) not in (None, [], {}, "")}
+
+
+def _unset(compare: _Compare, live_inputs: dict[str, Any], ignored: list[str]) -> None:
+    """Each imported input the program leaves unset: what the first diff makes of it
+    (engine/diff.py `unset_after_import`), a difference when that is not the live value."""
+    shown = {d.path.split(".", 1)[0] for d in compare.differences}
+    for key, value in live_inputs.items():
+        if key in compare.inputs or key in ignored or key in shown:
+            continue
+        after = unset_after_import(compare.type_token, key)
+        if after is KEEPS or after == value:
+            continue
+        compare.add(key, value, after, PROGRAM)
+
+
 def _native_service_diff(inputs: dict[str, Any], live: LiveService) -> list[Difference]:
     """As `_service_diff`, for an aws-native:ecs:Service: the same live values against the
-    inputs pulumi-aws-native names as AWS::ECS::Service does."""
+    inputs pulumi-aws-native names as AWS::ECS::Service does; every writable property the
+    import recorded that the program leaves unset is deleted (`_unset`)."""
     compare = _Compare(NATIVE_SERVICE_TYPE, inputs)
     compare("serviceName", live.name, ESTATE)
+    compare("cluster", live.described.get("clusterArn"), ESTATE)
     compare("launchType", live.launch_type, ESTATE)
     compare("capacityProviderStrategy", _strategy(live.capacity_provider_strategy), ESTATE,
             program=_strategy(inputs.get("capacityProviderStrategy") or []))
-    compare("schedulingStrategy", live.scheduling_strategy,
-            ESTATE, program=inputs.get("schedulingStrategy") or "REPLICA")
+    for key, value in (("schedulingStrategy", live.scheduling_strategy),
+                       ("role", live.role_arn)):
+        if key in inputs:
+            compare(key, value, ESTATE)
     vpc = (inputs.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
     prefix = "networkConfiguration.awsvpcConfiguration"
     compare(f"{prefix}.subnets", sorted(live.subnets), ESTATE,
@@ -183,6 +240,7 @@ def _native_service_diff(inputs: dict[str, Any], live: LiveService) -> list[Diff
         compare("desiredCount", live.desired_count, STACK, numeric=True)
     compare.add("taskDefinition", f"{live.task_family}:{live.task_revision}", "(new revision)",
                 STACK)
+    _unset(compare, imported_inputs(live), inputs.get("__ignore", []))
     return compare.differences
 
 
@@ -199,11 +257,19 @@ def _service_import(registration: Registration, live: LiveService) -> str | None
 def _service_diff(inputs: dict[str, Any], live: LiveService) -> list[Difference]:
     compare = _Compare(SERVICE_TYPE, inputs)
     compare("name", live.name, ESTATE)
+    compare("cluster", live.described.get("clusterArn"), ESTATE)
     compare("launchType", live.launch_type, ESTATE)
     compare("capacityProviderStrategies", _strategy(live.capacity_provider_strategy), ESTATE,
             program=_strategy(inputs.get("capacityProviderStrategies") or []))
-    compare("schedulingStrategy", live.scheduling_strategy,
-            ESTATE, program=inputs.get("schedulingStrategy") or "REPLICA")
+    # What the import read that the program may leave unset (engine/diff.py
+    # UNSET_AFTER_IMPORT): scheduling_strategy takes its default, iam_role, launch_type and
+    # the deployment controller keep the live value.
+    live_inputs = {"schedulingStrategy": live.scheduling_strategy, "iamRole": live.role_arn,
+                   "deploymentController": ({"type": live.deployment_controller}
+                                            if live.deployment_controller else None)}
+    for key, value in live_inputs.items():
+        if value is not None and key in inputs:
+            compare(key, value, ESTATE)
     network = inputs.get("networkConfiguration") or {}
     compare("networkConfiguration.subnets", sorted(live.subnets), ESTATE,
             program=sorted(network.get("subnets") or []))
@@ -229,6 +295,8 @@ def _service_diff(inputs: dict[str, Any], live: LiveService) -> list[Difference]
     # The service moves to the new task revision: an update in place.
     compare.add("taskDefinition", f"{live.task_family}:{live.task_revision}", "(new revision)",
                 STACK)
+    _unset(compare, {k: v for k, v in live_inputs.items() if v is not None},
+           inputs.get("__ignore", []))
     return compare.differences
 
 
@@ -313,6 +381,18 @@ def _owner(run: ProgramRun, registration: Registration) -> str:
     return "stack"
 
 
+def _ambiguous(estate: LiveEstate, scope: str, service: LiveService | None) -> str:
+    """Why the live resource of `scope` is not known, when its match was ambiguous ("" else):
+    its import ids stay as the file has them and are not checked."""
+    kind, _, key = scope.partition(".")
+    lookup = (service.lookup if service is not None
+              else estate.clusters[key].lookup if kind == "clusters" else None)
+    if lookup is None or lookup.status != "ambiguous":
+        return ""
+    return (f"{scope} is ambiguous ({', '.join(lookup.candidates)}): its import ids are "
+            "not checked until its name is set by hand")
+
+
 def plan(run: ProgramRun, config: StackConfig, estate: LiveEstate) -> list[Step]:
     """One step per custom resource of the preview `run` of the adopted stack file."""
     steps = []
@@ -328,13 +408,14 @@ def plan(run: ProgramRun, config: StackConfig, estate: LiveEstate) -> list[Step]
                         if scope.startswith("services.") else None)
         differences: list[Difference] | None = None
         kind = registration.type
+        unresolved = _ambiguous(estate, scope, live_service)
         if kind == TASK_DEFINITION_TYPE:
             if live_service is not None and live_service.task_revision:
                 step.note = (f"new revision of {live_service.task_family}; "
                              f":{live_service.task_revision} stays registered")
-        elif not registration.import_id:
+        elif not registration.import_id or unresolved:
             pass
-        elif kind == CLUSTER_TYPE:
+        elif kind == CLUSTER_TYPE and estate.clusters[scope.split(".", 1)[1]].name:
             cluster = estate.clusters[scope.split(".", 1)[1]]
             compare = _Compare(kind, inputs)
             compare("name", cluster.name, ESTATE)
@@ -377,7 +458,10 @@ def plan(run: ProgramRun, config: StackConfig, estate: LiveEstate) -> list[Step]
         elif kind == BUDGET_TYPE and estate.budget is not None:
             differences = _budget_diff(inputs, estate.budget)
         if registration.import_id:
-            if differences is None:
+            if unresolved:
+                step.action = NOT_CHECKED
+                step.note = unresolved
+            elif differences is None:
                 step.action = FAILS
                 step.note = step.note or "the import id names nothing adopt found live"
             else:

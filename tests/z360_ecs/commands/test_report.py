@@ -72,9 +72,9 @@ def test_check_passes_on_a_fresh_file(tmp_path: Path, capsys):
 
 
 def test_right_sizing_table_has_before_after_and_list_price_saving(beta_report: str):
-    assert "| voice | `z360-agent-layer-beta-voice` | 4096/8192 | 2048/5120 | $68.84 |" \
+    assert "| voice | `agent-layer-beta-voice` | 4096/8192 | 2048/5120 | $68.84 |" \
         in beta_report
-    assert "| gateway | `z360-agent-layer-beta-gateway` | 512/1024 | kept | $0.00 |" in beta_report
+    assert "| gateway | `agent-layer-beta-gateway` | 512/1024 | kept | $0.00 |" in beta_report
 
 
 def test_max_capacity_table_shows_old_and_new_maxima(beta_report: str):
@@ -169,7 +169,7 @@ def test_report_against_a_git_revision(tmp_path: Path, capsys, monkeypatch):
     )
     assert code == 0, err
     assert "against the baseline `HEAD~1:Pulumi.x.yaml`" in out
-    assert "| voice | `z360-agent-layer-staging-voice` | 4096/8192 | 1024/4096 |" in out
+    assert "| voice | `agent-layer-staging-voice` | 4096/8192 | 1024/4096 |" in out
     assert "| web | `z360-staging-web` | 512/1024 | kept | $0.00 |" in out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -10,12 +11,20 @@ from typing import Any
 import pytest
 
 from policies.guardrails.facts.types import (
+    NATIVE_SERVICE_TYPE,
     SERVICE_TYPE,
     TASK_DEFINITION_TYPE,
 )
 from z360_ecs.cli import main
 from z360_ecs.common import PROJECT_DIR, resolve_spec
-from z360_ecs.engine.diff import diff_runs, render_diff, replaces_on_change
+from z360_ecs.engine.diff import (
+    KEEPS,
+    REPLACE_ON_CHANGE,
+    diff_runs,
+    render_diff,
+    replaces_on_change,
+    unset_after_import,
+)
 from z360_ecs.engine.program import ProgramRun, run_program
 
 RunStack = Callable[..., ProgramRun]
@@ -125,3 +134,40 @@ def test_preview_compare_prints_the_changes(
 def test_preview_compare_with_a_bad_spec_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", "staging", "--compare", "no-such-file.yaml"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def _sdk_replace_on_changes(module: str) -> set[str]:
+    """The replace_on_changes a pulumi-aws-native SDK resource sets (its createOnlyProperties)."""
+    source = Path(importlib.import_module(module).__file__ or "").read_text()
+    match = re.search(r"replace_on_changes=\[([^\]]*)\]", source)
+    assert match, module
+    return set(re.findall(r'"([^"]+)"', match.group(1)))
+
+
+def test_the_native_service_replace_table_is_the_sdks_create_only_list() -> None:
+    """pulumi_aws_native/ecs/service.py passes the schema's createOnlyProperties (Cluster,
+    Role, SchedulingStrategy, ServiceName) as replace_on_changes; the engine replaces on any
+    change of them, a deletion included."""
+    wanted = _sdk_replace_on_changes("pulumi_aws_native.ecs.service")
+    assert wanted == {"cluster", "role", "schedulingStrategy", "serviceName"}
+    assert set(REPLACE_ON_CHANGE[NATIVE_SERVICE_TYPE] or ()) == wanted
+
+
+def test_what_an_unset_input_becomes_after_an_import() -> None:
+    """aws-native: every imported writable property is an input, so unset is a delete, and
+    deleting a create-only one replaces. pulumi-aws: Optional+Computed attributes keep the live
+    value, scheduling_strategy takes its default REPLICA."""
+    assert unset_after_import(NATIVE_SERVICE_TYPE, "schedulingStrategy") is None
+    assert unset_after_import(NATIVE_SERVICE_TYPE, "enableExecuteCommand") is None
+    assert replaces_on_change(NATIVE_SERVICE_TYPE, "schedulingStrategy",
+                              {"schedulingStrategy": "REPLICA"}, {})
+    assert replaces_on_change(NATIVE_SERVICE_TYPE, "role", {"role": "arn:aws:iam::1:role/x"}, {})
+    assert not replaces_on_change(NATIVE_SERVICE_TYPE, "enableExecuteCommand",
+                                  {"enableExecuteCommand": False}, {})
+    assert unset_after_import(SERVICE_TYPE, "schedulingStrategy") == "REPLICA"
+    for key in ("cluster", "iamRole", "launchType", "deploymentController"):
+        assert unset_after_import(SERVICE_TYPE, key) is KEEPS
+    # ForceNew in terraform-provider-aws: a set iam_role or scheduling_strategy that changes.
+    assert replaces_on_change(SERVICE_TYPE, "iamRole", {"iamRole": "a"}, {"iamRole": "b"})
+    assert replaces_on_change(SERVICE_TYPE, "schedulingStrategy",
+                              {"schedulingStrategy": "DAEMON"}, {"schedulingStrategy": "REPLICA"})

@@ -1,5 +1,5 @@
 """Fixtures for adopt: the replicas of beta and staging, each built and adopted once per session
-(tests/z360_ecs/live/estates.py), and previews made once per stack-file text.
+(tests/support/live_estates.py), and previews made once per stack-file text.
 
 Under pytest-xdist a session is a worker: the modules whose tests read a replica run in one worker
 (XDIST_GROUPS in tests/conftest.py), so the replicas are built once, not once per worker."""

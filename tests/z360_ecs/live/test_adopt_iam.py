@@ -1,9 +1,8 @@
 """Every AWS call adopt makes is allowed by the read-only policy in docs/adopt.md.
 
 The calls are those of the session's adopt run against the moto replica of beta (the `beta`
-fixture, tests/z360_ecs/live/estates.py, records them with botocore's `before-parameter-build`
-event on each client adopt creates), whose placeholder agent cluster name makes adopt list
-clusters too.
+fixture, tests/support/live_estates.py, records them with botocore's `before-parameter-build`
+event on each client adopt creates): adopt lists every cluster and service of the account.
 """
 
 from __future__ import annotations

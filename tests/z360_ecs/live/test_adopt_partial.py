@@ -4,7 +4,7 @@ One partial replica of beta (a service missing, a stale import id, an unmanaged 
 ambiguous match at once) is built and adopted once for this module; the command-line and
 patched-discovery scenarios (a credential in a container's environment, services on a capacity
 provider) run against the session's shared replicas (`@while_live`,
-tests/z360_ecs/live/estates.py) and the tests read what they recorded.
+tests/support/live_estates.py) and the tests read what they recorded.
 """
 
 from __future__ import annotations
@@ -34,18 +34,25 @@ from z360_ecs.live import adopt_fill as fill_module
 from z360_ecs.live.adopt import Result, adopt
 from z360_ecs.live.adopt_estate import Clients, LiveService, Lookup, _fill_service
 from z360_ecs.live.adopt_fill import NOT_LIVE, REFUSED
-from z360_ecs.live.adopt_plan import CREATE
+from z360_ecs.live.adopt_plan import CREATE, NOT_CHECKED
 
 UNMANAGED = "z360-beta-horizon-Service-Hz1x2c3v4b5n"
 SECOND_QUEUE = "z360-beta-queue-Worker-Qq1w2e3r4t5y"
+SECOND_WEB = "z360-beta-web-Canary-Cn1a2b3c4d5e"
+SECOND_GATEWAY = "agent-layer-beta-gateway-Canary-Gc1a2b3c4d5e"
 
 
 @pytest.fixture(scope="module")
 def partial(tmp_path_factory: pytest.TempPathFactory) -> Estate:
-    """beta with reverb and web missing (web's import ids go stale), a service the stack file
-    does not name, and a second live service matching queue's name."""
-    return build_estate("beta", tmp_path_factory.mktemp("adopt-partial"), skip=("reverb", "web"),
-                        extra=(("app", UNMANAGED), ("app", SECOND_QUEUE)))
+    """beta with reverb and voice missing (voice's alarm import ids go stale), a service the
+    stack file does not name, and a second live service running each of queue's, web's and
+    gateway's families. The agent cluster has FARGATE associated, which voice, created anew
+    on a FARGATE strategy, needs."""
+    return build_estate("beta", tmp_path_factory.mktemp("adopt-partial"),
+                        skip=("reverb", "voice"), providers={"agent": ["FARGATE"]},
+                        extra=(("app", UNMANAGED), ("app", SECOND_QUEUE, "z360-beta-queue"),
+                               ("app", SECOND_WEB, "z360-beta-web"),
+                               ("agent", SECOND_GATEWAY, "z360-agent-layer-beta-gateway")))
 
 
 def test_a_missing_service_will_be_created_and_an_extra_one_is_unmanaged(partial: Estate):
@@ -67,11 +74,43 @@ def test_an_ambiguous_match_is_reported_never_guessed(partial: Estate):
     assert written["serviceName"] == "z360-beta-queue"  # left as the file had it
 
 
+def test_two_live_services_of_one_family_write_nothing_for_it(partial: Estate):
+    """Gateway's family runs twice live and the stack file gives only the log's prefix: every
+    candidate is named, nothing is written for gateway, and none of its alarm import ids
+    (alarms that do exist) is removed; its steps are errors until the operator names it."""
+    result = partial.result
+    problem = next(p for p in result.estate.problems if p.startswith("services.gateway:"))
+    assert "agent-layer-beta-gateway-Service-Gw4Ht5Jy6Ku7" in problem
+    assert SECOND_GATEWAY in problem
+    before = parse_yaml(partial.original)["config"]["z360-ecs:services"]["gateway"]
+    after = parse_yaml(result.adopted)["config"]["z360-ecs:services"]["gateway"]
+    assert after == before
+    assert after["importIds"] == {"cpuAlarm": "z360-beta-gateway-high-cpu",
+                                  "memoryAlarm": "z360-beta-gateway-high-memory",
+                                  "spikeAlarm": "z360-beta-gateway-task-count-spike"}
+    assert not [e for e in result.fill.edits if e.path[1:2] == ("gateway",)]
+    # Neither candidate is called unmanaged: which one gateway is, is the operator's to say.
+    assert not [n for _, n in result.estate.unmanaged if "gateway" in n]
+    steps = [s for s in result.steps if s.scope == "services.gateway" and s.import_id]
+    assert len(steps) == 3 and all(s.action == NOT_CHECKED and s.error for s in steps)
+    assert all("ambiguous" in s.note for s in steps)
+
+
+def test_the_exact_service_name_settles_two_services_of_one_family(partial: Estate):
+    """Web's family runs twice too, but the stack file names web's live service exactly
+    (the ops log's `z360-beta-web-Service-5Ao8dxMzQ1d8`): that one is web, the other is
+    unmanaged."""
+    web = partial.result.estate.services["web"]
+    assert web.found and web.name == "z360-beta-web-Service-5Ao8dxMzQ1d8"
+    assert "exact serviceName" in web.lookup.how
+    assert ("z360-beta-Cluster-8E41UEvLHdpU", SECOND_WEB) in partial.result.estate.unmanaged
+
+
 def test_a_stale_import_id_is_removed(partial: Estate):
     result = partial.result
-    web = parse_yaml(result.adopted)["config"]["z360-ecs:services"]["web"]
-    assert "importIds" not in web
-    assert next(s for s in result.steps if s.name == "web-service").action == CREATE
+    voice = parse_yaml(result.adopted)["config"]["z360-ecs:services"]["voice"]
+    assert "importIds" not in voice
+    assert next(s for s in result.steps if s.name == "voice-service").action == CREATE
 
 
 @while_live("staging")
@@ -223,7 +262,9 @@ def test_a_live_capacity_provider_is_written(beta: Estate):
     assert {s.get("capacityProvider") for s in services.values()} == {"FARGATE_SPOT"}
     assert not [k for k, s in services.items() if "launchType" in s]
     assert document["z360-ecs:clusters"]["agent"]["capacityProviders"] == ["FARGATE_SPOT"]
-    assert not [s for s in result.steps if s.error]
+    # Only the aws-native services' pending replace (test_adopt_replica.PENDING_NATIVE_REPLACES).
+    assert {s.name for s in result.steps if s.error} == {
+        "web-service", "gateway-service", "voice-service"}
 
 
 @while_live("staging")
