@@ -3,7 +3,6 @@ implies, checked against botocore's wafv2 model (ParamValidator) and moto's wafv
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import boto3
@@ -26,12 +25,8 @@ from policies.guardrails.facts.types import (
     WEB_ACL_TYPE,
 )
 from policies.guardrails.facts.wafv2 import (
-    DEFAULT_EVALUATION_WINDOW_S,
-    EVALUATION_WINDOWS_S,
     MANAGED_RULE_GROUPS,
     RATE_BASED_RULE_WCU,
-    RATE_LIMIT_MAX,
-    RATE_LIMIT_MIN,
     WCU_INCLUDED,
 )
 from stack_model.config.waf import WafConfig
@@ -67,27 +62,6 @@ def _validate(model: ServiceModel, operation: str, params: dict[str, Any]) -> st
 
 
 # --- the pack's bounds are the API model's -----------------------------------------------------
-
-
-def test_rate_limit_bounds_equal_the_wafv2_model(wafv2_model):
-    shape = wafv2_model.shape_for("RateLimit")
-    assert (shape.metadata["min"], shape.metadata["max"]) == (RATE_LIMIT_MIN, RATE_LIMIT_MAX)
-
-
-def test_evaluation_windows_equal_the_wafv2_model(wafv2_model):
-    member = wafv2_model.shape_for("RateBasedStatement").members["EvaluationWindowSec"]
-    text = re.sub(r"<[^>]+>", "", member.documentation)
-    valid = re.search(r"Valid settings are ([\d, and]+)\.", text)
-    assert valid, text
-    assert tuple(int(n) for n in re.findall(r"\d+", valid[1])) == EVALUATION_WINDOWS_S
-    assert f"Default: {DEFAULT_EVALUATION_WINDOW_S} " in text
-    assert "checks the rate about every 10 seconds" in text
-    assert wafv2_facts.RATE_CHECK_INTERVAL_S == 10
-
-
-def test_aggregate_key_and_scope_are_model_values(wafv2_model):
-    assert "IP" in wafv2_model.shape_for("RateBasedStatementAggregateKeyType").enum
-    assert "REGIONAL" in wafv2_model.shape_for("Scope").enum
 
 
 # --- the request the component implies -------------------------------------------------------

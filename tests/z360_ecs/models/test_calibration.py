@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from botocore.loaders import Loader
 
-from policies.guardrails.facts.cloudwatch import METRIC_TYPES
 from z360_ecs.common import read_stack_config
 from z360_ecs.models.target_tracking import Assumptions, ServiceModel, parse_profile, simulate
 
@@ -50,17 +48,3 @@ def test_zero_cooldown_overshoots_while_tasks_start_and_a_short_one_does_not():
     assert eager["minutesUntilCpuAtOrBelowTarget"] < patient["minutesUntilCpuAtOrBelowTarget"]
 
 
-def test_high_resolution_metric_types_are_in_botocores_model():
-    """The metric type names the program and pack use exist in the installed
-    application-autoscaling model (MetricType enum)."""
-    model = Loader().load_service_model("application-autoscaling", "service-2")
-    allowed = set(model["shapes"]["MetricType"]["enum"])
-    assert set(METRIC_TYPES) <= allowed
-
-
-def test_ecs_monitoring_shape_matches_botocores_model():
-    model = Loader().load_service_model("ecs", "service-2")
-    shape = model["shapes"]["MetricResolutionSeconds"]
-    assert (shape["min"], shape["max"]) == (20, 60)
-    assert "monitoring" in model["shapes"]["CreateServiceRequest"]["members"]
-    assert "monitoring" in model["shapes"]["UpdateServiceRequest"]["members"]
