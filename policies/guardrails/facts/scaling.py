@@ -5,8 +5,9 @@ resource-id shape, target-tracking policy type and default cooldown. The pack, t
 Sources: Application Auto Scaling API reference, RegisterScalableTarget (`ServiceNamespace`
 `ecs`, `ScalableDimension` `ecs:service:DesiredCount`, `ResourceId` `service/<cluster>/<service>`),
 PutScalingPolicy (`PolicyType` `TargetTrackingScaling`) and
-TargetTrackingScalingPolicyConfiguration (`ScaleOutCooldown`/`ScaleInCooldown`: "If not
-specified, the default value is 300" for ECS).
+TargetTrackingScalingPolicyConfiguration (`ScaleOutCooldown`/`ScaleInCooldown`, whose
+documentation sends the default to the Application Auto Scaling User Guide, "Define cooldown
+periods", #target-tracking-cooldown: 300 s for ECS services).
 """
 
 SCALING_NAMESPACE = "ecs"

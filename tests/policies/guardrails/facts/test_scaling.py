@@ -25,10 +25,11 @@ def test_namespace_and_dimension_are_the_apis_values(model):
     assert SCALABLE_DIMENSION in model["shapes"]["ScalableDimension"]["enum"]
 
 
-def test_the_default_cooldown_is_the_one_the_api_documents(model):
-    documentation = model["shapes"]["TargetTrackingScalingPolicyConfiguration"]["members"][
-        "ScaleInCooldown"]["documentation"]
-    assert "300" in documentation and AWS_DEFAULT_COOLDOWN_S == 300
+def test_the_default_cooldown_comes_from_the_guide_the_api_points_to(model):
+    members = model["shapes"]["TargetTrackingScalingPolicyConfiguration"]["members"]
+    for cooldown in ("ScaleOutCooldown", "ScaleInCooldown"):
+        assert "#target-tracking-cooldown" in members[cooldown]["documentation"]
+    assert AWS_DEFAULT_COOLDOWN_S == 300
 
 
 def test_a_resource_id_round_trips():
