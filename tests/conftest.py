@@ -36,7 +36,7 @@ from z360_ecs.engine.program import ProgramRun, run_program
 # reads), so the scheduler below takes the groups from here, by node id.
 XDIST_GROUPS = {
     # adopt's replicas of beta and staging, and the partial one (tests/support/live_estates.py)
-    "tests/z360_ecs/live/test_adopt_": "adopt-estates",
+    "tests/z360_ecs/live/test_adopt": "adopt-estates",
 }
 
 
