@@ -31,9 +31,11 @@ from policies.guardrails.facts.cloudwatch import (
     SERVICE_METRIC_NAMES,
     metric_type,
 )
+from policies.guardrails.facts.ecs import SERVICE_ROLE_PROPERTY
 from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
 from policies.guardrails.facts.secrets import secret_resource_arn
-from policies.guardrails.facts.types import SCALABLE_SERVICE_COMPONENT
+from policies.guardrails.facts.types import NATIVE_SERVICE_TYPE, SCALABLE_SERVICE_COMPONENT
+from policies.guardrails.facts.wafv2 import WEB_ACL_TAG
 from stack_model.config import ServiceConfig
 from stack_model.ecs_service import ServiceDescription, describe_service
 from stack_model.naming import (
@@ -144,8 +146,28 @@ def ecs_tasks_assume_role(account_id: str) -> dict:
 
 # --- the ECS service, per provider ---------------------------------------------------------
 # Both take one ServiceDescription and only map it to their provider's names and shapes; what
-# the service is (count, ignore list, pin, launch, network, load balancers, deployment) is
-# decided in stack_model/ecs_service.py.
+# the service is (count, ignore list, pin, launch, network, load balancers, deployment, what an
+# adopted service keeps) is decided in stack_model/ecs_service.py. Every create-only property
+# of the provider's type (policies/guardrails/facts/ecs.py CREATE_ONLY_BY_TYPE) is sent,
+# ignored, or (pulumi-aws) Optional+Computed and left unset; tests/components/
+# test_scalable_service.py holds both emitters to that.
+
+
+def service_tags_of(service: ServiceDescription, tags: dict[str, str]) -> dict[str, str]:
+    """The ECS service's tags: the service's own, and the web ACL in front of it, which the
+    pack's service-load-balancer-declared rule reads (a resource rule sees one resource)."""
+    if service.web_acl is None:
+        return dict(tags)
+    return {**tags, WEB_ACL_TAG: service.web_acl}
+
+
+def _kept_as_live(service: ServiceDescription) -> pulumi.ResourceOptions:
+    """aws-native ignoreChanges for what the service keeps as AWS has it. An ignored input takes
+    the old value (on an import, the value read from AWS: pulumi pkg/resource/deploy/step.go,
+    ImportStep.Apply -> processIgnoreChanges), so the create-only role never diffs; on create
+    nothing is sent."""
+    kept = [SERVICE_ROLE_PROPERTY[NATIVE_SERVICE_TYPE]] if service.keep_live_role else []
+    return pulumi.ResourceOptions(ignore_changes=kept)
 
 
 def emit_classic_service(
@@ -153,18 +175,34 @@ def emit_classic_service(
     service: ServiceDescription,
     *,
     cluster_arn: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
     task_definition_arn: pulumi.Input[str],
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
 ) -> aws.ecs.Service:
-    """`service` as pulumi-aws's ecs.Service."""
+    """`service` as pulumi-aws's ecs.Service.
+
+    ForceNew in terraform-provider-aws (internal/service/ecs/service.go): name, cluster,
+    launch_type, scheduling_strategy and deployment_controller.type are sent. iam_role is kept
+    as AWS has it by leaving it unset: it is Optional+Computed there, so an unset value takes
+    the live one and never diffs (facts/ecs.py CLASSIC_SERVICE_KEPT_WHEN_UNSET); stating it
+    could only replace the service (an import reads it back as a name cut from the ARN,
+    resourceServiceRead, which loses a role's path: terraform-provider-aws#30161)."""
+    del cluster_name  # the ARN: see `cluster` below
     return aws.ecs.Service(
         name,
         name=service.name,
+        # The ARN, the form an import reads back: importing `<cluster>/<service>` sets cluster
+        # to the cluster's ARN (resourceServiceImport), and a name there would replace the
+        # service (terraform-provider-aws#41994, pulumi-aws#3373).
         cluster=cluster_arn,
         task_definition=task_definition_arn,
         desired_count=service.desired_count,
         launch_type=service.launch_type,
+        scheduling_strategy=service.scheduling_strategy,
+        deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(
+            type=service.deployment_controller
+        ),
         capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(
             capacity_provider=item.capacity_provider, weight=item.weight, base=item.base,
         ) for item in service.capacity_provider_strategy] or None,
@@ -190,7 +228,7 @@ def emit_classic_service(
         propagate_tags=service.propagate_tags,
         enable_ecs_managed_tags=service.enable_ecs_managed_tags,
         wait_for_steady_state=False,
-        tags=tags,
+        tags=service_tags_of(service, tags),
         opts=opts,
     )
 
@@ -200,6 +238,7 @@ def emit_native_service(
     service: ServiceDescription,
     *,
     cluster_arn: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
     task_definition_arn: pulumi.Input[str],
     tags: dict[str, str],
     opts: pulumi.ResourceOptions,
@@ -208,15 +247,28 @@ def emit_native_service(
     resolution: pulumi-aws 7.x's ecs.Service has no `monitoring` (terraform-provider-aws
     #48669), pulumi-aws-native's has (ServiceMonitoringConfiguration). Adopting a live service:
     import id `<service ARN>|<cluster name>` (the schema's primaryIdentifier ServiceArn,
-    Cluster); docs/metrics-resolution.md has the steps."""
+    Cluster); docs/metrics-resolution.md has the steps.
+
+    Create-only (AWS::ECS::Service createOnlyProperties): serviceName, cluster and
+    schedulingStrategy are sent, launchType (conditionally create-only) whenever the service
+    runs on one; role is ignored (facts/ecs.py SERVICE_ROLE_PROPERTY)."""
+    del cluster_arn  # the name: see `cluster` below
     ecs = aws_native.ecs
     return ecs.Service(
         name,
         service_name=service.name,
-        cluster=cluster_arn,
+        # The name, the form the import id gives Cluster (primaryIdentifier ServiceArn|Cluster,
+        # stack_model/naming.py native_service_import_id): a read returns the identifier's
+        # values as given, and the schema has no propertyTransform for Cluster (it has for Role
+        # and TaskDefinition, the two it reads back as ARNs), so a name read back compared with
+        # an ARN sent would be a change of a create-only property: a replace. Unverified
+        # offline; `aws cloudcontrol get-resource --type-name AWS::ECS::Service --identifier
+        # '<service ARN>|<cluster name>'` shows the form.
+        cluster=cluster_name,
         task_definition=task_definition_arn,
         desired_count=service.desired_count,
         launch_type=ecs.ServiceLaunchType(service.launch_type) if service.launch_type else None,
+        scheduling_strategy=ecs.ServiceSchedulingStrategy(service.scheduling_strategy),
         capacity_provider_strategy=[ecs.ServiceCapacityProviderStrategyItemArgs(
             capacity_provider=item.capacity_provider, weight=item.weight, base=item.base,
         ) for item in service.capacity_provider_strategy] or None,
@@ -256,7 +308,7 @@ def emit_native_service(
         # (ECS developer guide, "Faster auto scaling with high-resolution metrics",
         # considerations): set it explicitly so the pack can see it.
         deployment_controller=ecs.ServiceDeploymentControllerArgs(
-            type=ecs.ServiceDeploymentControllerType.ECS
+            type=ecs.ServiceDeploymentControllerType(service.deployment_controller)
         ),
         monitoring=ecs.ServiceMonitoringConfigurationArgs(metric_configurations=[
             ecs.ServiceMetricConfigurationArgs(
@@ -269,8 +321,9 @@ def emit_native_service(
         ]),
         propagate_tags=ecs.ServicePropagateTags(service.propagate_tags),
         enable_ecs_managed_tags=service.enable_ecs_managed_tags,
-        tags=[aws_native.TagArgs(key=k, value=v) for k, v in sorted(tags.items())],
-        opts=opts,
+        tags=[aws_native.TagArgs(key=k, value=v)
+              for k, v in sorted(service_tags_of(service, tags).items())],
+        opts=pulumi.ResourceOptions.merge(opts, _kept_as_live(service)),
     )
 
 
@@ -430,11 +483,13 @@ class ScalableService(pulumi.ComponentResource):
             )
             return emit_native_service(
                 f"{self._name}-service", service, cluster_arn=self._args.cluster_arn,
+                cluster_name=self._args.cluster_name,
                 task_definition_arn=task_definition_arn, tags=self._tags,
                 opts=self._service_options(child, native_import),
             )
         return emit_classic_service(
             f"{self._name}-service", service, cluster_arn=self._args.cluster_arn,
+            cluster_name=self._args.cluster_name,
             task_definition_arn=task_definition_arn, tags=self._tags,
             opts=self._service_options(
                 child, service_import_id(*service.adopt) if service.adopt else None

@@ -4,9 +4,17 @@ ScalableService (components/scalable_service.py) creates a service through pulum
 (`aws.ecs.Service`) or, when it publishes 20-second metrics, through pulumi-aws-native
 (`AWS::ECS::Service` by Cloud Control). What the service is does not depend on the provider:
 its count and what a `pulumi up` leaves to auto-scaling, the revision it is pinned to, how it
-launches, where it runs, what load balancer feeds it, how it deploys. `describe_service`
-decides all of that here, from the validated config alone; each emitter only spells the result
-in its provider's names and shapes.
+launches, where it runs, what load balancer feeds it, how it deploys, and what a live service
+it adopts keeps. `describe_service` decides all of that here, from the validated config alone;
+each emitter only spells the result in its provider's names and shapes.
+
+Adopting a live service must not replace it. Each provider replaces a service when a create-only
+property changes (policies/guardrails/facts/ecs.py: AWS::ECS::Service's createOnlyProperties,
+terraform-provider-aws's ForceNew fields), and an import takes what AWS has as the old value, so
+the description states every one of them or keeps it as AWS has it: the name, the cluster, the
+launch type or strategy, the scheduling strategy (REPLICA) and the deployment controller (ECS)
+are stated; the IAM role is ECS's own with awsvpc and is kept as AWS has it (ignored by the
+aws-native emitter, left unset where pulumi-aws computes it).
 
 Pure data (no provider SDK), so the tools can read the same decisions: what count an `up`
 sends and whether it sends it at all.
@@ -17,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from policies.guardrails.facts.cloudwatch import HIGH_RESOLUTION
+from policies.guardrails.facts.ecs import DEPLOYMENT_CONTROLLER, SCHEDULING_STRATEGY
+from stack_model import naming
 from stack_model.config import ServiceConfig
 
 # What a `pulumi up` must leave as AWS has it while Application Auto Scaling owns the count.
@@ -43,7 +53,8 @@ class LoadBalancerAttachment:
     target_group_arn: str
     """ARN of the ALB target group."""
     container_name: str
-    """The container the target group sends to: the service key names it."""
+    """The container the target group sends to: the program's one container, named after the
+    service key."""
     container_port: int
     """Its port: loadBalancer.containerPort, else the service's containerPort."""
 
@@ -79,6 +90,20 @@ class ServiceDescription:
     """Seconds between the service's CPU and memory datapoints (20 or 60)."""
     adopt: tuple[str, str] | None
     """(cluster name, service name) of the running service an import adopts, or None."""
+    web_acl: str | None = None
+    """Name of the web ACL on the load balancer in front of the service (waf.enabled), or None.
+    Tagged on the service (facts/wafv2.py WEB_ACL_TAG), so the pack can refuse an `up` that
+    sends such a service without its loadBalancers."""
+    scheduling_strategy: str = SCHEDULING_STRATEGY
+    """REPLICA: the only strategy Fargate runs. Create-only in both providers: stated, so an
+    import that reads it back finds the same value."""
+    deployment_controller: str = DEPLOYMENT_CONTROLLER
+    """ECS (rolling update). ForceNew in pulumi-aws, and 20-second metrics need it."""
+    keep_live_role: bool = True
+    """The IAM role ECS calls the load balancer with is never stated: with awsvpc tasks it is
+    ECS's service-linked role, and CreateService refuses one. A live service's role (create-only
+    in both providers) is kept as AWS has it: the aws-native emitter ignores `role`; pulumi-aws's
+    `iamRole` is Optional+Computed, so leaving it unset keeps it (facts/ecs.py)."""
     platform_version: str = "LATEST"
     """Fargate platform version."""
     circuit_breaker: bool = True
@@ -142,4 +167,5 @@ def describe_service(key: str, config: ServiceConfig) -> ServiceDescription:
         load_balancers=load_balancers,
         metric_resolution=config.metric_resolution,
         adopt=adopt,
+        web_acl=naming.web_acl_name(config.name_prefix) if config.waf.enabled else None,
     )

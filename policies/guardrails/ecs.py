@@ -1,6 +1,7 @@
 """ECS rules: a valid Fargate size, no credentials in plain environment, a service's launch
-configuration ECS accepts, its monitoring (metric resolution) one ECS accepts, and (stack)
-capacity providers associated with the service's cluster.
+configuration ECS accepts, its monitoring (metric resolution) one ECS accepts, a service behind
+a web ACL's load balancer that keeps its target group, and (stack) capacity providers
+associated with the service's cluster.
 
 Both kinds of ECS service are checked: pulumi-aws's `aws:ecs/service:Service` and, for a
 service publishing 20-second metrics, pulumi-aws-native's `aws-native:ecs:Service`, whose
@@ -30,6 +31,7 @@ from ._kit import (
     NotApplicable,
     known,
     label,
+    mapping,
     number,
     parse_json,
     resource_label,
@@ -38,6 +40,7 @@ from ._kit import (
     setting,
     show,
     stack_policy,
+    tags_of,
 )
 from .facts.cloudwatch import (
     HIGH_RESOLUTION,
@@ -49,6 +52,7 @@ from .facts.conventions import SECRET_NAME_PATTERN
 from .facts.ecs import NOT_ASSOCIATED_MESSAGE, cluster_name_of
 from .facts.fargate import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
 from .facts.types import NATIVE_SERVICE_TYPE, SERVICE_TYPE, TASK_DEFINITION_TYPE
+from .facts.wafv2 import WEB_ACL_TAG
 
 # Variable names that look like credentials: their values belong in `secrets` (SSM or Secrets
 # Manager), never in plain `environment`, which anyone who can describe the task reads.
@@ -296,6 +300,51 @@ def check_service_monitoring(args: ResourceValidationArgs, report: ReportViolati
                "ECS publishes them only for rolling-update services", None)
 
 
+# --- service-load-balancer-declared ------------------------------------------------------------
+
+# What each load balancer entry of a service names (ECS LoadBalancer; both providers' names).
+LOAD_BALANCER_KEYS = ("targetGroupArn", "containerName", "containerPort")
+
+
+def missing_load_balancer(props: Mapping[str, Any]) -> list[str]:
+    """Why a service behind a web ACL's load balancer does not register with it: no entry, or
+    an entry without a target group, container name or port.
+
+    Why it matters: an ECS service attached to a target group is detached by an update that
+    sends no loadBalancers (UpdateService replaces the list; AWS::ECS::Service LoadBalancers:
+    "To remove this property from your service resource, specify an empty LoadBalancer
+    array"), and an adopted service imports the live list as its inputs, so leaving it out is
+    that update: the service stops receiving traffic. The web ACL tag (facts/wafv2.py
+    WEB_ACL_TAG) is the program's statement that the service sits behind a load balancer."""
+    web_acl = tags_of(props).get(WEB_ACL_TAG)
+    if not web_acl:
+        raise NotApplicable("no web ACL in front of the service")
+    entries = sequence(props.get("loadBalancers"))
+    if not entries:
+        return [f"is behind web ACL {web_acl}'s load balancer but declares no loadBalancers: "
+                "an update without them detaches the service from its target group (no "
+                "traffic reaches it). Set services.<key>.loadBalancer (targetGroupArn, "
+                "containerName, containerPort); `z360-ecs adopt` reads them from AWS"]
+    problems = []
+    for position, entry in enumerate(entries):
+        fields = mapping(entry)
+        missing = [key for key in LOAD_BALANCER_KEYS
+                   if fields.get(key) in (None, "") or (key == "containerPort"
+                                                        and number(fields.get(key)) is None)]
+        if missing:
+            problems.append(f"loadBalancers[{position}] lacks {', '.join(missing)}: ECS "
+                            "registers a task with a target group by container name and port")
+    return problems
+
+
+def check_service_load_balancer(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """A service behind a web ACL's load balancer declares the target group it registers with."""
+    props = args.props
+    who = label(props, str(props.get("name") or props.get("serviceName") or args.name))
+    for problem in missing_load_balancer(props):
+        report(f"{who}: {problem}", None)
+
+
 RESOURCE_POLICIES = [
     resource_policy(
         "fargate-task-size",
@@ -318,6 +367,12 @@ RESOURCE_POLICIES = [
         "An ECS service's monitoring names valid metrics and resolutions, and 20-second "
         "metrics use the ECS deployment controller.",
         EnforcementLevel.MANDATORY, [NATIVE_SERVICE_TYPE], check_service_monitoring, {},
+    ),
+    resource_policy(
+        "service-load-balancer-declared",
+        "An ECS service behind a web ACL's load balancer declares the target group, container "
+        "and port it registers with, so an update never detaches it.",
+        EnforcementLevel.MANDATORY, SERVICE_TYPES, check_service_load_balancer, {},
     ),
 ]
 

@@ -1,6 +1,13 @@
 """`services.<key>.network` and `services.<key>.loadBalancer`: where the tasks run (subnets,
 security groups, public IP) and the target group that sends them traffic. Both are referenced
-by id or ARN: this program manages neither the VPC nor the load balancer."""
+by id or ARN: this program manages neither the VPC nor the load balancer.
+
+A service behind a load balancer must declare it: an `up` that sends an adopted service without
+its load balancers detaches it from its target group (an outage). The load balancer entry ECS
+gets names the target group, the container and its port; the container is the program's one
+container, named after the service key (stack_model/ecs_service.py), so the stack file states
+the target group and, where it differs from containerPort, the port. services.py refuses
+`waf` without a loadBalancer."""
 
 from __future__ import annotations
 
@@ -39,7 +46,9 @@ class NetworkConfig(ConfigModel):
 
 class LoadBalancerConfig(ConfigModel):
     target_group_arn: str
-    """ARN of the ALB target group the service registers its tasks with."""
+    """ARN of the ALB target group the service registers its tasks with (`aws ecs
+    describe-services` lists it under loadBalancers). The container it sends to is the
+    service's one container, named after the service key."""
     container_port: Annotated[int, Field(ge=1, le=65535)] | None = None
     """Port the target group sends to; defaults to the service's containerPort."""
 
@@ -47,5 +56,8 @@ class LoadBalancerConfig(ConfigModel):
     @classmethod
     def _arn(cls, value: str) -> str:
         if not TARGET_GROUP_ARN.fullmatch(value):
-            raise ValueError(f"{value!r} is not an elasticloadbalancing target group ARN")
+            raise ValueError(
+                f"{value!r} is not an elasticloadbalancing target group ARN "
+                "(arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)"
+            )
         return value

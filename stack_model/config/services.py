@@ -89,6 +89,8 @@ class ServiceConfig(ConfigModel):
     alarms: AlarmsConfig = AlarmsConfig()
     network: NetworkConfig
     load_balancer: LoadBalancerConfig | None = None
+    """The load balancer target group the tasks register with. Required with waf, and for any
+    service that runs behind a load balancer live: an `up` without it detaches the service."""
     waf: WafConfig = WafConfig()
     """WAF web ACL with a per-client-IP rate limit on the service's load balancer (docs/waf.md)."""
     environment: dict[str, str] = {}
@@ -250,6 +252,16 @@ class ServiceConfig(ConfigModel):
         if self.load_balancer is not None and self.container_port is None:
             problems.append((("loadBalancer",), "needs containerPort: set the port the container "
                              "listens on"))
+        if self.waf.enabled and self.load_balancer is None:
+            # The web ACL sits on the load balancer that feeds this service: the service is
+            # registered with one of its target groups, and an `up` that leaves loadBalancer out
+            # detaches it (docs/operations.md, "Adopting the live estate").
+            problems.append((("loadBalancer",), "unset while waf.enabled is true: a service "
+                             "behind a web ACL sits behind its load balancer; declare the target "
+                             "group its tasks register with (loadBalancer: {targetGroupArn: "
+                             "arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/"
+                             "<id>}; containerPort defaults to the service's), or set "
+                             "waf.enabled: false"))
         raise_problems(problems)
         return self
 

@@ -16,12 +16,19 @@ from components.scalable_service import (
     emit_native_service,
     execution_role_policy,
 )
+from policies.guardrails.facts.ecs import (
+    CLASSIC_SERVICE_KEPT_WHEN_UNSET,
+    CREATE_ONLY_BY_TYPE,
+    NATIVE_SERVICE_CONDITIONALLY_CREATE_ONLY,
+    cluster_name_of,
+)
 from policies.guardrails.facts.types import (
     NATIVE_SERVICE_TYPE,
     SCALING_POLICY_TYPE,
     SERVICE_TYPE,
     TARGET_TYPE,
 )
+from policies.guardrails.facts.wafv2 import WEB_ACL_TAG
 from stack_model.config import ServiceConfig
 from stack_model.ecs_service import ServiceDescription, describe_service
 from tests.support.configs import ACCOUNT, service_config
@@ -30,15 +37,18 @@ from z360_ecs.engine.mocks import Z360Mocks
 from z360_ecs.engine.program import ProgramRun, RecordingMonitor, Registration
 
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:alerts"
-CLUSTER_ARN = f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/z360-test"
+CLUSTER_NAME = "z360-test"
+CLUSTER_ARN = f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/{CLUSTER_NAME}"
 TARGET_GROUP = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/z360-test-web/0123456789abcdef"
+LOAD_BALANCER = (f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:loadbalancer/app/z360-test/"
+                 "0123456789abcdef")
 
 
 def _service(config: ServiceConfig, protect: bool = False) -> ScalableService:
     return ScalableService("web", ScalableServiceArgs(
         key="web", config=config, environment="test",
         cluster_arn=CLUSTER_ARN,
-        cluster_name="z360-test", alert_topic_arn=TOPIC, account_id=ACCOUNT,
+        cluster_name=CLUSTER_NAME, alert_topic_arn=TOPIC, account_id=ACCOUNT,
         region="us-east-1", protect=protect,
     ))
 
@@ -139,10 +149,12 @@ def _classic_settings(inputs: dict[str, Any]) -> dict[str, Any]:
     network = inputs["networkConfiguration"]
     breaker = inputs["deploymentCircuitBreaker"]
     return {
-        "name": inputs["name"], "cluster": inputs["cluster"],
+        "name": inputs["name"], "cluster": cluster_name_of(inputs["cluster"]),
         "taskDefinition": inputs["taskDefinition"], "desiredCount": inputs["desiredCount"],
         "launchType": inputs.get("launchType"),
         "strategy": inputs.get("capacityProviderStrategies"),
+        "schedulingStrategy": inputs["schedulingStrategy"],
+        "deploymentController": inputs["deploymentController"]["type"],
         "forceNewDeployment": inputs.get("forceNewDeployment", False),
         "platformVersion": inputs["platformVersion"],
         "subnets": network["subnets"], "securityGroups": network["securityGroups"],
@@ -162,10 +174,12 @@ def _native_settings(inputs: dict[str, Any]) -> dict[str, Any]:
     deployment = inputs["deploymentConfiguration"]
     breaker = deployment["deploymentCircuitBreaker"]
     return {
-        "name": inputs["serviceName"], "cluster": inputs["cluster"],
+        "name": inputs["serviceName"], "cluster": cluster_name_of(inputs["cluster"]),
         "taskDefinition": inputs["taskDefinition"], "desiredCount": inputs["desiredCount"],
         "launchType": inputs.get("launchType"),
         "strategy": inputs.get("capacityProviderStrategy"),
+        "schedulingStrategy": inputs["schedulingStrategy"],
+        "deploymentController": inputs["deploymentController"]["type"],
         "forceNewDeployment": inputs.get("forceNewDeployment", {}).get(
             "enableForceNewDeployment", False),
         "platformVersion": inputs["platformVersion"],
@@ -184,10 +198,12 @@ def _described(service: ServiceDescription, task_definition: str,
                tags: dict[str, str]) -> dict[str, Any]:
     """What the description says, in the same neutral shape."""
     return {
-        "name": service.name, "cluster": CLUSTER_ARN, "taskDefinition": task_definition,
+        "name": service.name, "cluster": CLUSTER_NAME, "taskDefinition": task_definition,
         "desiredCount": service.desired_count, "launchType": service.launch_type,
         "strategy": [{"capacityProvider": i.capacity_provider, "weight": i.weight, "base": i.base}
                      for i in service.capacity_provider_strategy] or None,
+        "schedulingStrategy": service.scheduling_strategy,
+        "deploymentController": service.deployment_controller,
         "forceNewDeployment": service.force_new_deployment,
         "platformVersion": service.platform_version,
         "subnets": list(service.subnets), "securityGroups": list(service.security_groups),
@@ -200,7 +216,7 @@ def _described(service: ServiceDescription, task_definition: str,
         "percents": (service.minimum_healthy_percent, service.maximum_percent),
         "propagateTags": service.propagate_tags,
         "ecsManagedTags": service.enable_ecs_managed_tags,
-        "tags": tags,
+        "tags": {**tags, **({WEB_ACL_TAG: service.web_acl} if service.web_acl else {})},
     }
 
 
@@ -217,6 +233,11 @@ DESCRIBED_CONFIGS = {
     # The other shape: a launch type, no load balancer, a fixed count.
     "launch-type-worker": dict(launchType="FARGATE", containerPort=None, desiredCount=2,
                                scaling={"enabled": False}, alarms={}),
+    # Behind a web ACL: the service carries the web ACL's name as a tag.
+    "behind-a-web-acl": dict(
+        launchType="FARGATE", loadBalancer={"targetGroupArn": TARGET_GROUP},
+        waf={"enabled": True, "loadBalancerArn": LOAD_BALANCER, "rateLimit": 3000},
+    ),
 }
 
 
@@ -227,17 +248,58 @@ def test_both_emitters_send_the_same_settings_from_one_description(pulumi_mocks,
     service = describe_service("web", service_config(**changes))
     task_definition = service.task_definition_pin or "z360-test-web:1"
     tags = {"z360:service": "web", "z360:environment": "test"}
-    emitted = [
-        emit(name, service, cluster_arn=CLUSTER_ARN, task_definition_arn=task_definition,
-             tags=tags, opts=pulumi.ResourceOptions())
-        for name, emit in (("classic", emit_classic_service), ("native", emit_native_service))
-    ]
+    emitted = _emit_both(service, task_definition, tags)
 
     def check(_):
         classic = _classic_settings(_registered(monitor, SERVICE_TYPE).inputs)
         native = _native_settings(_registered(monitor, NATIVE_SERVICE_TYPE).inputs)
         assert classic == native, (classic, native)
         assert classic == _described(service, task_definition, tags)
+
+    return pulumi.Output.all(*[resource.urn for resource in emitted]).apply(check)
+
+
+def _emit_both(service: ServiceDescription, task_definition: str,
+               tags: dict[str, str]) -> list[pulumi.CustomResource]:
+    return [
+        emit(name, service, cluster_arn=CLUSTER_ARN, cluster_name=CLUSTER_NAME,
+             task_definition_arn=task_definition, tags=tags, opts=pulumi.ResourceOptions())
+        for name, emit in (("classic", emit_classic_service), ("native", emit_native_service))
+    ]
+
+
+def _has_path(inputs: dict[str, Any], path: str) -> bool:
+    value: Any = inputs
+    for part in path.split("."):
+        if not isinstance(value, dict) or value.get(part) is None:
+            return False
+        value = value[part]
+    return True
+
+
+@pytest.mark.parametrize("changes", list(DESCRIBED_CONFIGS.values()), ids=list(DESCRIBED_CONFIGS))
+@pulumi.runtime.test
+def test_every_create_only_property_is_sent_or_kept_as_aws_has_it(pulumi_mocks, changes):
+    """An import takes the live value of every create-only property as the old input; one the
+    program neither sends nor keeps is a delete, and a delete of a create-only property is a
+    replace (facts/ecs.py). Each is sent, in ignoreChanges, or (pulumi-aws) Optional+Computed
+    and unset; aws-native's launchType only where the service runs on a launch type."""
+    monitor = _recording(pulumi_mocks)
+    service = describe_service("web", service_config(**changes))
+    emitted = _emit_both(service, "z360-test-web:1", {"z360:service": "web"})
+
+    def check(_):
+        for type_token in (SERVICE_TYPE, NATIVE_SERVICE_TYPE):
+            registration = _registered(monitor, type_token)
+            kept = set(registration.ignore_changes)
+            if type_token == SERVICE_TYPE:
+                kept |= set(CLASSIC_SERVICE_KEPT_WHEN_UNSET) - {"cluster"}
+            elif service.launch_type is None:
+                kept |= set(NATIVE_SERVICE_CONDITIONALLY_CREATE_ONLY)
+            for path in CREATE_ONLY_BY_TYPE[type_token]:
+                assert _has_path(registration.inputs, path) or path in kept, (type_token, path)
+            # The role is never sent: with awsvpc tasks it is ECS's service-linked role.
+            assert "role" not in registration.inputs and "iamRole" not in registration.inputs
 
     return pulumi.Output.all(*[resource.urn for resource in emitted]).apply(check)
 
@@ -253,7 +315,9 @@ def test_with_scaling_either_provider_leaves_the_count_to_auto_scaling(pulumi_mo
                       if r.type in (SERVICE_TYPE, NATIVE_SERVICE_TYPE)]
         expected = NATIVE_SERVICE_TYPE if resolution == 20 else SERVICE_TYPE
         assert service.type == expected, service.urn
-        assert service.ignore_changes == ["desiredCount"], service.urn
+        # aws-native also keeps the live service's role (test below).
+        kept = ["desiredCount", "role"] if resolution == 20 else ["desiredCount"]
+        assert service.ignore_changes == kept, service.urn
         assert service.inputs["desiredCount"] == 1, service.urn  # raised to scaling.min
 
     return component.service_name.apply(check)
@@ -373,10 +437,64 @@ def test_apply_desired_count_lets_the_baseline_through_for_one_update(
     assert applied.inputs["desiredCount"] == 4
     assert "desiredCount" not in applied.ignore_changes
     held = run_stack("beta", mutate=baseline(False)).named("web-service")
-    assert held.ignore_changes == ["desiredCount"]
+    assert held.ignore_changes == ["desiredCount", "role"]
 
 
 def test_raising_scaling_min_is_the_other_deliberate_baseline(run_stack: RunStack) -> None:
     run = run_stack("beta", mutate=lambda d: web(d)["scaling"].__setitem__("min", 3))
     assert run.named("web-scaling-target").inputs["minCapacity"] == 3
     assert "desiredCount" in run.named("web-service").ignore_changes
+
+
+
+# --- adopting beta's services without a replace -----------------------------------------------
+
+
+def test_beta_web_as_aws_native_states_its_create_only_properties(beta_run: ProgramRun) -> None:
+    """web is adopted as an aws-native:ecs:Service: an import takes every writable property it
+    reads as an input, so schedulingStrategy must be sent (REPLICA), the live role kept
+    (ignoreChanges), and the cluster stated in the form the import id gives it."""
+    service = beta_run.named("web-service")
+    assert service.type == NATIVE_SERVICE_TYPE
+    assert service.inputs["schedulingStrategy"] == "REPLICA"
+    assert "role" not in service.inputs
+    assert "role" in service.ignore_changes
+    cluster = "z360-beta-Cluster-8E41UEvLHdpU"
+    assert service.import_id.endswith(f"|{cluster}")
+    assert service.inputs["cluster"] == cluster
+    assert service.inputs["serviceName"] == "z360-beta-web-Service-5Ao8dxMzQ1d8"
+    assert service.inputs["launchType"] == "FARGATE"
+
+
+def test_beta_classic_services_state_what_pulumi_aws_forces_new(beta_run: ProgramRun) -> None:
+    """Every pulumi-aws service sends name, cluster (as the ARN an import reads back),
+    schedulingStrategy and deploymentController.type, and leaves the Optional+Computed iamRole
+    to AWS."""
+    classic = beta_run.by_type(SERVICE_TYPE)
+    assert {r.name for r in classic} == {"queue-service", "reverb-service", "aegra-service"}
+    for service in classic:
+        inputs = service.inputs
+        assert inputs["name"], service.urn
+        assert inputs["cluster"].startswith("arn:aws:ecs:us-east-1:108782097218:cluster/"), \
+            service.urn
+        assert inputs["schedulingStrategy"] == "REPLICA", service.urn
+        assert inputs["deploymentController"] == {"type": "ECS"}, service.urn
+        assert "iamRole" not in inputs, service.urn
+
+
+def test_beta_web_and_gateway_register_with_their_target_groups(beta_run: ProgramRun) -> None:
+    """Both sit behind a web ACL's load balancer: each service declares its target group, its
+    container (named after the key) and port, and carries the web ACL's name for the pack."""
+    ports = {"web": 80, "gateway": 8000}
+    for key, port in ports.items():
+        service = beta_run.named(f"{key}-service")
+        (balancer,) = service.inputs["loadBalancers"]
+        assert balancer["targetGroupArn"].startswith(
+            "arn:aws:elasticloadbalancing:us-east-1:108782097218:targetgroup/"), service.urn
+        assert (balancer["containerName"], balancer["containerPort"]) == (key, port)
+        tags = {t["key"]: t["value"] for t in service.inputs["tags"]}
+        assert tags[WEB_ACL_TAG] == f"z360-beta-{key}-web-acl", service.urn
+    # A worker behind no web ACL: no load balancer and no tag.
+    queue = beta_run.named("queue-service")
+    assert "loadBalancers" not in queue.inputs
+    assert WEB_ACL_TAG not in queue.inputs["tags"]

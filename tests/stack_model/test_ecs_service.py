@@ -96,6 +96,29 @@ def test_the_network_and_deployment_are_the_programs_fixed_choices() -> None:
     assert (service.platform_version, service.propagate_tags) == ("LATEST", "SERVICE")
 
 
+@pytest.mark.parametrize("changes", [
+    {}, {"launchType": "FARGATE", "importIds": {"service": "z360-test/z360-test-web"}},
+    {"capacityProvider": "FARGATE_SPOT", "metricResolution": 20},
+], ids=["new", "adopted-on-a-launch-type", "spot-at-20-s"])
+def test_what_an_import_reads_back_is_stated_or_kept(changes: dict) -> None:
+    """Create-only in both providers: every service states REPLICA and the ECS controller, and
+    keeps the live role (awsvpc: ECS's service-linked role, never the program's)."""
+    service = describe_service("web", service_config(**changes))
+    assert (service.scheduling_strategy, service.deployment_controller) == ("REPLICA", "ECS")
+    assert service.keep_live_role
+
+
+def test_a_service_behind_a_web_acl_carries_the_web_acls_name() -> None:
+    alb = "arn:aws:elasticloadbalancing:us-east-1:108782097218:loadbalancer/app/z360/0123456789abcdef"
+    behind = describe_service("web", service_config(
+        loadBalancer={"targetGroupArn": TARGET_GROUP},
+        waf={"enabled": True, "loadBalancerArn": alb, "rateLimit": 3000}))
+    assert behind.web_acl == "z360-test-web-web-acl"
+    # Look-alike: a load balancer but no web ACL.
+    assert describe_service("web", service_config(
+        loadBalancer={"targetGroupArn": TARGET_GROUP})).web_acl is None
+
+
 def test_the_description_cannot_be_changed_after_it_is_made() -> None:
     service = describe_service("web", service_config())
     with pytest.raises(dataclasses.FrozenInstanceError):

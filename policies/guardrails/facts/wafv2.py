@@ -37,6 +37,12 @@ WCU_INCLUDED = 1500
 # The stack policy that compares a rate limit with what max capacity can serve reads it.
 TASK_THROUGHPUT_TAG = "z360:task-requests-per-second"
 
+# Tag on an ECS service whose load balancer carries a web ACL: the web ACL's name. The service
+# must register with that load balancer's target group (loadBalancers), and a resource policy
+# sees one resource only: the tag puts that fact on the service, where the pack's
+# service-load-balancer-declared rule can stop an `up` that would detach it.
+WEB_ACL_TAG = "z360:web-acl"
+
 # AWS WAF's CloudWatch namespace; metrics carry the dimensions WebACL, Rule (ALL for the whole
 # web ACL) and Region (AWS WAF developer guide, "AWS WAF metrics and dimensions").
 WAF_METRICS_NAMESPACE = "AWS/WAFV2"

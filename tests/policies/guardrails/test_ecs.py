@@ -18,7 +18,8 @@ from policies.guardrails.facts.types import (
     SERVICE_TYPE,
     TASK_DEFINITION_TYPE,
 )
-from tests.support.policy_resources import containers, native_service, service
+from policies.guardrails.facts.wafv2 import WEB_ACL_TAG
+from tests.support.policy_resources import WEB_TAGS, containers, native_service, service
 from tests.support.policy_resources import task_definition as task
 from tests.support.policy_sdk import REMOVE, sdk_analyze, sdk_analyze_stack
 
@@ -292,3 +293,75 @@ def test_sdk_unknown_association_is_skipped_not_reported():
     resources[-1] = (CLUSTER_CAPACITY_PROVIDERS_TYPE, "app-capacity-providers",
                      {"clusterName": "z360-beta", "capacityProviders": UNKNOWN})
     assert sdk_analyze_stack(ecs.STACK_POLICIES, resources).violations == []
+
+
+
+# --- service-load-balancer-declared ------------------------------------------------------------
+
+LB_RULE = "service-load-balancer-declared"
+WEB_ACL = "z360-beta-web-web-acl"
+ENTRY = {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:108782097218:targetgroup/"
+                           "z360-beta-web/0123456789abcdef",
+         "containerName": "web", "containerPort": 80}
+
+
+def _behind_web_acl(native: bool = False, **changes):
+    """Beta web as the program sends it behind its web ACL: tagged with the web ACL's name."""
+    changes = {"loadBalancers": [ENTRY], **changes}
+    if native:
+        tags = [{"key": k, "value": v} for k, v in {**WEB_TAGS, WEB_ACL_TAG: WEB_ACL}.items()]
+        return native_service(tags=tags, **changes)
+    return service(tags={**WEB_TAGS, WEB_ACL_TAG: WEB_ACL}, **changes)
+
+
+@pytest.mark.policy_case("compliant", LB_RULE)
+@pytest.mark.parametrize("native", [False, True], ids=["pulumi-aws", "aws-native"])
+def test_a_service_behind_a_web_acl_with_its_target_group_is_compliant(native):
+    resource_type = NATIVE_SERVICE_TYPE if native else SERVICE_TYPE
+    outcome = sdk_analyze(ecs.RESOURCE_POLICIES, resource_type, _behind_web_acl(native))
+    assert outcome.messages(LB_RULE) == []
+    assert LB_RULE not in outcome.not_applicable
+
+
+@pytest.mark.policy_case("non-compliant", LB_RULE)
+@pytest.mark.parametrize("native", [False, True], ids=["pulumi-aws", "aws-native"])
+@pytest.mark.parametrize("load_balancers", [REMOVE, []], ids=["unset", "empty"])
+def test_an_up_that_would_detach_a_service_behind_a_web_acl_is_mandatory(native, load_balancers):
+    resource_type = NATIVE_SERVICE_TYPE if native else SERVICE_TYPE
+    outcome = sdk_analyze(ecs.RESOURCE_POLICIES, resource_type,
+                          _behind_web_acl(native, loadBalancers=load_balancers))
+    assert outcome.levels(LB_RULE) == {"mandatory"}
+    message = outcome.messages(LB_RULE)[0]
+    assert f"beta web: is behind web ACL {WEB_ACL}'s load balancer but declares no " \
+        "loadBalancers" in message
+    assert "services.<key>.loadBalancer" in message
+
+
+@pytest.mark.parametrize("entry, missing", [
+    ({**ENTRY, "containerPort": None}, "containerPort"),
+    ({**ENTRY, "containerName": ""}, "containerName"),
+    ({"containerPort": 80}, "targetGroupArn, containerName"),
+    ("web", "targetGroupArn, containerName, containerPort"),
+])
+def test_an_entry_that_names_no_target_group_container_or_port_is_reported(entry, missing):
+    outcome = sdk_analyze(ecs.RESOURCE_POLICIES, SERVICE_TYPE,
+                          _behind_web_acl(loadBalancers=[entry]))
+    assert outcome.messages(LB_RULE) == [
+        f"beta web: loadBalancers[0] lacks {missing}: ECS registers a task with a target group "
+        "by container name and port"]
+
+
+@pytest.mark.policy_case("not-applicable", LB_RULE)
+def test_a_service_behind_no_web_acl_is_not_applicable():
+    """Look-alike: a worker with no load balancer and no web ACL (beta queue)."""
+    outcome = sdk_analyze(ecs.RESOURCE_POLICIES, SERVICE_TYPE, service())
+    assert LB_RULE in outcome.not_applicable
+    outcome = sdk_analyze(ecs.RESOURCE_POLICIES, TASK_DEFINITION_TYPE, task())
+    assert LB_RULE in outcome.not_applicable
+
+
+def test_unknown_load_balancers_during_preview_are_not_a_violation():
+    outcome = sdk_analyze(ecs.RESOURCE_POLICIES, SERVICE_TYPE,
+                          _behind_web_acl(loadBalancers=UNKNOWN))
+    assert outcome.messages(LB_RULE) == []
+    assert LB_RULE in outcome.unknown

@@ -26,7 +26,8 @@ CASES: list[RefusalCase] = [
      ("services.web.network.securityGroups:", "'sg-1'", "not a security group id")),
     ("load-balancer-arn-for-target-group", "beta",
      setter("web", "loadBalancer", "targetGroupArn", value=ALB),
-     ("services.web.loadBalancer.targetGroupArn:", "loadbalancer/app", "target group ARN")),
+     ("services.web.loadBalancer.targetGroupArn:", "loadbalancer/app", "target group ARN",
+      "targetgroup/<name>/<id>")),
 ]
 
 

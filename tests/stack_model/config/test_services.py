@@ -14,6 +14,7 @@ from tests.support.config_mutations import (
     both,
     load,
     refusal_params,
+    remove,
     setter,
 )
 from tests.support.configs import service_config
@@ -59,6 +60,12 @@ CASES: list[RefusalCase] = [
      both(setter("web", "loadBalancer", "targetGroupArn", value=TARGET_GROUP),
           lambda d: d["config"]["z360-ecs:services"]["web"].pop("containerPort")),
      ("services.web.loadBalancer:", "needs containerPort")),
+    # The web ACL sits on web's load balancer: an `up` without loadBalancer detaches web.
+    ("waf-without-load-balancer", "beta", remove("web", "loadBalancer"),
+     ("services.web.loadBalancer:", "unset while waf.enabled is true",
+      "loadBalancer: {targetGroupArn:", "or set waf.enabled: false")),
+    ("waf-without-load-balancer-on-gateway", "beta", remove("gateway", "loadBalancer"),
+     ("services.gateway.loadBalancer:", "unset while waf.enabled is true")),
 ]
 
 
@@ -127,3 +134,15 @@ def test_without_scaling_the_range_is_the_fixed_count() -> None:
 def test_a_launch_type_replaces_the_capacity_provider_strategy() -> None:
     assert service_config().uses_capacity_provider_strategy
     assert not service_config(launchType="FARGATE").uses_capacity_provider_strategy
+
+
+def test_a_load_balancer_is_needed_only_behind_a_web_acl() -> None:
+    """Look-alike: web without its web ACL may leave loadBalancer out (a worker does)."""
+    def no_waf(document):
+        web = document["config"]["z360-ecs:services"]["web"]
+        web.pop("loadBalancer")
+        web["waf"] = {"enabled": False}
+    assert load("beta", no_waf).services["web"].load_balancer is None
+    beta = load("beta", lambda document: None)
+    for key in ("web", "gateway"):
+        assert beta.services[key].waf.enabled and beta.services[key].load_balancer, key

@@ -37,9 +37,9 @@ def test_json_output_names_the_pack_python_and_findings(capsys):
     assert document["resourceCount"] > 0
     assert document["blocked"] is False
     assert document["summary"]["mandatory"] == 0
-    # 30 + service-monitoring-valid, high-resolution-needs-20s-metrics and
-    # alarm-period-matches-resolution
-    assert len(document["pack"]["policies"]) == 33
+    # 30 + service-monitoring-valid, high-resolution-needs-20s-metrics,
+    # alarm-period-matches-resolution and service-load-balancer-declared
+    assert len(document["pack"]["policies"]) == 34
 
 
 def test_policy_pack_config_file_changes_a_threshold(tmp_path, capsys):
