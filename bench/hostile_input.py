@@ -5,11 +5,13 @@ input the reader accepts.
     .venv/bin/python -m bench.hostile_input [--examples N]
 
 Every generated file is malformed by construction (one mutation of the beta stack file that no
-reading of the rules allows), and is run through the CLI's `cost` command (the reader and the
-config model, no program run). Classes:
+reading of the rules allows, or something that is not a stack file at all: a FIFO, /dev/zero, a
+directory, a 50 MB sparse file, each also behind a symbolic link), and is run through the CLI's
+`cost` command (the reader and the config model, no program run), with a time bound. Classes:
 - refused clearly: exit 2, one `error:` line naming the key path, no traceback;
 - wrongly accepted: exit 0;
-- crashed: anything else (a traceback, another exit code, a message without the key path).
+- crashed: anything else (a traceback, another exit code, a message without the key path, a
+  run still blocked after RUN_SECONDS).
 """
 
 from __future__ import annotations
@@ -17,9 +19,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import shutil
+import signal
+import threading
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +47,12 @@ class Mutation:
     kind: str
     text: bytes
     path: str
-    """The key path the refusal must name ('' when the whole file is at fault)."""
+    """The key path the refusal must name ('' when the whole file is at fault); for what is not
+    a stack file, what the refusal must say it is (its kind, or its real size)."""
+    node: str = "file"
+    """What `place` puts down: a file holding `text`, or one of NOT_FILES."""
+    linked: bool = False
+    """Behind a symbolic link (the reader follows links, and judges what they name)."""
 
 
 def _document() -> dict[str, Any]:
@@ -210,8 +222,60 @@ def many_values(draw: st.DrawFn) -> Mutation:
                     "" if len(text) > MAX_DOCUMENT_BYTES else "services.web.environment")
 
 
+SPARSE_BYTES = 50 * 2**20
+# What is not a stack file -> what its refusal must say.
+NOT_FILES = {"fifo": "named pipe", "device": "character device", "directory": "a directory",
+             "sparse": f"is {SPARSE_BYTES:,} bytes"}
+
+
+@st.composite
+def not_a_file(draw: st.DrawFn) -> Mutation:
+    # A FIFO blocked open() forever; /dev/zero was read until memory ran out; a 50 MB file was
+    # reported as 1,048,577 bytes.
+    node = draw(st.sampled_from(sorted(NOT_FILES)))
+    linked = draw(st.booleans())
+    return Mutation(f"{node}{' (symlink)' if linked else ''}", b"", NOT_FILES[node], node, linked)
+
+
 MUTATIONS = st.one_of(bad_number(), bad_bool(), unknown_key(), unknown_top_level(),
-                      duplicate_key(), alias_bomb(), bad_bytes(), oversized(), many_values())
+                      duplicate_key(), alias_bomb(), bad_bytes(), oversized(), many_values(),
+                      not_a_file())
+
+
+def _clear(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.is_symlink() or path.exists():
+        path.unlink()
+
+
+def place(mutation: Mutation, path: Path) -> Path:
+    """Put `mutation` down at `path`; returns the path to hand the CLI. /dev/zero stands for
+    every device (making a device node needs privileges): unlinked, it is handed over itself."""
+    target = path.with_name(path.name + ".target") if mutation.linked else path
+    for old in {path, target}:
+        _clear(old)
+    if mutation.node == "file":
+        target.write_bytes(mutation.text)
+    elif mutation.node == "fifo":
+        os.mkfifo(target)
+    elif mutation.node == "directory":
+        target.mkdir()
+    elif mutation.node == "sparse":
+        with open(target, "wb") as handle:
+            handle.truncate(SPARSE_BYTES)
+    else:
+        target = Path("/dev/zero")
+    if not mutation.linked:
+        return target
+    path.symlink_to(target)
+    return path
+
+
+def release(path: Path) -> None:
+    """Unblock a reader stuck opening the FIFO at `path` (a writer's open lets it go on)."""
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
 
 
 # --- running one ------------------------------------------------------------------------------
@@ -225,8 +289,39 @@ class Outcome:
     peak_bytes: int
 
 
-def run_cli(path: Path) -> Outcome:
-    """`z360-ecs cost beta --stack-file PATH` in-process: exit code, stderr, time, peak memory."""
+RUN_SECONDS = 30.0
+"""A run still going after this is blocked (a FIFO with no writer): classed as crashed."""
+
+
+class Blocked(BaseException):
+    """RUN_SECONDS passed (a BaseException, so the CLI's catch-all does not report it)."""
+
+
+@contextlib.contextmanager
+def bounded(seconds: float = RUN_SECONDS) -> Iterator[None]:
+    """Raise Blocked in the main thread after `seconds`: SIGALRM interrupts a blocking system
+    call, such as open() of a FIFO, and Python raises from the handler (PEP 475). In another
+    thread (no signals there) the run is unbounded. The CLI runs in the main thread: the
+    program under the mock engine needs its event loop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise Blocked(f"blocked for {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_cli(path: Path, argv: list[str] | None = None) -> Outcome:
+    """`z360-ecs cost beta --stack-file PATH` (or `z360-ecs ARGV`) in-process: exit code,
+    stderr, time, peak memory. A run still blocked after RUN_SECONDS is stopped, exit code -2."""
     from z360_ecs.cli import main
 
     stderr, stdout = io.StringIO(), io.StringIO()
@@ -235,9 +330,12 @@ def run_cli(path: Path) -> Outcome:
     try:
         with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
             try:
-                code = main(["cost", "beta", "--stack-file", str(path)])
+                with bounded():
+                    code = main(argv or ["cost", "beta", "--stack-file", str(path)])
             except SystemExit as exc:
                 code = int(exc.code or 0)
+            except Blocked as exc:
+                code, _ = -2, stderr.write(str(exc))
             except BaseException as exc:  # noqa: BLE001 - a crash is a class here
                 code, _ = -1, stderr.write(f"Traceback: {type(exc).__name__}: {exc}")
     finally:
@@ -323,8 +421,7 @@ def main() -> None:
                   suppress_health_check=list(HealthCheck))
         @given(MUTATIONS)
         def one(mutation: Mutation) -> None:
-            path.write_bytes(mutation.text)
-            outcome = run_cli(path)
+            outcome = run_cli(place(mutation, path))
             counts[(mutation.kind, "generated")] += 1
             counts[(mutation.kind, classify(mutation, outcome))] += 1
             worst["seconds"] = max(worst["seconds"], outcome.seconds)

@@ -3,7 +3,11 @@
 Each subcommand lives in its own module with a `register(subparsers)` function that adds its
 parser and sets `handler`: commands/ need no cloud account, live/ need a network or AWS
 credentials. Exit codes: 0 ok, 1 findings that block (e.g. a mandatory policy violation), 2
-bad input (stack config, arguments).
+bad input (stack config, arguments, no z360-ecs project found).
+
+Every command that reads a stack works on the project `pulumi` would: the nearest Pulumi.yaml
+at or above the working directory (z360_ecs.common.find_project), or `--project-dir`. It is
+found once, as the arguments are parsed, before the command runs.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+
+from z360_ecs.common import StackFileError
 
 # Subcommand modules, in the order `--help` lists them.
 OFFLINE_COMMANDS = (
@@ -61,7 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except StackFileError as exc:  # no project: --project-dir is found while parsing
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:

@@ -1,4 +1,10 @@
-"""What every command shares: the stack arguments, the one stack-file reader and the one SPEC resolver.
+"""What every command shares: the project, the stack arguments, the one stack-file reader and
+the one SPEC resolver.
+
+The project: `find_project` finds it as `pulumi` does, the nearest Pulumi.yaml at or above the
+working directory (`--project-dir` overrides it). Never the checkout this package was installed
+from: a second checkout (a git worktree, a CI job reusing a virtualenv) reads, and adopt
+writes, its own stack files.
 
 The reader: `load_stack_settings` reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (or another
 stack file) and applies the project's declared config defaults as the Pulumi CLI does;
@@ -14,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,13 +34,16 @@ from typing import Any
 from stack_model.config import PROJECT, ConfigError, ServiceConfig, StackConfig, load_stack_config
 from stack_model.config.errors import did_you_mean
 from stack_model.config.source import (
+    MAX_DOCUMENT_BYTES,
     SourceError,
     parse_yaml,
     read_stack_text,
     read_stack_yaml,
     render_path,
 )
-from z360_ecs import PROJECT_DIR
+
+# The tests' "this repository" (z360_ecs/__init__.py); no command reads it: find_project.
+from z360_ecs import PROJECT_DIR as PROJECT_DIR
 
 SECRET_PLACEHOLDER = "[secret]"
 
@@ -42,6 +53,10 @@ class StackFileError(Exception):
 
 class SpecError(Exception):
     """A SPEC names no readable file and no file at a git revision."""
+
+
+class ProjectError(StackFileError):
+    """No z360-ecs project at or above the working directory, or --project-dir is not one."""
 
 
 @dataclass
@@ -58,6 +73,63 @@ class Baseline:
     spec: str
     """As the user wrote it: a path, or REV:PATH."""
     config: StackConfig
+
+
+# --- the project -------------------------------------------------------------------------
+
+# The project file names `pulumi` looks for in each folder, in its order (pulumi/pulumi
+# sdk/go/common/encoding/marshal.go `Exts`: .json, .yaml, .yml).
+PROJECT_FILES = ("Pulumi.json", "Pulumi.yaml", "Pulumi.yml")
+_FIX = "run z360-ecs inside a checkout of the z360-ecs project, or give --project-dir DIR"
+
+
+def find_project(start: Path | None = None) -> Path:
+    """The folder of the nearest project file at or above `start` (the working directory), as
+    `pulumi` finds its project, provided it is this project's Pulumi.yaml; ProjectError else.
+
+    pulumi/pulumi sdk/go/common/workspace/paths.go: `DetectProjectPath` starts from the working
+    directory and `DetectProjectPathFrom` walks up it (fsutil.WalkUpDirs: the folder, then each
+    parent to the root); in each folder `findProjectInDir` takes the first of Pulumi.json,
+    Pulumi.yaml, Pulumi.yml that stats as something other than a folder (`isMarkupFile`; a stat
+    error, such as a permission error, counts as no file). The first folder with one is the
+    project: a nearer project of another name is not skipped but refused, as pulumi would use
+    it."""
+    here = Path(os.path.abspath(start if start is not None else Path.cwd()))
+    for folder in (here, *here.parents):
+        for name in PROJECT_FILES:
+            try:
+                mode = os.stat(folder / name).st_mode
+            except OSError:
+                continue
+            if not stat.S_ISDIR(mode):
+                return _this_project(folder, name)
+    raise ProjectError(f"no Pulumi.yaml in {here} or any folder above it: {_FIX}")
+
+
+def locate_project(given: Path | None = None) -> Path:
+    """`--project-dir` when given (it must hold this project's Pulumi.yaml), else
+    `find_project()`."""
+    if given is None:
+        return find_project()
+    folder = Path(os.path.abspath(given))
+    if not (folder / "Pulumi.yaml").exists():
+        raise ProjectError(f"--project-dir {given}: no Pulumi.yaml there; give the folder "
+                           "that holds the z360-ecs project's Pulumi.yaml")
+    return _this_project(folder, "Pulumi.yaml")
+
+
+def _this_project(folder: Path, name: str) -> Path:
+    path = folder / name
+    if name != "Pulumi.yaml":
+        raise ProjectError(f"{path}: the nearest Pulumi project file is {name}; the z360-ecs "
+                           f"project is a Pulumi.yaml: {_FIX}")
+    document = _read_yaml(path)
+    found = document.get("name") if isinstance(document, Mapping) else None
+    if found != PROJECT:
+        what = f"project {found!r}" if isinstance(found, str) else "no project name"
+        raise ProjectError(f"{path}: {what}, not {PROJECT}; these tools read only the "
+                           f"{PROJECT} project's stack files: {_FIX}")
+    return folder
 
 
 # --- the stack-file reader ---------------------------------------------------------------
@@ -109,15 +181,17 @@ _TYPE_CHECKS = {
 
 def load_stack_settings(
     stack: str,
-    project_dir: Path = PROJECT_DIR,
+    project_dir: Path | None = None,
     stack_file: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> StackSettings:
     """Config for `stack` as the CLI would pass it: stack values over Pulumi.yaml defaults.
 
+    `project_dir` None: the project `find_project` finds from the working directory.
     `stack_file` replaces `Pulumi.<stack>.yaml`; `overrides` (fully qualified keys) replace
     single values after the file is read, as `pulumi config set` would.
     """
+    project_dir = project_dir if project_dir is not None else find_project()
     project = _read_yaml(project_dir / "Pulumi.yaml")
     if not isinstance(project, Mapping) or not isinstance(project.get("name"), str):
         raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: no project name")
@@ -206,7 +280,7 @@ def config_from_settings(settings: StackSettings) -> StackConfig:
 
 
 def read_stack_config(
-    stack: str, stack_file: Path | None = None, project_dir: Path = PROJECT_DIR
+    stack: str, stack_file: Path | None = None, project_dir: Path | None = None
 ) -> StackConfig:
     """The validated config of `stack`; raises StackFileError or ConfigError."""
     return config_from_settings(load_stack_settings(stack, project_dir, stack_file))
@@ -219,15 +293,13 @@ def read_stack_config(
 _REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@{}~^-]{0,199}|@(?:\{-?[0-9]+\})?")
 
 
-def resolve_spec(spec: str, project_dir: Path = PROJECT_DIR, scratch: Path | None = None) -> Path:
-    """A stack file for SPEC: an existing file (relative to the working directory), else
-    `REV:PATH` written from the project's repository into `scratch` (a new temporary folder
-    when None). Raises SpecError."""
+def resolve_spec(spec: str, project_dir: Path | None = None, scratch: Path | None = None) -> Path:
+    """A stack file for SPEC: a path that exists (relative to the working directory; the one
+    reader then refuses what is not a regular file), else `REV:PATH` written from the project's
+    repository into `scratch` (a new temporary folder when None). Raises SpecError."""
     path = Path(spec).expanduser()
-    if path.is_file():
+    if os.path.lexists(path):
         return path
-    if path.is_dir():
-        raise SpecError("is a directory, not a stack config file")
     if ":" not in spec:
         raise SpecError(
             f"no such file in {Path.cwd()} (give a stack config file, or REV:PATH for a file "
@@ -239,29 +311,57 @@ def resolve_spec(spec: str, project_dir: Path = PROJECT_DIR, scratch: Path | Non
             f"{revision!r} is not a git revision this tool reads (a branch, tag or commit, "
             "optionally with ~N or ^N, e.g. HEAD~3 or main); it may not start with '-'"
         )
-    if not inner or inner.startswith("-") or "\0" in inner:
+    if not inner or inner.startswith("-") or "\0" in inner or "\n" in inner:
         raise SpecError(f"{inner!r} is not a path in the repository")
-    try:
-        # --end-of-options: the spec is never read as an option, whatever it holds
-        # (`--baseline=--output=FILE` must not become `git show --output=FILE`).
-        result = subprocess.run(
-            ["git", "-C", str(project_dir), "show", "--end-of-options", f"{revision}:{inner}"],
-            capture_output=True, check=False,
-        )
-    except FileNotFoundError:
-        raise SpecError("git is not installed") from None
-    if result.returncode != 0:
-        detail = " ".join(result.stderr.decode("utf-8", "replace").split())
-        raise SpecError(f"git show {spec} failed in {project_dir}: "
-                        f"{detail or f'git show exited {result.returncode}'}")
+    project_dir = project_dir if project_dir is not None else find_project()
     directory = scratch or Path(tempfile.mkdtemp(prefix="z360-spec-"))
     target = directory / (Path(inner).name or "Pulumi.spec.yaml")
-    target.write_bytes(result.stdout)  # read, UTF-8 checked, by the one stack-file reader
-    return target
+    target.write_bytes(_git_blob(spec, revision, project_dir))
+    return target  # read, UTF-8 checked, by the one stack-file reader
 
 
-def load_baseline(spec: str, stack: str, project_dir: Path = PROJECT_DIR) -> Baseline:
+def _git(project_dir: Path, args: list[str], stdin: bytes | None = None,
+         stdout: int = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", "-C", str(project_dir), *args], input=stdin,
+                              stdout=stdout, stderr=subprocess.PIPE, check=False)
+    except FileNotFoundError:
+        raise SpecError("git is not installed") from None
+
+
+def _git_blob(spec: str, revision: str, project_dir: Path) -> bytes:
+    """The bytes of the file SPEC names at a revision, read with a bound like every file.
+
+    `git cat-file --batch-check` gives the object's type and size first (the spec goes on
+    stdin, so nothing in it is ever an option): a folder, or a file over the limit, is refused
+    by its real size before a byte of it is read; the blob itself is then read by its id."""
+    found = _git(project_dir, ["cat-file", "--batch-check=%(objecttype) %(objectsize) "
+                               "%(objectname)"], stdin=f"{spec}\n".encode())
+    words = found.stdout.decode("utf-8", "replace").split()
+    if found.returncode != 0 or len(words) != 3 or not words[1].isdigit():
+        # Missing or ambiguous: git show says why (its output, were there any, is dropped).
+        # --end-of-options: the spec is never read as an option, whatever it holds
+        # (`--baseline=--output=FILE` must not become `git show --output=FILE`).
+        shown = _git(project_dir, ["show", "--end-of-options", spec], stdout=subprocess.DEVNULL)
+        detail = " ".join(shown.stderr.decode("utf-8", "replace").split())
+        raise SpecError(f"git show {spec} failed in {project_dir}: "
+                        f"{detail or 'no such file at that revision'}")
+    kind, size, name = words[0], int(words[1]), words[2]
+    if kind != "blob":
+        raise SpecError(f"is a {'folder' if kind == 'tree' else kind} at {revision}, not a "
+                        "stack config file")
+    if size > MAX_DOCUMENT_BYTES:
+        raise SpecError(f"is {size:,} bytes at {revision}; the limit is {MAX_DOCUMENT_BYTES:,}")
+    blob = _git(project_dir, ["cat-file", "blob", name])
+    if blob.returncode != 0:
+        detail = " ".join(blob.stderr.decode("utf-8", "replace").split())
+        raise SpecError(f"git cat-file blob {name} failed in {project_dir}: {detail}")
+    return blob.stdout
+
+
+def load_baseline(spec: str, stack: str, project_dir: Path | None = None) -> Baseline:
     """The validated config SPEC names; raises SpecError, StackFileError or ConfigError."""
+    project_dir = project_dir if project_dir is not None else find_project()
     with tempfile.TemporaryDirectory(prefix="z360-spec-") as scratch:
         return Baseline(spec, read_stack_config(stack, resolve_spec(spec, project_dir, Path(scratch)),
                                                 project_dir))
@@ -278,8 +378,17 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
         help="read this stack config file instead of Pulumi.<stack>.yaml",
     )
     parser.add_argument(
-        "--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS,
+        "--project-dir", type=_project_argument, default="", metavar="DIR",
+        help="the z360-ecs project (the folder of its Pulumi.yaml); default: the nearest "
+             "Pulumi.yaml at or above the working directory, as pulumi finds it",
     )
+
+
+def _project_argument(text: str) -> Path:
+    """--project-dir, or the project found (argparse converts the default "" too). Raises
+    ProjectError, which argparse lets through (it is no ValueError): cli.main prints it as one
+    line."""
+    return locate_project(Path(text) if text else None)
 
 
 def add_baseline_argument(parser: argparse.ArgumentParser, default_help: str) -> None:

@@ -11,6 +11,11 @@ round: strict UTF-8, a size limit, duplicate keys refused, every number finite, 
 only, bounded depth and node count. The YAML side adds what only YAML has: aliases (bounded),
 explicit tags (refused) and plain scalars YAML 1.1 and 1.2 read differently (refused).
 
+Every file a tool reads comes through one reader, `read_file` (stack files, Pulumi.yaml,
+baselines, loadtest results, policy pack config): a regular file or a refusal, opened without
+blocking, read with a bound, a large file refused by its real size. It lives here, below the
+tools (z360_ecs imports stack_model, never the other way), beside the rules its text goes to.
+
 Why refuse rather than pick YAML 1.2: the same file is read by three parsers. PyYAML follows
 YAML 1.1 (`0400` is 256, `10:00` is 600, `on` is true); the Pulumi CLI reads stack files with
 go-yaml v3, which follows YAML 1.2 but still decodes `0400` as octal 256 for compatibility
@@ -32,9 +37,12 @@ Limits, and why (figures in docs/performance.md, `bench/hostile_input.py`):
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -323,15 +331,70 @@ def read_stack_yaml(path: Path) -> Any:
 def read_stack_text(path: Path) -> str:
     """The text of the file at `path`: at most MAX_DOCUMENT_BYTES of strict UTF-8. For a tool
     that writes the file back (adopt's round trip) and must read the very text it parses."""
+    return decode_utf8(read_file(path), "the file")
+
+
+# --- the one file reader ---------------------------------------------------------------------
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+# O_NONBLOCK: opening a FIFO for reading waits for a writer (open(2), fifo(7)); with it the
+# open returns at once and fstat refuses the FIFO. O_NOCTTY: a terminal named as a file never
+# becomes the controlling terminal. No O_NOFOLLOW: a symbolic link is followed, as pulumi and
+# git follow a linked Pulumi.<stack>.yaml; fstat on the opened descriptor checks the file it
+# names, so the check and the read see the same file.
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+               | getattr(os, "O_CLOEXEC", 0))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "something else")
+
+
+def _mode(path: Path) -> int:
     try:
-        if path.is_dir():
-            raise SourceError((), "is a directory, not a stack file")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+        return os.stat(path).st_mode
+    except OSError:
+        return 0
+
+
+def read_file(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """The bytes of the regular file at `path`; SourceError (no traceback) otherwise.
+
+    Every file a tool reads (stack files, Pulumi.yaml, baselines, REV:PATH blobs, loadtest
+    results, policy pack config) comes through here: opened without blocking, refused unless
+    fstat says it is a regular file (a FIFO would block, /dev/zero never ends, a directory has
+    no bytes), refused by its real size (st_size) when that is over `limit`, and read at most
+    `limit` + 1 bytes whatever it said (a file can grow while it is read; /proc files say 0).
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         raise SourceError((), "no such file") from None
-    except SourceError:
-        raise
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # open(2) on a Unix socket
+            raise SourceError((), f"is {_kind(_mode(path))}, not a regular file") from None
+        raise SourceError((), f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError((), f"is {_kind(info.st_mode)}, not a regular file")
+        if info.st_size > limit:
+            raise SourceError((), f"is {info.st_size:,} bytes; the limit is {limit:,}")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
     except OSError as exc:
         raise SourceError((), f"cannot be read: {exc.strerror or exc}") from None
-    return decode_utf8(data, "the file")
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise SourceError((), f"is over {limit:,} bytes (it said {info.st_size:,}: it grew "
+                              "while being read, or does not report its size)")
+    return b"".join(chunks)

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from stack_model.config.source import read_stack_yaml
+from stack_model.config.source import SourceError, read_file, read_stack_yaml
 from z360_ecs.common import PROJECT_DIR
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, run_program
 
@@ -52,10 +52,10 @@ class ProgramRuns:
     def get(self, stack: str, preview: bool = True, stack_file: Path | None = None,
             project_dir: Path = PROJECT_DIR) -> ProgramRun:
         project = Path(project_dir)
-        try:
-            key = (stack, str(project.resolve()), (project / "Pulumi.yaml").read_bytes(),
-                   Path(stack_file or project / f"Pulumi.{stack}.yaml").read_bytes(), preview)
-        except OSError:  # the program reports a missing file itself
+        try:  # the tools' own reader: a FIFO or a device is refused, never waited on
+            key = (stack, str(project.resolve()), read_file(project / "Pulumi.yaml"),
+                   read_file(Path(stack_file or project / f"Pulumi.{stack}.yaml")), preview)
+        except SourceError:  # the program reports an unreadable file itself
             return run_program(stack, project_dir=project, stack_file=stack_file, preview=preview)
         if key not in self._runs:
             self._runs[key] = run_program(stack, project_dir=project, stack_file=stack_file,

@@ -25,7 +25,7 @@ from policies.guardrails.facts.wafv2 import (
     RATE_LIMIT_MIN,
 )
 from stack_model.config import ConfigError, ServiceConfig
-from stack_model.config.source import SourceError, decode_utf8, read_config_json
+from stack_model.config.source import SourceError, decode_utf8, read_config_json, read_file
 from stack_model.pricing import money_json
 from z360_ecs.common import (
     StackFileError,
@@ -60,13 +60,11 @@ def throughput_for(service: ServiceConfig, key: str, given: float | None,
         return given
     if loadtest is not None:
         try:
-            # The reading rules of config text: strict UTF-8, a size limit, NaN and Infinity
-            # (which json.loads takes by default) refused.
+            # The one file reader (a regular file, never blocking, bounded) and the reading
+            # rules of config text: strict UTF-8, NaN and Infinity (which json.loads takes by
+            # default) refused.
             document = read_config_json(
-                decode_utf8(loadtest.read_bytes(), "the loadtest result"), "--loadtest")
-        except OSError as exc:
-            raise FloodInputError(f"--loadtest {loadtest}: cannot read a JSON result: "
-                                  f"{exc.strerror or exc}") from None
+                decode_utf8(read_file(loadtest), "the loadtest result"), "--loadtest")
         except SourceError as exc:
             raise FloodInputError(f"--loadtest {loadtest}: {exc.message}") from None
         rate = document.get("requestsPerSecond") if isinstance(document, dict) else None

@@ -40,6 +40,7 @@ from policies.guardrails.facts.scaling import SCALABLE_DIMENSION, SCALING_NAMESP
 from policies.guardrails.facts.types import METRIC_ALARM_TYPE
 from stack_model import pricing as costing
 from stack_model.config import PROJECT, StackConfig
+from stack_model.config.source import SourceError, read_file
 from stack_model.pricing import money
 from z360_ecs.common import (
     Baseline,
@@ -644,7 +645,11 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     if args.check:
         target = args.output or default_report(args.project_dir, args.stack)
-        current = target.read_text() if target.is_file() else None
+        try:  # the one file reader: a FIFO, a device or a huge file is refused, never read
+            current = read_file(target).decode("utf-8", "replace") if target.exists() else None
+        except SourceError as exc:
+            print(f"error: {target}: {exc.message}", file=sys.stderr)
+            return 2
         if current != text:
             state = "is stale" if current is not None else "does not exist"
             command = regenerate_command(

@@ -26,12 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from z360_ecs import PROJECT_DIR
+import policies
+from stack_model.config.source import SourceError, decode_utf8, read_file
 
 if TYPE_CHECKING:  # the heavy imports wait until a pack actually starts
     from z360_ecs.engine.program import ProgramRun, Registration
 
-PACK_DIR = PROJECT_DIR / "policies"
+# The pack the tools were installed with, whose facts they import (code, like the program's
+# components); the project's data (Pulumi.yaml, stack files) comes from common.find_project.
+PACK_DIR = Path(policies.__file__).resolve().parent
 # The CLI passes the engine's address; the Python pack parses it and never uses it.
 UNUSED_ENGINE_ADDRESS = "127.0.0.1:0"
 START_TIMEOUT_SECONDS = 60.0
@@ -111,9 +114,9 @@ def _level_name(value: int) -> str:
 def read_pack_config_file(path: Path) -> dict[str, Any]:
     """A `--policy-pack-config` JSON file: {policy: level | {enforcementLevel?, ...props}}."""
     try:
-        document = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise PackConfigError(f"{path}: no such file") from None
+        document = json.loads(decode_utf8(read_file(Path(path)), "the file"))
+    except SourceError as exc:
+        raise PackConfigError(f"{path}: {exc.message}") from None
     except ValueError as exc:
         raise PackConfigError(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(document, dict):

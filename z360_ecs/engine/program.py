@@ -50,10 +50,10 @@ from policies.guardrails.facts.types import (
 )
 from stack_model.config import ConfigError
 from z360_ecs.common import (
-    PROJECT_DIR,
     SECRET_PLACEHOLDER,
     StackFileError,
     StackSettings,
+    find_project,
     load_stack_settings,
 )
 from z360_ecs.engine.mocks import Z360Mocks
@@ -239,7 +239,7 @@ def _run_path(program: str) -> None:
 
 def run_program(
     stack: str,
-    project_dir: Path = PROJECT_DIR,
+    project_dir: Path | None = None,
     stack_file: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     preview: bool = True,
@@ -247,9 +247,11 @@ def run_program(
 ) -> ProgramRun:
     """Run `__main__.py` for `stack` under mocks; raises the program's own errors.
 
+    `project_dir` None: the project found from the working directory (common.find_project).
     A ConfigError from the program propagates unchanged, with nothing registered beyond the
     root stack.
     """
+    project_dir = project_dir if project_dir is not None else find_project()
     stack_settings = settings_override or load_stack_settings(
         stack, project_dir, stack_file, overrides
     )

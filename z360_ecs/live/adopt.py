@@ -33,10 +33,10 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from stack_model.config import ConfigError, StackConfig
-from z360_ecs import PROJECT_DIR
 from z360_ecs.common import (
     StackFileError,
     add_stack_arguments,
+    find_project,
     read_stack_config,
     read_stack_document,
 )
@@ -95,10 +95,11 @@ class Result:
         return found
 
 
-def adopt(stack: str, session: Any, project_dir: Path = PROJECT_DIR,
+def adopt(stack: str, session: Any, project_dir: Path | None = None,
           stack_file: Path | None = None,
           on_client: Callable[[Any], None] | None = None) -> Result:
     """Discover, fill and plan; writes nothing. `on_client` sees each boto3 client made."""
+    project_dir = project_dir if project_dir is not None else find_project()
     path = stack_file or project_dir / f"Pulumi.{stack}.yaml"
     config = read_stack_config(stack, stack_file, project_dir)
     region = getattr(session, "region_name", None) or config.region

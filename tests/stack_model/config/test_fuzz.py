@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.hostile_input import MUTATIONS, Mutation, classify, run_cli
+from bench.hostile_input import MUTATIONS, Mutation, classify, place, run_cli
 from policies.guardrails.cloudwatch import RESOURCE_POLICIES as CLOUDWATCH_POLICIES
 from policies.guardrails.facts.types import METRIC_ALARM_TYPE, ROLE_POLICY_TYPE, WEB_ACL_TYPE
 from policies.guardrails.facts.wafv2 import RATE_LIMIT_MAX, RATE_LIMIT_MIN
@@ -45,8 +45,7 @@ MAX_PEAK_BYTES = 64 * 2**20
 @FUZZ_FILES
 @given(MUTATIONS)
 def test_malformed_stack_files_are_refused_naming_the_key(tmp_path_factory, mutation: Mutation):
-    path = tmp_path_factory.mktemp("fuzz") / "Pulumi.beta.yaml"
-    path.write_bytes(mutation.text)
+    path = place(mutation, tmp_path_factory.mktemp("fuzz") / "Pulumi.beta.yaml")
     tracemalloc.start()
     started = time.process_time()
     try:
@@ -64,8 +63,7 @@ def test_malformed_stack_files_are_refused_naming_the_key(tmp_path_factory, muta
 @settings(FUZZ, max_examples=5)
 @given(MUTATIONS)
 def test_the_cli_exits_2_with_one_error_line_and_no_traceback(tmp_path_factory, mutation):
-    path = tmp_path_factory.mktemp("cli") / "Pulumi.beta.yaml"
-    path.write_bytes(mutation.text)
+    path = place(mutation, tmp_path_factory.mktemp("cli") / "Pulumi.beta.yaml")
     outcome = run_cli(path)
     assert classify(mutation, outcome) == "refused clearly", (mutation.kind, outcome)
 
