@@ -119,8 +119,8 @@ def name_problems(names: list[PhysicalName]) -> list[Problem]:
     by_owners: dict[tuple[tuple[str, ...], ...], list[list[PhysicalName]]] = {}
     for group in naming.name_collisions(names):
         owners = tuple(dict.fromkeys(entry.owner for entry in group))
-        if _per_field(owners):
-            continue
+        if _per_field(owners) and len({entry.name for entry in group}) == 1:
+            continue  # an exact repeat: the per-field check reports it (not one of case only)
         by_owners.setdefault(owners, []).append(group)
     problems = []
     for owners, groups in by_owners.items():

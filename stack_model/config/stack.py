@@ -1,6 +1,8 @@
 """The whole stack config (StackConfig): every section, and the checks that need more than one
 of them (service -> cluster references, names used twice, capacity providers, the cost breaker
-against its budget and services; import ids in adoption.py, web ACLs in waf.py)."""
+against its budget and services, a burnRate that would make no alarm, Container Insights under
+every alarm reading it, ARNs in the stack's region; import ids in adoption.py, web ACLs in
+waf.py, physical names across components in names.py)."""
 
 from __future__ import annotations
 
@@ -195,14 +197,15 @@ class StackConfig(ConfigModel):
                         f"{self.region} (kms:ViaService), so the task cannot read its secrets "
                         f"and does not start; list the key of {self.region} (a multi-Region "
                         f"key's replica there)")))
-            balancer = service.load_balancer
-            region = arn_region(balancer.target_group_arn) if balancer is not None else None
+            target_group = service.load_balancer.target_group_arn \
+                if service.load_balancer is not None else ""
+            region = arn_region(target_group)
             if region is not None and region != self.region:
                 # ECS registers a service's tasks with target groups of its own region
                 # (CreateService loadBalancers; a target group is a regional resource).
                 problems.append((("services", key, "loadBalancer", "targetGroupArn"), (
-                    f"is in {region}, not this stack's region {self.region}: ECS registers "
-                    f"tasks only with target groups of the service's region")))
+                    f"{target_group!r} is in {region}, not this stack's region {self.region}: "
+                    "ECS registers tasks only with target groups of the service's region")))
         return problems
 
     def physical_names(self) -> list[PhysicalName]:

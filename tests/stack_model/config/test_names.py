@@ -94,6 +94,17 @@ def test_a_repeat_of_one_field_is_left_to_its_own_check_and_reported_once() -> N
     assert [p.path for p in refused.value.details] == [("services", "{web,queue}", "family")]
 
 
+def test_a_family_repeated_in_another_case_collides_as_an_iam_role() -> None:
+    """IAM ignores case: the two execution roles would be one name; the per-field check, which
+    compares exactly, does not see it."""
+    def shouting(document):
+        document["config"]["z360-ecs:services"]["queue"]["family"] = "Z360-BETA-WEB"
+
+    assert_one_clear_problem("beta", shouting, (
+        "services.web.family:", "'z360-beta-web-execution' is the IAM role name of both "
+        "services.web.family and services.queue.family", "whatever its case"))
+
+
 def _alert_topic(name: str):
     def mutate(document):
         document["config"][ALERTS]["topicName"] = name
