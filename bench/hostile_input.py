@@ -371,7 +371,9 @@ def _collision_pairs() -> list[tuple[Any, Any, str]]:
             if b.name.startswith(prefix) and b.name.endswith(suffix) and \
                     len(b.name) > len(prefix) + len(suffix):
                 pairs.append((a, b, b.name[len(prefix):len(b.name) - len(suffix)]))
-    return list({(a.owner, b.owner): (a, b, new) for a, b, new in pairs}.values())
+    # One pair per two owners, and per case rule: IAM's names also collide in another case.
+    return list({(a.owner, b.owner, a.kind.case_insensitive): (a, b, new)
+                 for a, b, new in pairs}.values())
 
 
 @st.composite
@@ -385,13 +387,16 @@ def name_collision(draw: st.DrawFn) -> Mutation:
     across = [p for p in pairs if p[0].owner[-1] != p[1].owner[-1]]
     pool = across if across and draw(st.booleans()) else pairs
     a, b, value = draw(st.sampled_from(pool))
-    if a.kind.case_insensitive and draw(st.booleans()):
+    # A repeat in another case collides only where names ignore case (IAM), and is reported
+    # as a collision, not as the field's repeat.
+    swapped = a.kind.case_insensitive and draw(st.booleans())
+    if swapped:
         value = value.swapcase()
     document = _document()
     _set(document, (f"{NAMESPACE}{a.owner[0]}", *a.owner[1:]), value)
     section, field = a.owner[0], a.owner[-1]
-    if len(a.owner) == len(b.owner) == 3 and (section, field) in PER_FIELD_CHECKS \
-            and b.owner[-1] == field:
+    if not swapped and len(a.owner) == len(b.owner) == 3 \
+            and (section, field) in PER_FIELD_CHECKS and b.owner[-1] == field:
         keys = [k for k in _node(document, section) if k in (a.owner[1], b.owner[1])]
         return Mutation("name collision", _text(document), f"{section}.{{{','.join(keys)}}}.{field}")
     return Mutation("name collision", _text(document), ".".join(a.owner),
