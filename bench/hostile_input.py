@@ -294,6 +294,12 @@ def setting_without_effect(draw: st.DrawFn) -> Mutation:
     return Mutation(kind, _text(document), f"services.{key}.metricResolution")
 
 
+def _quiet(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """`call(...)` with what the program prints (the breaker's offline note) kept off the table."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return call(*args, **kwargs)
+
+
 @functools.cache
 def _insights_clusters() -> tuple[str, ...]:
     """Keys of the clusters whose Container Insights metrics an alarm of the program's beta
@@ -305,7 +311,7 @@ def _insights_clusters() -> tuple[str, ...]:
 
     by_name = {cluster["name"]: key for key, cluster in _node(_document(), "clusters").items()}
     read: dict[str, None] = {}
-    for alarm in run_program("beta", stack_file=BETA).by_type(METRIC_ALARM_TYPE):
+    for alarm in _quiet(run_program, "beta", stack_file=BETA).by_type(METRIC_ALARM_TYPE):
         inputs = alarm.inputs
         metrics = [inputs, *(query.get("metric") or {}
                              for query in inputs.get("metricQueries") or [])]
@@ -563,7 +569,7 @@ def _run_digest(stack: str, path: Path) -> str:
 
     from z360_ecs.engine.program import run_program
 
-    run = run_program(stack, stack_file=path)
+    run = _quiet(run_program, stack, stack_file=path)
     return json.dumps(sorted(
         (r.urn, json.dumps(r.inputs, sort_keys=True, default=repr), r.protect,
          sorted(r.ignore_changes), r.import_id, r.retain_on_delete) for r in run.resources
