@@ -2,22 +2,27 @@
 script that prints the figures: counts per class and the peak memory of reading the largest
 input the reader accepts.
 
-    .venv/bin/python -m bench.hostile_input [--examples N]
+    .venv/bin/python -m bench.hostile_input [--examples N] [--effect N]
 
 Every generated file is malformed by construction (one mutation of the beta stack file that no
-reading of the rules allows, or something that is not a stack file at all: a FIFO, /dev/zero, a
-directory, a 50 MB sparse file, each also behind a symbolic link), and is run through the CLI's
+reading of the rules allows: MUTATIONS, file and key families, and also what is not a stack
+file at all: a FIFO, /dev/zero, a directory, a 50 MB sparse file, each also behind a symbolic
+link; CROSS_FIELD, settings valid one by one and wrong together), and is run through the CLI's
 `cost` command (the reader and the config model, no program run), with a time bound. Classes:
 - refused clearly: exit 2, one `error:` line naming the key path, no traceback;
 - wrongly accepted: exit 0;
 - crashed: anything else (a traceback, another exit code, a message without the key path, a
   run still blocked after RUN_SECONDS).
+`--effect N` adds N valid changes of one setting each, run through the program: refused, took
+effect, or accepted without effect (the registrations do not change).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
+import functools
 import io
 import os
 import shutil
@@ -25,6 +30,7 @@ import signal
 import threading
 import time
 import tracemalloc
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +59,12 @@ class Mutation:
     """What `place` puts down: a file holding `text`, or one of NOT_FILES."""
     linked: bool = False
     """Behind a symbolic link (the reader follows links, and judges what they name)."""
+    also: tuple[str, ...] = ()
+    """Further key paths the refusal must name (the other side of a cross-field rule)."""
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path, *self.also)
 
 
 def _document() -> dict[str, Any]:
@@ -278,6 +290,435 @@ def release(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
 
 
+# --- settings that only make sense together: cross-field and cross-provider families ----------
+# Each file is valid key by key and wrong as a whole (issue 22): a setting that would not take
+# effect, an alarm reading a metric nothing publishes, two settings giving one physical name, a
+# region other than the stack's. The names and ARNs are found, not listed: name_collision takes
+# every name the program gives (StackConfig.physical_names), region_mismatch every regional ARN
+# setting, so a setting added there is generated too.
+
+CONFIG = NAMESPACE[:-1]
+OTHER_REGIONS = ["us-east-2", "us-west-2", "eu-west-1", "ap-southeast-2"]
+
+
+def _node(document: dict[str, Any], *path: Any) -> Any:
+    """The value at a config path (`("services", "web")` is `z360-ecs:services`.web)."""
+    target: Any = document["config"][f"{NAMESPACE}{path[0]}"]
+    for part in path[1:]:
+        target = target[part]
+    return target
+
+
+def _text(document: dict[str, Any]) -> bytes:
+    return _dump(document).encode()
+
+
+def _fixed_count(document: dict[str, Any], key: str) -> dict[str, Any]:
+    """Turn one service's scaling off, with what only a scaled service may carry (its spike
+    alarm, its scaling import ids, its emergency ceiling) removed: valid but for what the
+    caller adds."""
+    service = _node(document, "services", key)
+    service.setdefault("scaling", {})["enabled"] = False
+    service.setdefault("alarms", {}).pop("taskCountSpike", None)
+    for id_key in ("scalableTarget", "cpuPolicy", "memoryPolicy", "spikeAlarm"):
+        service.get("importIds", {}).pop(id_key, None)
+    _node(document, "costBreaker", "emergencyCeilings").pop(key, None)
+    return service
+
+
+@st.composite
+def setting_without_effect(draw: st.DrawFn) -> Mutation:
+    """A setting the program would drop: burnRate with the breaker off, holdAt without scaling,
+    a web ACL on a service with no port, 20 s metrics nothing reads."""
+    document = _document()
+    key = draw(st.sampled_from(list(_node(document, "services"))))
+    case = draw(st.sampled_from(["burnRate", "holdAt", "waf", "metricResolution"]))
+    kind = "setting without effect"
+    if case == "burnRate":
+        _node(document, "costBreaker")["enabled"] = False
+        return Mutation(kind, _text(document), "costBreaker.burnRate")
+    if case == "holdAt":
+        service = _fixed_count(document, key)
+        scaling = service["scaling"]
+        # Within min..max, so only the missing scaling is wrong.
+        scaling["holdAt"] = draw(st.integers(scaling.get("min", 1), scaling.get("max", 1)))
+        return Mutation(kind, _text(document), f"services.{key}.scaling.holdAt")
+    if case == "waf":
+        service = _node(document, "services", key)
+        service.pop("containerPort", None)
+        service.pop("loadBalancer", None)
+        waf = service.setdefault("waf", {})
+        waf.update(enabled=True, rateLimit=draw(st.integers(100, 100_000)))
+        waf.setdefault("loadBalancerArn", "arn:aws:elasticloadbalancing:us-east-1:108782097218:"
+                       f"loadbalancer/app/z360-{key}/{zlib.crc32(key.encode()):016x}")
+        return Mutation(kind, _text(document), f"services.{key}.waf.enabled")
+    service = _fixed_count(document, key)
+    service["metricResolution"] = 20
+    service["alarms"]["period"] = draw(st.sampled_from([60, 300]))
+    return Mutation(kind, _text(document), f"services.{key}.metricResolution")
+
+
+def _quiet(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """`call(...)` with what the program prints (the breaker's offline note) kept off the table."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return call(*args, **kwargs)
+
+
+@functools.cache
+def _insights_clusters() -> tuple[str, ...]:
+    """Keys of the clusters whose Container Insights metrics an alarm of the program's beta
+    run reads (its own metric or one of its metricQueries): found in what the program
+    registers, so a new alarm on those metrics is covered without a change here."""
+    from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE
+    from policies.guardrails.facts.types import METRIC_ALARM_TYPE
+    from z360_ecs.engine.program import run_program
+
+    by_name = {cluster["name"]: key for key, cluster in _node(_document(), "clusters").items()}
+    read: dict[str, None] = {}
+    for alarm in _quiet(run_program, "beta", stack_file=BETA).by_type(METRIC_ALARM_TYPE):
+        inputs = alarm.inputs
+        metrics = [inputs, *(query.get("metric") or {}
+                             for query in inputs.get("metricQueries") or [])]
+        for metric in metrics:
+            if metric.get("namespace") == CONTAINER_INSIGHTS_NAMESPACE:
+                key = by_name.get((metric.get("dimensions") or {}).get("ClusterName"))
+                if key is not None:
+                    read[key] = None
+    return tuple(read)
+
+
+@st.composite
+def unpublished_metric(draw: st.DrawFn) -> Mutation:
+    """Container Insights off on a cluster whose Container Insights metrics an alarm reads
+    (the clusters are found in the program's run), with its spike alarms, the burn-rate metric
+    math, or both reading it."""
+    document = _document()
+    cluster = draw(st.sampled_from(_insights_clusters()))
+    _node(document, "clusters", cluster)["containerInsights"] = False
+    readers = draw(st.sampled_from(["both", "spike alarms", "burn rate"]))
+    if readers == "spike alarms":
+        _node(document, "costBreaker").pop("burnRate")
+    elif readers == "burn rate":
+        for service in _node(document, "services").values():
+            if service["cluster"] == cluster:
+                service.get("alarms", {}).pop("taskCountSpike", None)
+                service.get("importIds", {}).pop("spikeAlarm", None)
+    return Mutation("unpublished metric", _text(document), f"clusters.{cluster}.containerInsights")
+
+
+@functools.cache
+def _beta_names() -> tuple[Any, ...]:
+    """Every physical name the program gives beta, with the key deciding it (names.py)."""
+    from stack_model.config.names import physical_names
+    from z360_ecs.common import read_stack_config
+
+    config = read_stack_config("beta", BETA)
+    return tuple(physical_names(
+        environment=config.environment, services=config.services, clusters=config.clusters,
+        alerts=config.alerts, budget=config.budget, cost_breaker=config.cost_breaker,
+        dashboard=config.dashboard))
+
+
+def _collision_pairs() -> list[tuple[Any, Any, str]]:
+    """(entry A whose key is set, entry B, A's new value): A's setting given the value that
+    makes its name B's, for every pair of one kind and scope with different owners."""
+    from stack_model.config.names import NAME_KEYS
+
+    document = _document()
+    names = _beta_names()
+    pairs = []
+    for a in names:
+        if a.owner[-1] not in NAME_KEYS:
+            continue
+        value = _node(document, *a.owner)
+        at = a.name.find(value)
+        if at < 0:
+            continue
+        prefix, suffix = a.name[:at], a.name[at + len(value):]
+        for b in names:
+            if b.kind != a.kind or b.scope != a.scope or b.owner == a.owner:
+                continue
+            if b.name.startswith(prefix) and b.name.endswith(suffix) and \
+                    len(b.name) > len(prefix) + len(suffix):
+                pairs.append((a, b, b.name[len(prefix):len(b.name) - len(suffix)]))
+    # One pair per two owners, and per case rule: IAM's names also collide in another case.
+    return list({(a.owner, b.owner, a.kind.case_insensitive): (a, b, new)
+                 for a, b, new in pairs}.values())
+
+
+@st.composite
+def name_collision(draw: st.DrawFn) -> Mutation:
+    """Two settings giving two resources one physical name: a key of one given the value that
+    makes its name another's (the alert topic named as the breaker's, two families, two
+    clusters, ...). A repeat of one field across services is reported as that field's repeat."""
+    from stack_model.config.names import PER_FIELD_CHECKS
+
+    pairs = _collision_pairs()
+    across = [p for p in pairs if p[0].owner[-1] != p[1].owner[-1]]
+    pool = across if across and draw(st.booleans()) else pairs
+    a, b, value = draw(st.sampled_from(pool))
+    # A repeat in another case collides only where names ignore case (IAM), and is reported
+    # as a collision, not as the field's repeat.
+    swapped = a.kind.case_insensitive and draw(st.booleans())
+    if swapped:
+        value = value.swapcase()
+    document = _document()
+    _set(document, (f"{NAMESPACE}{a.owner[0]}", *a.owner[1:]), value)
+    section, field = a.owner[0], a.owner[-1]
+    if not swapped and len(a.owner) == len(b.owner) == 3 \
+            and (section, field) in PER_FIELD_CHECKS and b.owner[-1] == field:
+        keys = [k for k in _node(document, section) if k in (a.owner[1], b.owner[1])]
+        return Mutation("name collision", _text(document), f"{section}.{{{','.join(keys)}}}.{field}")
+    return Mutation("name collision", _text(document), ".".join(a.owner),
+                    also=(".".join(b.owner),))
+
+
+# Regional ARN settings the beta file leaves unset, each given a valid value of the stack's
+# region: with beta's own (the web ACLs' load balancers), every regional ARN setting the model
+# has. Secrets are not among them: ECS reads an SSM parameter or a secret of another region by
+# its full ARN (ECS developer guide, "Pass sensitive data to an Amazon ECS container").
+_ARN_SETTINGS: list[tuple[tuple[str, ...], Any]] = [
+    (("services", "reverb", "loadBalancer"), {"targetGroupArn": (
+        "arn:aws:elasticloadbalancing:us-east-1:108782097218:targetgroup/reverb/0123456789abcdef")}),
+    (("services", "voice", "secretsKmsKeyArns"), [
+        "arn:aws:kms:us-east-1:108782097218:key/1234abcd-12ab-34cd-56ef-1234567890ab"]),
+    (("services", "queue", "importIds", "taskDefinition"),
+     "arn:aws:ecs:us-east-1:108782097218:task-definition/z360-beta-queue:3"),
+    (("alerts", "importTopicArn"), "arn:aws:sns:us-east-1:108782097218:z360-beta-alerts"),
+]
+
+
+def _seeded_document() -> dict[str, Any]:
+    document = _document()
+    for path, value in _ARN_SETTINGS:
+        parent = document["config"][f"{NAMESPACE}{path[0]}"]
+        for part in path[1:-1]:
+            parent = parent.setdefault(part, {})
+        parent[path[-1]] = copy.deepcopy(value)
+    return document
+
+
+def _regional_arns(document: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """(config path, ARN) of every ARN in the project's keys that names a region."""
+    found = []
+    for path, value in _leaves(document["config"]):
+        if not str(path[0]).startswith(NAMESPACE) or not isinstance(value, str):
+            continue
+        parts = value.split(":", 5)
+        if len(parts) == 6 and parts[0] == "arn" and parts[3] and parts[2] not in (
+                "ssm", "secretsmanager"):
+            found.append((path, value))
+    return found
+
+
+@st.composite
+def region_mismatch(draw: st.DrawFn) -> Mutation:
+    """A region other than the stack's: aws-native:region (different or unset while services
+    need it), or any regional ARN setting (KMS key, target group, load balancer, import ids)."""
+    region = draw(st.sampled_from(OTHER_REGIONS))
+    kind = "region mismatch"
+    case = draw(st.sampled_from(["provider", "unset provider", "arn", "arn"]))
+    if case == "provider":
+        document = _document()
+        document["config"]["aws-native:region"] = region
+        return Mutation(kind, _text(document), "aws-native:region", also=("aws:region",))
+    if case == "unset provider":
+        document = _document()
+        del document["config"]["aws-native:region"]
+        return Mutation(kind, _text(document), "aws-native:region")
+    document = _seeded_document()
+    path, arn = draw(st.sampled_from(_regional_arns(document)))
+    parts = arn.split(":", 5)
+    _set(document, path, ":".join([*parts[:3], region, *parts[4:]]))
+    return Mutation(kind, _text(document), _shown(path))
+
+
+CROSS_FIELD = st.one_of(setting_without_effect(), unpublished_metric(), name_collision(),
+                        region_mismatch())
+
+
+# --- every setting takes effect or is refused: the program's own registrations say which ----
+# One valid change of one setting, found by walking the config models (so a setting added to a
+# model is generated too), on beta or staging; the file is read as the tools read it and, when
+# accepted, the program runs: a change the registrations do not show is a setting without
+# effect, accepted silently. Slower than the families above (one program run per example), so
+# it has its own table (`--effect N`).
+
+EFFECT_CLASSES = ("refused", "took effect", "no effect", "crashed")
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    """(base type, constraints) of a field annotation: Optional and Annotated removed."""
+    import typing
+
+    constraints: list[Any] = []
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation, *extra = typing.get_args(annotation)
+            for item in extra:
+                constraints.extend(getattr(item, "metadata", [item]))
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return annotation, constraints
+            annotation = options[0]
+        else:
+            return annotation, constraints
+
+
+def _alternatives(annotation: Any, constraints: list[Any], current: Any) -> list[Any]:
+    """Valid values other than `current` for a scalar field; none for names, lists, maps."""
+    import typing
+    from decimal import Decimal
+
+    if typing.get_origin(annotation) is typing.Literal:
+        return [v for v in typing.get_args(annotation) if v != current]
+    if annotation is bool:
+        return [not current]
+    if annotation not in (int, float, Decimal):
+        return []
+    def bound(name: str) -> Any:
+        return next((getattr(c, name) for c in constraints
+                     if getattr(c, name, None) is not None), None)
+
+    strict_low, low, high = bound("gt"), bound("ge"), bound("le")
+    floor = strict_low if strict_low is not None else (low if low is not None else 0)
+    high = high if high is not None else 10_000
+    base = current if current is not None else floor
+    values = {base + 1, base - 1, floor + 1, high}
+    allowed = [v for v in sorted(values) if (v > floor if strict_low is not None else v >= floor)
+               and v <= high and v != current]
+    if annotation is int:
+        return sorted({int(v) for v in allowed if int(v) == v and int(v) != current})
+    return [float(v) for v in allowed]
+
+
+def model_settings(model: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], list[Any]]]:
+    """(stack-file path, valid other values) of every scalar setting under a validated model."""
+    from pydantic import BaseModel
+
+    found: list[tuple[tuple[Any, ...], list[Any]]] = []
+    for name, field in type(model).model_fields.items():
+        key = field.alias or name
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            found.extend(model_settings(value, (*path, key)))
+        elif isinstance(value, dict) and value and all(isinstance(v, BaseModel)
+                                                       for v in value.values()):
+            for item, sub in value.items():
+                found.extend(model_settings(sub, (*path, key, item)))
+        else:
+            annotation, constraints = _unwrap(field.annotation)
+            options = _alternatives(annotation, [*constraints, *field.metadata], value)
+            if options:
+                found.append(((*path, key), options))
+    return found
+
+
+@functools.cache
+def _effect_base(stack: str) -> tuple[Any, str]:
+    """(every setting of the stack and its other values, the digest of its program run)."""
+    from z360_ecs.common import read_stack_config
+
+    path = PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    config = read_stack_config(stack, path)
+    settings = [(p, v) for p, v in model_settings(config) if p[0] not in ("accountId", "region")]
+    return settings, _run_digest(stack, path)
+
+
+def _run_digest(stack: str, path: Path) -> str:
+    """What the program registers for a stack file, as one comparable text."""
+    import json
+
+    from z360_ecs.engine.program import run_program
+
+    run = _quiet(run_program, stack, stack_file=path)
+    return json.dumps(sorted(
+        (r.urn, json.dumps(r.inputs, sort_keys=True, default=repr), r.protect,
+         sorted(r.ignore_changes), r.import_id, r.retain_on_delete) for r in run.resources
+    ), default=repr)
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    stack: str
+    path: tuple[Any, ...]
+    value: Any
+
+    @property
+    def shown(self) -> str:
+        return ".".join(map(str, self.path))
+
+
+@st.composite
+def setting_change(draw: st.DrawFn) -> SettingChange:
+    stack = draw(st.sampled_from(["beta", "staging"]))
+    settings, _ = _effect_base(stack)
+    path, values = draw(st.sampled_from(settings))
+    return SettingChange(stack, path, draw(st.sampled_from(values)))
+
+
+def effect_of(change: SettingChange, scratch: Path) -> str:
+    """One of EFFECT_CLASSES for a change written into its stack file."""
+    from stack_model.config import ConfigError
+    from z360_ecs.common import StackFileError, read_stack_config
+
+    document = dict(parse_yaml((PROJECT_DIR / f"Pulumi.{change.stack}.yaml").read_text()))
+    target = document["config"]
+    top, *rest = change.path
+    node = target.setdefault(f"{NAMESPACE}{top}", {}) if rest else target
+    for part in rest[:-1]:
+        node = node.setdefault(part, {})
+    if rest:
+        node[rest[-1]] = change.value
+    else:
+        node[f"{NAMESPACE}{top}"] = change.value
+    path = scratch / f"Pulumi.{change.stack}.yaml"
+    path.write_text(_dump(document))
+    try:
+        read_stack_config(change.stack, path)
+    except (ConfigError, StackFileError):
+        return "refused"
+    try:
+        same = _run_digest(change.stack, path) == _effect_base(change.stack)[1]
+    except Exception:  # noqa: BLE001 - a crash is a class here
+        return "crashed"
+    return "no effect" if same else "took effect"
+
+
+def effect_table(examples: int) -> None:
+    """Print, per stack, how many generated setting changes were refused, took effect, had no
+    effect (accepted silently) or crashed, and the settings without effect."""
+    import tempfile
+
+    from hypothesis import HealthCheck, given, settings
+
+    counts: Counter[tuple[str, str]] = Counter()
+    silent: dict[str, set[str]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+
+        @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(setting_change())
+        def one(change: SettingChange) -> None:
+            outcome = effect_of(change, Path(scratch))
+            counts[(change.stack, "generated")] += 1
+            counts[(change.stack, outcome)] += 1
+            if outcome == "no effect":
+                silent.setdefault(change.stack, set()).add(
+                    f"{change.shown}={change.value!r}")
+
+        one()
+    print(f"\n{'setting change':24}" + "".join(
+        f"{c:>14}" for c in ("generated", *EFFECT_CLASSES)))
+    for stack in sorted({s for s, _ in counts}):
+        print(f"{stack:24}" + "".join(
+            f"{counts[(stack, c)]:>14}" for c in ("generated", *EFFECT_CLASSES)))
+    for stack, changes in sorted(silent.items()):
+        print(f"{stack}: accepted without effect: {', '.join(sorted(changes))}")
+
+
 # --- running one ------------------------------------------------------------------------------
 
 
@@ -350,7 +791,8 @@ def classify(mutation: Mutation, outcome: Outcome) -> str:
         return "wrongly accepted"
     first = outcome.stderr.strip().splitlines()[0] if outcome.stderr.strip() else ""
     clear = (outcome.code == 2 and "Traceback" not in outcome.stderr
-             and first.startswith("error:") and mutation.path in outcome.stderr)
+             and first.startswith("error:")
+             and all(path in outcome.stderr for path in mutation.paths))
     return "refused clearly" if clear else "crashed"
 
 
@@ -407,6 +849,8 @@ def largest_valid_config_peak() -> tuple[int, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=300)
+    parser.add_argument("--effect", type=int, default=0, metavar="N",
+                        help="also run N setting changes through the program (one run each)")
     args = parser.parse_args()
     import tempfile
 
@@ -419,7 +863,7 @@ def main() -> None:
 
         @settings(max_examples=args.examples, derandomize=True, database=None, deadline=None,
                   suppress_health_check=list(HealthCheck))
-        @given(MUTATIONS)
+        @given(st.one_of(MUTATIONS, CROSS_FIELD))
         def one(mutation: Mutation) -> None:
             outcome = run_cli(place(mutation, path))
             counts[(mutation.kind, "generated")] += 1
@@ -442,6 +886,8 @@ def main() -> None:
     size, variables, peak = largest_valid_config_peak()
     print(f"largest valid stack config: {size:,} bytes ({variables:,} environment variables); "
           f"read + validated at peak {peak / 2**20:.1f} MiB")
+    if args.effect:
+        effect_table(args.effect)
 
 
 if __name__ == "__main__":

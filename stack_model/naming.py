@@ -9,6 +9,8 @@ the components, the adoption check and the offline tools all derive names from o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import NamedTuple
 from urllib.parse import quote
 
 from policies.guardrails.facts.burn_rate import MAX_METRICS_PER_ALARM, TRIP
@@ -188,3 +190,107 @@ def environment_tags(environment: str) -> dict[str, str]:
 
 def service_tags(service_key: str, environment: str) -> dict[str, str]:
     return {SERVICE_TAG: service_key, **environment_tags(environment)}
+
+
+# --- names that must not collide --------------------------------------------------------------
+# Two resources of the stack given one physical name are one resource in AWS, or one of them
+# fails: what each API does with a name already taken is why a collision is refused
+# (stack_model/config/names.py reports it, with the key paths of both owners).
+
+
+class NameKind(NamedTuple):
+    """What kind of name a physical name is: where AWS keeps it unique and what a second
+    resource of the same name does."""
+
+    label: str
+    case_insensitive: bool
+    """IAM compares names without case (IAM User Guide, "IAM and AWS STS quotas": names "are
+    not distinguished by case"); the other services here compare them exactly."""
+    effect: str
+    """What AWS does with the second resource of a name already taken."""
+
+
+SNS_TOPIC = NameKind(
+    "SNS topic", False,
+    # SNS API Reference, CreateTopic: "This action is idempotent, so if the requester already
+    # owns a topic with the specified name, that topic's ARN is returned".
+    "CreateTopic returns the existing topic for a name already taken, so both are one topic "
+    "and every message for one reaches the other's subscribers")
+ALARM = NameKind(
+    "CloudWatch alarm", False,
+    # CloudWatch API Reference, PutMetricAlarm: "Creates or updates an alarm".
+    "PutMetricAlarm creates or updates by name, so the second overwrites the first")
+IAM_ROLE = NameKind(
+    "IAM role", True,
+    # IAM API Reference, CreateRole: EntityAlreadyExists.
+    "CreateRole refuses a name already taken (EntityAlreadyExists), whatever its case")
+LOG_GROUP = NameKind(
+    "CloudWatch log group", False,
+    # CloudWatch Logs API Reference, CreateLogGroup: ResourceAlreadyExistsException.
+    "CreateLogGroup refuses a name already taken (ResourceAlreadyExistsException)")
+SSM_PARAMETER = NameKind(
+    "SSM parameter", False,
+    # SSM API Reference, PutParameter: ParameterAlreadyExists unless Overwrite.
+    "PutParameter refuses a name already taken (ParameterAlreadyExists)")
+LAMBDA_FUNCTION = NameKind(
+    "Lambda function", False,
+    # Lambda API Reference, CreateFunction: ResourceConflictException.
+    "CreateFunction refuses a name already taken (ResourceConflictException)")
+WEB_ACL = NameKind(
+    "WAF web ACL", False,
+    # WAFV2 API Reference, CreateWebACL: WAFDuplicateItemException.
+    "CreateWebACL refuses a name already taken in its scope (WAFDuplicateItemException)")
+DASHBOARD = NameKind(
+    "CloudWatch dashboard", False,
+    # CloudWatch API Reference, PutDashboard: "creates a dashboard if it does not already
+    # exist, or updates an existing dashboard".
+    "PutDashboard creates or updates by name, so the second overwrites the first")
+BUDGET = NameKind(
+    "AWS budget", False,
+    # AWS Budgets API Reference, CreateBudget: DuplicateRecordException.
+    "CreateBudget refuses a name already taken (DuplicateRecordException)")
+ECS_CLUSTER = NameKind(
+    "ECS cluster", False,
+    # ECS API Reference, CreateCluster: creating a cluster whose name exists returns it.
+    "CreateCluster returns the existing cluster for a name already taken, so both are one "
+    "cluster")
+ECS_SERVICE = NameKind(
+    "ECS service", False,
+    # ECS API Reference, CreateService: "Creation of service was not idempotent" for an
+    # active service of that name in the cluster.
+    "CreateService refuses a name an active service of the cluster has")
+TASK_FAMILY = NameKind(
+    "task definition family", False,
+    # ECS API Reference, RegisterTaskDefinition: a family's first registration is revision 1,
+    # each later one the next revision of the same family.
+    "RegisterTaskDefinition adds each one's revisions to the same family, so a rollback by "
+    "revision may start the other service's task")
+SCALING_POLICY = NameKind(
+    "scaling policy", False,
+    # Application Auto Scaling API Reference, PutScalingPolicy: "Creates or updates a scaling
+    # policy" by name, per scalable target.
+    "PutScalingPolicy creates or updates by name, so the second overwrites the first")
+
+
+class PhysicalName(NamedTuple):
+    """A name the program gives a resource, and the stack-file key that decides it."""
+
+    kind: NameKind
+    name: str
+    owner: tuple[str, ...]
+    """Key path of the setting that decides the name (`("alerts", "topicName")`), or of the
+    section that creates the resource when its name is fixed (`("costBreaker",)`)."""
+    scope: str = ""
+    """Where the name must be unique inside the account and region: '' for the whole of it,
+    a cluster's name for an ECS service, a scalable target's id for a scaling policy."""
+
+
+def name_collisions(names: Iterable[PhysicalName]) -> list[list[PhysicalName]]:
+    """Groups of two or more names of one kind and scope that AWS takes as the same name and
+    that different settings decide, in the order first given. A setting that decides several
+    names of one kind (a family: log group, role, family) is one owner."""
+    groups: dict[tuple[str, str, str], list[PhysicalName]] = {}
+    for entry in names:
+        key = entry.name.casefold() if entry.kind.case_insensitive else entry.name
+        groups.setdefault((entry.kind.label, entry.scope, key), []).append(entry)
+    return [group for group in groups.values() if len({e.owner for e in group}) > 1]

@@ -276,7 +276,7 @@ def config_from_settings(settings: StackSettings) -> StackConfig:
         "region": settings.config.get("aws:region"),
         "allowedAccountIds": settings.config.get("aws:allowedAccountIds"),
     }
-    return load_stack_config(raw, aws_raw)
+    return load_stack_config(raw, aws_raw, {"region": settings.config.get("aws-native:region")})
 
 
 def read_stack_config(

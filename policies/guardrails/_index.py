@@ -20,6 +20,10 @@ is not taken: tests/policies/guardrails/test_index.py gives every join such a lo
   `service/<ClusterName>/<ServiceName>`. A metric-math alarm is never one (the burn-rate alarms
   read every service's RunningTaskCount), nor a count in another namespace (it never reports)
   or of a whole cluster.
+- `insights_reads`: each ECS/ContainerInsights metric an alarm reads (its own, or each
+  metricQueries metric: a spike alarm's RunningTaskCount and every service's in the burn-rate
+  metric math alike), with the ClusterName dimension it names; a metric in another namespace
+  (AWS/ECS) or without a ClusterName is not taken.
 - `ecs_metric_alarms`: each AWS/ECS CPUUtilization or MemoryUtilization metric an alarm reads
   (its own, or each metricQueries metric), with the ECS service its ServiceName dimension names;
   `resolutions` holds, by that ECS service name, what the stack's services publish.
@@ -153,6 +157,18 @@ class EcsMetricAlarm:
 
 
 @dataclass
+class InsightsRead:
+    """One ECS/ContainerInsights metric an alarm reads, on one cluster."""
+
+    resource: PolicyResource
+    metric_name: str
+    cluster: str
+    """Its ClusterName dimension."""
+    metric_math: bool
+    """Read through metricQueries (the alarm's own metric otherwise)."""
+
+
+@dataclass
 class SpikeAlarm:
     """A single-metric ECS/ContainerInsights RunningTaskCount alarm on one service."""
 
@@ -181,6 +197,8 @@ class StackIndex:
     tracking_policies: list[TrackingPolicy] = field(default_factory=list)
     spike_alarms: list[SpikeAlarm] = field(default_factory=list)
     ecs_metric_alarms: list[EcsMetricAlarm] = field(default_factory=list)
+    insights_reads: list[InsightsRead] = field(default_factory=list)
+    """Each ECS/ContainerInsights metric an alarm reads, with its ClusterName."""
     clusters: dict[str, PolicyResource] = field(default_factory=dict)
     """ECS clusters by name."""
     capacity_providers: dict[str, PolicyResource] = field(default_factory=dict)
@@ -334,8 +352,15 @@ def _add_alarm(index: StackIndex, resource: PolicyResource) -> None:
         for m in alarm_metrics(resource.props)
         if m.namespace == ECS_SERVICE_NAMESPACE and m.name in SERVICE_METRIC_NAMES
     ]
+    math = bool(sequence(resource.props.get("metricQueries")))
+    insights = [
+        InsightsRead(resource, str(m.name), m.dimensions[CLUSTER_DIMENSION], math)
+        for m in alarm_metrics(resource.props)
+        if m.namespace == CONTAINER_INSIGHTS_NAMESPACE and m.dimensions.get(CLUSTER_DIMENSION)
+    ]
     spike = _spike_alarm(resource)
     index.ecs_metric_alarms.extend(ecs)
+    index.insights_reads.extend(insights)
     if spike is not None:
         index.spike_alarms.append(spike)
 

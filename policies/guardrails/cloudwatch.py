@@ -184,22 +184,34 @@ def _insights(cluster: PolicyResource) -> str | None:
 def check_container_insights_for_spike_alarms(
     args: StackValidationArgs, report: ReportViolation
 ) -> None:
-    """The cluster of every spike alarm has Container Insights enabled."""
+    """Every cluster an alarm reads a Container Insights metric of has Container Insights on:
+    a spike alarm's RunningTaskCount, and each service's in the burn-rate metric math.
+
+    ECS/ContainerInsights metrics exist only for clusters with Container Insights enabled
+    (CloudWatch user guide, "Amazon ECS Container Insights metrics"). A spike alarm on a silent
+    metric never fires; a metric-math alarm that FILLs a missing metric with 0 (user guide,
+    "Metric math syntax and functions") counts none of that cluster's tasks, so the burn rate
+    stays under its trip whatever they cost. Joined by the ClusterName each metric names
+    (StackIndex.insights_reads); a cluster this stack does not manage is not judged."""
     index = StackIndex.build(args.resources)
-    if not index.spike_alarms:
-        raise NotApplicable("no RunningTaskCount alarms")
-    for alarm in index.spike_alarms:
-        cluster = index.clusters.get(alarm.cluster)
-        if cluster is None:
-            continue  # a cluster this stack does not manage
+    if not index.insights_reads:
+        raise NotApplicable("no alarm reads a Container Insights metric")
+    reported: set[tuple[str, str]] = set()
+    for read in index.insights_reads:
+        cluster = index.clusters.get(read.cluster)
+        if cluster is None or (read.resource.urn, read.cluster) in reported:
+            continue  # a cluster this stack does not manage, or already told
         ok, setting = known(partial(_insights, cluster))
         if ok and setting not in ("enabled", "enhanced"):
+            reported.add((read.resource.urn, read.cluster))
+            fill = (" (its metric math FILLs the missing count with 0, so none of that "
+                    "cluster's tasks counts)" if read.metric_math else "")
             report(
-                f"{resource_label(alarm.resource)}: cluster {alarm.cluster} has Container "
-                f"Insights {setting or 'unset'}, so {RUNNING_TASK_COUNT} "
-                f"({CONTAINER_INSIGHTS_NAMESPACE}) never reports; set "
+                f"{resource_label(read.resource)}: cluster {read.cluster} has Container "
+                f"Insights {setting or 'unset'}, so {read.metric_name} "
+                f"({CONTAINER_INSIGHTS_NAMESPACE}) never reports{fill}; set "
                 "clusters.<key>.containerInsights: true",
-                alarm.resource.urn,
+                read.resource.urn,
             )
 
 
@@ -276,7 +288,8 @@ STACK_POLICIES = [
     ),
     stack_policy(
         "container-insights-for-spike-alarms",
-        "The cluster of every RunningTaskCount alarm has Container Insights enabled.",
+        "Every cluster an alarm reads Container Insights metrics of (spike alarms, burn-rate "
+        "metric math) has Container Insights enabled.",
         EnforcementLevel.MANDATORY, check_container_insights_for_spike_alarms, {},
     ),
 ]

@@ -1,6 +1,7 @@
 """IAM rules: no policy document allows every action, or every action of a service; secrets are
-granted by their own ARN; and (stack) each service's execution role can read the secrets its
-task definition names. The secret facts and their sources live in secret_facts.py."""
+granted by their own ARN; kms:Decrypt through kms:ViaService names the key's own region; and
+(stack) each service's execution role can read the secrets its task definition names. The secret
+facts and their sources live in secret_facts.py."""
 
 from __future__ import annotations
 
@@ -19,7 +20,14 @@ from pulumi_policy import (
 
 from ._index import StackIndex
 from ._kit import NotApplicable, known, label, parse_json, resource_policy, stack_policy
-from .facts.secrets import grants, is_secrets_manager, secret_resource_arn
+from .facts.secrets import (
+    VIA_SERVICE,
+    grants,
+    is_secrets_manager,
+    kms_key_region,
+    secret_resource_arn,
+    via_service_region,
+)
 from .facts.types import MANAGED_POLICY_TYPE, ROLE_POLICY_TYPE
 
 POLICY_DOCUMENT_TYPES = (ROLE_POLICY_TYPE, MANAGED_POLICY_TYPE)
@@ -124,6 +132,76 @@ def check_secret_resources_are_secret_arns(
         report(f"{who}: {finding}", None)
 
 
+KMS_DECRYPT = "kms:Decrypt"
+
+
+def _via_service_values(statement: Mapping[str, Any]) -> list[str] | None:
+    """The kms:ViaService values a statement's condition requires one of (StringEquals or
+    StringLike, with or without ForAnyValue:), or None when it sets none. Condition key names
+    are not case-sensitive (IAM User Guide, "IAM JSON policy elements: Condition")."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return None
+    values: list[str] | None = None
+    for operator, keys in condition.items():
+        name = str(operator).split(":")[-1]
+        if name not in ("StringEquals", "StringLike") or not isinstance(keys, Mapping):
+            continue
+        for key, value in keys.items():
+            if str(key).lower() == VIA_SERVICE.lower():
+                values = (values or []) + [str(v) for v in _as_list(value)]
+    return values
+
+
+def via_service_findings(document: Any) -> list[str] | None:
+    """kms:Decrypt grants on a key of a region their kms:ViaService never names; None when no
+    statement grants kms:Decrypt on a KMS key through kms:ViaService."""
+    if not isinstance(document, Mapping):
+        raise ValueError("policy is not a JSON object")
+    findings: list[str] | None = None
+    for position, statement in enumerate(_as_list(document.get("Statement"))):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow" \
+                or not _allows(statement, KMS_DECRYPT):
+            continue
+        values = _via_service_values(statement)
+        keys = [(str(r), kms_key_region(str(r))) for r in _as_list(statement.get("Resource"))]
+        keys = [(arn, region) for arn, region in keys if region is not None]
+        if values is None or not keys:
+            continue
+        findings = findings or []
+        if any(WILDCARD_ACTION.search(v) for v in values):
+            continue  # a pattern (secretsmanager.*.amazonaws.com) may name any region
+        regions = {via_service_region(v) for v in values} - {None}
+        sid = statement.get("Sid") or f"#{position + 1}"
+        findings.extend(
+            f"statement {sid} grants {KMS_DECRYPT} on {arn}, a key of {region}, only via "
+            f"{', '.join(values)}: a key is used through the services of its own region, so "
+            "the grant never matches and the task cannot read its secrets; list the key of "
+            f"{', '.join(sorted(r for r in regions if r)) or 'the named region'} "
+            "(services.<key>.secretsKmsKeyArns)"
+            for arn, region in keys if region not in regions
+        )
+    return findings
+
+
+def check_kms_decrypt_via_service_region(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    """A kms:Decrypt grant conditioned on kms:ViaService names the key's own region.
+
+    AWS KMS developer guide, "kms:ViaService": the value is `SERVICE.REGION.amazonaws.com`, and
+    a key is used by the services of its own region (facts/secrets.py). The program grants its
+    execution roles kms:Decrypt via Secrets Manager and SSM of the stack's region
+    (components/scalable_service.py), so a key listed from another region is never usable."""
+    props = args.props
+    findings = via_service_findings(parse_json(props.get("policy"), "policy"))
+    if findings is None:
+        raise NotApplicable(f"grants no {KMS_DECRYPT} on a KMS key through {VIA_SERVICE}")
+    who = label(props, str(props.get("name") or args.name))
+    for finding in findings:
+        report(f"{who}: {finding}", None)
+
+
 def _container_secrets(task_definition: PolicyResource) -> list[str]:
     containers = parse_json(task_definition.props.get("containerDefinitions"),
                             "containerDefinitions")
@@ -207,6 +285,12 @@ RESOURCE_POLICIES = [
         "secretsmanager:GetSecretValue is granted on secret ARNs, never on a secret reference.",
         EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES,
         check_secret_resources_are_secret_arns, {},
+    ),
+    resource_policy(
+        "kms-decrypt-via-service-in-key-region",
+        "A kms:Decrypt grant conditioned on kms:ViaService names the key's own region.",
+        EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES,
+        check_kms_decrypt_via_service_region, {},
     ),
 ]
 

@@ -13,7 +13,8 @@ the sections below it:
 - clusters.<key>: clusters; alerts: alerts; budget: budget;
 - costBreaker: cost_breaker, its burnRate in burn_rate;
 - the whole stack: stack (StackConfig and the checks across sections), with adoption (import
-  ids against the names the program gives) and waf_problems (web ACLs across services).
+  ids against the names the program gives), waf_problems (web ACLs across services) and names
+  (every physical name the program gives; no two settings give one).
 Then errors (problems as key path + message) and load (stack file or Pulumi config ->
 StackConfig). Importers take what they need from here.
 """

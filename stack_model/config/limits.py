@@ -41,6 +41,15 @@ LOAD_BALANCER_ARN = re.compile(
     r"^arn:aws[a-z-]*:elasticloadbalancing:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"loadbalancer/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$"
 )
+
+
+def arn_region(arn: str) -> str | None:
+    """The region field of an ARN (`arn:partition:service:region:account:resource`, IAM User
+    Guide, "Amazon Resource Names (ARNs)"), or None when it has none (IAM's are global)."""
+    parts = arn.split(":", 5)
+    return parts[3] or None if len(parts) == 6 and parts[0] == "arn" else None
+
+
 # Names that look like credentials: their values must never sit in plain `environment`.
 SECRET_LOOKING_NAME = re.compile(SECRET_NAME_PATTERN, re.I)
 

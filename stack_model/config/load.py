@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import pulumi
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from policies.guardrails.facts.cloudwatch import HIGH_RESOLUTION
 from stack_model.config.clusters import ClusterConfig
 from stack_model.config.errors import (
     ConfigError,
@@ -35,6 +36,8 @@ from stack_model.config.source import SourceError, read_config_json
 from stack_model.config.stack import StackConfig
 
 PROJECT = "z360-ecs"
+NATIVE_PROVIDER = "aws-native"
+"""The config namespace of pulumi-aws-native, whose ECS services carry 20-second metrics."""
 
 # Top-level keys of the `z360-ecs:` namespace, as declared in Pulumi.yaml.
 CONFIG_KEYS = (
@@ -51,12 +54,16 @@ CONFIG_KEYS = (
 
 
 def load_stack_config(
-    raw: Mapping[str, Any], aws_config: Mapping[str, Any] | None = None
+    raw: Mapping[str, Any],
+    aws_config: Mapping[str, Any] | None = None,
+    aws_native_config: Mapping[str, Any] | None = None,
 ) -> StackConfig:
     """Validate the project's config values; raise ConfigError with every problem found.
 
     `raw` holds the `z360-ecs:` keys without their namespace; `aws_config` the `aws:` keys
-    (region, allowedAccountIds) likewise.
+    (region, allowedAccountIds) likewise; `aws_native_config` the `aws-native:` keys (region),
+    or None from a caller that does not read that provider's config (then the providers'
+    regions are not compared). The program and the tools always pass it.
     """
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
@@ -101,6 +108,10 @@ def load_stack_config(
     for optional in ("budget", "costBreaker"):
         if document.get(optional) == {}:
             del document[optional]
+    if aws_native_config is not None and "region" in aws_settings:
+        # Compared only with a valid aws:region: a wrong one is refused on its own.
+        problems.extend(_native_region_problems(
+            aws_native_config, aws_settings["region"], merged_services))
     try:
         config = StackConfig.model_validate(document)
     except ValidationError as exc:
@@ -138,6 +149,7 @@ def read_pulumi_config(config: pulumi.Config | None = None) -> StackConfig:
             problems.append(Problem(exc.path, exc.message))
     aws_config = pulumi.Config("aws")
     aws_raw: dict[str, Any] = {"region": aws_config.get("region")}
+    native_raw = {"region": pulumi.Config(NATIVE_PROVIDER).get("region")}
     try:
         accounts = aws_config.get("allowedAccountIds")
         aws_raw["allowedAccountIds"] = (
@@ -147,7 +159,7 @@ def read_pulumi_config(config: pulumi.Config | None = None) -> StackConfig:
         problems.append(Problem(exc.path, exc.message))
     if problems:
         raise ConfigError(problems)
-    return load_stack_config(raw, aws_raw)
+    return load_stack_config(raw, aws_raw, native_raw)
 
 
 def _namespace_keys(namespace: str) -> list[str]:
@@ -260,6 +272,41 @@ def _aws_settings(aws_config: Mapping[str, Any], problems: list[Problem]) -> dic
     else:
         settings["accountId"] = accounts[0]
     return settings
+
+
+def _native_region_problems(
+    native: Mapping[str, Any], aws_region: Any, services: Any
+) -> list[Problem]:
+    """Both providers manage the stack in one region.
+
+    A service with metricResolution 20 is an aws-native resource (docs/metrics-resolution.md),
+    managed in aws-native:region; everything else in aws:region. Unset, aws-native takes its
+    region from AWS_REGION or AWS_DEFAULT_REGION (pulumi-aws-native provider schema, `region`
+    defaultInfo; pulumi_aws_native/provider.py), so the environment of whoever runs `up`
+    would decide where those services go."""
+    region = native.get("region")
+    key = f"{NATIVE_PROVIDER}:region"
+    if region is not None:
+        if region == aws_region:
+            return []
+        return [Problem((key,), (
+            f"{format_value(region)} differs from aws:region {format_value(aws_region)}: the "
+            f"services with metricResolution: {HIGH_RESOLUTION} would be managed in "
+            f"{format_value(region)}, apart from their cluster, task definitions, scaling and "
+            f"alarms; set {key} to aws:region's value"))]
+    native_services = sorted(
+        str(name) for name, service in (services.items() if isinstance(services, Mapping)
+                                       else ())
+        if isinstance(service, Mapping)
+        and service.get("metricResolution") == HIGH_RESOLUTION  # serviceDefaults merged in
+    )
+    if not native_services:
+        return []
+    return [Problem((key,), (
+        f"unset, but services {', '.join(native_services)} have metricResolution: "
+        f"{HIGH_RESOLUTION} and are managed by aws-native, which then takes its region from "
+        f"AWS_REGION or AWS_DEFAULT_REGION wherever `pulumi up` runs; set {key} to aws:region's "
+        f"value ({format_value(aws_region)})"))]
 
 
 # --- "did you mean" ---------------------------------------------------------------------------

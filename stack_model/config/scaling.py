@@ -40,7 +40,9 @@ class ScalingConfig(ConfigModel):
             problems.append(
                 (("min",), f"{self.min} is above max {self.max}: min must be <= max")
             )
-        elif self.hold_at is not None and not (self.min <= self.hold_at <= self.max):
+        elif self.enabled and self.hold_at is not None and \
+                not (self.min <= self.hold_at <= self.max):
+            # With scaling off the service refuses holdAt itself (services.py).
             problems.append((
                 ("holdAt",),
                 f"{self.hold_at} lies outside min {self.min} .. max {self.max}: an emergency "

@@ -252,7 +252,8 @@ class ServiceConfig(ConfigModel):
         if self.load_balancer is not None and self.container_port is None:
             problems.append((("loadBalancer",), "needs containerPort: set the port the container "
                              "listens on"))
-        if self.waf.enabled and self.load_balancer is None:
+        # Without a port, the waf-without-containerPort problem below says what to fix first.
+        if self.waf.enabled and self.load_balancer is None and self.container_port is not None:
             # The web ACL sits on the load balancer that feeds this service: the service is
             # registered with one of its target groups, and an `up` that leaves loadBalancer out
             # detaches it (docs/operations.md, "Adopting the live estate").
@@ -262,14 +263,55 @@ class ServiceConfig(ConfigModel):
                              "arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/"
                              "<id>}; containerPort defaults to the service's), or set "
                              "waf.enabled: false"))
+        problems.extend(self._effect_problems())
         raise_problems(problems)
         return self
+
+    def _effect_problems(self) -> list[tuple[KeyPath, str]]:
+        """Settings the program would accept and AWS would never act on: each takes effect or
+        is refused here."""
+        problems: list[tuple[KeyPath, str]] = []
+        if self.waf.enabled and self.container_port is None:
+            # A web ACL filters the requests its Application Load Balancer forwards (WAFV2
+            # AssociateWebACL takes the load balancer's ARN); ECS sends a target group's
+            # traffic to a container port (ECS API reference, LoadBalancer.containerPort). A
+            # worker that listens on no port receives none of it.
+            problems.append((("waf", "enabled"), (
+                "true, but the service has no containerPort: a web ACL filters requests its "
+                "load balancer forwards to the service's port, and a service that listens on "
+                "none receives no requests; remove waf or set containerPort")))
+        if self.metric_resolution == HIGH_RESOLUTION and not self._reads_high_resolution():
+            # Target tracking reads the 20 s data through the HighResolution metric types, an
+            # alarm through a 20 s period (docs/metrics-resolution.md); nothing else does, and
+            # each 20 s metric is billed at the custom-metric rate (facts/cloudwatch.py).
+            problems.append((("metricResolution",), (
+                f"{HIGH_RESOLUTION}, but nothing reads the {HIGH_RESOLUTION}-second metrics: "
+                "scaling is off (target tracking reads them) and no cpuHigh or memoryHigh "
+                f"alarm has period {HIGH_RESOLUTION}; CloudWatch bills them all the same; set "
+                f"metricResolution: 60, or turn scaling on")))
+        return problems
+
+    def _reads_high_resolution(self) -> bool:
+        """Whether anything the program creates for this service reads its 20 s metrics."""
+        alarms = self.alarms
+        return self.scaling.enabled or (
+            alarms.period == HIGH_RESOLUTION
+            and (alarms.cpu_high is not None or alarms.memory_high is not None))
 
     def _count_problems(self) -> list[tuple[KeyPath, str]]:
         """Task counts against the capacity in force: the scaling range, the emergency floor
         (holdAt) or the fixed count. The alarm fires when RunningTaskCount > taskCountSpike."""
         problems: list[tuple[KeyPath, str]] = []
         scaling, spike = self.scaling, self.alarms.task_count_spike
+        if not scaling.enabled and scaling.hold_at is not None:
+            # The floor is written into the scalable target (min = max = holdAt); with scaling
+            # off there is none, and the program would drop the setting silently.
+            problems.append((
+                ("scaling", "holdAt"),
+                f"{scaling.hold_at} is set but scaling is off: the service runs a fixed "
+                f"desiredCount {self.desired_count} and has no scalable target to pin; set "
+                "desiredCount instead, or turn scaling on",
+            ))
         # Below min is harmless when only a new service starts with it (auto-scaling raises
         # it at once); pushed on purpose (applyDesiredCount) it is undone at once. Above max,
         # ECS starts every one of those tasks before auto-scaling removes them.

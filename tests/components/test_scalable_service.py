@@ -329,7 +329,10 @@ def test_a_service_without_scaling_sends_its_count_with_either_provider(pulumi_m
     # Look-alike of a scaled service: min and max written down, but scaling is off, so the
     # count is the service's own and nothing holds it back.
     monitor = _recording(pulumi_mocks)
-    config = service_config(metricResolution=resolution, desiredCount=5, alarms={},
+    # Without scaling, only an alarm at a 20 s period reads 20 s metrics (the config refuses
+    # them when nothing does).
+    alarms = {} if resolution == 60 else {"cpuHigh": 80, "period": 20}
+    config = service_config(metricResolution=resolution, desiredCount=5, alarms=alarms,
                             scaling={"enabled": False, "min": 1, "max": 2})
     component = _service(config)
 
@@ -395,6 +398,8 @@ def test_scaling_off_removes_target_and_policies_and_restores_the_baseline(
         web(document)["desiredCount"] = 2
         # A fixed count cannot spike: the config refuses a spike alarm on it.
         web(document)["alarms"]["taskCountSpike"] = None
+        # Its 20 s metrics are then read by its alarms only (the config refuses them unread).
+        web(document)["alarms"]["period"] = 20
 
     after = run_stack("beta", mutate=scaling_off)
     assert not {r.type for r in children_of(after, "web")} & SCALING_TYPES

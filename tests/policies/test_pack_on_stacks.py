@@ -46,7 +46,6 @@ def _one_violation_per_rule(config):
     services["queue"]["scaling"]["cpuTarget"] = 90               # target-utilisation-bounds
     services["reverb"]["scaling"]["cpuTarget"] = 75              # target-utilisation-preferred
     services["aegra"]["scaling"]["scaleOutCooldown"] = 120       # scaling-cooldowns
-    config["z360-ecs:clusters"]["app"]["containerInsights"] = False  # container insights
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +77,6 @@ def test_real_stacks_have_no_mandatory_violation(stack, tmp_path_factory, pack, 
     ("target-utilisation-preferred", "reverb-cpu-scaling", "advisory"),
     ("scaling-cooldowns", "aegra-cpu-scaling", "mandatory"),
     ("scaling-cooldowns", "aegra-memory-scaling", "mandatory"),
-    ("container-insights-for-spike-alarms", "web-task-count-spike", "mandatory"),
 ])
 def test_stack_file_mutation_is_caught_by_the_right_policy(mutated_findings, policy, resource,
                                                            level):
@@ -93,6 +91,25 @@ def test_a_spike_threshold_below_the_floor_is_refused_by_the_config_before_the_p
 
     with pytest.raises(ConfigError, match=r"services\.gateway\.alarms\.taskCountSpike: 10 is below"):
         _run_mutated("beta", tmp_path, mutate)
+
+
+def test_container_insights_off_is_refused_by_the_config_and_caught_by_the_pack(
+        tmp_path, beta, pack):
+    """Every alarm reading RunningTaskCount of the app cluster (web's spike alarm, both
+    burn-rate alarms) is reported; voice's spike alarm, on the agent cluster, is not."""
+    def mutate(config):
+        config["z360-ecs:clusters"]["app"]["containerInsights"] = False
+
+    with pytest.raises(ConfigError, match=r"clusters\.app\.containerInsights: false, but "):
+        _run_mutated("beta", tmp_path, mutate)
+
+    def disabled(props):
+        props["settings"] = [{"name": "containerInsights", "value": "disabled"}]
+
+    findings = analyze_run(_with_props(beta, "app-cluster", disabled), pack=pack)
+    flagged = {f.resource_name for f in findings
+               if f.policy == "container-insights-for-spike-alarms" and f.blocking}
+    assert flagged == {"web-task-count-spike", "burn-rate-trip", "burn-rate-warn"}
 
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
@@ -112,8 +129,6 @@ def test_the_emergency_floor_runbook_passes_check(tmp_path, pack, hold_at, previ
 def test_mutations_do_not_leak_to_other_services(mutated_findings):
     assert _levels(mutated_findings, "max-capacity-ceiling", "voice-scaling-target") == set()
     assert _levels(mutated_findings, "target-utilisation-bounds", "reverb-cpu-scaling") == set()
-    assert _levels(mutated_findings, "container-insights-for-spike-alarms",
-                   "voice-task-count-spike") == set()
 
 
 def test_quota_from_policy_pack_config_is_enforced(beta, pack):

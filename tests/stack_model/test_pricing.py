@@ -58,9 +58,10 @@ def _resize(key: str, cpu: int, memory: int, architecture: str | None = None):
 
 def _fixed_count(document: dict[str, Any], key: str, count: int) -> None:
     """Turn a service's scaling off, dropping what only fits a scaled service (scaling import
-    ids, its cost breaker ceiling, its spike alarm)."""
+    ids, its cost breaker ceiling, its spike alarm, 20-second metrics nothing reads)."""
     service = _services(document)[key]
     service.setdefault("alarms", {})["taskCountSpike"] = None
+    service.pop("metricResolution", None)
     breaker = document["config"].get("z360-ecs:costBreaker") or {}
     breaker.get("emergencyCeilings", {}).pop(key, None)
     service["scaling"] = {"enabled": False}
@@ -361,6 +362,8 @@ def test_without_a_scaled_service_there_is_no_burn_rate(config_of):
 def test_a_disabled_breaker_draws_no_thresholds_and_no_ceilings(config_of):
     def disabled(document: dict[str, Any]) -> None:
         document["config"]["z360-ecs:costBreaker"]["enabled"] = False
+        # The config refuses a burnRate a disabled breaker would never create.
+        del document["config"]["z360-ecs:costBreaker"]["burnRate"]
 
     figures = costing.burn_rate_figures(config_of("beta", disabled))
     assert figures is not None

@@ -24,12 +24,18 @@ RefusalCase = tuple[str, str, Mutation, tuple[str, ...]]
 """(id, stack, mutation, fragments the single problem must contain: path, value, what is allowed)."""
 
 
-def split(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The stack file's `z360-ecs:` and `aws:` keys, without their namespace."""
+def split(
+    document: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The stack file's `z360-ecs:`, `aws:` and `aws-native:` keys, without their namespace:
+    load_stack_config's arguments, as the tools pass them."""
     config = document["config"]
-    raw = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("z360-ecs:")}
-    aws = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("aws:")}
-    return raw, aws
+
+    def keys(namespace: str) -> dict[str, Any]:
+        return {k.split(":", 1)[1]: v for k, v in config.items()
+                if k.startswith(f"{namespace}:")}
+
+    return keys("z360-ecs"), keys("aws"), keys("aws-native")
 
 
 def load(stack: str, mutate: Mutation) -> StackConfig:

@@ -64,3 +64,31 @@ def matches(granted: str, resource: str) -> bool:
 def grants(resources: Iterable[str], needed: str) -> bool:
     """Whether any of `resources` covers `needed`."""
     return any(matches(str(granted), needed) for granted in resources)
+
+
+# --- kms:Decrypt through the services that read the secrets -----------------------------------
+# AWS KMS developer guide, "kms:ViaService": the key's value is the endpoint name of the
+# service that asked on the principal's behalf, `SERVICE_NAME.REGION.amazonaws.com`
+# (secretsmanager.us-east-1.amazonaws.com). A KMS key is a resource of one region ("AWS KMS
+# keys are Region-specific"; a multi-Region key's replicas are keys of their own regions, each
+# with its own ARN), and Secrets Manager and SSM encrypt a secret with a key of the secret's
+# region: they ask KMS from that region, so a grant conditioned on another region's endpoints
+# never matches a request for the key.
+
+VIA_SERVICE = "kms:ViaService"
+_VIA_SERVICE_VALUE = re.compile(r"^(?P<service>[a-z0-9-]+)\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/.+$")
+
+
+def via_service_region(value: str) -> str | None:
+    """The region of a kms:ViaService value (`secretsmanager.us-east-1.amazonaws.com`), or None
+    for a value of another shape (a wildcard pattern, a global endpoint)."""
+    match = _VIA_SERVICE_VALUE.fullmatch(value)
+    return match["region"] if match else None
+
+
+def kms_key_region(arn: str) -> str | None:
+    """The region of a KMS key ARN (`arn:aws:kms:<region>:<account>:key/<id>`), or None for any
+    other resource (an alias, a wildcard)."""
+    match = _KMS_KEY_ARN.fullmatch(arn)
+    return match["region"] if match else None

@@ -11,7 +11,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from policies.guardrails import cloudwatch
 from policies.guardrails.facts.types import METRIC_ALARM_TYPE, TARGET_TYPE
 from tests.support.pack_runs import levels, run_stack_file, with_props
-from tests.support.policy_estate import estate
+from tests.support.policy_estate import burn_rate_alarm, estate
 from tests.support.policy_resources import metric_alarm, resolution_stack, spike_alarm
 from tests.support.policy_sdk import REMOVE, sdk_analyze, sdk_analyze_stack
 from z360_ecs.engine.analyzer import analyze_run
@@ -136,6 +136,46 @@ def test_spike_alarm_on_cluster_without_container_insights_is_mandatory():
     assert outcome.levels("container-insights-for-spike-alarms") == {"mandatory"}
     assert "Container Insights disabled" in outcome.messages(
         "container-insights-for-spike-alarms")[0]
+
+
+INSIGHTS_RULE = "container-insights-for-spike-alarms"
+
+
+@pytest.mark.policy_case("compliant", INSIGHTS_RULE)
+def test_burn_rate_metric_math_on_an_insights_cluster_is_compliant():
+    resources = estate(services=(("web", 1, 50, None), ("queue", 1, 20, None)))
+    outcome = sdk_analyze_stack(STACK, [*resources, burn_rate_alarm()])
+    assert INSIGHTS_RULE not in outcome.not_applicable
+    assert outcome.messages(INSIGHTS_RULE) == []
+
+
+@pytest.mark.policy_case("non-compliant", INSIGHTS_RULE)
+def test_burn_rate_metric_math_on_a_cluster_without_container_insights_is_mandatory():
+    """No spike alarm at all: the burn-rate alarm's metric math alone reads the cluster's
+    RunningTaskCount, and FILL would count its tasks as 0."""
+    resources = estate(services=(("web", 1, 50, None), ("queue", 1, 20, None)),
+                       insights="disabled")
+    outcome = sdk_analyze_stack(STACK, [*resources, burn_rate_alarm()])
+    assert outcome.levels(INSIGHTS_RULE) == {"mandatory"}
+    (message,) = outcome.messages(INSIGHTS_RULE)  # one finding per alarm and cluster
+    assert message.startswith("burn-rate-trip: cluster z360-beta has Container "
+                              "Insights disabled")
+    assert "FILLs the missing count with 0" in message
+
+
+@pytest.mark.parametrize("look_alike", ["AWS/ECS", "other-cluster"])
+def test_a_metric_outside_container_insights_or_of_a_foreign_cluster_is_not_taken(look_alike):
+    """The join takes ECS/ContainerInsights metrics of clusters this stack manages: a count in
+    AWS/ECS (running-task-count-namespace's to report) or another cluster's is not judged here."""
+    _, name, props = burn_rate_alarm()
+    for query in props["metricQueries"][:-1]:
+        if look_alike == "AWS/ECS":
+            query["metric"]["namespace"] = "AWS/ECS"
+        else:
+            query["metric"]["dimensions"]["ClusterName"] = "z360-other"
+    resources = estate(services=(("web", 1, 50, None),), insights="disabled")
+    outcome = sdk_analyze_stack(STACK, [*resources, (METRIC_ALARM_TYPE, name, props)])
+    assert outcome.messages(INSIGHTS_RULE) == []
 
 
 @pytest.mark.policy_case("not-applicable", *SPIKE_RULES)

@@ -11,6 +11,7 @@ import json
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
+from components.scalable_service import execution_role_policy
 from policies.guardrails import iam
 from policies.guardrails.facts.types import (
     ROLE_POLICY_TYPE,
@@ -101,6 +102,61 @@ def test_sdk_secret_arns_are_compliant_and_other_policies_not_applicable():
                                       "Resource": "*"}]})
     outcome = sdk_analyze(iam.POLICIES, ROLE_POLICY_TYPE, {"policy": logs})
     assert "secret-resources-are-secret-arns" in outcome.not_applicable
+
+
+# --- kms-decrypt-via-service-in-key-region ----------------------------------------------------
+
+KMS_RULE = "kms-decrypt-via-service-in-key-region"
+
+
+def _key(region):
+    return f"arn:aws:kms:{region}:108782097218:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _program_grant(key_region):
+    """The execution role policy the program writes for a secret and one customer key."""
+    return json.dumps(execution_role_policy(
+        "108782097218.dkr.ecr.us-east-1.amazonaws.com/z360-web:1", "arn:log", [SECRET],
+        [_key(key_region)], region="us-east-1"))
+
+
+@pytest.mark.policy_case("compliant", KMS_RULE)
+def test_sdk_the_programs_decrypt_grant_on_a_key_of_its_region_is_compliant():
+    outcome = sdk_analyze(iam.POLICIES, ROLE_POLICY_TYPE, {"policy": _program_grant("us-east-1")})
+    assert outcome.violations == []
+    assert KMS_RULE not in outcome.not_applicable
+
+
+@pytest.mark.policy_case("non-compliant", KMS_RULE)
+def test_sdk_a_key_of_another_region_is_mandatory():
+    outcome = sdk_analyze(iam.POLICIES, ROLE_POLICY_TYPE, {"policy": _program_grant("eu-west-1")})
+    assert outcome.levels(KMS_RULE) == {"mandatory"}
+    (message,) = outcome.messages(KMS_RULE)
+    assert f"grants kms:Decrypt on {_key('eu-west-1')}, a key of eu-west-1" in message
+    assert "secretsmanager.us-east-1.amazonaws.com" in message
+
+
+@pytest.mark.parametrize("condition", [
+    {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},  # any region
+    {"ForAnyValue:StringEquals": {"KMS:VIASERVICE": ["ssm.eu-west-1.amazonaws.com"]}},
+])
+def test_sdk_a_pattern_or_the_keys_own_region_is_compliant(condition):
+    statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": _key("eu-west-1"),
+                 "Condition": condition}
+    outcome = sdk_analyze(iam.POLICIES, ROLE_POLICY_TYPE, {"policy": document(statement)})
+    assert outcome.messages(KMS_RULE) == []
+
+
+@pytest.mark.policy_case("not-applicable", KMS_RULE)
+@pytest.mark.parametrize("statement", [
+    LOGS,  # no kms:Decrypt
+    {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": _key("eu-west-1")},  # no condition
+    {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": _key("eu-west-1"),
+     "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}}},
+])
+def test_sdk_no_decrypt_through_via_service_is_not_applicable(statement):
+    outcome = sdk_analyze(iam.POLICIES, ROLE_POLICY_TYPE, {"policy": document(statement)})
+    assert KMS_RULE in outcome.not_applicable
 
 
 # --- execution-role-grants-secrets (stack) ------------------------------------------------------

@@ -17,7 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.hostile_input import MUTATIONS, Mutation, classify, place, run_cli
+from bench.hostile_input import (
+    CROSS_FIELD,
+    MUTATIONS,
+    Mutation,
+    classify,
+    model_settings,
+    place,
+    run_cli,
+)
 from policies.guardrails.cloudwatch import RESOURCE_POLICIES as CLOUDWATCH_POLICIES
 from policies.guardrails.facts.types import METRIC_ALARM_TYPE, ROLE_POLICY_TYPE, WEB_ACL_TYPE
 from policies.guardrails.facts.wafv2 import RATE_LIMIT_MAX, RATE_LIMIT_MIN
@@ -55,9 +63,34 @@ def test_malformed_stack_files_are_refused_naming_the_key(tmp_path_factory, muta
         seconds = time.process_time() - started
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    assert mutation.path in str(refused.value), (mutation.kind, str(refused.value))
+    assert all(p in str(refused.value) for p in mutation.paths), (mutation.kind, str(refused.value))
     assert seconds < MAX_CPU_SECONDS, (mutation.kind, seconds)
     assert peak < MAX_PEAK_BYTES, (mutation.kind, peak)
+
+
+@FUZZ_FILES
+@given(CROSS_FIELD)
+def test_settings_wrong_only_together_are_refused_naming_every_key(tmp_path_factory, mutation):
+    """Issue 22's families: a setting without effect, a metric nothing publishes, two settings
+    giving one name, a region other than the stack's; the refusal names both sides."""
+    path = tmp_path_factory.mktemp("cross") / "Pulumi.beta.yaml"
+    path.write_bytes(mutation.text)
+    with pytest.raises(ConfigError) as refused:
+        read_stack_config("beta", path)
+    for key in mutation.paths:
+        assert key in str(refused.value), (mutation.kind, key, str(refused.value))
+
+
+def test_the_setting_walk_reaches_every_scalar_setting_a_model_adds():
+    """bench.hostile_input's effect generator walks the models, so a new setting is generated
+    without a hand-written case: every scalar field of a service and its sections is reached."""
+    found = model_settings(read_stack_config("staging"))
+    web = {path[2:] for path, _ in found if path[:2] == ("services", "web")}
+    for key in ("cpu", "metricResolution", "applyDesiredCount"):
+        assert (key,) in web
+    for section, key in (("scaling", "holdAt"), ("alarms", "period"), ("waf", "rateLimit"),
+                         ("waf", "managedRules"), ("network", "assignPublicIp")):
+        assert any(path[:2] == (section, key) for path in web), (section, key)
 
 
 @settings(FUZZ, max_examples=5)
@@ -193,3 +226,24 @@ def test_the_pack_never_passes_a_waf_limit_the_api_refuses(limit, form):
     outcome = sdk_analyze(WAF_POLICIES, WEB_ACL_TYPE, {"name": "acl", "rules": [rule]})
     messages = outcome.messages("waf-rate-limit-within-api-bounds")
     assert messages and not [m for m in messages if "failed on this resource" in m], limit
+
+
+# --- the pack: a kms:Decrypt grant on a key of another region never passes -------------------
+
+_REGIONS = st.sampled_from(["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-south-1"])
+
+
+@FUZZ
+@given(_REGIONS, st.lists(_REGIONS, min_size=1, max_size=3, unique=True),
+       st.sampled_from(["StringEquals", "ForAnyValue:StringEquals", "StringLike"]),
+       st.sampled_from(["kms:ViaService", "KMS:ViaService"]))
+def test_the_pack_never_passes_a_decrypt_grant_outside_the_keys_region(
+        key_region, via_regions, operator, condition_key):
+    key = f"arn:aws:kms:{key_region}:108782097218:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    statement = {"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key], "Condition": {
+        operator: {condition_key: [f"secretsmanager.{r}.amazonaws.com" for r in via_regions]}}}
+    outcome = sdk_analyze(IAM_POLICIES, ROLE_POLICY_TYPE,
+                          {"policy": json.dumps({"Statement": [statement]})})
+    messages = outcome.messages("kms-decrypt-via-service-in-key-region")
+    assert bool(messages) == (key_region not in via_regions), (key_region, via_regions)
+    assert not [m for m in messages if "failed on this resource" in m]

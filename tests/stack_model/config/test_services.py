@@ -16,6 +16,7 @@ from tests.support.config_mutations import (
     refusal_params,
     remove,
     setter,
+    top,
 )
 from tests.support.configs import service_config
 
@@ -56,16 +57,33 @@ CASES: list[RefusalCase] = [
      ("services.web.memory:", "1024", "cpu 1024", "2048 to 8192")),
     ("architecture-lowercase", "beta", setter("web", "architecture", value="arm64"),
      ("services.web.architecture:", "'arm64'", "'X86_64' or 'ARM64'")),
+    # reverb: web's web ACL would also need the port (a problem of its own, waf.enabled).
     ("load-balancer-without-port", "beta",
-     both(setter("web", "loadBalancer", "targetGroupArn", value=TARGET_GROUP),
-          lambda d: d["config"]["z360-ecs:services"]["web"].pop("containerPort")),
-     ("services.web.loadBalancer:", "needs containerPort")),
+     both(setter("reverb", "loadBalancer", "targetGroupArn", value=TARGET_GROUP),
+          lambda d: d["config"]["z360-ecs:services"]["reverb"].pop("containerPort")),
+     ("services.reverb.loadBalancer:", "needs containerPort")),
     # The web ACL sits on web's load balancer: an `up` without loadBalancer detaches web.
     ("waf-without-load-balancer", "beta", remove("web", "loadBalancer"),
      ("services.web.loadBalancer:", "unset while waf.enabled is true",
       "loadBalancer: {targetGroupArn:", "or set waf.enabled: false")),
     ("waf-without-load-balancer-on-gateway", "beta", remove("gateway", "loadBalancer"),
      ("services.gateway.loadBalancer:", "unset while waf.enabled is true")),
+    # Issue 22: settings the program accepted and AWS never acted on.
+    ("hold-at-without-scaling", "staging", setter("web", "scaling", "holdAt", value=2),
+     ("services.web.scaling.holdAt:", "2 is set but scaling is off", "set desiredCount")),
+    ("waf-on-a-service-without-port", "beta", setter("queue", "waf", value={
+        "enabled": True, "rateLimit": 1000, "loadBalancerArn": (
+            "arn:aws:elasticloadbalancing:us-east-1:108782097218:loadbalancer/app/q/"
+            "0000000000000009")}),
+     ("services.queue.waf.enabled:", "no containerPort", "remove waf or set containerPort")),
+    ("metric-resolution-nothing-reads", "staging",
+     both(setter("web", "metricResolution", value=20), top("aws-native:region", "us-east-1")),
+     ("services.web.metricResolution:", "nothing reads the 20-second metrics",
+      "set metricResolution: 60")),
+    ("metric-resolution-read-at-60-s-only", "staging",
+     both(setter("web", "metricResolution", value=20), top("aws-native:region", "us-east-1"),
+          setter("web", "alarms", value={"cpuHigh": 80, "period": 60})),
+     ("services.web.metricResolution:", "no cpuHigh or memoryHigh alarm has period 20")),
 ]
 
 
@@ -146,3 +164,18 @@ def test_a_load_balancer_is_needed_only_behind_a_web_acl() -> None:
     beta = load("beta", lambda document: None)
     for key in ("web", "gateway"):
         assert beta.services[key].waf.enabled and beta.services[key].load_balancer, key
+
+
+@pytest.mark.parametrize("change", [
+    setter("web", "scaling", value={"enabled": True, "min": 1, "max": 4}),  # target tracking
+    setter("web", "alarms", value={"memoryHigh": 80, "period": 20}),        # a 20 s alarm
+], ids=["scaling-on", "alarm-at-20-s"])
+def test_20_second_metrics_something_reads_are_accepted(change: Mutation) -> None:
+    config = load("staging", both(setter("web", "metricResolution", value=20),
+                                  top("aws-native:region", "us-east-1"), change))
+    assert config.services["web"].metric_resolution == 20
+
+
+def test_hold_at_with_scaling_on_pins_the_floor() -> None:
+    config = load("beta", setter("web", "scaling", "holdAt", value=2))
+    assert (config.services["web"].effective_min, config.services["web"].effective_max) == (2, 2)

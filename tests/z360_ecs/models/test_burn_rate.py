@@ -120,4 +120,5 @@ def test_paths_of_a_stack_with_and_without_the_fast_trip():
 
     def no_breaker(document):
         document["z360-ecs:costBreaker"]["enabled"] = False
+        del document["z360-ecs:costBreaker"]["burnRate"]  # refused without the breaker
     assert burn_rate.paths(beta_config(no_breaker)) == []
