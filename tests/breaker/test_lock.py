@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
@@ -28,7 +29,14 @@ from breaker.clients import Aws
 from breaker.contract import LOCK_TTL_SECONDS
 from breaker.handler import handler
 from breaker.lock import Lock, locked
-from tests.support.breaker_events import LOCK, PARAMETER, budget_event, invoke
+from tests.support.breaker_events import (
+    LOCK,
+    PARAMETER,
+    budget_event,
+    invoke,
+    sns_time,
+    stamp,
+)
 
 ORIGINAL = {"web": 50, "voice": 50, "queue": 20}
 TRIPPED = {"web": 10, "voice": 10, "queue": 4}
@@ -143,8 +151,10 @@ def test_a_trip_during_a_restore_waits_and_its_maxima_can_be_restored(estate, mo
     # The restore has put every max back and is about to clear the record.
     reached, release = hold(monkeypatch, "restore", breaker.record, "write_record", 1)
 
+    # Sent while the restore is under way, so after it began: a new notification, not a replay.
+    sent = sns_time(stamp(offset=timedelta(minutes=1)))
     interleave(monkeypatch, Run("restore", {"action": "restore"}), reached, release,
-               Run("trip", budget_event()))
+               Run("trip", budget_event(timestamp=sent)))
 
     assert [thread for thread, _ in entries] == ["restore", "restore", "trip", "trip", "trip"]
     # The trip came after the restore: tripped again, with the true originals recorded.
