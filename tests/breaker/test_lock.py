@@ -22,11 +22,13 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
+from hypothesis import HealthCheck, given, settings
 
 import breaker.actions
 import breaker.handler
 import breaker.lock
 import breaker.record
+from bench.hostile_input import BreakerCase, breaker_account, lock_race, run_breaker_case
 from breaker.clients import Aws
 from breaker.contract import LOCK_TTL_SECONDS
 from breaker.handler import handler
@@ -438,3 +440,15 @@ def test_a_holder_whose_claim_ran_out_leaves_the_lock_to_whoever_took_it(estate)
 
     assert lock_value(estate)["owner"] == successor.token
 
+
+def test_every_generated_race_has_one_holder_at_most_and_leaves_no_claim_behind():
+    # bench/hostile_input.py runs the same generator at scale.
+    with breaker_account() as account:
+
+        @settings(max_examples=30, derandomize=True, database=None, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(lock_race())
+        def handled(case: BreakerCase) -> None:
+            assert run_breaker_case(case, account) == "refused clearly", case
+
+        handled()

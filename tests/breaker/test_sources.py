@@ -14,7 +14,17 @@ import json
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
+from bench.hostile_input import (
+    BreakerCase,
+    breaker_account,
+    budget_look_alike,
+    foreign_alarm,
+    replayed_event,
+    run_breaker_case,
+    untimed_event,
+)
 from breaker.handler import handler
 from breaker.sources import EventRefused, budget_trigger, sns_trigger
 from tests.support.breaker_events import (
@@ -292,6 +302,25 @@ def test_an_unreadable_restore_time_in_the_record_lets_the_trip_through_and_says
 
     assert result["ok"] and estate.maxima() == TRIPPED
     assert any("lastRestoredAt 'after lunch' is unreadable" in m for m in result["messages"])
+
+
+# --- the generators (bench/hostile_input.py runs them at scale and prints the classes) --------
+
+FUZZ = settings(max_examples=10, derandomize=True, database=None, deadline=None,
+                suppress_health_check=list(HealthCheck))
+
+
+@pytest.mark.parametrize("family", [budget_look_alike, foreign_alarm, untimed_event,
+                                    replayed_event])
+def test_every_generated_look_alike_foreign_untimed_or_replayed_notification_is_refused(family):
+    with breaker_account() as account:
+
+        @FUZZ
+        @given(family())
+        def refused(case: BreakerCase) -> None:
+            assert run_breaker_case(case, account) == "refused clearly", case
+
+        refused()
 
 
 # --- the parsers on their own ----------------------------------------------------------------
