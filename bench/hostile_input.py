@@ -15,6 +15,9 @@ link; CROSS_FIELD, settings valid one by one and wrong together), and is run thr
   run still blocked after RUN_SECONDS).
 `--effect N` adds N valid changes of one setting each, run through the program: refused, took
 effect, or accepted without effect (the registrations do not change).
+
+The cost breaker's families (forged, foreign, untimed and replayed events; races on its lock)
+follow in a section of their own, run against its function in a mocked account.
 """
 
 from __future__ import annotations
@@ -888,6 +891,404 @@ def main() -> None:
           f"read + validated at peak {peak / 2**20:.1f} MiB")
     if args.effect:
         effect_table(args.effect)
+    print_breaker_families(args.examples)
+
+
+# --- the cost breaker: forged, foreign, untimed and replayed events, and races on its lock -------
+# (issue 22). Each case is run against the breaker's function in a mocked account (moto): three
+# auto-scaled services, the environment the component sets (breaker/contract.py). Classes:
+# - refused clearly: the handler answers ok false with a reason, and no max capacity moved;
+#   for a race on the lock: every concurrent writer counted as a lost race, never two holders,
+#   and the lock free afterwards (the next claimant gets it at once);
+# - wrongly accepted: a max capacity lowered; for a race: two holders at once, or a claim left
+#   behind (the next claimant is refused as busy);
+# - crashed: an exception out of the handler or the lock.
+
+
+@dataclass(frozen=True)
+class BreakerCase:
+    kind: str
+    event: dict[str, Any] | None = None
+    """The SNS event sent to the function (None for a race on the lock)."""
+    replay: bool = False
+    """Trip with the event first, then restore, then send it again."""
+    race: tuple[Any, ...] = ()
+    """A race on the lock: (claimants, claim faults, release faults, early releases, missing)."""
+
+
+_LOOK_ALIKES = [
+    "{b}-dev", "old-{b}", "{b}2", "{b}-copy", "z360-{b}", " {b}x", "{B}", "{b}\u200b",
+    "{b}/other", "x{b}", "{b}{b}",
+]
+_REGIONS = ["us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-south-1",
+            "ap-northeast-1", "sa-east-1", "ca-central-1"]
+
+
+def _other_account(draw: st.DrawFn) -> str:
+    ev = _breaker_events()
+    return draw(st.from_regex(r"[0-9]{12}", fullmatch=True).filter(lambda a: a != ev.ACCOUNT))
+
+
+def _breaker_events() -> Any:
+    from tests.support import breaker_events
+    return breaker_events
+
+
+@st.composite
+def budget_look_alike(draw: st.DrawFn) -> BreakerCase:
+    """A budget notification for a budget whose name contains or resembles the configured one,
+    for the configured one in another account, or naming no single account or budget."""
+    ev = _breaker_events()
+    name, account = ev.BUDGET, ev.ACCOUNT
+    how = draw(st.integers(0, 4))
+    if how == 0:
+        name = draw(st.sampled_from(_LOOK_ALIKES)).format(b=ev.BUDGET, B=ev.BUDGET.upper())
+    elif how == 1:
+        affix = st.text(alphabet="-_.x0Z ", max_size=4)
+        name = (draw(affix) + ev.BUDGET + draw(affix)).strip()
+        if name == ev.BUDGET:
+            name += "-"
+    elif how == 2:
+        account = _other_account(draw)
+    message = ev.budget_message(name, account)
+    if how == 3:
+        message = message.replace(f"AWS Account {account}\n", draw(st.sampled_from(
+            ["", f"AWS Account {_other_account(draw)}\nAWS Account {ev.ACCOUNT}\n",
+             f"AWS Account {ev.ACCOUNT}\nAWS Account {_other_account(draw)}\n"])))
+    elif how == 4:
+        message += draw(st.sampled_from(["\nBudget Name: someone-elses-budget",
+                                         f"\nBudget Name: {ev.BUDGET}-dev",
+                                         f"\nBudget Name: {ev.BUDGET}"]))
+    return BreakerCase("budget look-alike", ev.budget_event(name, account, message=message))
+
+
+@st.composite
+def foreign_alarm(draw: st.DrawFn) -> BreakerCase:
+    """The trip alarm's name in ALARM from another account, region or partition, without its
+    ARN, with a garbled one, or with fields that disagree with it."""
+    ev = _breaker_events()
+    how = draw(st.integers(0, 3))
+    fields: dict[str, Any]
+    if how == 0:
+        fields = {"account": _other_account(draw)}
+    elif how == 1:
+        fields = {"arn": ev.alarm_arn(region=draw(st.sampled_from(_REGIONS)))}
+    elif how == 2:
+        fields = {"arn": ev.alarm_arn(account=_other_account(draw))}
+    else:
+        fields = draw(st.sampled_from([
+            {"arn": ev.alarm_arn().replace("arn:aws:", "arn:aws-us-gov:")},
+            {"arn": ev.alarm_arn().replace("arn:aws:", "arn:aws-cn:")},
+            {"arn": ev.alarm_arn(ev.TRIP_ALARM + "-2")},
+            {"arn": ev.alarm_arn("z360-test-web-high-cpu")},
+            {"arn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm"},
+            {"arn": f"arn:aws:sns:us-east-1:{ev.ACCOUNT}:alarm:{ev.TRIP_ALARM}"},
+            {"arn": ev.TRIP_ALARM},
+            {"arn": ""},
+            {"drop": ("AlarmArn",)},
+            {"drop": ("AlarmArn", "AWSAccountId")},
+        ]))
+    return BreakerCase("foreign alarm", ev.alarm_event(**fields))
+
+
+@st.composite
+def untimed_event(draw: st.DrawFn) -> BreakerCase:
+    """A genuine-looking budget or alarm notification whose own time is missing, garbled,
+    without its UTC offset, or far in the future."""
+    from datetime import timedelta
+
+    ev = _breaker_events()
+    bad = draw(st.sampled_from([
+        "", "now", "yesterday", "2026-03-03", "2026-03-03T17:43:27.123", "2026-02-30T10:00:00Z",
+        "2026-03-03T25:00:00Z", 1772559807, None, "2026-03-03T17:43:27.123+0000 ",
+        "in the future",
+    ]))
+    sent: Any = bad
+    changed: Any = bad
+    if bad == "in the future":  # past the 5 minutes of clock skew allowed, up to a year
+        moment = ev.stamp(offset=timedelta(minutes=draw(st.integers(6, 60 * 24 * 365))))
+        sent, changed = ev.sns_time(moment), ev.alarm_time(moment)
+    if draw(st.booleans()):
+        event = ev.budget_event(timestamp=sent)
+        if bad is None:
+            del event["Records"][0]["Sns"]["Timestamp"]
+    else:
+        event = ev.alarm_event(changed=changed, drop=("StateChangeTime",) if bad is None else ())
+    return BreakerCase("untimed event", event)
+
+
+@st.composite
+def replayed_event(draw: st.DrawFn) -> BreakerCase:
+    """A genuine notification that tripped the breaker, delivered again after a restore, as it
+    was or stamped up to a day earlier."""
+    from datetime import timedelta
+
+    ev = _breaker_events()
+    moment = ev.stamp(offset=-timedelta(seconds=draw(st.integers(0, 86_400))))
+    if draw(st.booleans()):
+        event = ev.budget_event(timestamp=ev.sns_time(moment))
+    else:
+        event = ev.alarm_event(changed=ev.alarm_time(moment))
+    return BreakerCase("replay after restore", event, replay=True)
+
+
+@st.composite
+def lock_race(draw: st.DrawFn) -> BreakerCase:
+    """Two or three claimants that all read the lock before any writes: each claim write may
+    be refused with TooManyUpdates or land with its answer lost; a holder may release before
+    the other claims land, and its release may meet TooManyUpdates; the lock may not exist."""
+    claimants = draw(st.integers(2, 3))
+    faults = tuple(draw(st.lists(st.sampled_from(["none", "none", "too many updates",
+                                                  "lost answer"]),
+                                 min_size=claimants, max_size=claimants)))
+    release_faults = tuple(draw(st.lists(st.booleans(), min_size=claimants,
+                                         max_size=claimants)))
+    early = tuple(draw(st.lists(st.booleans(), min_size=claimants, max_size=claimants)))
+    missing = draw(st.booleans())
+    return BreakerCase("lock race", race=(claimants, faults, release_faults, early, missing))
+
+
+BREAKER_CASES = st.one_of(budget_look_alike(), foreign_alarm(), untimed_event(),
+                          replayed_event(), lock_race())
+
+
+class BreakerAccount:
+    """A mocked account (moto) with three auto-scaled services, the record and the lock as the
+    component creates them, and the function's environment as the component sets it
+    (contract.function_environment); `reset` puts it back before each case. The function's
+    clients are made once (`aws`), so a case costs its calls, not three client set-ups."""
+
+    FLEET = {"web": (1, 50, 10), "voice": (1, 50, 10), "queue": (1, 20, 4)}
+
+    def __init__(self) -> None:
+        import json
+
+        import boto3
+
+        from breaker.clients import Aws
+        from breaker.contract import function_environment
+
+        ev = _breaker_events()
+        session = boto3.session.Session(region_name=ev.REGION)
+        self.scaling = session.client("application-autoscaling")
+        self.ssm = session.client("ssm")
+        ecs = session.client("ecs")
+        alerts = session.client("sns").create_topic(Name="z360-test-alerts")["TopicArn"]
+        ecs.create_cluster(clusterName=ev.CLUSTER)
+        ecs.register_task_definition(family="app", containerDefinitions=[
+            {"name": "app", "image": "app", "memory": 512}])
+        for name, (low, _, _) in self.FLEET.items():
+            ecs.create_service(cluster=ev.CLUSTER,
+                               serviceName=ev.resource_id(name).rsplit("/", 1)[1],
+                               taskDefinition="app", desiredCount=low)
+        self.environment = {key: str(value) for key, value in function_environment(
+            targets_json=json.dumps([{"service": n, "resourceId": ev.resource_id(n),
+                                      "ceiling": c} for n, (_, _, c) in self.FLEET.items()]),
+            state_parameter=ev.PARAMETER, lock_parameter=ev.LOCK, account_id=ev.ACCOUNT,
+            budget_name=ev.BUDGET, trip_alarm_arns=[ev.TRIP_ALARM_ARN],
+            topic_arn=ev.BREAKER_TOPIC, alert_topic_arn=alerts, environment="test",
+        ).items()}
+        # A busy lock answers at once: a claim left behind shows as a refusal, not a wait.
+        self.environment["BREAKER_LOCK_WAIT_SECONDS"] = "0"
+        self.aws = Aws()
+
+    def reset(self, lock: bool = True) -> None:
+        import json
+
+        from breaker.contract import EMPTY_RECORD_VALUE, FREE_LOCK
+        from policies.guardrails.facts.scaling import SCALABLE_DIMENSION, SCALING_NAMESPACE
+
+        ev = _breaker_events()
+        for name, (low, high, _) in self.FLEET.items():
+            self.scaling.register_scalable_target(
+                ServiceNamespace=SCALING_NAMESPACE, ScalableDimension=SCALABLE_DIMENSION,
+                ResourceId=ev.resource_id(name), MinCapacity=low, MaxCapacity=high)
+        self.ssm.put_parameter(Name=ev.PARAMETER, Type="String", Value=EMPTY_RECORD_VALUE,
+                               Overwrite=True)
+        try:
+            self.ssm.delete_parameter(Name=ev.LOCK)  # a new lock restarts at version 1
+        except self.ssm.exceptions.ParameterNotFound:
+            pass
+        if lock:
+            self.ssm.put_parameter(Name=ev.LOCK, Type="String", Value=json.dumps(FREE_LOCK))
+
+    def maxima(self) -> dict[str, int]:
+        from policies.guardrails.facts.scaling import SCALABLE_DIMENSION, SCALING_NAMESPACE
+
+        targets = self.scaling.describe_scalable_targets(
+            ServiceNamespace=SCALING_NAMESPACE, ScalableDimension=SCALABLE_DIMENSION,
+        )["ScalableTargets"]
+        return {t["ResourceId"]: int(t["MaxCapacity"]) for t in targets}
+
+
+@contextlib.contextmanager
+def breaker_account() -> Any:
+    """A BreakerAccount for the length of the block: moto on, the process environment set
+    (and put back after), the handler's clients the account's own."""
+    import logging
+    import os
+
+    from moto import mock_aws
+
+    import breaker.handler
+
+    saved = dict(os.environ)
+    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_SESSION_TOKEN": "testing",
+                       "AWS_DEFAULT_REGION": _breaker_events().REGION})
+    made = breaker.handler.Aws
+    logging.disable(logging.CRITICAL)  # every refusal is logged; the classes are the output
+    try:
+        with _models_parsed_once(), mock_aws():
+            account = BreakerAccount()
+            os.environ.update(account.environment)
+            breaker.handler.Aws = lambda: account.aws  # type: ignore[assignment,misc,return-value]
+            yield account
+    finally:
+        breaker.handler.Aws = made  # type: ignore[misc]
+        logging.disable(logging.NOTSET)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_breaker_case(case: BreakerCase, account: BreakerAccount) -> str:
+    """The class of one case (see above)."""
+    account.reset(lock=not (case.race and case.race[-1]))
+    if case.race:
+        return _run_race(case, account)
+    from breaker.handler import handler
+
+    original = account.maxima()
+    try:
+        if case.replay:
+            if not handler(case.event, None).get("tripped"):
+                return "crashed"  # the genuine notification must trip first
+            handler({"action": "restore"}, None)
+        result = handler(case.event, None)
+    except Exception:  # noqa: BLE001 - a crash is a class here
+        return "crashed"
+    if account.maxima() != original:
+        return "wrongly accepted"
+    refused = result.get("ok") is False and isinstance(result.get("error"), str)
+    return "refused clearly" if refused else "wrongly accepted"
+
+
+def _run_race(case: BreakerCase, account: BreakerAccount) -> str:
+    import json
+
+    from botocore.exceptions import ClientError, ReadTimeoutError
+
+    from breaker.lock import Lock
+
+    ev = _breaker_events()
+    claimants, faults, release_faults, early, _ = case.race
+    aws = account.aws
+    locks = [Lock(aws, ev.LOCK, ttl=150, wait=0) for _ in range(claimants)]
+    index = {lock.token: i for i, lock in enumerate(locks)}
+    holders: set[int] = set()
+    started, wrote, released_once = [False] * claimants, [False] * claimants, set()
+    releasing: list[int] = []
+    overlapped: list[bool] = []
+    original = aws.ssm.put_parameter
+    too_many_updates = ClientError({"Error": {"Code": "TooManyUpdates", "Message": "There are "
+                                    "concurrent updates for a resource that supports one update "
+                                    "at a time."}}, "PutParameter")
+
+    def claim(i: int) -> None:
+        started[i] = True
+        if locks[i].try_acquire():
+            overlapped.append(bool(holders))
+            holders.add(i)
+            if early[i]:
+                release(i)
+
+    def release(i: int) -> None:
+        releasing.append(i)
+        try:
+            locks[i].release()
+        finally:
+            releasing.pop()
+            holders.discard(i)
+
+    def put_parameter(**kwargs: Any) -> Any:
+        if kwargs.get("Name") != ev.LOCK:
+            return original(**kwargs)
+        try:
+            owner = json.loads(kwargs["Value"]).get("owner")
+        except ValueError:
+            owner = None
+        if owner in index:
+            i = index[owner]
+            if i + 1 < claimants and not started[i + 1]:
+                claim(i + 1)  # the next claimant reads and writes between i's read and write
+            first, wrote[i] = not wrote[i], True
+            if first and faults[i] == "too many updates":
+                raise too_many_updates
+            if first and faults[i] == "lost answer":
+                original(**kwargs)
+                raise ReadTimeoutError(endpoint_url="https://ssm.us-east-1.amazonaws.com/")
+        elif releasing and release_faults[releasing[-1]] and releasing[-1] not in released_once:
+            released_once.add(releasing[-1])
+            raise too_many_updates
+        return original(**kwargs)
+
+    aws.ssm.put_parameter = put_parameter
+    try:
+        claim(0)
+        for i in sorted(holders):
+            release(i)
+        aws.ssm.put_parameter = original
+        free = Lock(aws, ev.LOCK, ttl=150, wait=0).try_acquire()
+    except Exception:  # noqa: BLE001 - a crash is a class here
+        return "crashed"
+    finally:
+        aws.ssm.put_parameter = original
+    return "wrongly accepted" if any(overlapped) or not free else "refused clearly"
+
+
+def print_breaker_families(examples: int) -> None:
+    """The breaker's families (issue 22): counts per class, as the table above."""
+    from hypothesis import HealthCheck, given, settings
+
+    counts: Counter[tuple[str, str]] = Counter()
+
+    with breaker_account() as account:
+
+        @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(BREAKER_CASES)
+        def one(case: BreakerCase) -> None:
+            counts[(case.kind, "generated")] += 1
+            counts[(case.kind, run_breaker_case(case, account))] += 1
+
+        one()
+    kinds = sorted({kind for kind, _ in counts})
+    columns = ("generated", "refused clearly", "wrongly accepted", "crashed")
+    print(f"\n{'breaker family':24}" + "".join(f"{c:>18}" for c in columns))
+    for kind in kinds:
+        print(f"{kind:24}" + "".join(f"{counts[(kind, c)]:>18}" for c in columns))
+
+
+@contextlib.contextmanager
+def _models_parsed_once() -> Any:
+    """Every botocore session shares one loader, so each invocation's new session does not parse
+    the service models again (as tests/conftest.py does for the suite)."""
+    import botocore.session
+
+    loaders: dict[Any, Any] = {}
+    original = botocore.session.create_loader
+
+    def shared(search_paths: Any = None) -> Any:
+        key = tuple(search_paths) if isinstance(search_paths, list) else search_paths
+        if key not in loaders:
+            loaders[key] = original(search_paths)
+        return loaders[key]
+
+    botocore.session.create_loader = shared
+    try:
+        yield
+    finally:
+        botocore.session.create_loader = original
 
 
 if __name__ == "__main__":

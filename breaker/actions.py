@@ -12,7 +12,10 @@ correct whether a pending change was applied or not. A repeated trip keeps the o
 already recorded, so it never mistakes a lowered max for an original one.
 
 Trip and restore run under the lock (breaker/lock.py) from before they read the record until
-after its last write.
+after its last write. A restore records when it took the lock (lastRestoredAt); a trip by a
+notification first checks, on the record it has just read, that the notification is newer
+(breaker/sources.py, `refuse_replay`), so a notification the restore has answered, delivered
+again, is refused instead of lowering the maxima again.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from breaker.contract import (
 )
 from breaker.lock import locked
 from breaker.record import MISSING, now, read_record, write_or_report
-from breaker.sources import public_trigger
+from breaker.sources import public_trigger, refuse_replay
 from breaker.targets import describe, set_max
 
 
@@ -114,6 +117,8 @@ def _trip_locked(
 ) -> dict[str, Any]:
     reason = str(trigger["reason"])[:REASON_LIMIT]
     record, problems = read_record(aws, parameter)
+    # Raises EventRefused for a replay; the lock is released on the way out.
+    problems = problems + refuse_replay(trigger, record)
     recorded = {c["resourceId"]: c for c in record["changes"]}
     current = describe(aws, [t["resourceId"] for t in targets])
 
@@ -205,6 +210,8 @@ def restore(aws: Aws) -> dict[str, Any]:
 
 
 def _restore_locked(aws: Aws, parameter: str, topic: str, label: str) -> dict[str, Any]:
+    # From this moment on, a notification is answered by this restore or newer than it.
+    started = now()
     record, problems = read_record(aws, parameter)
     report: list[str] = [p for p in problems if MISSING not in p]
     if not record.get("tripped") and not record["changes"]:
@@ -244,7 +251,7 @@ def _restore_locked(aws: Aws, parameter: str, topic: str, label: str) -> dict[st
 
     kept = {k: record[k] for k in ("unreadable",) if record.get(k)}
     record = {**empty_record(), **kept} if not remaining else {**record, "changes": remaining}
-    record["lastRestoredAt"] = now()
+    record["lastRestoredAt"] = started
     write_or_report(aws, parameter, record, topic, label,
                     "restore: the maxima were put back but the record still lists them")
     subject = heading("Cost breaker restored", label)

@@ -3,9 +3,11 @@ its function (the rest of this package) reads, or the other way round, stated on
 
 - the function: runtime, entry point, timeout, and the first-party modules outside this package
   that it imports (the component packages them with it);
-- its environment: the ten variable names, and how each value is written and read;
-- the record (the state parameter): schema, codec, the empty record the component creates it
-  with, and the tier both sides write it with;
+- its environment: the eleven variable names, and how each value is written and read, among
+  them what the function trusts (the stack's account, its budget's exact name, its trip alarms'
+  ARNs);
+- the record (the state parameter): schema, codec, its time stamps, the empty record the
+  component creates it with, and the tier both sides write it with;
 - the lock: its name beside the record, its free marker, its TTL and wait;
 - the actions an operator invokes, and the restore command printed by both sides.
 
@@ -16,8 +18,10 @@ Lambda handler to do so (tests/breaker/test_contract.py).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 # --- the function ------------------------------------------------------------------------------
 
@@ -37,14 +41,18 @@ STATE_PARAMETER_ENV = "BREAKER_STATE_PARAMETER"  # the record's SSM parameter na
 LOCK_PARAMETER_ENV = "BREAKER_LOCK_PARAMETER"  # optional: default `lock_parameter_name`
 LOCK_TTL_ENV = "BREAKER_LOCK_TTL_SECONDS"  # optional: default LOCK_TTL_SECONDS
 LOCK_WAIT_ENV = "BREAKER_LOCK_WAIT_SECONDS"  # optional: default LOCK_WAIT_SECONDS
-BUDGET_NAME_ENV = "BREAKER_BUDGET_NAME"  # optional: the budget whose notification trips
-TRIP_ALARMS_ENV = "BREAKER_TRIP_ALARMS"  # optional: JSON list of alarm names that trip
+# What the function trusts. Without the account no notification trips it; without the budget's
+# name no budget notification does; without trip alarms no alarm does (breaker/sources.py).
+ACCOUNT_ID_ENV = "BREAKER_ACCOUNT_ID"  # the stack's account: budgets and alarms must be its own
+BUDGET_NAME_ENV = "BREAKER_BUDGET_NAME"  # the exact name of the budget whose notification trips
+TRIP_ALARM_ARNS_ENV = "BREAKER_TRIP_ALARM_ARNS"  # JSON list of the trip alarms' exact ARNs
 TOPIC_ARN_ENV = "BREAKER_TOPIC_ARN"  # optional: the only topic whose messages are accepted
 ALERT_TOPIC_ENV = "ALERT_TOPIC_ARN"  # where every trip, restore and refusal is reported
 ENVIRONMENT_ENV = "BREAKER_ENVIRONMENT"  # a label for the alert subjects
 ENV_NAMES = (
     TARGETS_ENV, STATE_PARAMETER_ENV, LOCK_PARAMETER_ENV, LOCK_TTL_ENV, LOCK_WAIT_ENV,
-    BUDGET_NAME_ENV, TRIP_ALARMS_ENV, TOPIC_ARN_ENV, ALERT_TOPIC_ENV, ENVIRONMENT_ENV,
+    ACCOUNT_ID_ENV, BUDGET_NAME_ENV, TRIP_ALARM_ARNS_ENV, TOPIC_ARN_ENV, ALERT_TOPIC_ENV,
+    ENVIRONMENT_ENV,
 )
 _MAX_SECONDS = 3600
 
@@ -64,8 +72,9 @@ def function_environment(
     targets_json: Any,
     state_parameter: Any,
     lock_parameter: str,
+    account_id: str,
     budget_name: str,
-    trip_alarms: list[str],
+    trip_alarm_arns: list[str],
     topic_arn: str,
     alert_topic_arn: str,
     environment: str,
@@ -78,8 +87,9 @@ def function_environment(
         STATE_PARAMETER_ENV: state_parameter,
         LOCK_PARAMETER_ENV: lock_parameter,
         LOCK_TTL_ENV: str(LOCK_TTL_SECONDS),
+        ACCOUNT_ID_ENV: account_id,
         BUDGET_NAME_ENV: budget_name,
-        TRIP_ALARMS_ENV: json.dumps(sorted(trip_alarms)),
+        TRIP_ALARM_ARNS_ENV: json.dumps(sorted(trip_alarm_arns)),
         TOPIC_ARN_ENV: topic_arn,
         ALERT_TOPIC_ENV: alert_topic_arn,
         ENVIRONMENT_ENV: environment,
@@ -129,17 +139,61 @@ def read_targets(environ: Mapping[str, str]) -> list[dict[str, Any]]:
     return targets
 
 
-def read_trip_alarms(environ: Mapping[str, str]) -> list[str]:
-    raw = environ.get(TRIP_ALARMS_ENV)
+# An account id is 12 digits (AWS Account Management Reference Guide, "View AWS account
+# identifiers").
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def read_account_id(environ: Mapping[str, str]) -> str | None:
+    """The stack's account, or None when unset (then no notification is trusted)."""
+    raw = environ.get(ACCOUNT_ID_ENV)
+    if not raw:
+        return None
+    if not _ACCOUNT_ID.fullmatch(raw):
+        raise BreakerConfigError(f"{ACCOUNT_ID_ENV} must be a 12-digit account id, not {raw!r}")
+    return raw
+
+
+class AlarmArn(NamedTuple):
+    partition: str
+    region: str
+    account: str
+    name: str
+
+
+def parse_alarm_arn(arn: str) -> AlarmArn | None:
+    """`arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>` (Service Authorization
+    Reference, Amazon CloudWatch, resource type `alarm`), or None for anything else."""
+    parts = arn.split(":", 6)
+    if (len(parts) != 7 or parts[0] != "arn" or not parts[1] or parts[2] != "cloudwatch"
+            or not parts[3] or not _ACCOUNT_ID.fullmatch(parts[4]) or parts[5] != "alarm"
+            or not parts[6]):
+        return None
+    return AlarmArn(parts[1], parts[3], parts[4], parts[6])
+
+
+def read_trip_alarm_arns(environ: Mapping[str, str]) -> list[str]:
+    """The trip alarms' ARNs; each must be an alarm of the stack's account (when it is set:
+    without it no alarm is trusted at all)."""
+    raw = environ.get(TRIP_ALARM_ARNS_ENV)
     if not raw:
         return []
     try:
-        names = json.loads(raw)
+        arns = json.loads(raw)
     except ValueError:
-        names = None
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise BreakerConfigError(f"{TRIP_ALARMS_ENV} must be a JSON list of alarm names")
-    return names
+        arns = None
+    if not isinstance(arns, list) or not all(isinstance(a, str) for a in arns):
+        raise BreakerConfigError(f"{TRIP_ALARM_ARNS_ENV} must be a JSON list of alarm ARNs")
+    account = read_account_id(environ)
+    for arn in arns:
+        parsed = parse_alarm_arn(arn)
+        if parsed is None:
+            raise BreakerConfigError(f"{TRIP_ALARM_ARNS_ENV}: {arn!r} is not a CloudWatch alarm ARN")
+        if account is not None and parsed.account != account:
+            raise BreakerConfigError(
+                f"{TRIP_ALARM_ARNS_ENV}: {arn!r} is not an alarm of account {account} "
+                f"({ACCOUNT_ID_ENV})")
+    return arns
 
 
 # --- the lock ----------------------------------------------------------------------------------
@@ -178,10 +232,33 @@ SSM_ADVANCED_LIMIT = 8192
 RECORD_FIELDS = ("service", "resourceId", "originalMax", "newMax", "status")
 STATUSES = ("pending", "applied", "failed")
 # Top-level keys kept as they are; "tripped", "changes", "errors", "unreadable" are coded.
+# lastRestoredAt is when the last restore took the lock: a trip notification stamped no later
+# than that is a replay, refused (breaker/sources.py, `refuse_replay`).
 RECORD_KEYS = ("trippedAt", "reason", "trippedBy", "lastTrigger", "lastRestoredAt")
 REASON_LIMIT = 240
 ERROR_LIMITS = (160, 60, 0)  # shrink steps for error texts kept in the record
 UNREADABLE_LIMIT = 300
+
+
+def record_time(moment: datetime) -> str:
+    """A time stamp in the record (trippedAt, lastRestoredAt, ...): ISO 8601, UTC, to the
+    millisecond, as precise as the event times it is compared with (breaker/sources.py)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def parse_time(text: Any) -> datetime | None:
+    """An ISO 8601 time with its UTC offset (the record's stamps, SNS's `Timestamp`
+    "2026-03-03T17:43:27.123Z", CloudWatch's `StateChangeTime` "2026-03-03T17:43:27.123+0000"),
+    in UTC; None for anything else, a time without an offset included (its zone is unknown)."""
+    if not isinstance(text, str) or len(text) > 64:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment.astimezone(UTC)
 
 
 class RecordTooLargeError(Exception):

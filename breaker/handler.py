@@ -2,9 +2,10 @@
 
 Invocations:
 - an SNS record on the breaker topic carrying either an AWS Budgets notification for the
-  configured budget, or a CloudWatch alarm notification of a configured trip alarm whose
-  NewStateValue is "ALARM": trip (breaker/sources.py). Any other SNS message is refused and
-  reported to the alert topic, so a format change is never silent; it never trips;
+  stack's budget, or a CloudWatch alarm notification of one of the stack's trip alarms whose
+  NewStateValue is "ALARM", newer than the last restore: trip (breaker/sources.py). Any other
+  SNS message is refused and reported to the alert topic, so a format change or a forged or
+  replayed notification is never silent; it never trips;
 - {"action": "trip"} (optionally with a "reason"): trip by hand;
 - {"action": "restore"}: put back every maximum the breaker lowered;
 - {"action": "status"}: report the record and each target's current min/max.
@@ -31,17 +32,16 @@ LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
 
 
-def _refuse_sns(aws: Aws, event: dict[str, Any], why: str) -> dict[str, Any]:
+def _refuse_sns(aws: Aws, event: dict[str, Any], refused: EventRefused) -> dict[str, Any]:
     """A message on the breaker's topic that does not trip it: say so, loudly if unexpected."""
-    result = {"ok": False, "tripped": None, "error": f"not tripped: {why}"}
+    result = {"ok": False, "tripped": None, "error": f"not tripped: {refused}"}
     LOG.warning(json.dumps(result))
     topic = os.environ.get(ALERT_TOPIC_ENV)
-    if topic and "nothing to do" not in why:
+    if topic and not refused.quiet:
         label = os.environ.get(ENVIRONMENT_ENV, "")
         result["notified"] = notify(aws, topic, heading("Cost breaker ignored a message", label), [
-            f"The breaker's topic delivered a message that does not trip it: {why}.",
-            "If this was a budget or alarm notification, its format has changed: trip by hand "
-            "if spend is running away.",
+            f"The breaker's topic delivered a message that does not trip it: {refused}.",
+            refused.hint,
             json.dumps(event, default=str)[:4000],
         ])
     return result
@@ -51,13 +51,13 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     aws = Aws()
     if isinstance(event, dict) and "Records" in event:
         if not isinstance(event["Records"], list) or not event["Records"]:
-            return _refuse_sns(aws, event, "Records is not a non-empty list")
+            return _refuse_sns(aws, event, EventRefused("Records is not a non-empty list"))
         try:
-            trigger = sns_trigger(event)
+            # A held lock raises BreakerBusyError: Lambda retries the asynchronous invocation.
+            # A replay is refused by trip itself, under the lock (EventRefused).
+            result = trip(aws, sns_trigger(event))
         except EventRefused as refused:
-            return _refuse_sns(aws, event, str(refused))
-        # A held lock raises BreakerBusyError: Lambda retries the asynchronous invocation.
-        result = trip(aws, trigger)
+            return _refuse_sns(aws, event, refused)
     elif isinstance(event, dict) and event.get("action") in ACTIONS:
         action = event["action"]
         try:

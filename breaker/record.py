@@ -28,6 +28,7 @@ from breaker.contract import (
     empty_record,
     encode_record,
     parse_record,
+    record_time,
 )
 
 # The problem read_record reports for a missing parameter; callers leave it out of reports.
@@ -39,8 +40,8 @@ class RecordWriteError(Exception):
 
 
 def now() -> str:
-    """UTC, to the second: the time stamps in the record and the lock's free marker."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The time stamps in the record and the lock's free marker (contract.record_time)."""
+    return record_time(datetime.now(UTC))
 
 
 def read_record(aws: Aws, parameter: str) -> tuple[dict[str, Any], list[str]]:

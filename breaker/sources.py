@@ -1,7 +1,16 @@
-"""Which events may trip the breaker: an AWS Budgets notification for the configured budget, a
-configured trip alarm going into ALARM (both delivered by SNS), or an operator by hand.
+"""Which events may trip the breaker: an AWS Budgets notification for the stack's budget, a trip
+alarm of the stack going into ALARM (both delivered by SNS), or an operator by hand.
 
-Each source becomes a trigger {"source", "name", "reason"}; anything else on the breaker's
+The breaker trusts exact sources only, as its environment names them (breaker/contract.py):
+- a budget notification must name exactly the configured budget and the stack's account;
+- an alarm notification must carry the exact ARN of a configured trip alarm: its account and
+  region, not only its name;
+- either must carry its own time, and (checked under the lock, `refuse_replay`) that time must
+  be later than the last restore: a notification the restore has answered, delivered again
+  (SNS redelivers; Lambda retries a failed invocation twice), never lowers the maxima again.
+
+Each source becomes a trigger {"source", "name", "reason"} and, for a notification, "at" (its
+time, contract.record_time) and "clock" (the field it came from). Anything else on the breaker's
 topic is refused with EventRefused saying why (the entry point reports it to the alert topic).
 """
 
@@ -9,13 +18,49 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from breaker.contract import BUDGET_NAME_ENV, TOPIC_ARN_ENV, TRIP_ALARMS_ENV, read_trip_alarms
+from breaker.contract import (
+    ACCOUNT_ID_ENV,
+    BUDGET_NAME_ENV,
+    TOPIC_ARN_ENV,
+    TRIP_ALARM_ARNS_ENV,
+    parse_alarm_arn,
+    parse_time,
+    read_account_id,
+    read_trip_alarm_arns,
+    record_time,
+)
+
+# What the alert says about a refused message unless the refusal says otherwise.
+FORMAT_HINT = ("If this was a budget or alarm notification, its format has changed: trip by hand "
+               "if spend is running away.")
+REPLAY_HINT = ("A notification sent before the last restore was delivered again (SNS redelivers "
+               "a message; Lambda retries a failed invocation). A new notification trips the "
+               "breaker again; trip by hand if spend is running away.")
+TIME_HINT = ("Without the event's own time it cannot be told apart from a replay of one sent "
+             "before the last restore. Trip by hand if spend is running away.")
+# AWS stamps the events; the function's clock may differ a little from theirs. An event stamped
+# further ahead than this is not one AWS sent now, and would outlive every later restore.
+CLOCK_SKEW = timedelta(minutes=5)
+# The lines of the Budgets notification the breaker reads ("AWS Account 123456789012",
+# "Budget Name: <name>"). No AWS API model describes that text (a sample is in
+# tests/support/breaker_events.py): what the breaker cannot read exactly, it refuses and reports.
+_ACCOUNT_LINE = re.compile(r"AWS Account\s+(\S+)")
+_BUDGET_LINE = "Budget Name:"
 
 
 class EventRefused(Exception):
-    """An event that is not a trip source; the message says why."""
+    """An event that is not a trip source; the message says why.
+
+    `quiet`: expected noise (a trip alarm going back to OK), logged but not reported; `hint`:
+    what the alert tells the operator to make of it."""
+
+    def __init__(self, why: str, *, quiet: bool = False, hint: str = FORMAT_HINT) -> None:
+        super().__init__(why)
+        self.quiet, self.hint = quiet, hint
 
 
 def one_line(text: str, limit: int) -> str:
@@ -32,44 +77,85 @@ def public_trigger(trigger: dict[str, Any]) -> dict[str, Any]:
     return {"source": trigger["source"], "name": trigger["name"]}
 
 
-def budget_trigger(sns: dict[str, Any]) -> dict[str, Any] | None:
-    """A trigger if `sns` is an AWS Budgets notification for the configured budget.
+def _trusted_account(what: str) -> str:
+    account = read_account_id(os.environ)
+    if account is None:
+        raise EventRefused(f"{what}, but this breaker trusts no account ({ACCOUNT_ID_ENV} is not "
+                           "set)")
+    return account
 
-    Budgets sends its SNS notification with a Subject starting "AWS Budgets:" and a body that
-    names the budget ("Budget Name: <name>"); both are checked, and the configured budget's
-    name (BREAKER_BUDGET_NAME) must appear. The exact text is not in any AWS API model, so the
-    test is deliberately narrow, and anything else is refused and reported.
+
+def _event_time(what: str, clock: str, raw: Any) -> str:
+    """The event's own time (`raw`, from field `clock`) as the record writes times; refuses a
+    missing or garbled one, and one too far ahead of this function's clock."""
+    moment = parse_time(raw)
+    shown = repr(raw)[:60]
+    if moment is None:
+        raise EventRefused(f"{what} has no readable {clock} ({shown}), so it cannot be shown to "
+                           "be newer than the last restore", hint=TIME_HINT)
+    if moment > datetime.now(UTC) + CLOCK_SKEW:
+        raise EventRefused(f"{what} is stamped {clock} {shown}, more than "
+                           f"{CLOCK_SKEW.seconds // 60} minutes in the future", hint=TIME_HINT)
+    return record_time(moment)
+
+
+def budget_trigger(sns: dict[str, Any]) -> dict[str, Any] | None:
+    """A trigger if `sns` is an AWS Budgets notification for the stack's budget.
+
+    Budgets sends its SNS notification with a Subject starting "AWS Budgets" and a text body
+    with a line "AWS Account <id>" and a line "Budget Name: <name>". The body must hold exactly
+    one of each, the name equal to BREAKER_BUDGET_NAME and the account to BREAKER_ACCOUNT_ID:
+    a budget whose name merely contains the configured one, or another account's budget of the
+    same name, is refused. Its time is SNS's Timestamp, "the time (GMT) when the notification
+    was published" (Amazon SNS Developer Guide, "Amazon SNS message and JSON formats"); the
+    Budgets text itself has none.
     """
     subject, message = sns.get("Subject"), sns.get("Message")
     if not isinstance(subject, str) or not subject.startswith("AWS Budgets"):
         return None
     if not isinstance(message, str):
         return None
+    what = f"a budget notification ({one_line(subject, 100)!r})"
     expected = os.environ.get(BUDGET_NAME_ENV, "")
-    if expected:
-        if expected not in subject and f"Budget Name: {expected}" not in message:
-            raise EventRefused(
-                f"a budget notification, but not for the budget {expected!r}: {subject[:120]!r}")
-        name = expected
-    else:
-        marker = message.find("Budget Name:")
-        if marker < 0:
-            return None
-        name = message[marker + len("Budget Name:"):].strip().splitlines()[0].strip()[:120]
+    if not expected:
+        raise EventRefused(f"{what}, but this breaker trusts no budget ({BUDGET_NAME_ENV} is "
+                           "not set)")
+    account = _trusted_account(what)
+    lines = [line.strip() for line in message.splitlines()]
+    names = [line[len(_BUDGET_LINE):].strip() for line in lines if line.startswith(_BUDGET_LINE)]
+    if len(names) != 1:
+        raise EventRefused(f"{what}, but not for the budget {expected!r}: it has "
+                           f"{len(names)} '{_BUDGET_LINE}' lines, not one")
+    if names[0] != expected:
+        raise EventRefused(f"{what}, but not for the budget {expected!r}: it names "
+                           f"{names[0][:120]!r}")
+    accounts = [m.group(1) for line in lines if (m := _ACCOUNT_LINE.fullmatch(line))]
+    if accounts != [account]:
+        found = repr(accounts[0][:40]) if len(accounts) == 1 else f"{len(accounts)} accounts"
+        raise EventRefused(f"{what}, but not from this stack's account {account}: it names "
+                           f"{found}")
+    at = _event_time(what, "Timestamp", sns.get("Timestamp"))
     body = one_line(message, 200)
-    return {"source": "budget", "name": name,
+    return {"source": "budget", "name": expected, "at": at, "clock": "Timestamp",
             "reason": f"{one_line(subject, 100)}: {body}" if body else one_line(subject, 100)}
 
 
 def alarm_trigger(sns: dict[str, Any]) -> dict[str, Any] | None:
-    """A trigger if `sns` carries a configured trip alarm going into ALARM.
+    """A trigger if `sns` carries a trip alarm of this stack going into ALARM.
 
     A CloudWatch alarm action on an SNS topic publishes a JSON message with AlarmName,
-    NewStateValue (OK | ALARM | INSUFFICIENT_DATA), OldStateValue, NewStateReason,
-    StateChangeTime, AlarmArn, Trigger, ... (the sample in aws/aws-lambda-go
-    events/testdata/cloudwatch-alarm-sns-payload-single-metric.json; states as in CloudWatch's
-    SetAlarmState API). Only NewStateValue "ALARM" of an alarm named in BREAKER_TRIP_ALARMS
-    trips; the OK that follows is acknowledged and ignored.
+    AlarmArn (`arn:aws:cloudwatch:<region>:<account>:alarm:<name>`), AWSAccountId, Region (a
+    display name such as "US East (N. Virginia)"), NewStateValue (OK | ALARM |
+    INSUFFICIENT_DATA), NewStateReason, StateChangeTime ("2015-06-03T17:43:27.123+0000"),
+    OldStateValue and Trigger (the sample in aws/aws-lambda-go
+    events/testdata/cloudwatch-alarm-sns-payload-single-metric.json, typed in its events/sns.go
+    as CloudWatchAlarmSNSPayload; states as in CloudWatch's SetAlarmState API).
+
+    The ARN is what is trusted: it must be one of BREAKER_TRIP_ALARM_ARNS exactly, so an alarm
+    of the same name in another account or region is refused; AlarmName and AWSAccountId must
+    agree with it. Region is not compared: it is a display name, and the ARN carries the
+    region's code. Only NewStateValue "ALARM" trips; the OK that follows is acknowledged and
+    ignored. Its time is StateChangeTime, when the alarm changed state.
     """
     message = sns.get("Message")
     if not isinstance(message, str):
@@ -82,17 +168,41 @@ def alarm_trigger(sns: dict[str, Any]) -> dict[str, Any] | None:
             not isinstance(alarm.get("NewStateValue"), str):
         return None
     name = alarm["AlarmName"]
-    allowed = read_trip_alarms(os.environ)
-    if name not in allowed:
+    what = f"alarm {name[:120]!r}"
+    account = _trusted_account(what)
+    trusted = read_trip_alarm_arns(os.environ)
+    arn = alarm.get("AlarmArn")
+    if not isinstance(arn, str):
+        raise EventRefused(f"{what} carries no AlarmArn: its account and region cannot be checked")
+    parsed = parse_alarm_arn(arn)
+    if parsed is None:
+        raise EventRefused(f"{what}: AlarmArn {arn[:200]!r} is not a CloudWatch alarm ARN")
+    if parsed.name != name:
+        raise EventRefused(f"{what}: its AlarmArn {arn[:200]!r} names another alarm")
+    reported = alarm.get("AWSAccountId")
+    if reported is not None and reported != parsed.account:
+        raise EventRefused(f"{what}: AWSAccountId {str(reported)[:40]!r} is not the account of "
+                           f"its AlarmArn {arn[:200]!r}")
+    if arn not in trusted:
+        regions = sorted({p.region for p in map(parse_alarm_arn, trusted) if p is not None})
+        if parsed.account != account:
+            why = f"it is in account {parsed.account}, not this stack's {account}"
+        elif regions and parsed.region not in regions:
+            why = f"it is in region {parsed.region}, not {', '.join(regions)}"
+        else:
+            why = "no trip alarm has that ARN"
         raise EventRefused(
-            f"alarm {name!r} is not a trip alarm of this breaker "
-            f"({TRIP_ALARMS_ENV}: {allowed or 'none configured'})")
+            f"alarm {arn[:200]} is not a trip alarm of this breaker: {why} "
+            f"({TRIP_ALARM_ARNS_ENV}: {trusted or 'none configured'})")
     if alarm["NewStateValue"] != "ALARM":
-        raise EventRefused(f"alarm {name!r} went to {alarm['NewStateValue']}, not ALARM: "
-                           "nothing to do")
-    why = alarm.get("NewStateReason")
-    reason = f"alarm {name} in ALARM" + (f": {one_line(why, 200)}" if isinstance(why, str) else "")
-    return {"source": "alarm", "name": name, "reason": reason}
+        raise EventRefused(f"{what} went to {alarm['NewStateValue'][:40]}, not ALARM: nothing "
+                           "to do", quiet=True)
+    at = _event_time(what, "StateChangeTime", alarm.get("StateChangeTime"))
+    cause = alarm.get("NewStateReason")
+    reason = f"alarm {name} in ALARM" + (
+        f": {one_line(cause, 200)}" if isinstance(cause, str) else "")
+    return {"source": "alarm", "name": name, "at": at, "clock": "StateChangeTime",
+            "reason": reason}
 
 
 def sns_trigger(event: dict[str, Any]) -> dict[str, Any]:
@@ -118,3 +228,29 @@ def sns_trigger(event: dict[str, Any]) -> dict[str, Any]:
             "neither a budget notification nor a trip alarm's notification "
             f"(subject {str(subject)[:100]!r})")
     return trigger
+
+
+def refuse_replay(trigger: dict[str, Any], record: dict[str, Any]) -> list[str]:
+    """Raise EventRefused if the notification in `trigger` is not newer than the record's last
+    restore; otherwise the problems met (a restore time the record cannot give).
+
+    Called under the lock, with the record just read, so a restore cannot finish between the
+    check and the trip. A trip by hand carries no time and is never refused. The two times come
+    from different clocks (AWS's stamp on the event, the function's on the restore): a
+    notification sent within their skew of a restore may be judged either way.
+    """
+    at = trigger.get("at")
+    raw = record.get("lastRestoredAt")
+    if at is None or raw is None:
+        return []
+    restored = parse_time(raw)
+    if restored is None:
+        # The breaker's own record, edited by hand: a trip is the side that saves money.
+        return [f"the record's lastRestoredAt {str(raw)[:60]!r} is unreadable: not checked "
+                "whether this notification is older than the last restore"]
+    event_time = parse_time(at)
+    if event_time is None or event_time <= restored:
+        raise EventRefused(
+            f"{trigger['source']} {trigger['name']!r} notification of {at} ({trigger['clock']}) "
+            f"is not newer than the last restore at {raw}: a replay", hint=REPLAY_HINT)
+    return []

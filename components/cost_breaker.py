@@ -55,6 +55,7 @@ from stack_model.naming import (
     ENVIRONMENT_TAG,
     SCALABLE_DIMENSION,
     SCALING_NAMESPACE,
+    alarm_arn,
     cost_breaker_names,
     ecs_arn,
     environment_tags,
@@ -93,7 +94,8 @@ class CostBreakerArgs:
     environment: str
     """Stack environment: names, tags and the scalable-target tag the role is limited to."""
     account_id: str
-    """AWS account the stack deploys to."""
+    """AWS account the stack deploys to; the only account whose budget and alarms the function
+    trusts."""
     region: str
     """AWS region (aws:region)."""
     targets: list[BreakerTarget]
@@ -102,7 +104,8 @@ class CostBreakerArgs:
     """Topic the function reports every trip and restore to (known before it exists, so the
     role's policy is known at preview); also where a failed invocation is sent."""
     trip_alarm_names: list[str] = field(default_factory=list)
-    """CloudWatch alarms whose ALARM notification, published to the breaker topic, trips it."""
+    """CloudWatch alarms whose ALARM notification, published to the breaker topic, trips it;
+    the function is told their ARNs in this account and region, and trusts no other."""
 
 
 def breaker_targets(
@@ -486,8 +489,12 @@ class CostBreaker(pulumi.ComponentResource):
                     targets_json=pulumi.Output.json_dumps(targets),
                     state_parameter=parameter.name,
                     lock_parameter=self._lock_name,
+                    # What the function trusts: this account, this budget's exact name, and
+                    # these alarms by ARN, so that the same names elsewhere never trip it.
+                    account_id=args.account_id,
                     budget_name=args.budget.name,
-                    trip_alarms=args.trip_alarm_names,
+                    trip_alarm_arns=[alarm_arn(args.region, args.account_id, name)
+                                     for name in args.trip_alarm_names],
                     topic_arn=sns_topic_arn(args.region, args.account_id, self._names["topic"]),
                     alert_topic_arn=args.alert_topic_arn,
                     environment=args.environment,

@@ -131,7 +131,8 @@ def burn_rate_alarm_name(environment: str, kind: str, group: int, groups: int) -
 
 def burn_rate_trip_alarm_names(environment: str, scaled_services: int) -> list[str]:
     """The trip alarms of a stack with `scaled_services` auto-scaled services: the names the
-    cost breaker accepts as a trip source (BREAKER_TRIP_ALARMS), known before they exist."""
+    cost breaker accepts as a trip source (by ARN, BREAKER_TRIP_ALARM_ARNS), known before they
+    exist."""
     groups = -(-scaled_services // MAX_METRICS_PER_ALARM)
     return [burn_rate_alarm_name(environment, TRIP, group, groups) for group in range(groups)]
 

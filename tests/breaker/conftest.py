@@ -29,6 +29,7 @@ from moto.ssm.models import SimpleSystemManagerBackend
 
 from breaker.contract import EMPTY_RECORD_VALUE, FREE_LOCK, parse_record
 from tests.support.breaker_events import (
+    ACCOUNT,
     ADVANCED_LIMIT,
     BREAKER_TOPIC,
     BUDGET,
@@ -39,20 +40,23 @@ from tests.support.breaker_events import (
     PARAMETER,
     REGION,
     STANDARD_LIMIT,
-    TRIP_ALARM,
+    TRIP_ALARM_ARN,
     client,
     resource_id,
 )
 
 # What the function needs; everything else in its environment is optional.
 REQUIRED = ("BREAKER_TARGETS", "BREAKER_STATE_PARAMETER", "ALERT_TOPIC_ARN", "BREAKER_ENVIRONMENT")
+# What it trusts: without these no budget notification trips it.
+TRUST = ("BREAKER_ACCOUNT_ID", "BREAKER_BUDGET_NAME")
 
 
 class Estate:
     """The mocked account: helpers to set it up and read what the breaker did.
 
-    `full`: the environment the component sets (lock, budget, trip alarms, topic named); else
-    only the required variables, so the function's defaults are used."""
+    `full`: the environment the component sets (lock, account, budget, trip alarms, topic
+    named); else only the required variables and the account and budget it trusts, so the
+    function's defaults are used."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, full: bool = True) -> None:
         self.monkeypatch = monkeypatch
@@ -89,12 +93,13 @@ class Estate:
             "BREAKER_LOCK_PARAMETER": LOCK,
             "ALERT_TOPIC_ARN": self.topic_arn,
             "BREAKER_ENVIRONMENT": "test",
+            "BREAKER_ACCOUNT_ID": ACCOUNT,
             "BREAKER_BUDGET_NAME": BUDGET,
-            "BREAKER_TRIP_ALARMS": json.dumps([TRIP_ALARM]),
+            "BREAKER_TRIP_ALARM_ARNS": json.dumps([TRIP_ALARM_ARN]),
             "BREAKER_TOPIC_ARN": BREAKER_TOPIC,
             "BREAKER_LOCK_WAIT_SECONDS": "5",
         }.items():
-            if self.full or key in REQUIRED:
+            if self.full or key in REQUIRED + TRUST:
                 self.monkeypatch.setenv(key, value)
 
     def capacity(self, name: str) -> tuple[int, int]:
@@ -193,8 +198,9 @@ def estate(account: Estate) -> Estate:
 
 @pytest.fixture
 def bare_estate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Estate]:
-    """The same three services, with only the required environment and no lock parameter yet:
-    the lock's name, TTL and wait are the defaults, any budget's notification trips."""
+    """The same three services, with only the required environment (and the account and budget
+    it trusts) and no lock parameter yet: the lock's name, TTL and wait are the defaults, and no
+    alarm trips it."""
     for account in _account(monkeypatch, full=False):
         yield _three_services(account)
 

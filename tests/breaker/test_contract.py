@@ -15,10 +15,11 @@ import pytest
 
 from breaker import contract
 from breaker.contract import (
+    ACCOUNT_ID_ENV,
     ENV_NAMES,
     LOCK_TTL_ENV,
     TARGETS_ENV,
-    TRIP_ALARMS_ENV,
+    TRIP_ALARM_ARNS_ENV,
     BreakerConfigError,
     RecordTooLargeError,
     bounded_record,
@@ -26,15 +27,21 @@ from breaker.contract import (
     function_environment,
     lock_parameter,
     lock_parameter_name,
+    parse_alarm_arn,
     parse_record,
+    parse_time,
+    read_account_id,
     read_targets,
-    read_trip_alarms,
+    read_trip_alarm_arns,
+    record_time,
     seconds,
     target_entry,
 )
 from tests.support.breaker_events import STANDARD_LIMIT, resource_id
 
 PACKAGE = Path(contract.__file__).parent
+ACCOUNT = "108782097218"
+ALARMS = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:"
 FIRST_PARTY = {"breaker", "components", "policies", "stack_model", "z360_ecs"}
 
 
@@ -62,8 +69,10 @@ def environment() -> dict[str, object]:
         targets_json=json.dumps([target_entry("web", resource_id("web"), 10)]),
         state_parameter="/z360/beta/cost-breaker/state",
         lock_parameter="/z360/beta/cost-breaker/lock",
+        account_id=ACCOUNT,
         budget_name="z360-monthly-spending-alert",
-        trip_alarms=["z360-beta-burn-rate-trip-2", "z360-beta-burn-rate-trip-1"],
+        trip_alarm_arns=[f"{ALARMS}z360-beta-burn-rate-trip-2",
+                         f"{ALARMS}z360-beta-burn-rate-trip-1"],
         topic_arn="arn:aws:sns:us-east-1:108782097218:z360-beta-cost-breaker",
         alert_topic_arn="arn:aws:sns:us-east-1:108782097218:z360-beta-alerts",
         environment="beta",
@@ -103,7 +112,7 @@ def test_the_handler_setting_names_the_entry_point():
 
 
 def test_the_component_sets_every_variable_but_the_lock_wait():
-    assert len(set(ENV_NAMES)) == 10
+    assert len(set(ENV_NAMES)) == 11
     assert set(environment()) == set(ENV_NAMES) - {contract.LOCK_WAIT_ENV}
 
 
@@ -112,7 +121,9 @@ def test_what_the_component_writes_the_function_reads():
 
     assert read_targets(written) == [
         {"service": "web", "resourceId": resource_id("web"), "ceiling": 10}]
-    assert read_trip_alarms(written) == ["z360-beta-burn-rate-trip-1", "z360-beta-burn-rate-trip-2"]
+    assert read_account_id(written) == ACCOUNT
+    assert read_trip_alarm_arns(written) == [
+        f"{ALARMS}z360-beta-burn-rate-trip-1", f"{ALARMS}z360-beta-burn-rate-trip-2"]
     assert seconds(written, LOCK_TTL_ENV, 0) == contract.LOCK_TTL_SECONDS
     assert lock_parameter(written, "/elsewhere/state") == "/z360/beta/cost-breaker/lock"
 
@@ -134,10 +145,45 @@ def test_a_malformed_targets_setting_is_a_clear_error(raw, problem):
         read_targets({} if raw is None else {TARGETS_ENV: raw})
 
 
-@pytest.mark.parametrize("raw", ['"z360-beta-burn-rate-trip"', "[1]", "not json"])
-def test_a_malformed_trip_alarms_setting_is_a_clear_error(raw):
-    with pytest.raises(BreakerConfigError, match=TRIP_ALARMS_ENV):
-        read_trip_alarms({TRIP_ALARMS_ENV: raw})
+@pytest.mark.parametrize("raw, problem", [
+    ('"z360-beta-burn-rate-trip"', "JSON list of alarm ARNs"),
+    ("[1]", "JSON list of alarm ARNs"),
+    ("not json", "JSON list of alarm ARNs"),
+    ('["z360-beta-burn-rate-trip"]', "is not a CloudWatch alarm ARN"),
+    ('["arn:aws:sns:us-east-1:108782097218:alarm:x"]', "is not a CloudWatch alarm ARN"),
+    ('["arn:aws:cloudwatch:us-east-1:210987654321:alarm:x"]', "not an alarm of account"),
+])
+def test_a_malformed_trip_alarms_setting_is_a_clear_error(raw, problem):
+    with pytest.raises(BreakerConfigError, match=TRIP_ALARM_ARNS_ENV) as error:
+        read_trip_alarm_arns({TRIP_ALARM_ARNS_ENV: raw, ACCOUNT_ID_ENV: ACCOUNT})
+    assert problem in str(error.value)
+
+
+@pytest.mark.parametrize("raw", ["10878209721", "1087820972180", "abcdefghijkl", " 108782097218"])
+def test_an_account_id_that_is_not_12_digits_is_a_clear_error(raw):
+    with pytest.raises(BreakerConfigError, match=ACCOUNT_ID_ENV):
+        read_account_id({ACCOUNT_ID_ENV: raw})
+
+
+def test_an_alarm_arn_reads_as_partition_region_account_and_name():
+    parsed = parse_alarm_arn(f"{ALARMS}z360-beta-burn-rate-trip")
+    assert parsed == ("aws", "us-east-1", ACCOUNT, "z360-beta-burn-rate-trip")
+    assert parse_alarm_arn("arn:aws:cloudwatch:us-east-1:108782097218:alarm:") is None
+    assert parse_alarm_arn("arn:aws:cloudwatch:us-east-1:1087820972:alarm:x") is None
+
+
+@pytest.mark.parametrize("text", [
+    "2026-03-03T17:43:27.123Z", "2026-03-03T17:43:27.123+0000", "2026-03-03T18:43:27.123+01:00"])
+def test_the_times_aws_stamps_read_as_the_same_utc_moment(text):
+    moment = parse_time(text)
+    assert moment is not None and record_time(moment) == "2026-03-03T17:43:27.123+00:00"
+
+
+@pytest.mark.parametrize("text", [
+    None, 5, "", "soon", "2026-03-03T17:43:27.123", "2026-03-03", "2026-02-30T00:00:00Z",
+    "2026-03-03T17:43:27.123Z" + " " * 60])
+def test_a_time_without_its_offset_or_garbled_reads_as_none(text):
+    assert parse_time(text) is None
 
 
 @pytest.mark.parametrize("raw", ["soon", "-1", "3600"])

@@ -16,19 +16,31 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
+from hypothesis import HealthCheck, given, settings
 
 import breaker.actions
+import breaker.handler
 import breaker.lock
 import breaker.record
+from bench.hostile_input import BreakerCase, breaker_account, lock_race, run_breaker_case
 from breaker.clients import Aws
 from breaker.contract import LOCK_TTL_SECONDS
 from breaker.handler import handler
 from breaker.lock import Lock, locked
-from tests.support.breaker_events import LOCK, PARAMETER, budget_event, invoke
+from tests.support.breaker_events import (
+    LOCK,
+    PARAMETER,
+    budget_event,
+    invoke,
+    sns_time,
+    stamp,
+)
 
 ORIGINAL = {"web": 50, "voice": 50, "queue": 20}
 TRIPPED = {"web": 10, "voice": 10, "queue": 4}
@@ -38,6 +50,7 @@ TRIPPED = {"web": 10, "voice": 10, "queue": 4}
 def _quick_polls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # A waiting claimant retries every 0.5 s in Lambda; here it retries at once after a release.
     monkeypatch.setattr(breaker.lock, "LOCK_POLL_SECONDS", 0.01)
+    monkeypatch.setattr(breaker.lock, "RELEASE_RETRY_SECONDS", 0.0, raising=False)
     yield
 
 
@@ -143,8 +156,10 @@ def test_a_trip_during_a_restore_waits_and_its_maxima_can_be_restored(estate, mo
     # The restore has put every max back and is about to clear the record.
     reached, release = hold(monkeypatch, "restore", breaker.record, "write_record", 1)
 
+    # Sent while the restore is under way, so after it began: a new notification, not a replay.
+    sent = sns_time(stamp(offset=timedelta(minutes=1)))
     interleave(monkeypatch, Run("restore", {"action": "restore"}), reached, release,
-               Run("trip", budget_event()))
+               Run("trip", budget_event(timestamp=sent)))
 
     assert [thread for thread, _ in entries] == ["restore", "restore", "trip", "trip", "trip"]
     # The trip came after the restore: tripped again, with the true originals recorded.
@@ -244,3 +259,196 @@ def test_a_claim_expires_after_the_configured_ttl_or_the_contracts(
 
     assert ttl - 5 < claim["expiresAt"] - time.time() <= ttl
     assert lock_value(account).get("free") is True
+
+
+def test_of_two_claimants_the_loser_leaves_no_claim_once_the_winner_releases(estate):
+    aws = Aws()
+    first = Lock(aws, LOCK, ttl=60, wait=0)
+    second = Lock(aws, LOCK, ttl=60, wait=0)
+    read = aws.ssm.get_parameter
+
+    def read_then_lose_the_race(**kwargs: Any) -> Any:
+        answer = read(**kwargs)
+        aws.ssm.get_parameter = read
+        assert second.try_acquire()  # lands between first's read and first's write
+        return answer
+
+    aws.ssm.get_parameter = read_then_lose_the_race
+    assert first.try_acquire() is False  # its claim now lies over second's
+    second.release()
+
+    assert lock_value(estate).get("free") is True
+    assert Lock(Aws(), LOCK, ttl=60, wait=0).try_acquire()
+
+
+# --- races and concurrent writers: a loser never strands a claim (issue 22) --------------------
+
+
+def lock_writes(monkeypatch: pytest.MonkeyPatch,
+                wrap: Callable[[Callable[..., Any], dict[str, Any]], Any]) -> None:
+    """Send every PutParameter the handler makes on the lock through wrap(original, kwargs)."""
+
+    class Wrapped(Aws):
+        def __init__(self) -> None:
+            super().__init__()
+            original = self.ssm.put_parameter
+
+            def put_parameter(**kwargs: Any) -> Any:
+                return wrap(original, kwargs) if kwargs.get("Name") == LOCK else \
+                    original(**kwargs)
+
+            self.ssm.put_parameter = put_parameter
+
+    monkeypatch.setattr(breaker.handler, "Aws", Wrapped)
+
+
+def too_many_updates() -> ClientError:
+    # The SSM API model's text for TooManyUpdates, an error of PutParameter.
+    return ClientError({"Error": {"Code": "TooManyUpdates", "Message": "There are concurrent "
+                        "updates for a resource that supports one update at a time."}},
+                       "PutParameter")
+
+
+def is_claim(kwargs: dict[str, Any]) -> bool:
+    return '"owner"' in str(kwargs.get("Value"))
+
+
+@pytest.mark.parametrize("loser_lands", ["before", "after"])
+def test_after_two_claimants_race_for_a_free_lock_a_restore_is_not_refused_as_busy(
+    estate, monkeypatch, loser_lands
+):
+    """Both read the free lock before either writes; the loser's claim lands over the winner's
+    (before the winner releases) or over the winner's free marker (after)."""
+    both_read = threading.Barrier(2, timeout=20)
+    first_landed, second_landed, first_released = (threading.Event() for _ in range(3))
+    racing = {"first", "second"}
+
+    def wrap(original: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        thread = threading.current_thread().name
+        if is_claim(kwargs) and thread in racing:
+            racing.discard(thread)
+            both_read.wait()
+            if thread == "second":
+                (first_landed if loser_lands == "before" else first_released).wait(20)
+            answer = original(**kwargs)
+            (first_landed if thread == "first" else second_landed).set()
+            return answer
+        if thread == "first" and not is_claim(kwargs):
+            if loser_lands == "before":
+                second_landed.wait(20)  # the winner releases with the loser's claim on top
+            answer = original(**kwargs)
+            first_released.set()
+            return answer
+        return original(**kwargs)
+
+    lock_writes(monkeypatch, wrap)
+    runs = [Run("first", budget_event()), Run("second", {"action": "trip"})]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(30)
+    assert [(r.error, r.result["ok"]) for r in runs] == [(None, True), (None, True)], \
+        [r.result for r in runs]
+
+    monkeypatch.setenv("BREAKER_LOCK_WAIT_SECONDS", "0")
+    result = invoke("restore")
+    assert result["ok"], result
+    assert estate.maxima() == ORIGINAL
+    assert lock_value(estate).get("free") is True
+
+
+def test_too_many_updates_on_a_claim_is_a_lost_race_not_a_failed_invocation(estate, monkeypatch):
+    refused: list[str] = []
+
+    def wrap(original: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        if is_claim(kwargs) and not refused:
+            refused.append(kwargs["Value"])
+            raise too_many_updates()  # botocore does not retry it: the caller sees it
+        return original(**kwargs)
+
+    lock_writes(monkeypatch, wrap)
+    result = invoke("trip")
+
+    assert refused and result["ok"], result
+    assert estate.maxima() == TRIPPED
+    assert lock_value(estate).get("free") is True
+
+
+def test_too_many_updates_creating_a_missing_lock_is_a_lost_race(estate, monkeypatch):
+    estate.ssm.delete_parameter(Name=LOCK)
+    refused: list[bool] = []
+
+    def wrap(original: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        if kwargs.get("Overwrite") is False and not refused:
+            refused.append(True)
+            raise too_many_updates()
+        return original(**kwargs)
+
+    lock_writes(monkeypatch, wrap)
+
+    assert invoke("trip")["ok"] and refused
+    assert lock_value(estate).get("free") is True
+
+
+def test_too_many_updates_on_release_is_retried_so_the_claim_is_not_left_behind(
+    estate, monkeypatch
+):
+    refused: list[bool] = []
+
+    def wrap(original: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        if not is_claim(kwargs) and len(refused) < 2:
+            refused.append(True)
+            raise too_many_updates()
+        return original(**kwargs)
+
+    lock_writes(monkeypatch, wrap)
+    assert invoke("trip")["ok"]
+
+    assert refused == [True, True]
+    assert lock_value(estate).get("free") is True
+    monkeypatch.setenv("BREAKER_LOCK_WAIT_SECONDS", "0")
+    assert invoke("restore")["ok"]
+
+
+def test_a_claim_whose_answer_is_lost_is_found_held_and_released(estate, monkeypatch):
+    lost: list[bool] = []
+
+    def wrap(original: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        if is_claim(kwargs) and not lost:
+            lost.append(True)
+            original(**kwargs)  # it lands; the answer does not come back
+            raise ReadTimeoutError(endpoint_url="https://ssm.us-east-1.amazonaws.com/")
+        return original(**kwargs)
+
+    lock_writes(monkeypatch, wrap)
+    result = invoke("trip")
+
+    assert lost and result["ok"], result
+    assert estate.maxima() == TRIPPED
+    assert lock_value(estate).get("free") is True
+
+
+def test_a_holder_whose_claim_ran_out_leaves_the_lock_to_whoever_took_it(estate):
+    aws = Aws()
+    # A claim that has already run out: only a holder that outlived its timeout gets here.
+    holder = Lock(aws, LOCK, ttl=-1, wait=0)
+    assert holder.try_acquire()
+    successor = Lock(aws, LOCK, ttl=60, wait=0)
+    assert successor.try_acquire()
+
+    holder.release()
+
+    assert lock_value(estate)["owner"] == successor.token
+
+
+def test_every_generated_race_has_one_holder_at_most_and_leaves_no_claim_behind():
+    # bench/hostile_input.py runs the same generator at scale.
+    with breaker_account() as account:
+
+        @settings(max_examples=30, derandomize=True, database=None, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(lock_race())
+        def handled(case: BreakerCase) -> None:
+            assert run_breaker_case(case, account) == "refused clearly", case
+
+        handled()

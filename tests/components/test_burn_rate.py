@@ -199,11 +199,13 @@ def _grown(total: int):
 
 
 def _assert_breaker_accepts_exactly_the_trip_alarms(run, alarms) -> None:
-    """The breaker trips only on alarms named in BREAKER_TRIP_ALARMS (breaker/handler.py): the
-    names the program passes must be exactly the trip alarms it creates, or a trip is ignored."""
+    """The breaker trips only on alarms whose ARN is in BREAKER_TRIP_ALARM_ARNS
+    (breaker/sources.py): the ARNs the program passes must be exactly the trip alarms it
+    creates, or a trip is ignored."""
     variables = run.named("cost-breaker-function").inputs["environment"]["variables"]
-    trips = sorted(name for name in alarms if "-trip" in name)
-    assert json.loads(variables["BREAKER_TRIP_ALARMS"]) == trips
+    trips = sorted(f"arn:aws:cloudwatch:us-east-1:108782097218:alarm:{name}"
+                   for name in alarms if "-trip" in name)
+    assert json.loads(variables["BREAKER_TRIP_ALARM_ARNS"]) == trips
 
 
 def test_beta_breaker_trips_on_its_burn_rate_alarm(run_stack):

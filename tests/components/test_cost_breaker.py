@@ -430,6 +430,18 @@ def test_the_lock_parameter_exists_and_the_function_is_told_its_name(beta_run):
         "arn:aws:sns:us-east-1:108782097218:z360-beta-cost-breaker")
 
 
+def test_the_function_is_told_exactly_which_account_budget_and_alarms_it_trusts(beta_run):
+    variables = beta_run.named("cost-breaker-function").inputs["environment"]["variables"]
+    assert variables["BREAKER_ACCOUNT_ID"] == "108782097218"
+    assert variables["BREAKER_BUDGET_NAME"] == "z360-monthly-spending-alert"
+    # By ARN, in the stack's own account and region: a same-named alarm elsewhere is refused.
+    assert json.loads(variables["BREAKER_TRIP_ALARM_ARNS"]) == [
+        "arn:aws:cloudwatch:us-east-1:108782097218:alarm:z360-beta-burn-rate-trip"]
+    trip = beta_run.named("burn-rate-trip")
+    assert trip.inputs["name"] == "z360-beta-burn-rate-trip"
+    assert "BREAKER_TRIP_ALARMS" not in variables
+
+
 def test_without_a_lock_name_the_policy_names_the_record_alone():
     policy = breaker_role_policy(
         account_id="108782097218", region="us-east-1", environment="beta",
