@@ -2,10 +2,12 @@
 
 `run_program` reads the stack's settings with the one stack-file reader (common.py), runs the
 program with them and returns every registration the engine would have seen (type, name,
-parent, inputs, protect, ignoreChanges, import id), plus the stack outputs. The raw property
-struct of each registration is kept, so the policy pack can be sent exactly what the engine
-sends it. `run_or_report` is the commands' way in: a run, or the stack file's or config's error
-in one line (no traceback).
+parent, inputs, protect, ignoreChanges, import id), plus the stack outputs and what the program
+logged (`notes`: its warnings, each once, for the command to print where it belongs). The raw
+property struct of each registration is kept, so the policy pack can be sent exactly what the
+engine sends it; a `RunListener` hears of each registration as it happens, as the engine's
+analyzers do. `run_or_report` is the commands' way in: a run, or the stack file's or config's
+error in one line (no traceback).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import argparse
 import contextlib
 import gc
 import json
+import logging
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 from google.protobuf import struct_pb2
@@ -102,6 +105,9 @@ class ProgramRun:
     registrations: list[Registration]
     outputs: dict[str, Any]
     preview: bool
+    notes: list[str] = field(default_factory=list)
+    """What the program logged at warning level or above (`pulumi.log.warn`), each message
+    once, in order: the commands print them, the engine would show them as diagnostics."""
 
     @property
     def resources(self) -> list[Registration]:
@@ -142,18 +148,29 @@ def _display(value: Any) -> Any:
     return value
 
 
+class RunListener(Protocol):
+    """Hears of a run as it goes, as an analyzer hears from the engine (engine/analyzer.py)."""
+
+    def program_started(self, settings: StackSettings, preview: bool) -> None:
+        """The stack's settings are read; the program is about to run."""
+
+    def registered(self, registration: Registration) -> None:
+        """A resource was registered (called from the SDK's worker threads)."""
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, also keeping each registration request the engine would get."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.listener: RunListener | None = None
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
         properties = struct_pb2.Struct()
         properties.CopyFrom(request.object)
-        self.registrations.append(Registration(
+        registration = Registration(
             urn=urn,
             type=request.type,
             name=request.name,
@@ -167,7 +184,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             provider=request.provider,
             retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
-        ))
+        )
+        self.registrations.append(registration)
+        if self.listener is not None:
+            self.listener.registered(registration)
         return super().RegisterResource(request)
 
 
@@ -233,6 +253,29 @@ def _no_stack_traces() -> Iterator[None]:
         pulumi_resource._get_stack_trace = real
 
 
+class _Notes(logging.Handler):
+    """Keeps what the program logs through the mock engine (`MockEngine.Log`), instead of
+    printing it as it happens: the command prints it in its place, once."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.messages:
+            self.messages.append(message)
+
+
+def _notes_logger() -> tuple[logging.Logger, _Notes]:
+    # A logger of the run's own, outside logging's registry: nothing else reaches it, and it
+    # is dropped with the run.
+    logger = logging.Logger("z360-ecs program", logging.WARNING)
+    notes = _Notes()
+    logger.addHandler(notes)
+    return logger, notes
+
+
 def _run_path(program: str) -> None:
     runpy.run_path(program, run_name="__main__")
 
@@ -244,52 +287,71 @@ def run_program(
     overrides: Mapping[str, Any] | None = None,
     preview: bool = True,
     settings_override: StackSettings | None = None,
+    listener: RunListener | None = None,
+    echo_notes: bool = True,
 ) -> ProgramRun:
     """Run `__main__.py` for `stack` under mocks; raises the program's own errors.
 
     A ConfigError from the program propagates unchanged, with nothing registered beyond the
-    root stack.
+    root stack. `listener` hears of the settings, then of each registration as it happens.
+    What the program logs is kept in `notes` and, with `echo_notes` or when the program fails,
+    printed to stderr once the run is over (the commands that print the notes in their place
+    pass False).
     """
     stack_settings = settings_override or load_stack_settings(
         stack, project_dir, stack_file, overrides
     )
+    if listener is not None:
+        listener.program_started(stack_settings, preview)
     mocks = Z360Mocks(preview=preview)
     monitor = RecordingMonitor(mocks)
+    monitor.listener = listener
+    logger, notes = _notes_logger()
     settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_all_config(
         {k: _as_config_text(v) for k, v in stack_settings.config.items()},
         stack_settings.secret_keys,
     )
     pulumi_mocks.set_mocks(
-        mocks, project=stack_settings.project, stack=stack, preview=preview, monitor=monitor
+        mocks, project=stack_settings.project, stack=stack, preview=preview, monitor=monitor,
+        logger=logger,
     )
     root = settings.get_root_resource()
     program = str(project_dir / "__main__.py")
     added_path = str(project_dir) not in sys.path
     if added_path:
         sys.path.insert(0, str(project_dir))
+    finished = False
     try:
         with _rare_full_collections(), _no_stack_traces():
             _sync_await(run_pulumi_func(lambda: _run_path(program)))
         outputs = _resolve(dict(getattr(root, "outputs", {}) or {}))
+        finished = True
     finally:
         if added_path:
             sys.path.remove(str(project_dir))
         settings.set_root_resource(None)  # type: ignore[arg-type]
+        if echo_notes or not finished:  # a failed run has no caller to print them
+            for note in notes.messages:
+                print(f"note: {note}", file=sys.stderr)
     return ProgramRun(
         settings=stack_settings,
         registrations=list(monitor.registrations),
         outputs=outputs,
         preview=preview,
+        notes=notes.messages,
     )
 
 
-def run_or_report(args: argparse.Namespace, preview: bool = True) -> ProgramRun | None:
+def run_or_report(
+    args: argparse.Namespace, preview: bool = True, listener: RunListener | None = None,
+    echo_notes: bool = True,
+) -> ProgramRun | None:
     """Run the program for args.stack; print a config error (no traceback) and return None."""
     try:
-        return run_program(
-            args.stack, project_dir=args.project_dir, stack_file=args.stack_file, preview=preview
-        )
+        return run_program(args.stack, project_dir=args.project_dir,
+                           stack_file=args.stack_file, preview=preview, listener=listener,
+                           echo_notes=echo_notes)
     except (ConfigError, StackFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
