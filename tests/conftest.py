@@ -127,15 +127,13 @@ def commands_share_runs(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
 
     def run_program(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path | None = None,
                     overrides: Any = None, preview: bool = True,
-                    settings_override: Any = None, listener: Any = None,
-                    echo_notes: bool = True) -> ProgramRun:
+                    settings_override: Any = None, echo_notes: bool = True) -> ProgramRun:
         if overrides is None and settings_override is None:
             run = PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file,
                                     project_dir=project_dir)
-            return replayed(run, listener, echo_notes)
+            return replayed(run, echo_notes)
         return real(stack, project_dir=project_dir, stack_file=stack_file, overrides=overrides,
-                    preview=preview, settings_override=settings_override, listener=listener,
-                    echo_notes=echo_notes)
+                    preview=preview, settings_override=settings_override, echo_notes=echo_notes)
 
     monkeypatch.setattr(program_module, "run_program", run_program)
     monkeypatch.setattr(preview_command, "run_program", run_program)

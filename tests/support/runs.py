@@ -67,13 +67,9 @@ class ProgramRuns:
 PROGRAM_RUNS = ProgramRuns()
 
 
-def replayed(run: ProgramRun, listener: Any = None, echo_notes: bool = True) -> ProgramRun:
-    """A shared run as `run_program` hands it to its caller: its listener hears of the settings
-    and of each registration, and its notes go to stderr unless the caller prints them."""
-    if listener is not None:
-        listener.program_started(run.settings, run.preview)
-        for registration in run.registrations:
-            listener.registered(registration)
+def replayed(run: ProgramRun, echo_notes: bool = True) -> ProgramRun:
+    """A shared run as `run_program` hands it to its caller: its notes go to stderr unless the
+    caller prints them."""
     if echo_notes:
         for note in run.notes:
             print(f"note: {note}", file=sys.stderr)

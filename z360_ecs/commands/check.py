@@ -1,8 +1,8 @@
 """`z360-ecs check STACK`: the policy pack on a stack's preview, with no cloud.
 
 Runs the real `__main__.py` in preview under the mock engine, starts the pack as `pulumi`
-does (its own process, from policies/venv when it exists) and sends it every resource over
-the real gRPC Analyzer protocol as the program registers it. Prints what the program noted
+does (its own process, from policies/venv when it exists; it starts while the program runs) and
+sends it every resource over the real gRPC Analyzer protocol. Prints what the program noted
 (e.g. that offline the breaker's record is not read) under the header, then findings by level
 (mandatory first) and resource. Exit 0: nothing mandatory; 1: a mandatory violation; 2: bad
 stack or pack config.
@@ -124,11 +124,11 @@ def handle(args: argparse.Namespace) -> int:
             return 2
     source = str(args.policy_pack_config) if args.policy_pack_config else "config"
     try:
-        # The pack starts while the program runs, and analyses each resource as it comes.
+        # The pack starts, and is configured, while the program runs.
         with PolicyPackProcess(connect=False) as pack, \
                 Analysis(pack, pack_config, source) as analysis:
             # Text prints the program's notes under its header; JSON keeps stdout the machine's.
-            run = run_or_report(args, preview=True, listener=analysis, echo_notes=args.json)
+            run = run_or_report(args, preview=True, echo_notes=args.json)
             if run is None:
                 return 2
             findings = analysis.findings(run)

@@ -5,8 +5,7 @@ program with them and returns every registration the engine would have seen (typ
 parent, inputs, protect, ignoreChanges, import id), plus the stack outputs and what the program
 logged (`notes`: its warnings, each once, for the command to print where it belongs). The raw
 property struct of each registration is kept, so the policy pack can be sent exactly what the
-engine sends it; a `RunListener` hears of each registration as it happens, as the engine's
-analyzers do. `run_or_report` is the commands' way in: a run, or the stack file's or config's
+engine sends it. `run_or_report` is the commands' way in: a run, or the stack file's or config's
 error in one line (no traceback).
 """
 
@@ -22,7 +21,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pulumi
 from google.protobuf import struct_pb2
@@ -148,29 +147,18 @@ def _display(value: Any) -> Any:
     return value
 
 
-class RunListener(Protocol):
-    """Hears of a run as it goes, as an analyzer hears from the engine (engine/analyzer.py)."""
-
-    def program_started(self, settings: StackSettings, preview: bool) -> None:
-        """The stack's settings are read; the program is about to run."""
-
-    def registered(self, registration: Registration) -> None:
-        """A resource was registered (called from the SDK's worker threads)."""
-
-
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, also keeping each registration request the engine would get."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
-        self.listener: RunListener | None = None
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
         properties = struct_pb2.Struct()
         properties.CopyFrom(request.object)
-        registration = Registration(
+        self.registrations.append(Registration(
             urn=urn,
             type=request.type,
             name=request.name,
@@ -184,10 +172,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             provider=request.provider,
             retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
-        )
-        self.registrations.append(registration)
-        if self.listener is not None:
-            self.listener.registered(registration)
+        ))
         return super().RegisterResource(request)
 
 
@@ -287,25 +272,20 @@ def run_program(
     overrides: Mapping[str, Any] | None = None,
     preview: bool = True,
     settings_override: StackSettings | None = None,
-    listener: RunListener | None = None,
     echo_notes: bool = True,
 ) -> ProgramRun:
     """Run `__main__.py` for `stack` under mocks; raises the program's own errors.
 
     A ConfigError from the program propagates unchanged, with nothing registered beyond the
-    root stack. `listener` hears of the settings, then of each registration as it happens.
-    What the program logs is kept in `notes` and, with `echo_notes` or when the program fails,
+    root stack. What the program logs is kept in `notes` and, with `echo_notes` or when the program fails,
     printed to stderr once the run is over (the commands that print the notes in their place
     pass False).
     """
     stack_settings = settings_override or load_stack_settings(
         stack, project_dir, stack_file, overrides
     )
-    if listener is not None:
-        listener.program_started(stack_settings, preview)
     mocks = Z360Mocks(preview=preview)
     monitor = RecordingMonitor(mocks)
-    monitor.listener = listener
     logger, notes = _notes_logger()
     settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_all_config(
@@ -344,14 +324,12 @@ def run_program(
 
 
 def run_or_report(
-    args: argparse.Namespace, preview: bool = True, listener: RunListener | None = None,
-    echo_notes: bool = True,
+    args: argparse.Namespace, preview: bool = True, echo_notes: bool = True
 ) -> ProgramRun | None:
     """Run the program for args.stack; print a config error (no traceback) and return None."""
     try:
         return run_program(args.stack, project_dir=args.project_dir,
-                           stack_file=args.stack_file, preview=preview, listener=listener,
-                           echo_notes=echo_notes)
+                           stack_file=args.stack_file, preview=preview, echo_notes=echo_notes)
     except (ConfigError, StackFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
