@@ -24,12 +24,13 @@ if str(PROJECT_DIR) not in sys.path:
 
 def main(stack_file: Path, modules_file: Path) -> int:
     from z360_ecs.engine.analyzer import PACK_DIR, Analysis, PolicyPackProcess, pack_python
+    from z360_ecs.engine.program import rare_full_collections, run_program
 
-    with PolicyPackProcess(BENCH_DIR / "noop_pack", pack_python(PACK_DIR)[0],
-                           connect=False) as pack, Analysis(pack) as analysis:
+    with rare_full_collections(), PolicyPackProcess(
+            BENCH_DIR / "noop_pack", pack_python(PACK_DIR)[0], connect=False) as pack, \
+            Analysis(pack) as analysis:
         for module in modules_file.read_text().split():
             importlib.import_module(module)
-        from z360_ecs.engine.program import run_program
 
         run = run_program("floor", project_dir=BENCH_DIR / "floor", stack_file=stack_file,
                           echo_notes=False)

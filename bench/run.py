@@ -79,9 +79,10 @@ def _timed_check(pack: Any, run_program: Any) -> tuple[dict[str, Any], Any]:
     configured while the program runs, then ConfigureStack, every Analyze pipelined,
     AnalyzeStack), timed in parts; then a sample of Analyze requests one by one."""
     from z360_ecs.engine.analyzer import Analysis
+    from z360_ecs.engine.program import rare_full_collections
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    with Analysis(pack) as analysis:
+    with rare_full_collections(), Analysis(pack) as analysis:
         run = run_program()
         program = time.perf_counter() - started
         program_cpu = time.process_time() - cpu_started

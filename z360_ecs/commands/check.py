@@ -26,7 +26,7 @@ from z360_ecs.engine.analyzer import (
     read_pack_config_file,
     sort_findings,
 )
-from z360_ecs.engine.program import run_or_report
+from z360_ecs.engine.program import rare_full_collections, run_or_report
 
 
 def _heading(finding: Finding) -> str:
@@ -125,7 +125,7 @@ def handle(args: argparse.Namespace) -> int:
     source = str(args.policy_pack_config) if args.policy_pack_config else "config"
     try:
         # The pack starts, and is configured, while the program runs.
-        with PolicyPackProcess(connect=False) as pack, \
+        with rare_full_collections(), PolicyPackProcess(connect=False) as pack, \
                 Analysis(pack, pack_config, source) as analysis:
             # Text prints the program's notes under its header; JSON keeps stdout the machine's.
             run = run_or_report(args, preview=True, echo_notes=args.json)

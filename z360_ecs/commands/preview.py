@@ -50,6 +50,7 @@ from z360_ecs.engine.program import (
     ProgramRun,
     Registration,
     ResourceNode,
+    rare_full_collections,
     resource_tree,
     run_or_report,
     run_program,
@@ -235,12 +236,13 @@ def _compare(args: argparse.Namespace, run: ProgramRun) -> int:
 def handle(args: argparse.Namespace) -> int:
     # The tree prints the program's notes under its header and JSON keeps stdout the machine's
     # (they go to stderr); a comparison of two configs is no place for them.
-    run = run_or_report(args, echo_notes=args.json and not getattr(args, "compare", None))
-    if run is None:
-        return 2
-    if getattr(args, "compare", None):
-        return _compare(args, run)
-    sys.stdout.write(render_json(run) if args.json else render_text(run))
+    with rare_full_collections():
+        run = run_or_report(args, echo_notes=args.json and not getattr(args, "compare", None))
+        if run is None:
+            return 2
+        if getattr(args, "compare", None):
+            return _compare(args, run)
+        sys.stdout.write(render_json(run) if args.json else render_text(run))
     return 0
 
 

@@ -206,7 +206,10 @@ _FULL_COLLECTION_THRESHOLD = 10_000
 
 
 @contextlib.contextmanager
-def _rare_full_collections() -> Iterator[None]:
+def rare_full_collections() -> Iterator[None]:
+    """Full collections only every _FULL_COLLECTION_THRESHOLD young ones while inside: for a run,
+    and for a command that ends right after one (the run's garbage dies with the process, and
+    the one full collection it would trigger walked every imported module: 0.2 s of a check)."""
     young, middle, full = gc.get_threshold()
     gc.set_threshold(young, middle, max(full, _FULL_COLLECTION_THRESHOLD))
     try:
@@ -303,7 +306,7 @@ def run_program(
         sys.path.insert(0, str(project_dir))
     finished = False
     try:
-        with _rare_full_collections(), _no_stack_traces():
+        with rare_full_collections(), _no_stack_traces():
             _sync_await(run_pulumi_func(lambda: _run_path(program)))
         outputs = _resolve(dict(getattr(root, "outputs", {}) or {}))
         finished = True
