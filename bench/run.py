@@ -1,22 +1,27 @@
 """Benchmark of the offline check and the policy pack: `.venv/bin/python bench/run.py [--quick]`.
 
-Prints, as medians of several runs:
-- the check of beta (the program under mocks, one Analyze per resource, AnalyzeStack) beside
-  its floor: as many plain resources with the same inputs, registered with bare mocks and
-  analysed by a pack that checks nothing (bench/noop_pack), timed alternately in one process;
+Prints every figure beside its floor (the same work with nothing of ours in it), as medians of
+several runs, the two always measured alternately in one run so that the machine's load falls on
+both alike:
+- `z360-ecs check beta` from process start to exit, beside bench/floor_check.py (the no-op pack,
+  the provider modules the program imports, the floor program, the same analyzer client);
 - pack start-up until GetAnalyzerInfo answers (the real pack and the no-op pack);
-- time per Analyze request and AnalyzeStack time at 6, 100 and 1,000 synthetic services;
+- the check of beta and of 6, 100 and 1,000 synthetic services as the command runs it (the
+  program under mocks while the pack starts, every Analyze pipelined, AnalyzeStack) beside
+  its floor: as many plain resources with the same inputs, analysed by a pack that checks
+  nothing (bench/noop_pack); with the time of one Analyze request (one by one, on a sample);
 - peak memory of the check at 1,000 services (the program's process and the pack's).
 
 Each measurement runs in a fresh interpreter (a child of this one), so imports, caches and
 memory high-water marks of one do not leak into another. `--quick` runs fewer repetitions and
-skips 1,000 services.
+skips 1,000 services. It prints the machine (CPUs, load average) with the date.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -65,32 +70,39 @@ def _floor_stack(run: Any, directory: Path) -> Path:
     return stack_file
 
 
+ANALYZE_SAMPLE = 500
+"""Registrations sent one by one after each check, to time a single Analyze request."""
+
+
 def _timed_check(pack: Any, run_program: Any) -> tuple[dict[str, Any], Any]:
-    """One check, timed in parts: run the program, then what z360_ecs.engine.analyzer.analyze_run
-    does (Configure, ConfigureStack, one Analyze per resource, AnalyzeStack)."""
-    from z360_ecs.engine.analyzer import merge_config
+    """One check as `z360-ecs check` runs it (z360_ecs.engine.analyzer.Analysis: the pack
+    configured while the program runs, then ConfigureStack, every Analyze pipelined,
+    AnalyzeStack), timed in parts; then a sample of Analyze requests one by one."""
+    from z360_ecs.engine.analyzer import Analysis
+    from z360_ecs.engine.program import rare_full_collections
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    run = run_program()
-    program = time.perf_counter() - started
-    program_cpu = time.process_time() - cpu_started
-    pack.configure(merge_config(pack.info))
-    pack.configure_stack(run)
-    analyze_started = time.perf_counter()
-    for registration in run.registrations:
+    with rare_full_collections(), Analysis(pack) as analysis:
+        run = run_program()
+        program = time.perf_counter() - started
+        program_cpu = time.process_time() - cpu_started
+        analysis.resource_findings(run)
+        stack_started = time.perf_counter()
+        pack.analyze_stack(run.registrations, run.registrations[0].urn)
+        analyze_stack = time.perf_counter() - stack_started
+    total = time.perf_counter() - started
+    sample = run.registrations[:ANALYZE_SAMPLE]
+    one_by_one = time.perf_counter()
+    for registration in sample:
         pack.analyze(registration)
-    analyze = time.perf_counter() - analyze_started
-    stack_started = time.perf_counter()
-    pack.analyze_stack(run.registrations, run.registrations[0].urn)
-    analyze_stack = time.perf_counter() - stack_started
     return {
         "resources": len(run.registrations),
         "program": program,
         "programCpu": program_cpu,
-        "analyze": analyze,
-        "analyzePerRequest": analyze / len(run.registrations),
+        "analyze": stack_started - started - program,
+        "analyzePerRequest": (time.perf_counter() - one_by_one) / len(sample),
         "analyzeStack": analyze_stack,
-        "total": time.perf_counter() - started,
+        "total": total,
     }, run
 
 
@@ -105,25 +117,64 @@ def child_check(services: int | None, repeat: int) -> dict[str, Any]:
     stack_file = write_synthetic_stack(services, directory) if services else None
     python = pack_python(PACK_DIR)[0]
     results: dict[str, list[dict[str, Any]]] = {"check": [], "floor": []}
-    with PolicyPackProcess(PACK_DIR) as real, PolicyPackProcess(NOOP_PACK_DIR, python) as noop:
-        _, beta = _timed_check(real, lambda: run_program("beta"))
-        warm_floor = _floor_stack(beta, directory / "warm")
-        _timed_check(noop, lambda: run_program("floor", project_dir=FLOOR_DIR,
-                                               stack_file=warm_floor))
+
+    def real(path: Path | None) -> Any:
+        return lambda: run_program("beta", stack_file=path, echo_notes=False)
+
+    def floor(path: Path) -> Any:
+        return lambda: run_program("floor", project_dir=FLOOR_DIR, stack_file=path,
+                                   echo_notes=False)
+
+    with PolicyPackProcess(PACK_DIR) as real_pack, PolicyPackProcess(NOOP_PACK_DIR, python) as noop:
+        _, beta = _timed_check(real_pack, real(None))
+        _timed_check(noop, floor(_floor_stack(beta, directory / "warm")))
         floor_file = None
         for _ in range(repeat):
-            timings, run = _timed_check(real, lambda: run_program("beta", stack_file=stack_file))
+            timings, run = _timed_check(real_pack, real(stack_file))
             results["check"].append(timings)
             if floor_file is None:
                 floor_file = _floor_stack(run, directory)
             del run
-            timings, run = _timed_check(noop, lambda path=floor_file: run_program(
-                "floor", project_dir=FLOOR_DIR, stack_file=path))
+            timings, run = _timed_check(noop, floor(floor_file))
             results["floor"].append(timings)
             del run
             if results["floor"][-1]["resources"] != results["check"][-1]["resources"]:
                 raise RuntimeError("the floor registered a different number of resources")
     return results
+
+
+def child_provider_modules(directory: Path) -> None:
+    """The provider modules a check of beta imports (for bench/floor_check.py), and beta's
+    shapes for the floor program."""
+    from z360_ecs.engine.program import run_program
+
+    run = run_program("beta", echo_notes=False)
+    _floor_stack(run, directory)
+    modules = sorted(m for m in sys.modules if m.split(".")[0] in ("pulumi_aws",
+                                                                     "pulumi_aws_native"))
+    (directory / "modules.txt").write_text("\n".join(modules) + "\n")
+
+
+def time_startup_check(repeat: int) -> dict[str, list[float]]:
+    """`z360-ecs check beta` from process start to exit, beside bench/floor_check.py, each in
+    a fresh interpreter, alternately."""
+    directory = Path(tempfile.mkdtemp(prefix="z360-bench-"))
+    subprocess.run([sys.executable, __file__, "--child", "modules", "--directory",
+                    str(directory)], check=True, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL)
+    commands = {
+        "check": [sys.executable, "-m", "z360_ecs.cli", "check", "beta"],
+        "floor": [sys.executable, str(BENCH_DIR / "floor_check.py"),
+                  str(directory / "Pulumi.floor.yaml"), str(directory / "modules.txt")],
+    }
+    times: dict[str, list[float]] = {"check": [], "floor": []}
+    for attempt in range(repeat + 1):
+        for label, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, check=label == "floor", cwd=PROJECT_DIR,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if attempt:  # the first round warms the file cache
+                times[label].append(time.perf_counter() - started)
+    return times
 
 
 def child_typed_cost(count: int, repeat: int) -> dict[str, list[float]]:
@@ -164,14 +215,14 @@ def _vm_hwm_kib(pid: int) -> int:
 
 
 def child_memory(services: int, floor: bool) -> dict[str, Any]:
-    """Peak RSS of one check (or of its floor) at `services` services, in a fresh interpreter."""
+    """Peak RSS of one check (or of its floor) at `services` services, in a fresh interpreter,
+    as the command runs it."""
     from bench.synthetic import write_synthetic_stack
-    from z360_ecs.engine.analyzer import PACK_DIR, PolicyPackProcess, analyze_run, pack_python
+    from z360_ecs.engine.analyzer import PACK_DIR, Analysis, PolicyPackProcess, pack_python
     from z360_ecs.engine.program import run_program
 
     directory = Path(tempfile.mkdtemp(prefix="z360-bench-"))
     stack_file = write_synthetic_stack(services, directory)
-    started = time.perf_counter()
     if floor:
         # The shapes come from a real run in another interpreter, so this one's peak is the
         # floor's own.
@@ -180,16 +231,17 @@ def child_memory(services: int, floor: bool) -> dict[str, Any]:
              "--directory", str(directory)],
             check=True,
         )
-        started = time.perf_counter()
-        run = run_program("floor", project_dir=FLOOR_DIR,
-                          stack_file=directory / "Pulumi.floor.yaml")
+        stack, project_dir = "floor", FLOOR_DIR
+        stack_file = directory / "Pulumi.floor.yaml"
         pack_dir, python = NOOP_PACK_DIR, pack_python(PACK_DIR)[0]
     else:
-        run = run_program("beta", stack_file=stack_file)
-        pack_dir, python = PACK_DIR, None
-    with PolicyPackProcess(pack_dir, python) as pack:
-        analyze_run(run, pack=pack)
-        pack_hwm = _vm_hwm_kib(pack.process.pid)
+        stack, project_dir, pack_dir, python = "beta", PROJECT_DIR, PACK_DIR, None
+    started = time.perf_counter()
+    with PolicyPackProcess(pack_dir, python, connect=False) as pack, Analysis(pack) as analysis:
+        run = run_program(stack, project_dir=project_dir, stack_file=stack_file,
+                          echo_notes=False)
+        analysis.findings(run)
+        pack_hwm = _vm_hwm_kib(pack.process.pid)  # type: ignore[union-attr]
     return {
         "resources": len(run.registrations),
         "seconds": time.perf_counter() - started,
@@ -229,18 +281,27 @@ def _s(seconds: float) -> str:
     return f"{seconds:,.2f} s"
 
 
+def _mib(value: float) -> str:
+    return f"{value:,.0f} MiB"
+
+
+def _row(name: str, mine: float, base: float, fmt: Any) -> None:
+    ratio = f"{mine / base:>7.2f}x" if base > 0 else f"{'-':>8}"
+    print(f"  {name:30}{fmt(mine):>12}{fmt(base):>12}{ratio}")
+
+
 def report_check(label: str, result: dict[str, list[dict[str, Any]]]) -> None:
     check, floor = result["check"], result["floor"]
     resources = check[0]["resources"]
     print(f"\n{label}: {resources} resources, median of {len(check)} runs")
-    print(f"  {'':22}{'check':>12}{'floor':>12}{'ratio':>8}")
-    for key, name, fmt in (("total", "whole check", _s), ("program", "program under mocks", _s),
+    print(f"  {'':30}{'check':>12}{'floor':>12}{'ratio':>8}")
+    for key, name, fmt in (("total", "whole check", _s),
+                           ("program", "program under mocks (wall)", _s),
                            ("programCpu", "  its CPU time", _s),
-                           ("analyze", "all Analyze requests", _s),
-                           ("analyzePerRequest", "per Analyze request", _ms),
-                           ("analyzeStack", "AnalyzeStack", _ms)):
-        mine, base = _median(check, key), _median(floor, key)
-        print(f"  {name:22}{fmt(mine):>12}{fmt(base):>12}{mine / base:>7.2f}x")
+                           ("analyze", "every Analyze (pipelined)", _s),
+                           ("analyzeStack", "AnalyzeStack", _ms),
+                           ("analyzePerRequest", "one Analyze request", _ms)):
+        _row(name, _median(check, key), _median(floor, key), fmt)
 
 
 def _bytecode_state() -> str:
@@ -283,23 +344,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.child == "shapes":
         child_shapes(args.services, args.directory)
         return 0
+    if args.child == "modules":
+        child_provider_modules(args.directory)
+        return 0
 
     repeat = 2 if args.quick else 5
     sizes = [n for n in SIZES if not (args.quick and n >= 1000)]
-    print(f"z360-ecs benchmark ({'quick' if args.quick else 'full'}); times are medians, "
-          "each measurement in its own interpreter")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"z360-ecs benchmark ({'quick' if args.quick else 'full'}), "
+          f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load average {load}; "
+          "times are medians, each measurement in its own interpreter")
+    print(f"  {'':30}{'check':>12}{'floor':>12}{'ratio':>8}")
+
+    startup_check = time_startup_check(repeat)
+    print("\n`z360-ecs check beta` from process start to exit (floor: bench/floor_check.py)")
+    _row("wall time", statistics.median(startup_check["check"]),
+         statistics.median(startup_check["floor"]), _s)
 
     startup = _child("startup", "--repeat", str(repeat))
     print("\npolicy pack start-up until GetAnalyzerInfo answers "
-          f"(pack venv bytecode: {_bytecode_state()})")
-    for label, name in (("real", "z360-ecs-guardrails"), ("noop", "no-op pack")):
-        print(f"  {name:22}{_s(statistics.median(startup[label])):>12}")
+          f"(pack venv bytecode: {_bytecode_state()}; floor: the no-op pack)")
+    _row("z360-ecs-guardrails", statistics.median(startup["real"]),
+         statistics.median(startup["noop"]), _s)
 
     typed = _child("typed", "--services", "1000", "--repeat", str(repeat))
     typed_cpu, plain_cpu = (statistics.median(typed[k]) for k in ("typed", "plain"))
-    print("\n1,000 CloudWatch alarms under mocks, CPU time (what pulumi_aws classes cost)")
-    print(f"  {'pulumi_aws MetricAlarm':22}{_s(typed_cpu):>12}")
-    print(f"  {'plain CustomResource':22}{_s(plain_cpu):>12}{typed_cpu / plain_cpu:>7.2f}x")
+    print("\n1,000 CloudWatch alarms under mocks, CPU time (what pulumi_aws classes cost; "
+          "floor: plain CustomResources)")
+    _row("pulumi_aws MetricAlarm", typed_cpu, plain_cpu, _s)
 
     report_check("check of beta", _child("check", "--repeat", str(repeat)))
     for services in sizes:
@@ -309,12 +381,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.quick:
         print("\npeak memory (RSS high-water mark) of one check at 1,000 services")
-        for label, extra in (("check", ()), ("floor", ("--floor",))):
-            memory = _child("memory", "--services", "1000", *extra)
-            print(f"  {label:8} program {memory['programPeakMiB']:,.0f} MiB + pack "
-                  f"{memory['packPeakMiB']:,.0f} MiB = "
-                  f"{memory['programPeakMiB'] + memory['packPeakMiB']:,.0f} MiB "
-                  f"({memory['resources']} resources, {_s(memory['seconds'])})")
+        memory = {label: _child("memory", "--services", "1000", *extra)
+                  for label, extra in (("check", ()), ("floor", ("--floor",)))}
+        for key, name in (("programPeakMiB", "program's process"), ("packPeakMiB", "pack's")):
+            _row(name, memory["check"][key], memory["floor"][key], _mib)
+        _row("both", sum(memory["check"][k] for k in ("programPeakMiB", "packPeakMiB")),
+             sum(memory["floor"][k] for k in ("programPeakMiB", "packPeakMiB")), _mib)
     return 0
 
 

@@ -129,6 +129,14 @@ def breaker_targets(
     ]
 
 
+def first_few(items: list[str], shown: int = 3) -> str:
+    """`items` for a one-line message at any estate size: all of them up to `shown` + 1, else
+    the first `shown` and how many others ("web, queue, reverb and 3 others")."""
+    if len(items) <= shown + 1:
+        return ", ".join(items)
+    return f"{', '.join(items[:shown])} and {len(items) - shown} others"
+
+
 def held_maxima(environment: str, services: list[str]) -> dict[str, int]:
     """Service key -> the max capacity a tripped breaker holds, read from its record.
 
@@ -150,8 +158,8 @@ def held_maxima(environment: str, services: list[str]) -> dict[str, int]:
         # A warning so that the offline preview prints it; a real provider always answers.
         pulumi.log.warn(
             f"cost breaker: record {names['parameter']} not read (no provider answered: "
-            "offline). With credentials, a tripped breaker's recorded max capacities are kept "
-            f"for {', '.join(services) or 'no service'} until a restore."
+            "offline); with credentials, a tripped breaker's max capacities are kept for "
+            f"{first_few(services) or 'no service'} until a restore."
         )
         return {}
     values = dict(zip(answer.names, answer.values or [], strict=False))
@@ -165,7 +173,7 @@ def held_maxima(environment: str, services: list[str]) -> dict[str, int]:
     held = {c["service"]: c["newMax"] for c in record["changes"] if c["service"] in services}
     pulumi.log.warn(
         f"cost breaker is TRIPPED ({record.get('reason', 'no reason recorded')}): max capacity "
-        + ", ".join(f"{key} {value}" for key, value in sorted(held.items()))
+        + first_few([f"{key} {value}" for key, value in sorted(held.items())])
         + " kept as the breaker set it; restore with the costBreakerRestoreCommand output, "
         "then run up again"
     )

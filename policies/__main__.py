@@ -6,12 +6,15 @@ live in guardrails/ (imported as `guardrails`, since Pulumi runs this folder as 
 
 import gc
 
+from guardrails import _servicer
 from guardrails.pack import PACK_ENFORCEMENT_LEVEL, PACK_NAME, POLICIES
 from pulumi_policy import PolicyPack
 
-# The SDK rebuilds every resource of AnalyzeStack for each stack policy, and each full
-# collection walks all of them: at 1,000 services that was over a third of AnalyzeStack. Full
-# collections stay rare; young ones run as usual.
+# The SDK's servicer reads every resource once per policy; this one once per request.
+_servicer.install()
+
+# Each AnalyzeStack holds every resource of the stack at once, and each full collection walks
+# all of them. Full collections stay rare; young ones run as usual.
 young, middle, _ = gc.get_threshold()
 gc.set_threshold(young, middle, 10_000)
 

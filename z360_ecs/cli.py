@@ -41,7 +41,16 @@ def _names(modules: Sequence[str]) -> str:
     return ", ".join(module.rsplit(".", 1)[-1] for module in modules)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_modules(argv: Sequence[str] | None) -> Sequence[str]:
+    """The module of the command `argv` names, when it names one: a command imports only what
+    it needs (start-up is most of a short command's time); every module for --help or a typo."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    name = args[0] if args else None
+    chosen = [module for module in COMMAND_MODULES if module.rsplit(".", 1)[-1] == name]
+    return chosen or COMMAND_MODULES
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="z360-ecs",
         description=("Preview, check and cost the z360-ecs stacks; watch a live service scale; "
@@ -54,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    for module_name in modules:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -66,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_command_modules(argv))
     try:
         args = parser.parse_args(argv)
     except StackFileError as exc:  # no project: --project-dir is found while parsing

@@ -46,7 +46,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from ._kit import known, known_number, number, sequence, service_tag
+from ._kit import known, known_number, number, once_per_request, sequence, service_tag
 from .facts.cloudwatch import (
     CLUSTER_DIMENSION,
     CPU_METRIC_NAME,
@@ -226,6 +226,12 @@ class StackIndex:
 
     @classmethod
     def build(cls, resources: list[PolicyResource]) -> StackIndex:
+        """The index of `resources`; within one analyzer request (`_kit.one_request`) built
+        once and shared by every stack rule, which only read it."""
+        return once_per_request(StackIndex, resources, cls._build)
+
+    @classmethod
+    def _build(cls, resources: list[PolicyResource]) -> StackIndex:
         index = cls()
         for resource in resources:
             adder = _ADDERS.get(resource.resource_type)

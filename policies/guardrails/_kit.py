@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -35,6 +37,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from .facts.conventions import ENVIRONMENT_TAG, SERVICE_TAG
 
+T = TypeVar("T")
 ResourceCheck = Callable[[ResourceValidationArgs, ReportViolation], None]
 StackCheck = Callable[[StackValidationArgs, ReportViolation], None]
 Schema = Mapping[str, Mapping[str, Any]]
@@ -122,6 +125,39 @@ def stack_policy(
         enforcement_level=level,
         config_schema=_config_schema(schema),
     )
+
+
+# --- work shared by the policies of one request ------------------------------------------------
+
+_REQUEST: ContextVar[dict[Any, tuple[list[Any], Any]] | None] = ContextVar(
+    "guardrails_request", default=None)
+
+
+@contextmanager
+def one_request() -> Iterator[None]:
+    """The span of one analyzer request (`_servicer.py`): what `once_per_request` builds inside
+    it is shared by the request's policies and dropped when it ends, so nothing outlives it.
+    A context variable, so concurrent requests (the SDK serves on a thread pool) share nothing."""
+    token = _REQUEST.set({})
+    try:
+        yield
+    finally:
+        _REQUEST.reset(token)
+
+
+def once_per_request(kind: Any, resources: list[Any], build: Callable[[list[Any]], T]) -> T:
+    """`build(resources)`, built once per request for the same list of resources (that very
+    list: the servicer hands every stack policy the same one), else every time, as outside a
+    request (the SDK's own servicer gives each policy a new list)."""
+    memo = _REQUEST.get()
+    if memo is None:
+        return build(resources)
+    entry = memo.get(kind)
+    if entry is not None and entry[0] is resources:
+        return entry[1]
+    value = build(resources)
+    memo[kind] = (resources, value)  # holds the list, so its id cannot be reused meanwhile
+    return value
 
 
 # --- config --------------------------------------------------------------------------------

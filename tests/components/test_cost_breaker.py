@@ -555,6 +555,14 @@ def test_offline_the_preview_says_what_it_would_do(pulumi_mocks, monkeypatch, ca
                and "kept for web" in r.getMessage() for r in caplog.records)
 
 
+def test_offline_the_note_names_a_few_services_at_any_size(pulumi_mocks, monkeypatch, caplog):
+    answer_with(pulumi_mocks, monkeypatch, None)
+    held_maxima("beta", [f"service-{index:04d}" for index in range(1000)])
+    (message,) = [r.getMessage() for r in caplog.records if "not read" in r.getMessage()]
+    assert "kept for service-0000, service-0001, service-0002 and 997 others until" in message
+    assert len(message) < 250
+
+
 def test_a_held_max_never_goes_below_the_configured_min(pulumi_mocks, monkeypatch):
     document_min = beta_config().services["web"].effective_min
     tripped = {"tripped": True, "changes": [change("web", 50, 0)]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +58,22 @@ class ProgramRuns:
                    read_file(Path(stack_file or project / f"Pulumi.{stack}.yaml")), preview)
         except SourceError:  # the program reports an unreadable file itself
             return run_program(stack, project_dir=project, stack_file=stack_file, preview=preview)
-        if key not in self._runs:
+        if key not in self._runs:  # its notes are printed by each replay that asks (replayed)
             self._runs[key] = run_program(stack, project_dir=project, stack_file=stack_file,
-                                          preview=preview)
+                                          preview=preview, echo_notes=False)
         return copy_run(self._runs[key])
 
 
 PROGRAM_RUNS = ProgramRuns()
+
+
+def replayed(run: ProgramRun, echo_notes: bool = True) -> ProgramRun:
+    """A shared run as `run_program` hands it to its caller: its notes go to stderr unless the
+    caller prints them."""
+    if echo_notes:
+        for note in run.notes:
+            print(f"note: {note}", file=sys.stderr)
+    return run
 
 
 def unmodified_run(stack: str, preview: bool = True) -> ProgramRun:

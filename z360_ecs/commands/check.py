@@ -1,9 +1,11 @@
 """`z360-ecs check STACK`: the policy pack on a stack's preview, with no cloud.
 
 Runs the real `__main__.py` in preview under the mock engine, starts the pack as `pulumi`
-does (its own process, from policies/venv when it exists) and sends it every resource over
-the real gRPC Analyzer protocol. Prints findings by level (mandatory first) and resource.
-Exit 0: nothing mandatory; 1: a mandatory violation; 2: bad stack or pack config.
+does (its own process, from policies/venv when it exists; it starts while the program runs) and
+sends it every resource over the real gRPC Analyzer protocol. Prints what the program noted
+(e.g. that offline the breaker's record is not read) under the header, then findings by level
+(mandatory first) and resource. Exit 0: nothing mandatory; 1: a mandatory violation; 2: bad
+stack or pack config.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ from pathlib import Path
 
 from z360_ecs.common import add_stack_arguments
 from z360_ecs.engine.analyzer import (
+    Analysis,
     Finding,
     PackConfigError,
     PackError,
     PolicyPackProcess,
-    analyze_run,
     read_pack_config_file,
     sort_findings,
 )
-from z360_ecs.engine.program import run_or_report
+from z360_ecs.engine.program import rare_full_collections, run_or_report
 
 
 def _heading(finding: Finding) -> str:
@@ -33,12 +35,14 @@ def _heading(finding: Finding) -> str:
     return finding.level
 
 
-def render_text(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int) -> str:
+def render_text(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int,
+                notes: Iterable[str] = ()) -> str:
     info = pack.info
     assert info is not None
     lines = [
         f"z360-ecs check {stack}: policy pack {info.name} {info.version}, "
-        f"{len(info.policies)} policies, {count} resources (pack python: {pack.python_source})"
+        f"{len(info.policies)} policies, {count} resources (pack python: {pack.python_source})",
+        *(f"note: {note}" for note in notes),
     ]
     heading = resource = None
     for finding in sort_findings(findings):
@@ -120,20 +124,24 @@ def handle(args: argparse.Namespace) -> int:
             return 2
     source = str(args.policy_pack_config) if args.policy_pack_config else "config"
     try:
-        # The pack starts while the program runs; both take about as long.
-        with PolicyPackProcess(connect=False) as pack:
-            run = run_or_report(args, preview=True)
+        # The pack starts, and is configured, while the program runs.
+        with rare_full_collections(), PolicyPackProcess(connect=False) as pack, \
+                Analysis(pack, pack_config, source) as analysis:
+            # Text prints the program's notes under its header; JSON keeps stdout the machine's.
+            run = run_or_report(args, preview=True, echo_notes=args.json)
             if run is None:
                 return 2
-            findings = analyze_run(run, pack_config, pack, config_source=source)
+            findings = analysis.findings(run)
     except PackConfigError as exc:
         print(f"error: invalid policy pack config:\n{exc}", file=sys.stderr)
         return 2
     except PackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    render = render_json if args.json else render_text
-    sys.stdout.write(render(args.stack, pack, findings, len(run.resources)))
+    if args.json:
+        sys.stdout.write(render_json(args.stack, pack, findings, len(run.resources)))
+    else:
+        sys.stdout.write(render_text(args.stack, pack, findings, len(run.resources), run.notes))
     return 1 if any(f.blocking for f in findings) else 0
 
 

@@ -50,6 +50,7 @@ from z360_ecs.engine.program import (
     ProgramRun,
     Registration,
     ResourceNode,
+    rare_full_collections,
     resource_tree,
     run_or_report,
     run_program,
@@ -174,7 +175,8 @@ def render_text(run: ProgramRun) -> str:
     roots = resource_tree(run)
     stack = run.settings.stack
     lines = [f"{run.settings.project} {stack}: offline preview, {len(run.resources)} resources "
-             "(+ create; values AWS assigns show as (computed))"]
+             "(+ create; values AWS assigns show as (computed))",
+             *(f"note: {note}" for note in run.notes)]
     for root in roots:
         registration = root.registration
         lines.append(f"{registration.type}  {registration.name}")
@@ -221,7 +223,8 @@ def _compare(args: argparse.Namespace, run: ProgramRun) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="z360-spec-") as scratch:
             old_file = resolve_spec(args.compare, args.project_dir, Path(scratch))
-            old_run = run_program(args.stack, project_dir=args.project_dir, stack_file=old_file)
+            old_run = run_program(args.stack, project_dir=args.project_dir, stack_file=old_file,
+                                  echo_notes=False)
     except (ConfigError, StackFileError, SpecError) as exc:
         print(f"error: --compare {args.compare}: {exc}", file=sys.stderr)
         return 2
@@ -231,12 +234,15 @@ def _compare(args: argparse.Namespace, run: ProgramRun) -> int:
 
 
 def handle(args: argparse.Namespace) -> int:
-    run = run_or_report(args)
-    if run is None:
-        return 2
-    if getattr(args, "compare", None):
-        return _compare(args, run)
-    sys.stdout.write(render_json(run) if args.json else render_text(run))
+    # The tree prints the program's notes under its header and JSON keeps stdout the machine's
+    # (they go to stderr); a comparison of two configs is no place for them.
+    with rare_full_collections():
+        run = run_or_report(args, echo_notes=args.json and not getattr(args, "compare", None))
+        if run is None:
+            return 2
+        if getattr(args, "compare", None):
+            return _compare(args, run)
+        sys.stdout.write(render_json(run) if args.json else render_text(run))
     return 0
 
 

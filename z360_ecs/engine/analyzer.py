@@ -3,10 +3,11 @@ protocol, no cloud.
 
 `PolicyPackProcess` starts `<python> -u -m pulumi.policy <engine-address> <pack-dir>` (the
 pack's virtualenv python when `policies/venv` exists), reads the port the pack prints, and
-talks to it through `AnalyzerStub`. `analyze_run(run)` then does what a `pulumi preview
---policy-pack policies` does with the analyzer: GetAnalyzerInfo, Configure (every policy with
-an explicit enforcement level and the merged config), ConfigureStack, one Analyze per
-resource, AnalyzeStack over all of them, and returns the findings.
+talks to it through `AnalyzerStub`. `Analysis` then does what a `pulumi preview --policy-pack
+policies` does with the analyzer: GetAnalyzerInfo and Configure (every policy with an explicit
+enforcement level and the merged config) while the program runs, then ConfigureStack, one
+Analyze per resource and AnalyzeStack over all of them; it returns the findings.
+`analyze_run(run)` does the same for a run that is over.
 
 Config is merged as the CLI merges it: each policy's schema defaults, then the pack's
 initial config, then the `--policy-pack-config` file.
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ import policies
 from stack_model.config.source import SourceError, decode_utf8, read_file
 
 if TYPE_CHECKING:  # the heavy imports wait until a pack actually starts
+    from z360_ecs.common import StackSettings
     from z360_ecs.engine.program import ProgramRun, Registration
 
 # The pack the tools were installed with, whose facts they import (code, like the program's
@@ -386,15 +389,14 @@ class PolicyPackProcess:
             ))
         self.stub.Configure(request, timeout=RPC_TIMEOUT_SECONDS)
 
-    def configure_stack(self, run: ProgramRun) -> bool:
+    def configure_stack(self, settings: StackSettings, dry_run: bool) -> bool:
         """ConfigureStack where the SDK implements it; False when it does not."""
         import grpc
         from pulumi.runtime.proto import analyzer_pb2
 
-        settings = run.settings
         request = analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=settings.stack, project=settings.project, organization="organization",
-            dry_run=run.preview, config_secret_keys=list(settings.secret_keys),
+            dry_run=dry_run, config_secret_keys=list(settings.secret_keys),
         )
         for key, value in settings.config.items():
             request.config[key] = value if isinstance(value, str) else json.dumps(value)
@@ -407,31 +409,49 @@ class PolicyPackProcess:
         return True
 
     def analyze(self, registration: Registration) -> list[Finding]:
-        from pulumi.runtime.proto import analyzer_pb2
+        response = self.stub.Analyze(analyze_request(registration), timeout=RPC_TIMEOUT_SECONDS)
+        return self.analyze_findings(registration, response)
 
-        request = analyzer_pb2.AnalyzeRequest(
-            type=registration.type, urn=registration.urn, name=registration.name,
-            properties=registration.properties, options=_options(registration),
-        )
-        response = self.stub.Analyze(request, timeout=RPC_TIMEOUT_SECONDS)
+    def analyze_async(self, registration: Registration) -> Any:
+        """Send one Analyze without waiting: a future of its AnalyzeResponse."""
+        return self.stub.Analyze.future(analyze_request(registration),
+                                        timeout=RPC_TIMEOUT_SECONDS)
+
+    def analyze_findings(self, registration: Registration, response: Any) -> list[Finding]:
         return [_finding(d, registration.urn, {registration.urn: registration})
                 for d in response.diagnostics]
 
     def analyze_stack(
         self, registrations: Iterable[Registration], stack_urn: str
     ) -> list[Finding]:
-        from pulumi.runtime.proto import analyzer_pb2
-
         by_urn = {r.urn: r for r in registrations}
-        request = analyzer_pb2.AnalyzeStackRequest()
-        for registration in by_urn.values():
-            request.resources.append(analyzer_pb2.AnalyzerResource(
-                type=registration.type, urn=registration.urn, name=registration.name,
-                properties=registration.properties, options=_options(registration),
-                parent=registration.parent, dependencies=registration.dependencies,
-            ))
-        response = self.stub.AnalyzeStack(request, timeout=RPC_TIMEOUT_SECONDS)
+        response = self.stub.AnalyzeStack(analyze_stack_request(by_urn.values()),
+                                          timeout=RPC_TIMEOUT_SECONDS)
         return [_finding(d, stack_urn, by_urn) for d in response.diagnostics]
+
+
+def analyze_request(registration: Registration) -> Any:
+    """The AnalyzeRequest the engine sends for one registered resource."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    return analyzer_pb2.AnalyzeRequest(
+        type=registration.type, urn=registration.urn, name=registration.name,
+        properties=registration.properties, options=_options(registration),
+    )
+
+
+def analyze_stack_request(registrations: Iterable[Registration]) -> Any:
+    """The AnalyzeStackRequest the engine sends once the program is done."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for registration in registrations:
+        request.resources.append(analyzer_pb2.AnalyzerResource(
+            type=registration.type, urn=registration.urn, name=registration.name,
+            properties=registration.properties, options=_options(registration),
+            parent=registration.parent, dependencies=registration.dependencies,
+        ))
+    return request
 
 
 def _options(registration: Registration) -> Any:
@@ -469,6 +489,79 @@ def _finding(diagnostic: Any, default_urn: str, by_urn: Mapping[str, Registratio
 
 # --- one program run ---------------------------------------------------------------------------
 
+ANALYZE_WINDOW = 256
+"""Analyze requests in flight at most: enough to keep the pack busy, few enough that none
+waits near its deadline behind the others."""
+
+
+class Analysis:
+    """The pack's analysis of one program run. A thread of its own connects to the pack and
+    configures it while the program runs (the pack starts in about the time the program
+    imports take); `findings(run)` then sends ConfigureStack, every Analyze without waiting for
+    each answer (at most ANALYZE_WINDOW in flight, so the pack works in its own process while
+    this one sends), and AnalyzeStack, and returns every finding in registration order. It
+    raises what the pack or its config raised (PackError, PackConfigError, a failed request),
+    and only then, so a stack-file error still comes first. A context manager that always ends
+    its thread.
+
+    Sending each Analyze while the program registers, as the engine does, was measured slower:
+    the gRPC client's threads took the interpreter lock from the program's (at 100 services
+    the program took 40 % longer and the whole check no less).
+    """
+
+    def __init__(
+        self,
+        pack: PolicyPackProcess,
+        pack_config: Mapping[str, Any] | None = None,
+        config_source: str = "config",
+    ) -> None:
+        self.pack = pack
+        self._config = pack_config
+        self._source = config_source
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._prepare, name="z360-ecs analysis",
+                                        daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> Analysis:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._thread.join()
+
+    def _prepare(self) -> None:
+        try:
+            info = self.pack.connect()
+            self.pack.configure(merge_config(info, self._config, self._source))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller in findings()
+            self._error = exc
+
+    def resource_findings(self, run: ProgramRun) -> list[Finding]:
+        """ConfigureStack, then one Analyze per registration: every finding, in registration
+        order."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        self.pack.configure_stack(run.settings, run.preview)
+        findings: list[Finding] = []
+        sent: deque[tuple[Registration, Any]] = deque()
+        for registration in run.registrations:
+            sent.append((registration, self.pack.analyze_async(registration)))
+            while len(sent) > ANALYZE_WINDOW:
+                findings.extend(self._answer(*sent.popleft()))
+        while sent:
+            findings.extend(self._answer(*sent.popleft()))
+        return findings
+
+    def _answer(self, registration: Registration, answer: Any) -> list[Finding]:
+        return self.pack.analyze_findings(registration, answer.result())
+
+    def findings(self, run: ProgramRun) -> list[Finding]:
+        """Every finding of the pack on `run`: its Analyze findings, then AnalyzeStack's."""
+        analyzed = self.resource_findings(run)
+        stack_urn = run.registrations[0].urn if run.registrations else ""
+        return [*analyzed, *self.pack.analyze_stack(run.registrations, stack_urn)]
+
 
 def analyze_run(
     run: ProgramRun,
@@ -476,7 +569,8 @@ def analyze_run(
     pack: PolicyPackProcess | None = None,
     config_source: str = "config",
 ) -> list[Finding]:
-    """Every finding of the pack on `run`, as a `pulumi preview --policy-pack` would report.
+    """Every finding of the pack on a finished `run`, as a `pulumi preview --policy-pack`
+    would report.
 
     Starts (and ends) a pack process unless `pack` is given. Raises PackConfigError for a
     config that does not fit the pack, PackError when the pack does not start.
@@ -484,15 +578,8 @@ def analyze_run(
     if pack is None:
         with PolicyPackProcess() as started:
             return analyze_run(run, pack_config, started, config_source)
-    info = pack.connect()
-    pack.configure(merge_config(info, pack_config, config_source))
-    pack.configure_stack(run)
-    findings: list[Finding] = []
-    for registration in run.registrations:
-        findings.extend(pack.analyze(registration))
-    stack_urn = run.registrations[0].urn if run.registrations else ""
-    findings.extend(pack.analyze_stack(run.registrations, stack_urn))
-    return findings
+    with Analysis(pack, pack_config, config_source) as analysis:
+        return analysis.findings(run)
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -2,10 +2,11 @@
 
 `run_program` reads the stack's settings with the one stack-file reader (common.py), runs the
 program with them and returns every registration the engine would have seen (type, name,
-parent, inputs, protect, ignoreChanges, import id), plus the stack outputs. The raw property
-struct of each registration is kept, so the policy pack can be sent exactly what the engine
-sends it. `run_or_report` is the commands' way in: a run, or the stack file's or config's error
-in one line (no traceback).
+parent, inputs, protect, ignoreChanges, import id), plus the stack outputs and what the program
+logged (`notes`: its warnings, each once, for the command to print where it belongs). The raw
+property struct of each registration is kept, so the policy pack can be sent exactly what the
+engine sends it. `run_or_report` is the commands' way in: a run, or the stack file's or config's
+error in one line (no traceback).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import contextlib
 import gc
 import json
+import logging
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
@@ -102,6 +104,9 @@ class ProgramRun:
     registrations: list[Registration]
     outputs: dict[str, Any]
     preview: bool
+    notes: list[str] = field(default_factory=list)
+    """What the program logged at warning level or above (`pulumi.log.warn`), each message
+    once, in order: the commands print them, the engine would show them as diagnostics."""
 
     @property
     def resources(self) -> list[Registration]:
@@ -201,7 +206,10 @@ _FULL_COLLECTION_THRESHOLD = 10_000
 
 
 @contextlib.contextmanager
-def _rare_full_collections() -> Iterator[None]:
+def rare_full_collections() -> Iterator[None]:
+    """Full collections only every _FULL_COLLECTION_THRESHOLD young ones while inside: for a run,
+    and for a command that ends right after one (the run's garbage dies with the process, and
+    the one full collection it would trigger walked every imported module: 0.2 s of a check)."""
     young, middle, full = gc.get_threshold()
     gc.set_threshold(young, middle, max(full, _FULL_COLLECTION_THRESHOLD))
     try:
@@ -233,6 +241,29 @@ def _no_stack_traces() -> Iterator[None]:
         pulumi_resource._get_stack_trace = real
 
 
+class _Notes(logging.Handler):
+    """Keeps what the program logs through the mock engine (`MockEngine.Log`), instead of
+    printing it as it happens: the command prints it in its place, once."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.messages:
+            self.messages.append(message)
+
+
+def _notes_logger() -> tuple[logging.Logger, _Notes]:
+    # A logger of the run's own, outside logging's registry: nothing else reaches it, and it
+    # is dropped with the run.
+    logger = logging.Logger("z360-ecs program", logging.WARNING)
+    notes = _Notes()
+    logger.addHandler(notes)
+    return logger, notes
+
+
 def _run_path(program: str) -> None:
     runpy.run_path(program, run_name="__main__")
 
@@ -244,12 +275,15 @@ def run_program(
     overrides: Mapping[str, Any] | None = None,
     preview: bool = True,
     settings_override: StackSettings | None = None,
+    echo_notes: bool = True,
 ) -> ProgramRun:
     """Run `__main__.py` for `stack` under mocks; raises the program's own errors.
 
     `project_dir` None: the project found from the working directory (common.find_project).
     A ConfigError from the program propagates unchanged, with nothing registered beyond the
-    root stack.
+    root stack. What the program logs is kept in `notes` and, with `echo_notes` or when the program fails,
+    printed to stderr once the run is over (the commands that print the notes in their place
+    pass False).
     """
     project_dir = project_dir if project_dir is not None else find_project()
     stack_settings = settings_override or load_stack_settings(
@@ -257,41 +291,50 @@ def run_program(
     )
     mocks = Z360Mocks(preview=preview)
     monitor = RecordingMonitor(mocks)
+    logger, notes = _notes_logger()
     settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_all_config(
         {k: _as_config_text(v) for k, v in stack_settings.config.items()},
         stack_settings.secret_keys,
     )
     pulumi_mocks.set_mocks(
-        mocks, project=stack_settings.project, stack=stack, preview=preview, monitor=monitor
+        mocks, project=stack_settings.project, stack=stack, preview=preview, monitor=monitor,
+        logger=logger,
     )
     root = settings.get_root_resource()
     program = str(project_dir / "__main__.py")
     added_path = str(project_dir) not in sys.path
     if added_path:
         sys.path.insert(0, str(project_dir))
+    finished = False
     try:
-        with _rare_full_collections(), _no_stack_traces():
+        with rare_full_collections(), _no_stack_traces():
             _sync_await(run_pulumi_func(lambda: _run_path(program)))
         outputs = _resolve(dict(getattr(root, "outputs", {}) or {}))
+        finished = True
     finally:
         if added_path:
             sys.path.remove(str(project_dir))
         settings.set_root_resource(None)  # type: ignore[arg-type]
+        if echo_notes or not finished:  # a failed run has no caller to print them
+            for note in notes.messages:
+                print(f"note: {note}", file=sys.stderr)
     return ProgramRun(
         settings=stack_settings,
         registrations=list(monitor.registrations),
         outputs=outputs,
         preview=preview,
+        notes=notes.messages,
     )
 
 
-def run_or_report(args: argparse.Namespace, preview: bool = True) -> ProgramRun | None:
+def run_or_report(
+    args: argparse.Namespace, preview: bool = True, echo_notes: bool = True
+) -> ProgramRun | None:
     """Run the program for args.stack; print a config error (no traceback) and return None."""
     try:
-        return run_program(
-            args.stack, project_dir=args.project_dir, stack_file=args.stack_file, preview=preview
-        )
+        return run_program(args.stack, project_dir=args.project_dir,
+                           stack_file=args.stack_file, preview=preview, echo_notes=echo_notes)
     except (ConfigError, StackFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None

@@ -102,10 +102,11 @@ def test_no_pack_module_imports_a_private_sdk_name():
 
 def test_rules_skip_through_the_kit_not_the_sdks_not_applicable():
     # A direct args.not_applicable() inside a check raises the SDK's private exception, which
-    # the wrapper would report as a failure of the policy.
+    # the wrapper would report as a failure of the policy. (_servicer.py is the SDK's own loop,
+    # filling the response's not_applicable field.)
     calls = [
         f"{path.relative_to(PACK_DIR)}:{node.lineno}"
-        for path in PACK_MODULES if path.name != "_kit.py"
+        for path in PACK_MODULES if path.name not in ("_kit.py", "_servicer.py")
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Attribute) and node.attr == "not_applicable"
     ]

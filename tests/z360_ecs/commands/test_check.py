@@ -80,3 +80,19 @@ def test_every_iam_document_is_checked_at_preview(stack, program_runs, policy_pa
     findings = analyze_run(program_runs.get(stack), pack=policy_pack)
     unchecked = [f"{f.resource_name} [{f.policy}]" for f in findings if f.unknown_during_preview]
     assert unchecked == []
+
+
+def test_the_offline_note_is_said_once_under_the_header(capsys):
+    assert main(["check", "beta"]) == 0
+    captured = capsys.readouterr()
+    header, note = captured.out.splitlines()[:2]
+    assert header.startswith("z360-ecs check beta: policy pack")
+    assert note.startswith("note: cost breaker: record /z360/beta/cost-breaker/state not read")
+    assert (captured.out + captured.err).count("cost-breaker/state") == 1
+
+
+def test_with_json_the_note_goes_to_stderr_once(capsys):
+    assert main(["check", "beta", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["stack"] == "beta"
+    assert captured.err.count("note: cost breaker: record /z360/beta/") == 1

@@ -127,3 +127,12 @@ def test_preview_of_beta_shows_the_cost_breaker_and_dashboard(capsys):
     ):
         assert expected in out, expected
     assert "reservedConcurrentExecutions" not in out
+
+
+def test_the_offline_note_is_said_once_under_the_preview_header(capsys):
+    assert main(["preview", "beta"]) == 0
+    captured = capsys.readouterr()
+    header, note = captured.out.splitlines()[:2]
+    assert header.startswith("z360-ecs beta: offline preview")
+    assert note.startswith("note: cost breaker: record /z360/beta/cost-breaker/state not read")
+    assert "cost-breaker/state" not in captured.err

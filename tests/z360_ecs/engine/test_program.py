@@ -45,3 +45,18 @@ def test_run_or_report_tells_an_unreadable_stack_file_and_returns_none(
     assert run_or_report(_args("beta", broken)) is None
     err = capsys.readouterr().err
     assert err.startswith("error: ") and str(broken) in err
+
+
+@pytest.mark.fresh_program_runs
+def test_what_the_program_logs_is_kept_once_and_printed_only_when_asked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from z360_ecs.engine.program import run_program
+
+    run = run_program("beta", echo_notes=False)
+    offline = [n for n in run.notes if n.startswith("cost breaker: record /z360/beta/")]
+    assert len(offline) == 1 and "not read" in offline[0]
+    assert capsys.readouterr().err == ""
+
+    run_or_report(_args("beta"))
+    assert capsys.readouterr().err.count("note: cost breaker: record /z360/beta/") == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,11 +26,23 @@ from z360_ecs.live.load import (
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+    # Handler threads are joined when the server closes (block_on_close), after `released`
+    # lets the slow ones go: none is left to write into a later test's output.
+    daemon_threads = False
     in_flight = 0
     peak_in_flight = 0
     hits = 0
     lock = threading.Lock()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.released = threading.Event()
+
+    def handle_error(self, request, client_address) -> None:
+        # The load runs under test give up on slow responses on purpose (timeouts, the time
+        # limit): the handler then writes to a closed connection.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -47,7 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
             server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
         try:
             if self.path == "/slow":
-                time.sleep(1.0)
+                server.released.wait(1.0)  # a second, or until the test is over
             elif self.path == "/busy":
                 time.sleep(0.02)  # long enough for requests to overlap
             if self.path == "/mixed" and hit % 4 == 0:
@@ -73,9 +86,12 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[_Server]:
     httpd = _Server(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop's next poll: a short one ends each test sooner.
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     yield httpd
+    httpd.released.set()
     httpd.shutdown()
     httpd.server_close()
 

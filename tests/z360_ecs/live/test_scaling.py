@@ -189,6 +189,9 @@ class _Quiet(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
+        # The load cannot end before the watch has polled while it runs.
+        if not self.server.polled_meanwhile.wait(10):  # type: ignore[attr-defined]
+            self.server.waited_in_vain = True  # type: ignore[attr-defined]
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -197,7 +200,10 @@ class _Quiet(BaseHTTPRequestHandler):
 def test_during_runs_the_load_and_polls_meanwhile(aws):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.polled_meanwhile = threading.Event()  # type: ignore[attr-defined]
+    server.waited_in_vain = False  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     try:
         _ecs_service(desired=1)
         _alarms()
@@ -212,17 +218,21 @@ def test_during_runs_the_load_and_polls_meanwhile(aws):
             autoscaling, _ = _stubbed_autoscaling([activities])
             if len(polls) == 2:
                 ecs.update_service(cluster=WEB.cluster, service=WEB.service, desiredCount=2)
-            return take_snapshot(Clients(autoscaling, ecs, cloudwatch), WEB, since)
+            snapshot = take_snapshot(Clients(autoscaling, ecs, cloudwatch), WEB, since)
+            if len(polls) == 2:
+                server.polled_meanwhile.set()  # type: ignore[attr-defined]
+            return snapshot
 
         port = server.server_address[1]
         plan = make_plan(f"http://127.0.0.1:{port}/", 300, 10, 5, 30)
         started, snapshots, load = run_async(
-            watch_during(lambda: run_load(plan), poll, interval_s=0.01))
+            watch_during(lambda: run_load(plan), poll, interval_s=0.05))
         verdict = judge(started, snapshots, load)
     finally:
         server.shutdown()
         server.server_close()
     assert load.summary()["completed"] == 300
+    assert not server.waited_in_vain, "no poll while the load ran"  # type: ignore[attr-defined]
     assert len(snapshots) >= 2 and polls[0] == started
     assert verdict.scaled_out and verdict.seconds_to_first_scale_out == 1
     assert verdict.peak_desired == 2 and verdict.starting_desired == 1
