@@ -3,6 +3,11 @@
 Runs the real `__main__.py` in preview under the mock engine, starts the pack as `pulumi`
 does (its own process, from policies/venv when it exists) and sends it every resource over
 the real gRPC Analyzer protocol. Prints findings by level (mandatory first) and resource.
+
+The pack's thresholds come from `policies/config/<stack>.json` when the project has it (the
+file the workflows pass to `pulumi preview --policy-pack-config`), or from
+`--policy-pack-config FILE`; the file is checked against the pack's config schemas and a bad
+key is refused with its path (engine/pack_config.py).
 Exit 0: nothing mandatory; 1: a mandatory violation; 2: bad stack or pack config.
 """
 
@@ -15,13 +20,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from z360_ecs.common import add_stack_arguments
+from z360_ecs.engine import pack_config
 from z360_ecs.engine.analyzer import (
     Finding,
     PackConfigError,
     PackError,
     PolicyPackProcess,
     analyze_run,
-    read_pack_config_file,
     sort_findings,
 )
 from z360_ecs.engine.program import run_or_report
@@ -33,12 +38,14 @@ def _heading(finding: Finding) -> str:
     return finding.level
 
 
-def render_text(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int) -> str:
+def render_text(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int,
+                config_source: str = pack_config.DEFAULTS.source) -> str:
     info = pack.info
     assert info is not None
     lines = [
         f"z360-ecs check {stack}: policy pack {info.name} {info.version}, "
-        f"{len(info.policies)} policies, {count} resources (pack python: {pack.python_source})"
+        f"{len(info.policies)} policies, {count} resources (pack python: {pack.python_source}; "
+        f"config: {config_source})"
     ]
     heading = resource = None
     for finding in sort_findings(findings):
@@ -77,7 +84,8 @@ def _summary(findings: list[Finding]) -> str:
     )
 
 
-def render_json(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int) -> str:
+def render_json(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int,
+                config_source: str = pack_config.DEFAULTS.source) -> str:
     info = pack.info
     assert info is not None
     counts = _counts(findings)
@@ -88,6 +96,7 @@ def render_json(stack: str, pack: PolicyPackProcess, findings: list[Finding], co
             "version": info.version,
             "python": pack.python,
             "pythonSource": pack.python_source,
+            "config": config_source,
             "policies": info.policies,
         },
         "resourceCount": count,
@@ -111,21 +120,18 @@ def render_json(stack: str, pack: PolicyPackProcess, findings: list[Finding], co
 
 
 def handle(args: argparse.Namespace) -> int:
-    pack_config = None
-    if args.policy_pack_config is not None:
-        try:
-            pack_config = read_pack_config_file(args.policy_pack_config)
-        except PackConfigError as exc:
-            print(f"error: policy pack config {exc}", file=sys.stderr)
-            return 2
-    source = str(args.policy_pack_config) if args.policy_pack_config else "config"
+    try:
+        config = pack_config.for_stack(args.project_dir, args.stack, args.policy_pack_config)
+    except PackConfigError as exc:
+        print(f"error: policy pack config {exc}", file=sys.stderr)
+        return 2
     try:
         # The pack starts while the program runs; both take about as long.
         with PolicyPackProcess(connect=False) as pack:
             run = run_or_report(args, preview=True)
             if run is None:
                 return 2
-            findings = analyze_run(run, pack_config, pack, config_source=source)
+            findings = analyze_run(run, config.values, pack, config_source=config.source)
     except PackConfigError as exc:
         print(f"error: invalid policy pack config:\n{exc}", file=sys.stderr)
         return 2
@@ -133,7 +139,7 @@ def handle(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     render = render_json if args.json else render_text
-    sys.stdout.write(render(args.stack, pack, findings, len(run.resources)))
+    sys.stdout.write(render(args.stack, pack, findings, len(run.resources), config.source))
     return 1 if any(f.blocking for f in findings) else 0
 
 
@@ -148,6 +154,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
     parser.add_argument(
         "--policy-pack-config", type=Path, default=None, metavar="FILE",
-        help="JSON policy config, as `pulumi preview --policy-pack-config FILE` takes it",
+        help="JSON policy config, as `pulumi preview --policy-pack-config FILE` takes it "
+             "(default: policies/config/<stack>.json when it exists)",
     )
     parser.set_defaults(handler=handle)
