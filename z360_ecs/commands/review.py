@@ -64,7 +64,7 @@ from z360_ecs.engine.analyzer import (
     analyze_run,
     sort_findings,
 )
-from z360_ecs.engine.diff import ProgramDiff, diff_runs, flatten
+from z360_ecs.engine.diff import ProgramDiff, ResourceChange, diff_runs, flatten
 from z360_ecs.engine.program import COMPUTED, SECRET, ProgramRun, Registration
 from z360_ecs.models import resolution
 
@@ -254,7 +254,10 @@ def extract_tree(project_dir: Path, commit: str, target: Path) -> Path:
         raise ReviewError(f"git archive {commit} failed: {_stderr(archive)}")
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(target, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: refuse links out of target
+            tar.extractall(target, filter="data")
+        else:
+            tar.extractall(target)  # noqa: S202 - the project's own commit
     return target
 
 
@@ -780,6 +783,25 @@ def findings_section(review: Review) -> list[str]:
     return lines
 
 
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= 40 else None
+
+
+def _updated_text(change: ResourceChange) -> str:
+    """`maxCapacity 50 → 60` for one or two short values, else the inputs that change."""
+    items = change.changes
+    shown = [(c.path, _scalar(c.old), _scalar(c.new)) for c in items]
+    if 0 < len(items) <= 2 and all(old is not None and new is not None for _, old, new in shown):
+        parts = [f"{path} {old} → {new}" for path, old, new in shown]
+    else:
+        parts = sorted({c.path.split(".", 1)[0].split("[", 1)[0] for c in items})
+    parts += [f"[{c.path}]" for c in change.option_changes]
+    return ", ".join(parts)
+
+
 def plan_section(review: Review) -> list[str]:
     diff = plan(review)
     if diff is None:
@@ -802,9 +824,7 @@ def plan_section(review: Review) -> list[str]:
     if updated:
         lines += ["", f"<details><summary>{len(updated)} updated in place</summary>", ""]
         for change in updated:
-            paths = sorted({c.path for c in change.changes} | {f"[{c.path}]" for c in change.option_changes})
-            shown = ", ".join(paths[:6]) + (f" and {len(paths) - 6} more" if len(paths) > 6 else "")
-            lines.append(f"- `{change.name}` `{change.type}`: {_escape(shown)}")
+            lines.append(f"- `{change.name}` `{change.type}`: {_escape(_updated_text(change))}")
         lines += ["", "</details>"]
     return lines
 

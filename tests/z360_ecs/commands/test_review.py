@@ -73,6 +73,7 @@ def test_web_max_50_to_60_adds_360_40_a_month_at_worst_case(capsys, web_max_60, 
     assert "**new**" not in out, "the same advisories as before the change are not new"
     assert "0 to replace, 0 to delete." in out
     assert "- replace" not in out and "- delete" not in out
+    assert "- `web-scaling-target` `aws:appautoscaling/target:Target`: maxCapacity 50 → 60" in out
     assert out.rstrip().endswith("<!-- z360-ecs review stacks: beta -->")
 
 
