@@ -108,11 +108,16 @@ def resolve_commit(project_dir: Path, revision: str) -> str:
 
 
 def changed_paths(project_dir: Path, commit: str) -> list[str]:
-    """Tracked files that differ between `commit` and the working tree (repository paths)."""
-    result = _git(project_dir, "diff", "--name-only", "--no-renames", commit, "--")
-    if result.returncode != 0:
-        raise ReviewError(f"git diff {commit} failed: {_stderr(result)}")
-    return [line for line in result.stdout.decode("utf-8", "replace").splitlines() if line]
+    """Files that differ between `commit` and the working tree (repository paths): tracked
+    ones, and new ones git does not ignore."""
+    paths = []
+    for args in (("diff", "--name-only", "--no-renames", commit, "--"),
+                 ("ls-files", "--others", "--exclude-standard")):
+        result = _git(project_dir, *args)
+        if result.returncode != 0:
+            raise ReviewError(f"git {args[0]} failed: {_stderr(result)}")
+        paths += [line for line in result.stdout.decode("utf-8", "replace").splitlines() if line]
+    return sorted(set(paths))
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -161,6 +166,8 @@ class Side:
     findings: list[Finding] | None
     """None: the pack could not be run on this side."""
     pack_source: str = pack_config.DEFAULTS.source
+    absent: bool = False
+    """The stack has no file on this side: everything on the other side is new."""
 
 
 @dataclass
@@ -338,7 +345,7 @@ def _base_at(stack: str, request: Request, commit: str, label: str, code_changed
     stack_path = f"Pulumi.{stack}.yaml"
     if not _exists_at(request.project_dir, commit, stack_path):
         notes.append(f"{label} has no {stack_path}: every resource and cost is new.")
-        return Side(label, None, None, [])
+        return Side(label, None, None, [], absent=True)
     folder = scratch / stack
     folder.mkdir(exist_ok=True)
     base_file = resolve_spec(f"{commit}:{stack_path}", request.project_dir, folder)
@@ -685,7 +692,7 @@ def headline(review: Review) -> list[str]:
     worst, baseline = after.worst - before.worst, after.baseline - before.baseline
     title = (f"### {review.stack}: {signed(worst)} a month at worst case, {signed(baseline)} "
              "at baseline" if worst or baseline else f"### {review.stack}: no change in monthly cost")
-    if review.base.config is None and not any("no Pulumi." in n for n in review.notes):
+    if review.base.config is None and not review.base.absent:
         return [title, "", "The base cost is unknown (see the notes): the figures are the "
                 f"stack's own: worst case {money(after.worst)}, baseline {money(after.baseline)} "
                 "a month."]

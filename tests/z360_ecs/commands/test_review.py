@@ -182,6 +182,19 @@ def test_base_revision_reviews_only_the_stacks_a_change_touches(capsys, reposito
     assert document["stacks"][0]["changedFiles"] == ["Pulumi.beta.yaml"]
 
 
+def test_a_new_stack_is_all_new(capsys, repository):
+    shutil.copy(repository / "Pulumi.staging.yaml", repository / "Pulumi.qa.yaml")
+    code, out, _ = _review(capsys, "--base", "HEAD", "--project-dir", str(repository), "--json")
+    assert code == 0
+    (stack,) = json.loads(out)["stacks"]
+    assert stack["stack"] == "qa" and stack["changedFiles"] == ["Pulumi.qa.yaml"]
+    assert stack["baseline"]["before"] == "0.00" and stack["baseline"]["after"] != "0.00"
+    assert {s["changes"][0]["field"] for s in stack["services"]} == {"service"}
+    assert stack["plan"]["add"] > 0 and stack["plan"]["delete"] == 0
+    (note,) = stack["notes"]
+    assert note.endswith("has no Pulumi.qa.yaml: every resource and cost is new.")
+
+
 def test_base_revision_with_nothing_touched_says_so(capsys, repository):
     code, out, _ = _review(capsys, "--base", "HEAD", "--project-dir", str(repository))
     assert code == 0
