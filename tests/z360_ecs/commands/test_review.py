@@ -19,7 +19,7 @@ import pytest
 from policies.guardrails.scaling import DEFAULT_CEILINGS
 from tests.support.runs import stack_document
 from z360_ecs.cli import main
-from z360_ecs.commands import review
+from z360_ecs.commands import review, review_comment
 from z360_ecs.common import PROJECT_DIR
 
 
@@ -96,7 +96,7 @@ def test_a_new_mandatory_finding_and_a_replace(capsys, write_stack):
     assert ("- replace `agent-cluster` `aws:ecs/cluster:Cluster` (name): "
             "**protected: `pulumi up` fails here**") in plan
     assert plan.index("agent-cluster") < plan.index("web-task"), "protected ones first"
-    assert review.PROTECTED_NOTE in plan
+    assert review_comment.PROTECTED_NOTE in plan
 
 
 def test_nothing_changed_is_one_line(capsys):
