@@ -28,6 +28,7 @@ OFFLINE_COMMANDS = (
     "z360_ecs.commands.report",
     "z360_ecs.commands.simulate",
     "z360_ecs.commands.flood",
+    "z360_ecs.commands.review",
 )
 LIVE_COMMANDS = (
     "z360_ecs.live.loadtest",

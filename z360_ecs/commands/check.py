@@ -4,8 +4,13 @@ Runs the real `__main__.py` in preview under the mock engine, starts the pack as
 does (its own process, from policies/venv when it exists; it starts while the program runs) and
 sends it every resource over the real gRPC Analyzer protocol. Prints what the program noted
 (e.g. that offline the breaker's record is not read) under the header, then findings by level
-(mandatory first) and resource. Exit 0: nothing mandatory; 1: a mandatory violation; 2: bad
-stack or pack config.
+(mandatory first) and resource.
+
+The pack's thresholds come from `policies/config/<stack>.json` when the project has it (the
+file the workflows pass to `pulumi preview --policy-pack-config`), or from
+`--policy-pack-config FILE`; the file is checked against the pack's config schemas and a bad
+key is refused with its path (engine/pack_config.py).
+Exit 0: nothing mandatory; 1: a mandatory violation; 2: bad stack or pack config.
 """
 
 from __future__ import annotations
@@ -17,13 +22,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from z360_ecs.common import add_stack_arguments
+from z360_ecs.engine import pack_config
 from z360_ecs.engine.analyzer import (
     Analysis,
     Finding,
     PackConfigError,
     PackError,
     PolicyPackProcess,
-    read_pack_config_file,
     sort_findings,
 )
 from z360_ecs.engine.program import rare_full_collections, run_or_report
@@ -36,12 +41,14 @@ def _heading(finding: Finding) -> str:
 
 
 def render_text(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int,
+                config_source: str = pack_config.DEFAULTS.source,
                 notes: Iterable[str] = ()) -> str:
     info = pack.info
     assert info is not None
     lines = [
         f"z360-ecs check {stack}: policy pack {info.name} {info.version}, "
-        f"{len(info.policies)} policies, {count} resources (pack python: {pack.python_source})",
+        f"{len(info.policies)} policies, {count} resources (pack python: {pack.python_source}; "
+        f"config: {config_source})",
         *(f"note: {note}" for note in notes),
     ]
     heading = resource = None
@@ -81,7 +88,8 @@ def _summary(findings: list[Finding]) -> str:
     )
 
 
-def render_json(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int) -> str:
+def render_json(stack: str, pack: PolicyPackProcess, findings: list[Finding], count: int,
+                config_source: str = pack_config.DEFAULTS.source) -> str:
     info = pack.info
     assert info is not None
     counts = _counts(findings)
@@ -92,6 +100,7 @@ def render_json(stack: str, pack: PolicyPackProcess, findings: list[Finding], co
             "version": info.version,
             "python": pack.python,
             "pythonSource": pack.python_source,
+            "config": config_source,
             "policies": info.policies,
         },
         "resourceCount": count,
@@ -115,18 +124,15 @@ def render_json(stack: str, pack: PolicyPackProcess, findings: list[Finding], co
 
 
 def handle(args: argparse.Namespace) -> int:
-    pack_config = None
-    if args.policy_pack_config is not None:
-        try:
-            pack_config = read_pack_config_file(args.policy_pack_config)
-        except PackConfigError as exc:
-            print(f"error: policy pack config {exc}", file=sys.stderr)
-            return 2
-    source = str(args.policy_pack_config) if args.policy_pack_config else "config"
+    try:
+        config = pack_config.for_stack(args.project_dir, args.stack, args.policy_pack_config)
+    except PackConfigError as exc:
+        print(f"error: policy pack config {exc}", file=sys.stderr)
+        return 2
     try:
         # The pack starts, and is configured, while the program runs.
         with rare_full_collections(), PolicyPackProcess(connect=False) as pack, \
-                Analysis(pack, pack_config, source) as analysis:
+                Analysis(pack, config.values, config.source) as analysis:
             # Text prints the program's notes under its header; JSON keeps stdout the machine's.
             run = run_or_report(args, preview=True, echo_notes=args.json)
             if run is None:
@@ -139,9 +145,10 @@ def handle(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        sys.stdout.write(render_json(args.stack, pack, findings, len(run.resources)))
+        sys.stdout.write(render_json(args.stack, pack, findings, len(run.resources), config.source))
     else:
-        sys.stdout.write(render_text(args.stack, pack, findings, len(run.resources), run.notes))
+        sys.stdout.write(render_text(args.stack, pack, findings, len(run.resources), config.source,
+                                     run.notes))
     return 1 if any(f.blocking for f in findings) else 0
 
 
@@ -156,6 +163,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
     parser.add_argument(
         "--policy-pack-config", type=Path, default=None, metavar="FILE",
-        help="JSON policy config, as `pulumi preview --policy-pack-config FILE` takes it",
+        help="JSON policy config, as `pulumi preview --policy-pack-config FILE` takes it "
+             "(default: policies/config/<stack>.json when it exists)",
     )
     parser.set_defaults(handler=handle)

@@ -11,11 +11,15 @@ holds nothing that changes between runs, so a committed report can be checked fo
 
 The baseline is `--baseline SPEC` (a file, or REV:PATH at a git revision), else
 baselines/<stack>.yaml when it exists.
+
+`--json` prints the same sections as data (money as strings to the cent, as `cost --json`;
+durations in seconds or minutes as named), for a dashboard or another tool.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Collection
 from decimal import Decimal
@@ -41,7 +45,7 @@ from policies.guardrails.facts.types import METRIC_ALARM_TYPE
 from stack_model import pricing as costing
 from stack_model.config import PROJECT, StackConfig
 from stack_model.config.source import SourceError, read_file
-from stack_model.pricing import money
+from stack_model.pricing import money, money_json
 from z360_ecs.common import (
     Baseline,
     add_baseline_argument,
@@ -605,6 +609,221 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+# --- json --------------------------------------------------------------------------------
+
+
+def _ratio_json(amount: Decimal, limit: Decimal | None) -> str | None:
+    return None if limit is None else str(costing.ratio(amount, limit))
+
+
+def _right_sizing_json(config: StackConfig, baseline: Baseline | None) -> dict[str, Any] | None:
+    if baseline is None:
+        return None
+    changes = costing.compare(baseline.config, config)
+    saving = costing.total(c.saving_at_baseline for c in changes)
+    return {
+        "baseline": baseline.spec,
+        "services": [
+            {
+                "key": c.key,
+                "serviceName": (c.after or c.before).service.service_name,  # type: ignore[union-attr]
+                "before": costing.size_label(c.before.service) if c.before else None,
+                "after": costing.size_label(c.after.service) if c.after else None,
+                "resized": c.resized,
+                "savingPerTask": (money_json(c.saving_per_task)
+                                  if c.saving_per_task is not None else None),
+                "baselineTasksBefore": c.before.baseline_count if c.before else 0,
+                "baselineTasksAfter": c.after.baseline_count if c.after else 0,
+                "monthlySaving": money_json(c.saving_at_baseline),
+            }
+            for c in changes
+        ],
+        "monthlySaving": money_json(saving),
+        "yearlySaving": money_json(saving * 12),
+    }
+
+
+def _services_json(config: StackConfig, baseline: Baseline | None) -> list[dict[str, Any]]:
+    """Per service: max capacity (old and new), scaling settings and time to scale."""
+    changes = {c.key: c for c in costing.compare(baseline.config, config)} if baseline else {}
+    services = []
+    for cost in costing.stack_costs(config):
+        service, scaling = cost.service, cost.service.scaling
+        change = changes.get(cost.key)
+        old_max = change.max_before if change else None
+        entry: dict[str, Any] = {
+            "key": cost.key,
+            "serviceName": service.service_name,
+            "size": costing.size_label(service),
+            "scaling": scaling.enabled,
+            "min": service.effective_min,
+            "max": service.effective_max,
+            "oldMax": old_max,
+            "oldMaxMonthly": (money_json(change.before.at_max)
+                              if change and change.before and old_max is not None else None),
+            "perTaskMonthly": money_json(cost.per_task),
+            "maxMonthly": money_json(cost.at_max),
+            "cpuTarget": scaling.cpu_target if scaling.enabled else None,
+            "memoryTarget": scaling.memory_target if scaling.enabled else None,
+            "scaleOutCooldownSeconds": scaling.scale_out_cooldown if scaling.enabled else None,
+            "scaleInCooldownSeconds": scaling.scale_in_cooldown if scaling.enabled else None,
+            "heldAt": scaling.hold_at if scaling.enabled else None,
+            "metricResolutionSeconds": service.metric_resolution,
+            "timeToScale": None,
+        }
+        if scaling.enabled:
+            entry["timeToScale"] = {
+                f"{seconds}s": {
+                    "triggerSeconds": t.trigger_s, "capacitySeconds": t.capacity_s,
+                    "carryingSeconds": t.carrying_s, "peakTasks": t.peak_tasks,
+                    "minutesSaturated": t.minutes_saturated,
+                }
+                for seconds in (60, 20)
+                for t in [resolution.time_to_scale(cost.key, service, seconds)]
+            }
+        services.append(entry)
+    return services
+
+
+def _alarms_json(config: StackConfig, run: ProgramRun) -> list[dict[str, Any]]:
+    service_order = {key: index for index, key in enumerate(config.services)}
+
+    def order(alarm: Registration) -> tuple[int, str]:
+        owner = alarm.parent.rsplit("::", 1)[-1]
+        return service_order.get(owner, len(service_order)), str(alarm.inputs.get("name", ""))
+
+    alarms = []
+    for alarm in sorted(run.by_type(METRIC_ALARM_TYPE), key=order):
+        inputs: dict[str, Any] = alarm.inputs
+        metric_math = bool(inputs.get("metricQueries"))
+        if metric_math:
+            inputs = {**inputs, **_metric_math(inputs), "threshold": inputs.get("threshold")}
+        alarms.append({
+            "name": str(inputs.get("name", alarm.name)),
+            "namespace": inputs.get("namespace"),
+            "metric": inputs.get("metricName"),
+            "statistic": inputs.get("statistic"),
+            "metricMath": metric_math,
+            "comparison": inputs.get("comparisonOperator"),
+            "threshold": inputs.get("threshold"),
+            "periodSeconds": inputs.get("period"),
+            "evaluationPeriods": inputs.get("evaluationPeriods"),
+            "datapointsToAlarm": inputs.get("datapointsToAlarm", inputs.get("evaluationPeriods")),
+            "treatMissingData": inputs.get("treatMissingData"),
+        })
+    return alarms
+
+
+def _scenarios_json(config: StackConfig) -> list[dict[str, Any]]:
+    costs = costing.stack_costs(config)
+    limit = costing.budget_limit(config)
+    at_baseline = costing.total(c.at_baseline for c in costs)
+    rows: list[tuple[str, int, Decimal]] = [
+        ("baseline", sum(c.baseline_count for c in costs), at_baseline),
+        *((f"{n} per service", n * len(costs), costing.scenario_cost(costs, n))
+          for n in costing.SCENARIO_TASKS_PER_SERVICE),
+        ("worst case", sum(c.service.effective_max for c in costs), costing.worst_case(costs)),
+    ]
+    ceilings = costing.breaker_ceilings(config)
+    capped = costing.capped_worst_case(config, costs)
+    if ceilings is not None and capped is not None:
+        rows.append(("worst case, cost breaker tripped", sum(ceilings.values()), capped))
+    return [{"scenario": name, "tasks": tasks, "monthly": money_json(amount),
+             "ratioToBudget": _ratio_json(amount, limit)} for name, tasks, amount in rows]
+
+
+def _flood_json(config: StackConfig) -> list[dict[str, Any]]:
+    floods = []
+    scenario = flood.REPORT_FLOOD
+    for key, service in config.services.items():
+        throughput = service.waf.task_requests_per_second
+        if not service.waf.enabled or throughput is None:
+            continue
+        without, with_limit = flood.compare(config, key, scenario, throughput,
+                                            flood.rate_limit_for(service, None, None))
+        floods.append({
+            "key": key,
+            "ratePerSecond": scenario.rate,
+            "sources": scenario.sources,
+            "taskRequestsPerSecond": throughput,
+            "outcomes": [
+                {
+                    "label": label,
+                    "admittedRatePerSecond": round(o.admitted_rate, 3),
+                    "tasksReached": o.tasks_reached,
+                    "settledTasks": o.steady_tasks,
+                    "minutesToMax": o.minutes_to_max,
+                    "fargateHourly": money_json(o.fargate_hourly),
+                    "wafHourly": money_json(o.waf_hourly),
+                    "breakerTrips": o.breaker_trips,
+                    "breakerAfterHours": o.breaker_after_hours,
+                }
+                for label, o in zip(flood.column_labels(without, with_limit),
+                                    flood.columns(without, with_limit), strict=True)
+            ],
+        })
+    return floods
+
+
+def render_json(stack: str, config: StackConfig, run: ProgramRun, baseline: Baseline | None,
+                stack_label: str) -> str:
+    """The report's sections as data; every figure from the same functions as the markdown."""
+    x86, arm = Architecture.X86_64, Architecture.ARM64
+    limit = costing.budget_limit(config)
+    budget = config.budget
+    paths = burn_rate.paths(config, burn_rate.Delays())
+    document: dict[str, Any] = {
+        "stack": stack,
+        "stackFile": stack_label,
+        "currency": "USD",
+        "hoursPerMonth": int(costing.hours_per_month()),
+        "prices": {
+            str(arch.value): {"perVcpuHour": str(PRICE_PER_VCPU_HOUR[arch]),
+                              "perGbHour": str(PRICE_PER_GB_HOUR[arch])}
+            for arch in (x86, arm)
+        },
+        "rightSizing": _right_sizing_json(config, baseline),
+        "services": _services_json(config, baseline),
+        "cloudWatchHighResolution": {
+            e.key: {"metrics": e.metrics, "alarms": e.alarms, "monthly": money_json(e.monthly)}
+            for e in resolution.stack_cloudwatch_extra(config)
+        },
+        "alarms": _alarms_json(config, run),
+        "budget": None if budget is None else {
+            "name": budget.name,
+            "monthlyLimit": money_json(limit or Decimal(0)),
+            "alertsAt": [money_json(Decimal(str(a))) for a in sorted(budget.alert_amounts)],
+            "emails": list(config.alerts.emails),
+            "topic": config.alerts.topic_name,
+            "scope": "account",
+            "caps": False,
+        },
+        "scenarios": _scenarios_json(config),
+        "waf": {
+            "webAcls": {a.key: {"rules": a.rules, "monthly": money_json(a.monthly)}
+                        for a in costing.web_acl_costs(config)},
+        },
+        "flood": _flood_json(config),
+        "moneyAtRisk": [
+            {"path": p.name, "minutesToNotice": str(p.minutes_to_notice),
+             "minutesToAct": str(p.minutes_to_act), "moneyAtRisk": money_json(p.money_at_risk)}
+            for p in paths
+        ],
+        "rollback": {
+            key: {
+                "cluster": config.clusters[service.cluster].name,
+                "service": service.service_name,
+                "family": service.family,
+                "scalableTargetResourceId": (
+                    service.scaling_resource_id(config.clusters[service.cluster].name)
+                    if service.scaling.enabled else None),
+            }
+            for key, service in config.services.items()
+        },
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
 # --- command -----------------------------------------------------------------------------
 
 
@@ -631,6 +850,8 @@ def build_report(args: argparse.Namespace) -> str | None:
     if run is None:
         return None
     stack_label = str(args.stack_file) if args.stack_file else f"Pulumi.{args.stack}.yaml"
+    if getattr(args, "json", False):
+        return render_json(args.stack, config, run, baseline, stack_label)
     command = regenerate_command(
         args.stack,
         str(args.stack_file) if args.stack_file else None,
@@ -640,6 +861,9 @@ def build_report(args: argparse.Namespace) -> str | None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.json and args.check:
+        print("error: --check compares the markdown report; drop --json", file=sys.stderr)
+        return 2
     text = build_report(args)
     if text is None:
         return 2
@@ -677,6 +901,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_stack_arguments(parser)
     add_baseline_argument(parser, "default baselines/<stack>.yaml")
+    parser.add_argument("--json", action="store_true",
+                        help="print the sections as JSON; money as strings with two decimals")
     parser.add_argument("--output", type=Path, default=None,
                         help="write the report to this file instead of printing it")
     parser.add_argument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -196,3 +197,53 @@ def test_shipped_baseline_differs_from_the_stack_only_in_right_sizing(stack: str
         f"baselines/{stack}.yaml has drifted from Pulumi.{stack}.yaml beyond task sizes and "
         "maxima: bring the other values back in step"
     )
+
+
+# --- --json ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def beta_json() -> dict[str, Any]:
+    parser = argparse.ArgumentParser()
+    report.register(parser.add_subparsers(dest="command"))
+    text = report.build_report(parser.parse_args(["report", "beta", "--json"]))
+    assert text is not None
+    return json.loads(text)
+
+
+def test_json_has_every_section_of_the_markdown(beta_json: dict[str, Any]):
+    assert {"rightSizing", "services", "alarms", "budget", "scenarios", "flood", "moneyAtRisk",
+            "rollback"} <= set(beta_json)
+    assert beta_json["rightSizing"]["baseline"] == "baselines/beta.yaml"
+
+
+def test_json_figures_are_the_markdowns(beta_json: dict[str, Any], beta_report: str):
+    saving = beta_json["rightSizing"]["monthlySaving"]
+    assert f"**${float(saving):,.2f}**" in beta_report
+    voice = next(s for s in beta_json["rightSizing"]["services"] if s["key"] == "voice")
+    assert (voice["before"], voice["after"], voice["savingPerTask"]) == ("4096/8192", "2048/5120",
+                                                                        "68.84")
+    web = next(s for s in beta_json["services"] if s["key"] == "web")
+    assert (web["oldMax"], web["max"], web["cpuTarget"]) == (3, 50, 60)
+    worst = next(s for s in beta_json["scenarios"] if s["scenario"] == "worst case")
+    assert worst["monthly"] == "7148.63" and worst["ratioToBudget"] == "2.8595"
+    alarm_rows = beta_report.split("## Alarms", 1)[1].split("##", 1)[0].count("\n| `")
+    assert len(beta_json["alarms"]) == alarm_rows
+    trip = next(a for a in beta_json["alarms"] if a["name"] == "z360-beta-burn-rate-trip")
+    assert trip["metricMath"] is True and trip["threshold"] == 5
+    paths = {p["path"]: p["moneyAtRisk"] for p in beta_json["moneyAtRisk"]}
+    assert paths["budget notification"] == "314.34"
+    assert beta_json["rollback"]["web"]["cluster"] == "z360-beta-Cluster-8E41UEvLHdpU"
+
+
+def test_json_of_staging_has_no_budget_and_no_money_at_risk(capsys):
+    code, out, _ = run_report(["staging", "--json"], capsys)
+    assert code == 0
+    document = json.loads(out)
+    assert document["budget"] is None and document["moneyAtRisk"] == []
+    assert all(s["timeToScale"] is None for s in document["services"])
+
+
+def test_json_with_check_is_refused(capsys):
+    code, _, err = run_report(["beta", "--json", "--check"], capsys)
+    assert code == 2 and "--check compares the markdown report" in err
