@@ -377,6 +377,11 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
         "--stack-file", type=Path, default=None,
         help="read this stack config file instead of Pulumi.<stack>.yaml",
     )
+    add_project_argument(parser)
+
+
+def add_project_argument(parser: argparse.ArgumentParser) -> None:
+    """--project-dir: the project, found as pulumi finds it unless given."""
     parser.add_argument(
         "--project-dir", type=_project_argument, default="", metavar="DIR",
         help="the z360-ecs project (the folder of its Pulumi.yaml); default: the nearest "

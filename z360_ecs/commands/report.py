@@ -864,16 +864,17 @@ def handle(args: argparse.Namespace) -> int:
     if args.json and args.check:
         print("error: --check compares the markdown report; drop --json", file=sys.stderr)
         return 2
-    text = build_report(args)
-    if text is None:
-        return 2
-    if args.check:
+    if args.check:  # the file first: a refused one is the only line, before the program runs
         target = args.output or default_report(args.project_dir, args.stack)
         try:  # the one file reader: a FIFO, a device or a huge file is refused, never read
             current = read_file(target).decode("utf-8", "replace") if target.exists() else None
         except SourceError as exc:
             print(f"error: {target}: {exc.message}", file=sys.stderr)
             return 2
+    text = build_report(args)
+    if text is None:
+        return 2
+    if args.check:
         if current != text:
             state = "is stale" if current is not None else "does not exist"
             command = regenerate_command(

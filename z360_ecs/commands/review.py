@@ -45,12 +45,12 @@ from pathlib import Path
 from typing import Any
 
 from stack_model.config import ConfigError, StackConfig
-from z360_ecs import PROJECT_DIR
 from z360_ecs.commands.review_comment import Review, Side, render_json, render_markdown
 from z360_ecs.common import (
     SpecError,
     StackFileError,
     StackSettings,
+    add_project_argument,
     read_stack_config,
     resolve_spec,
 )
@@ -441,5 +441,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="policy pack config for this change (default: "
                              "policies/config/<stack>.json when it exists)")
     parser.add_argument("--json", action="store_true", help="print JSON for machines")
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    add_project_argument(parser)
     parser.set_defaults(handler=handle)

@@ -181,8 +181,15 @@ def imported_inputs(live: LiveService) -> dict[str, Any]:
     returns (engine/diff.py, UNSET_AFTER_IMPORT). Empty values are left out: whether Cloud
     Control returns them is not known offline, and deleting one replaces nothing."""
     described = live.described
-    return {name: described[field] for field, name in _NATIVE_PROPERTIES
-            if described.get(field) not in (None, [], {}, "")}
+    inputs = {name: described[field] for field, name in _NATIVE_PROPERTIES
+              if described.get(field) not in (None, [], {}, "")}
+    # Cluster is half of the primaryIdentifier (ServiceArn, Cluster), and a read handler must
+    # return the identifier as it was asked (CloudFormation resource handler contract, "read";
+    # the schema has no propertyTransform for Cluster, unlike Role and TaskDefinition): the
+    # import id carries the cluster's name, so the read records the name.
+    if live.cluster_name:
+        inputs["cluster"] = live.cluster_name
+    return inputs
 
 
 def _unset(compare: _Compare, live_inputs: dict[str, Any], ignored: list[str]) -> None:
@@ -204,7 +211,7 @@ def _native_service_diff(inputs: dict[str, Any], live: LiveService) -> list[Diff
     import recorded that the program leaves unset is deleted (`_unset`)."""
     compare = _Compare(NATIVE_SERVICE_TYPE, inputs)
     compare("serviceName", live.name, ESTATE)
-    compare("cluster", live.described.get("clusterArn"), ESTATE)
+    compare("cluster", imported_inputs(live).get("cluster"), ESTATE)
     compare("launchType", live.launch_type, ESTATE)
     compare("capacityProviderStrategy", _strategy(live.capacity_provider_strategy), ESTATE,
             program=_strategy(inputs.get("capacityProviderStrategy") or []))

@@ -74,9 +74,9 @@ INTENDED = {
 # plan reports as an error. When the program states them (the live REPLICA and service-linked
 # role), set this to {} for both stacks: no adopted resource may then be replaced.
 PENDING_NATIVE_REPLACES: dict[str, dict[str, set[str]]] = {
-    "beta": {"web-service": {"schedulingStrategy", "role"},
-             "gateway-service": {"schedulingStrategy", "role"},
-             "voice-service": {"schedulingStrategy"}},
+    # The program states schedulingStrategy and ignores role on its aws-native services, and
+    # sends the cluster as the import id names it: nothing create-only is replaced.
+    "beta": {},
     "staging": {},
 }
 

@@ -27,19 +27,23 @@ def _inputs(beta: Estate, type_token: str, name: str) -> dict[str, Any]:
     return dict(registration.inputs, __ignore=registration.ignore_changes)
 
 
-def test_web_on_beta_is_replaced_until_the_program_states_scheduling_strategy_and_role(
-        beta: Estate):
-    """FLIPS with the program side of issue 21 item 2 (then web is `import, update`): the
-    program sets neither schedulingStrategy nor role on web's aws-native service, the import
-    recorded both (REPLICA, the service-linked role), so the first diff deletes two create-only
-    properties: a replace of the running web service, reported as an error."""
+def test_web_on_beta_is_imported_in_place(beta: Estate):
+    """The import recorded schedulingStrategy (REPLICA), role (the service-linked role) and the
+    cluster as the import id names it; the program states REPLICA, ignores role and sends the
+    cluster's name, so the first diff changes nothing create-only: `import, update`."""
     web = next(s for s in beta.result.steps if s.name == "web-service")
-    assert web.type == NATIVE_SERVICE_TYPE and web.action == REPLACE and web.error
-    replaced = {d.path: (d.live, d.program) for d in web.differences if d.replaces}
-    assert replaced == {"schedulingStrategy": ("REPLICA", None),
-                        "role": (replica.SERVICE_LINKED_ROLE, None)}
-    assert any(e.startswith("services.web: aws-native:ecs:Service web-service: import, REPLACE")
-               for e in beta.result.errors)
+    assert web.type == NATIVE_SERVICE_TYPE and web.action != REPLACE and not web.error
+    assert not [d for d in web.differences if d.replaces]
+
+
+def test_leaving_scheduling_strategy_unset_would_replace_web(beta: Estate):
+    """The look-alike the program must not become: an import records REPLICA, and a program
+    that leaves it unset deletes a create-only property, a replace of the running service."""
+    inputs = _inputs(beta, NATIVE_SERVICE_TYPE, "web-service")
+    live = beta.result.estate.services["web"]
+    unset = {k: v for k, v in inputs.items() if k != "schedulingStrategy"}
+    replaced = {d.path: (d.live, d.program) for d in _native_service_diff(unset, live) if d.replaces}
+    assert replaced == {"schedulingStrategy": ("REPLICA", None)}
 
 
 def test_stating_the_live_create_only_values_keeps_web_in_place(beta: Estate):
