@@ -33,7 +33,7 @@ from policies.guardrails.facts.cloudwatch import (
 )
 from policies.guardrails.facts.ecs import SERVICE_ROLE_PROPERTY
 from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
-from policies.guardrails.facts.secrets import secret_resource_arn
+from policies.guardrails.facts.secrets import VIA_SERVICE, secret_resource_arn, via_service_endpoints
 from policies.guardrails.facts.types import NATIVE_SERVICE_TYPE, SCALABLE_SERVICE_COMPONENT
 from policies.guardrails.facts.wafv2 import WEB_ACL_TAG
 from stack_model.config import ServiceConfig
@@ -126,9 +126,8 @@ def execution_role_policy(
         # Only through the services that read the secrets, never direct use of the key.
         statements.append({"Sid": "DecryptSecrets", "Effect": "Allow",
                            "Action": ["kms:Decrypt"], "Resource": sorted(kms_key_arns),
-                           "Condition": {"StringEquals": {"kms:ViaService": [
-                               f"secretsmanager.{region}.amazonaws.com",
-                               f"ssm.{region}.amazonaws.com"]}}})
+                           "Condition": {"StringEquals": {
+                               VIA_SERVICE: via_service_endpoints(region)}}})
     return {"Version": "2012-10-17", "Statement": statements}
 
 

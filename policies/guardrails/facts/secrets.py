@@ -80,6 +80,16 @@ _VIA_SERVICE_VALUE = re.compile(r"^(?P<service>[a-z0-9-]+)\.(?P<region>[a-z0-9-]
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/.+$")
 
 
+# The services that read a task's secrets for ECS (ECS developer guide, "Pass sensitive data to
+# an Amazon ECS container": Secrets Manager secrets and SSM parameters).
+SECRET_READING_SERVICES = ("secretsmanager", "ssm")
+
+
+def via_service_endpoints(region: str) -> list[str]:
+    """The kms:ViaService values of the services that read secrets in `region`."""
+    return [f"{service}.{region}.amazonaws.com" for service in SECRET_READING_SERVICES]
+
+
 def via_service_region(value: str) -> str | None:
     """The region of a kms:ViaService value (`secretsmanager.us-east-1.amazonaws.com`), or None
     for a value of another shape (a wildcard pattern, a global endpoint)."""

@@ -15,3 +15,11 @@ def test_validator_secret_arns():
     assert grants([f"{SECRET}-??????"], f"{SECRET}-??????")
     assert grants([f"{SECRET}-??????"], f"{SECRET}-AbCdEf")
     assert not grants([f"{SECRET}:password::"], f"{SECRET}-??????")
+
+
+def test_the_endpoints_granted_are_the_shape_the_region_is_read_from():
+    from policies.guardrails.facts.secrets import via_service_endpoints, via_service_region
+
+    endpoints = via_service_endpoints("eu-west-1")
+    assert endpoints == ["secretsmanager.eu-west-1.amazonaws.com", "ssm.eu-west-1.amazonaws.com"]
+    assert {via_service_region(e) for e in endpoints} == {"eu-west-1"}
