@@ -60,3 +60,23 @@ def test_what_the_program_logs_is_kept_once_and_printed_only_when_asked(
 
     run_or_report(_args("beta"))
     assert capsys.readouterr().err.count("note: cost breaker: record /z360/beta/") == 1
+
+
+def test_a_process_that_ran_the_program_freezes_its_heap_once_at_exit() -> None:
+    import subprocess
+    import sys
+
+    # The probe is registered first, so it runs after the freeze (atexit is last in, first out).
+    script = (
+        "import atexit, gc\n"
+        "atexit.register(lambda: print(gc.get_freeze_count() > 0, flush=True))\n"
+        "from z360_ecs.engine import program\n"
+        "before = atexit._ncallbacks()\n"
+        "program.freeze_heap_at_exit(); program.freeze_heap_at_exit()\n"
+        "print(atexit._ncallbacks() - before, flush=True)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR,
+                               capture_output=True, text=True, check=True)
+    added, frozen = completed.stdout.split()
+    assert added == "1"  # one handler, however many runs
+    assert frozen == "True"
