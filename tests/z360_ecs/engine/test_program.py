@@ -80,3 +80,23 @@ def test_a_process_that_ran_the_program_freezes_its_heap_once_at_exit() -> None:
     added, frozen = completed.stdout.split()
     assert added == "1"  # one handler, however many runs
     assert frozen == "True"
+
+
+def test_a_registrations_inputs_are_made_from_its_properties_when_first_read() -> None:
+    from google.protobuf import struct_pb2
+    from pulumi.runtime import rpc
+
+    from z360_ecs.engine.program import COMPUTED, Registration
+
+    properties = struct_pb2.Struct()
+    properties.update({"maxCapacity": 50.0, "arn": rpc.UNKNOWN})
+    made = Registration(urn="urn:a", type="aws:x/y:Z", name="a", parent="", custom=True,
+                        properties=properties, protect=False, ignore_changes=[], import_id="",
+                        dependencies=[], provider="")
+    assert made.__dict__["_inputs"] is None  # nothing made at registration
+    assert made.inputs == {"maxCapacity": 50, "arn": COMPUTED}
+    assert made.inputs is made.inputs  # made once
+    given = Registration(urn="urn:b", type="aws:x/y:Z", name="b", parent="", custom=True,
+                         properties=properties, protect=False, ignore_changes=[], import_id="",
+                         dependencies=[], provider="", inputs={"kept": True})
+    assert given.inputs == {"kept": True}
