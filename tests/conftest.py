@@ -127,7 +127,8 @@ def commands_share_runs(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
 
     def run_program(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path | None = None,
                     overrides: Any = None, preview: bool = True,
-                    settings_override: Any = None, echo_notes: bool = True) -> ProgramRun:
+                    settings_override: Any = None, echo_notes: bool = True,
+                    last_in_process: bool = False) -> ProgramRun:
         if overrides is None and settings_override is None:
             run = PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file,
                                     project_dir=project_dir)

@@ -134,7 +134,7 @@ def handle(args: argparse.Namespace) -> int:
         with rare_full_collections(), PolicyPackProcess(connect=False) as pack, \
                 Analysis(pack, config.values, config.source) as analysis:
             # Text prints the program's notes under its header; JSON keeps stdout the machine's.
-            run = run_or_report(args, preview=True, echo_notes=args.json)
+            run = run_or_report(args, preview=True, echo_notes=args.json, last_in_process=True)
             if run is None:
                 return 2
             findings = analysis.findings(run)

@@ -224,7 +224,7 @@ def _compare(args: argparse.Namespace, run: ProgramRun) -> int:
         with tempfile.TemporaryDirectory(prefix="z360-spec-") as scratch:
             old_file = resolve_spec(args.compare, args.project_dir, Path(scratch))
             old_run = run_program(args.stack, project_dir=args.project_dir, stack_file=old_file,
-                                  echo_notes=False)
+                                  echo_notes=False, last_in_process=True)
     except (ConfigError, StackFileError, SpecError) as exc:
         print(f"error: --compare {args.compare}: {exc}", file=sys.stderr)
         return 2
@@ -237,7 +237,8 @@ def handle(args: argparse.Namespace) -> int:
     # The tree prints the program's notes under its header and JSON keeps stdout the machine's
     # (they go to stderr); a comparison of two configs is no place for them.
     with rare_full_collections():
-        run = run_or_report(args, echo_notes=args.json and not getattr(args, "compare", None))
+        run = run_or_report(args, echo_notes=args.json and not getattr(args, "compare", None),
+                            last_in_process=True)
         if run is None:
             return 2
         if getattr(args, "compare", None):

@@ -100,3 +100,24 @@ def test_a_registrations_inputs_are_made_from_its_properties_when_first_read() -
                          properties=properties, protect=False, ignore_changes=[], import_id="",
                          dependencies=[], provider="", inputs={"kept": True})
     assert given.inputs == {"kept": True}
+
+
+def test_what_the_last_run_in_a_process_builds_is_frozen_out_of_the_collectors_way(
+    tmp_path: Path,
+) -> None:
+    import gc
+    import sys
+
+    from z360_ecs.engine.program import _run_path
+
+    program, collecting = tmp_path / "__main__.py", tmp_path / "collecting"
+    # What a program builds outlives its module (the SDK keeps its resources): here, sys keeps it.
+    program.write_text("import gc, pathlib, sys\nsys.z360_built = [[i] for i in range(1000)]\n"
+                       f"pathlib.Path({str(collecting)!r}).write_text(str(gc.isenabled()))\n")
+    before = gc.get_freeze_count()
+    _run_path(str(program), last_in_process=False)
+    assert gc.get_freeze_count() == before and collecting.read_text() == "True"
+    _run_path(str(program), last_in_process=True)
+    assert gc.get_freeze_count() >= before + 1000 and collecting.read_text() == "False"
+    assert gc.isenabled()
+    del sys.z360_built  # type: ignore[attr-defined]
