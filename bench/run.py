@@ -155,22 +155,27 @@ def child_provider_modules(directory: Path) -> None:
     (directory / "modules.txt").write_text("\n".join(modules) + "\n")
 
 
-def time_startup_check(repeat: int) -> dict[str, list[float]]:
+def time_startup_check(repeat: int, before: Path | None = None) -> dict[str, list[float]]:
     """`z360-ecs check beta` from process start to exit, beside bench/floor_check.py, each in
-    a fresh interpreter, alternately."""
+    a fresh interpreter, alternately; with `before`, that checkout's check too, in the same
+    rounds (run from its folder, whose modules then come first on the path)."""
     directory = Path(tempfile.mkdtemp(prefix="z360-bench-"))
     subprocess.run([sys.executable, __file__, "--child", "modules", "--directory",
                     str(directory)], check=True, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL)
+    check = [sys.executable, "-m", "z360_ecs.cli", "check", "beta"]
     commands = {
-        "check": [sys.executable, "-m", "z360_ecs.cli", "check", "beta"],
-        "floor": [sys.executable, str(BENCH_DIR / "floor_check.py"),
-                  str(directory / "Pulumi.floor.yaml"), str(directory / "modules.txt")],
+        "check": (check, PROJECT_DIR),
+        "floor": ([sys.executable, str(BENCH_DIR / "floor_check.py"),
+                   str(directory / "Pulumi.floor.yaml"), str(directory / "modules.txt")],
+                  PROJECT_DIR),
     }
-    times: dict[str, list[float]] = {"check": [], "floor": []}
+    if before is not None:
+        commands["before"] = (check, before)
+    times: dict[str, list[float]] = {label: [] for label in commands}
     for attempt in range(repeat + 1):
-        for label, command in commands.items():
+        for label, (command, cwd) in commands.items():
             started = time.perf_counter()
-            subprocess.run(command, check=label == "floor", cwd=PROJECT_DIR,
+            subprocess.run(command, check=label == "floor", cwd=cwd,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if attempt:  # the first round warms the file cache
                 times[label].append(time.perf_counter() - started)
@@ -322,6 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="fewer repetitions, and no 1,000-service runs")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also time `z360-ecs check beta` of another checkout (e.g. "
+                             "`git archive <commit> | tar -x -C DIR`, with DIR/policies/venv "
+                             "linked to this one's) in the same rounds")
+    parser.add_argument("--startup-only", action="store_true",
+                        help="only the start-to-exit time of `check beta` and its floor")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--services", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, help=argparse.SUPPRESS)
@@ -356,10 +367,15 @@ def main(argv: list[str] | None = None) -> int:
           "times are medians, each measurement in its own interpreter")
     print(f"  {'':30}{'check':>12}{'floor':>12}{'ratio':>8}")
 
-    startup_check = time_startup_check(repeat)
+    startup_check = time_startup_check(2 * repeat + 1, args.before)
     print("\n`z360-ecs check beta` from process start to exit (floor: bench/floor_check.py)")
     _row("wall time", statistics.median(startup_check["check"]),
          statistics.median(startup_check["floor"]), _s)
+    if args.before is not None:
+        _row(f"  before ({args.before})", statistics.median(startup_check["before"]),
+             statistics.median(startup_check["floor"]), _s)
+    if args.startup_only:
+        return 0
 
     startup = _child("startup", "--repeat", str(repeat))
     print("\npolicy pack start-up until GetAnalyzerInfo answers "
