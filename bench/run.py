@@ -259,7 +259,8 @@ def child_shapes(services: int, directory: Path) -> None:
     from bench.synthetic import write_synthetic_stack
     from z360_ecs.engine.program import run_program
 
-    run = run_program("beta", stack_file=write_synthetic_stack(services, directory))
+    run = run_program("beta", stack_file=write_synthetic_stack(services, directory),
+                      echo_notes=False)
     _floor_stack(run, directory)
 
 
