@@ -59,8 +59,11 @@ class ProgramRuns:
         except SourceError:  # the program reports an unreadable file itself
             return run_program(stack, project_dir=project, stack_file=stack_file, preview=preview)
         if key not in self._runs:  # its notes are printed by each replay that asks (replayed)
-            self._runs[key] = run_program(stack, project_dir=project, stack_file=stack_file,
-                                          preview=preview, echo_notes=False)
+            run = run_program(stack, project_dir=project, stack_file=stack_file,
+                              preview=preview, echo_notes=False)
+            for registration in run.registrations:  # made once here, not in every copy
+                assert registration.inputs is not None
+            self._runs[key] = run
         return copy_run(self._runs[key])
 
 
