@@ -150,8 +150,13 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
     if spot_clusters:
         SpotInterruptions(
             "spot-interruptions",
-            SpotInterruptionsArgs(environment=env, cluster_arns=spot_clusters,
-                                  alert_topic_arn=alerts.topic_arn),
+            SpotInterruptionsArgs(
+                environment=env, cluster_arns=spot_clusters,
+                # From its name, so the pack sees the wiring at preview; created after it.
+                alert_topic_arn=sns_topic_arn(config.region, config.account_id,
+                                              config.alerts.topic_name),
+            ),
+            opts=pulumi.ResourceOptions(depends_on=[alerts]),
         )
 
     # The breaker's topic must exist before the budget that notifies it.
