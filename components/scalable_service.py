@@ -2,12 +2,14 @@
 
 Creates, as children: a CloudWatch log group; an execution role allowed only to pull the image,
 read the service's own secrets and write its own logs; a Fargate task definition (kept on
-replacement, so `family:N` rollbacks keep working); the ECS service (circuit breaker with
-rollback, FARGATE or FARGATE_SPOT), through pulumi-aws, or through pulumi-aws-native when it
-publishes 20-second metrics: one description of it (stack_model/ecs_service.py), two emitters
-that only spell it for their provider; and, when scaling is on, a scalable target with CPU and
-memory target-tracking policies. Alarms (CPU high, memory high, RunningTaskCount spike) are
-created only where the service config sets a threshold; all notify the alert topic.
+replacement, so `family:N` rollbacks keep working; containers that may run on Fargate Spot
+get stopTimeout 120 s); the ECS service (circuit breaker with rollback, on a launch type or a
+capacity provider strategy; tagged when it is not interruptible), through pulumi-aws, or
+through pulumi-aws-native when it publishes 20-second metrics: one description of it
+(stack_model/ecs_service.py), two emitters that only spell it for their provider; and, when
+scaling is on, a scalable target with CPU and memory target-tracking policies. Alarms (CPU
+high, memory high, RunningTaskCount spike) are created only where the service config sets a
+threshold; all notify the alert topic.
 
 The caller supplies the validated `ServiceConfig`, the cluster's ARN and name, the alert topic
 ARN and the stack's environment. With scaling on, the service ignores `desiredCount` so a
