@@ -1,7 +1,8 @@
 """AlertChannel: the SNS topic every alarm and budget notification goes to, with email subscribers.
 
 Creates the topic, a topic policy letting CloudWatch alarms and AWS Budgets of this account
-publish to it, and one email subscription per recipient. Email subscriptions stay pending until
+publish to it (and the stack's EventBridge rules, when it has any: the Spot interruptions), and
+one email subscription per recipient. Email subscriptions stay pending until
 each recipient clicks the confirmation link AWS sends; until then they receive nothing. Each
 subscription is named after its address (naming.email_subscription_name), so adding or removing
 a recipient never replaces anyone else's confirmed subscription.
@@ -10,6 +11,7 @@ a recipient never replaces anyone else's confirmed subscription.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -31,10 +33,27 @@ class AlertChannelArgs:
     """Protect the topic itself from deletion."""
     extra_publishers: list[str] = field(default_factory=list)
     """Further service principals allowed to publish (e.g. lambda.amazonaws.com)."""
+    event_rule_arns: list[str] = field(default_factory=list)
+    """EventBridge rules allowed to publish (components/spot_interruptions.py), by ARN."""
 
 
-def topic_policy(topic_arn: str, publishers: list[str], account_id: str) -> dict:
+def event_rules_statement(topic_arn: str, rule_arns: list[str]) -> dict:
+    """EventBridge publishes to a topic only if its policy allows events.amazonaws.com
+    (EventBridge user guide, "Using resource-based policies for Amazon EventBridge", Amazon SNS
+    permissions); only these rules may, by aws:SourceArn, as that page's example does."""
     return {
+        "Sid": "AllowEventRulesPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "SNS:Publish",
+        "Resource": topic_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": sorted(rule_arns)}},
+    }
+
+
+def topic_policy(topic_arn: str, publishers: list[str], account_id: str,
+                 event_rule_arns: list[str] | None = None) -> dict:
+    policy: dict[str, Any] = {
         "Version": "2012-10-17",
         "Statement": [{
             "Sid": "AllowAlarmAndBudgetPublish",
@@ -46,6 +65,9 @@ def topic_policy(topic_arn: str, publishers: list[str], account_id: str) -> dict
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         }],
     }
+    if event_rule_arns:
+        policy["Statement"].append(event_rules_statement(topic_arn, event_rule_arns))
+    return policy
 
 
 class AlertChannel(pulumi.ComponentResource):
@@ -74,7 +96,8 @@ class AlertChannel(pulumi.ComponentResource):
             f"{name}-topic-policy",
             arn=topic.arn,
             policy=pulumi.Output.json_dumps(
-                topic.arn.apply(lambda arn: topic_policy(arn, publishers, args.account_id))
+                topic.arn.apply(lambda arn: topic_policy(
+                    arn, publishers, args.account_id, args.event_rule_arns))
             ),
             opts=child,
         )

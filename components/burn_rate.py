@@ -5,7 +5,9 @@ The rate is a CloudWatch metric-math expression over the auto-scaled services:
 service's RunningTaskCount (ECS/ContainerInsights, ClusterName + ServiceName, Maximum over 60 s)
 and the prices are the task list prices (policies/guardrails/facts/fargate.py) as the one
 pricing of a stack config gives them (stack_model/pricing.py), written into the expression at
-preview. Expression and limits: policies/guardrails/facts/burn_rate.py.
+preview. A task on FARGATE_SPOT is priced at the on-demand list price too: Spot has no fixed
+price and costs less, so on a stack with Spot the rate reads high and the alarms trip early
+(the safe side), never late. Expression and limits: policies/guardrails/facts/burn_rate.py.
 
 Creates, as children, per group of up to 10 services (one metric-math alarm references at most
 10 metrics; a stack with more is split and the thresholds shared out, see
@@ -140,8 +142,10 @@ class BurnRateAlarms(pulumi.ComponentResource):
             prices = [p.hourly_price for p in group]
             expressions.append(rate_expression(prices))
             scope = ", ".join(p.key for p in group)
-            span = (f"baseline ${baseline_rate(group):.2f}/h, all at max "
-                    f"${max_rate(group):.2f}/h")
+            # Every task at its on-demand list price, Spot tasks too: Spot costs less, so
+            # with Spot the alarms fire early, the safe side (docs/costs.md#fargate-spot).
+            span = (f"on-demand list price, Spot tasks too: baseline "
+                    f"${baseline_rate(group):.2f}/h, all at max ${max_rate(group):.2f}/h")
             warns.append(self._alarm(
                 name, WARN, index, len(groups), members, prices, warn_shares[index], 1,
                 f"{args.environment} Fargate burn rate ({scope}) above "

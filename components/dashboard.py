@@ -7,6 +7,7 @@ Creates a single `aws.cloudwatch.Dashboard`. Each service row has three widgets:
   Container Insights on the cluster), with an annotation at the maximum task count;
 - an alarm status widget of the alarms the service's ScalableService created (left out when
   the service has none: the widget takes 1 to 100 alarm ARNs).
+Below the rows: the burn rate, and the Fargate Spot interruptions when a service may run on Spot.
 
 The body follows CloudWatch's "Dashboard body structure and syntax" (API reference). The caller
 supplies the validated ServiceConfig, the cluster and service names and the alarm names of each
@@ -28,7 +29,12 @@ from policies.guardrails.facts.cloudwatch import (
     MEMORY_METRIC_NAME,
     RUNNING_TASK_COUNT,
 )
-from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
+from policies.guardrails.facts.metrics import (
+    CONTAINER_INSIGHTS_NAMESPACE,
+    ECS_SERVICE_NAMESPACE,
+    EVENTS_NAMESPACE,
+    MATCHED_EVENTS,
+)
 from policies.guardrails.facts.types import SERVICE_DASHBOARD_COMPONENT
 from stack_model.config import ServiceConfig
 from stack_model.naming import alarm_arn, dashboard_name
@@ -40,6 +46,7 @@ WIDGET_WIDTH = GRID_COLUMNS // 3
 WIDGET_HEIGHT = 6
 # ECS publishes AWS/ECS and Container Insights metrics once a minute.
 METRIC_PERIOD_SECONDS = 60
+SPOT_INTERRUPTION_PERIOD_SECONDS = 300
 # The alarm status widget accepts at most this many alarm ARNs.
 MAX_ALARMS_PER_WIDGET = 100
 
@@ -70,6 +77,9 @@ class ServiceDashboardArgs:
     """One row per service, in this order."""
     burn_rate: BurnRateFigures | None = None
     """A last, full-width row: the stack's Fargate $ per hour; none when None."""
+    spot_interruption_rule: str | None = None
+    """Name of the Spot interruption rule (components/spot_interruptions.py): a full-width row
+    counting its matched events; none when None."""
 
 
 def _utilisation_widget(
@@ -143,12 +153,33 @@ def _alarm_widget(
     }
 
 
+def spot_interruptions_widget(
+    rule_name: str, environment: str, region: str, y: int
+) -> dict[str, Any]:
+    """Spot interruptions per 5 minutes: the rule's MatchedEvents (AWS/Events, dimension
+    RuleName; facts/metrics.py)."""
+    return {
+        "type": "metric", "x": 0, "y": y, "width": GRID_COLUMNS, "height": WIDGET_HEIGHT,
+        "properties": {
+            "title": f"{environment}: Fargate Spot interruptions (tasks, per 5 minutes)",
+            "view": "timeSeries",
+            "region": region,
+            "stat": "Sum",
+            "period": SPOT_INTERRUPTION_PERIOD_SECONDS,
+            "metrics": [[EVENTS_NAMESPACE, MATCHED_EVENTS, "RuleName", rule_name,
+                         {"label": "interrupted tasks"}]],
+            "yAxis": {"left": {"min": 0}},
+        },
+    }
+
+
 def dashboard_body(
     environment: str,
     region: str,
     account_id: str,
     rows: list[tuple[str, ServiceConfig, str, str, list[str]]],
     burn_rate: BurnRateFigures | None = None,
+    spot_interruption_rule: str | None = None,
 ) -> dict[str, Any]:
     """The dashboard body for resolved values: (key, config, cluster, service, alarm names)."""
     widgets: list[dict[str, Any]] = []
@@ -163,6 +194,9 @@ def dashboard_body(
             burn_rate, [(key, cluster, service) for key, _, cluster, service, _ in rows],
             environment, region, len(rows) * WIDGET_HEIGHT, GRID_COLUMNS, WIDGET_HEIGHT,
         ))
+    if spot_interruption_rule is not None:
+        y = (len(rows) + (burn_rate is not None)) * WIDGET_HEIGHT
+        widgets.append(spot_interruptions_widget(spot_interruption_rule, environment, region, y))
     return {"widgets": widgets}
 
 
@@ -185,7 +219,7 @@ class ServiceDashboard(pulumi.ComponentResource):
                 rows.append((service.key, service.config, cluster, service_name,
                              list(alarm_names or [])))
             return dashboard_body(args.environment, args.region, args.account_id, rows,
-                                  args.burn_rate)
+                                  args.burn_rate, args.spot_interruption_rule)
 
         resolved = pulumi.Output.all(*[
             value

@@ -2,12 +2,14 @@
 
 Creates, as children: a CloudWatch log group; an execution role allowed only to pull the image,
 read the service's own secrets and write its own logs; a Fargate task definition (kept on
-replacement, so `family:N` rollbacks keep working); the ECS service (circuit breaker with
-rollback, FARGATE or FARGATE_SPOT), through pulumi-aws, or through pulumi-aws-native when it
-publishes 20-second metrics: one description of it (stack_model/ecs_service.py), two emitters
-that only spell it for their provider; and, when scaling is on, a scalable target with CPU and
-memory target-tracking policies. Alarms (CPU high, memory high, RunningTaskCount spike) are
-created only where the service config sets a threshold; all notify the alert topic.
+replacement, so `family:N` rollbacks keep working; containers that may run on Fargate Spot
+get stopTimeout 120 s); the ECS service (circuit breaker with rollback, on a launch type or a
+capacity provider strategy; tagged when it is not interruptible), through pulumi-aws, or
+through pulumi-aws-native when it publishes 20-second metrics: one description of it
+(stack_model/ecs_service.py), two emitters that only spell it for their provider; and, when
+scaling is on, a scalable target with CPU and memory target-tracking policies. Alarms (CPU
+high, memory high, RunningTaskCount spike) are created only where the service config sets a
+threshold; all notify the alert topic.
 
 The caller supplies the validated `ServiceConfig`, the cluster's ARN and name, the alert topic
 ARN and the stack's environment. With scaling on, the service ignores `desiredCount` so a
@@ -31,6 +33,7 @@ from policies.guardrails.facts.cloudwatch import (
     SERVICE_METRIC_NAMES,
     metric_type,
 )
+from policies.guardrails.facts.conventions import INTERRUPTIBLE_TAG, NOT_INTERRUPTIBLE
 from policies.guardrails.facts.ecs import SERVICE_ROLE_PROPERTY
 from policies.guardrails.facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
 from policies.guardrails.facts.secrets import VIA_SERVICE, secret_resource_arn, via_service_endpoints
@@ -153,11 +156,15 @@ def ecs_tasks_assume_role(account_id: str) -> dict:
 
 
 def service_tags_of(service: ServiceDescription, tags: dict[str, str]) -> dict[str, str]:
-    """The ECS service's tags: the service's own, and the web ACL in front of it, which the
-    pack's service-load-balancer-declared rule reads (a resource rule sees one resource)."""
-    if service.web_acl is None:
-        return dict(tags)
-    return {**tags, WEB_ACL_TAG: service.web_acl}
+    """The ECS service's tags: the service's own, the web ACL in front of it, which the pack's
+    service-load-balancer-declared rule reads, and `interruptible: false`, which its
+    interruptible-not-on-spot rule reads (a resource rule sees one resource)."""
+    tagged = dict(tags)
+    if service.web_acl is not None:
+        tagged[WEB_ACL_TAG] = service.web_acl
+    if not service.interruptible:
+        tagged[INTERRUPTIBLE_TAG] = NOT_INTERRUPTIBLE
+    return tagged
 
 
 def _kept_as_live(service: ServiceDescription) -> pulumi.ResourceOptions:
@@ -435,6 +442,11 @@ class ScalableService(pulumi.ComponentResource):
                 },
             },
         }
+        stop_timeout = config.effective_stop_timeout
+        if stop_timeout is not None:
+            # Fargate Spot warns two minutes before it stops a task (SIGTERM); ECS's default 30 s
+            # would kill the container 90 s early (facts/ecs.py SPOT_STOP_TIMEOUT).
+            container["stopTimeout"] = stop_timeout
         if config.container_port is not None:
             container["portMappings"] = [
                 {"containerPort": config.container_port, "protocol": "tcp"}

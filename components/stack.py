@@ -1,5 +1,5 @@
-"""Composition of one stack: alert channel, clusters, services (with their web ACLs), budget,
-and the summary export.
+"""Composition of one stack: alert channel, clusters, services (with their web ACLs), the Spot
+interruption rule when a service may run on Spot, budget, and the summary export.
 
 `build_stack` takes only the validated StackConfig; `__main__.py` reads config and calls it.
 Deletion protection is set on the protected resources themselves (clusters, services, topic,
@@ -20,6 +20,7 @@ from components.burn_rate import BurnRateAlarms, BurnRateAlarmsArgs, BurnRateSer
 from components.cost_breaker import CostBreaker, CostBreakerArgs, breaker_targets, held_maxima
 from components.dashboard import DashboardService, ServiceDashboard, ServiceDashboardArgs
 from components.scalable_service import ScalableService, ScalableServiceArgs
+from components.spot_interruptions import SpotInterruptions, SpotInterruptionsArgs
 from components.waf import build_web_acls
 from stack_model.config import ServiceConfig, StackConfig
 from stack_model.naming import (
@@ -27,7 +28,9 @@ from stack_model.naming import (
     cluster_arn,
     cost_breaker_names,
     environment_tags,
+    event_rule_arn,
     sns_topic_arn,
+    spot_interruption_rule_name,
 )
 from stack_model.pricing import burn_rate_figures, service_cost, summary_figures
 
@@ -40,7 +43,10 @@ def service_summary(key: str, service: ServiceConfig) -> dict[str, Any]:
         "cpu": service.cpu,
         "memory": service.memory,
         "architecture": service.architecture,
-        "capacityProvider": service.capacity_provider if service.launch_type is None else None,
+        "capacityProviderStrategy": [
+            {"capacityProvider": provider, "base": base, "weight": weight}
+            for provider, base, weight in service.strategy
+        ] or None,
         "launchType": service.launch_type,
         "scaling": service.scaling.enabled,
         "min": service.effective_min,
@@ -50,8 +56,17 @@ def service_summary(key: str, service: ServiceConfig) -> dict[str, Any]:
     }
 
 
+def spot_cluster_arns(config: StackConfig) -> list[str]:
+    """ARNs of the clusters with a service that may run on FARGATE_SPOT, from their names (known
+    at preview); empty when none may."""
+    keys = sorted({s.cluster for s in config.services.values() if s.may_run_on_spot})
+    return [cluster_arn(config.region, config.account_id, config.clusters[k].name) for k in keys]
+
+
 def build_stack(config: StackConfig) -> dict[str, Any]:
     env = config.environment
+    spot_clusters = spot_cluster_arns(config)
+    spot_rule = spot_interruption_rule_name(env) if spot_clusters else None
     alerts = AlertChannel(
         "alerts",
         AlertChannelArgs(
@@ -59,6 +74,9 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
             environment=env,
             account_id=config.account_id,
             protect=config.protect,
+            event_rule_arns=(
+                [event_rule_arn(config.region, config.account_id, spot_rule)] if spot_rule else []
+            ),
         ),
     )
 
@@ -128,6 +146,18 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
         )
 
     web_acls = build_web_acls(config, alerts.topic_arn, services)
+
+    if spot_clusters:
+        SpotInterruptions(
+            "spot-interruptions",
+            SpotInterruptionsArgs(
+                environment=env, cluster_arns=spot_clusters,
+                # From its name, so the pack sees the wiring at preview; created after it.
+                alert_topic_arn=sns_topic_arn(config.region, config.account_id,
+                                              config.alerts.topic_name),
+            ),
+            opts=pulumi.ResourceOptions(depends_on=[alerts]),
+        )
 
     # The breaker's topic must exist before the budget that notifies it.
     breaker: CostBreaker | None = None
@@ -215,6 +245,7 @@ def build_stack(config: StackConfig) -> dict[str, Any]:
                     for key, svc in services.items()
                 ],
                 burn_rate=burn_rate_figures(config),
+                spot_interruption_rule=spot_rule,
             ),
         )
 

@@ -41,7 +41,7 @@ class StrategyItem:
     capacity_provider: str
     """FARGATE or FARGATE_SPOT."""
     weight: int = 1
-    """Share of the tasks; the only provider takes them all."""
+    """Share of the tasks beyond the base; 0 places none."""
     base: int = 0
     """Tasks placed here before the weights apply."""
 
@@ -94,6 +94,9 @@ class ServiceDescription:
     """Name of the web ACL on the load balancer in front of the service (waf.enabled), or None.
     Tagged on the service (facts/wafv2.py WEB_ACL_TAG), so the pack can refuse an `up` that
     sends such a service without its loadBalancers."""
+    interruptible: bool = True
+    """False: an interruption is not harmless. Tagged on the service (facts/conventions.py
+    INTERRUPTIBLE_TAG) so the pack refuses a FARGATE_SPOT strategy on it."""
     scheduling_strategy: str = SCHEDULING_STRATEGY
     """REPLICA: the only strategy Fargate runs. Create-only in both providers: stated, so an
     import that reads it back finds the same value."""
@@ -156,9 +159,9 @@ def describe_service(key: str, config: ServiceConfig) -> ServiceDescription:
             if config.task_definition_revision else None
         ),
         launch_type=config.launch_type,
-        capacity_provider_strategy=(
-            (StrategyItem(config.capacity_provider),)
-            if config.uses_capacity_provider_strategy else ()
+        capacity_provider_strategy=tuple(
+            StrategyItem(provider, weight=weight, base=base)
+            for provider, base, weight in config.strategy
         ),
         force_new_deployment=config.migrate_launch_configuration,
         subnets=tuple(config.network.subnets),
@@ -168,4 +171,5 @@ def describe_service(key: str, config: ServiceConfig) -> ServiceDescription:
         metric_resolution=config.metric_resolution,
         adopt=adopt,
         web_acl=naming.web_acl_name(config.name_prefix) if config.waf.enabled else None,
+        interruptible=config.interruptible,
     )

@@ -103,6 +103,16 @@ def dashboard_name(environment: str) -> str:
     return f"z360-{environment}-services"
 
 
+def spot_interruption_rule_name(environment: str) -> str:
+    """The EventBridge rule that forwards the stack's Fargate Spot interruptions."""
+    return f"z360-{environment}-spot-interruptions"
+
+
+def event_rule_arn(region: str, account_id: str, rule_name: str) -> str:
+    """A rule on the default event bus: `arn:aws:events:<region>:<account>:rule/<name>`."""
+    return f"arn:aws:events:{region}:{account_id}:rule/{rule_name}"
+
+
 def budget_import_id(account_id: str, budget_name: str) -> str:
     """Import id of an AWS Budgets budget: `<account id>:<budget name>`."""
     return f"{account_id}:{budget_name}"

@@ -8,9 +8,9 @@ Pure functions over a validated StackConfig. Its callers:
 Prices and sizes come only from policies/guardrails/facts/fargate.py (a task's price is a fact;
 pricing a config is done here); the burn-rate expression and its limits from
 policies/guardrails/facts/burn_rate.py. Money stays an exact Decimal here and is rounded to the
-cent only when printed (fargate.to_cents). Every figure is on-demand list price: a Spot task
-costs somewhere below it, so Spot and Savings Plans are shown as ranges of savings, never as
-one fixed figure.
+cent only when printed (fargate.to_cents). The per-service figures are on-demand list price;
+the tasks a strategy puts on Spot are priced as a range below it (SpotSplit), and a Savings Plan
+as a range on the on-demand floor, never as one fixed figure.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from policies.guardrails.facts.burn_rate import PricedService, baseline_rate, max_rate, rate_at
+from policies.guardrails.facts.ecs import FARGATE_SPOT, split_tasks
 from policies.guardrails.facts.fargate import (
     COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE,
     HOURS_PER_MONTH,
@@ -263,27 +264,132 @@ def hours_per_month() -> Decimal:
 
 
 def discount_notes(costs: list[ServiceCost]) -> list[str]:
-    """Spot and a Compute Savings Plan as ranges of the baseline cost, never a fixed saving."""
-    at_baseline = total(c.at_baseline for c in costs)
-    spot_low, spot_high = spot_range(at_baseline)
-    plan_low, plan_high = savings_plan_range(at_baseline)
+    """Spot, as the strategies place the tasks, and a Compute Savings Plan on the on-demand
+    floor: ranges, never a fixed saving."""
+    return [*spot_lines(costs), savings_plan_line(costs)]
+
+
+# --- Fargate Spot: the tasks each strategy puts on Spot, priced as a range --------------------
+# ECS places a service's tasks by its strategy: the base first, then the weights
+# (facts/ecs.py split_tasks, the same function the pack's worst-case rule uses). Tasks on
+# FARGATE cost the list price exactly; tasks on FARGATE_SPOT somewhere in SPOT_DISCOUNT_RANGE
+# below it. The burn-rate alarms keep the list price for every task (components/burn_rate.py).
+
+
+@dataclass(frozen=True)
+class SpotSplit:
+    """Tasks at one count per service, split by provider, and their monthly cost."""
+
+    on_demand_tasks: int
+    spot_tasks: int
+    on_demand: Decimal
+    """Monthly cost of the on-demand tasks: exact, list price."""
+    spot_at_list: Decimal
+    """Monthly cost of the Spot tasks at the on-demand list price: the most they can cost."""
+
+    @property
+    def at_list(self) -> Decimal:
+        return self.on_demand + self.spot_at_list
+
+    @property
+    def monthly_range(self) -> tuple[Decimal, Decimal]:
+        """(lowest, highest) monthly cost: the on-demand part exact, the Spot part a range."""
+        low, high = spot_range(self.spot_at_list)
+        return self.on_demand + low, self.on_demand + high
+
+    def __add__(self, other: SpotSplit) -> SpotSplit:
+        return SpotSplit(self.on_demand_tasks + other.on_demand_tasks,
+                         self.spot_tasks + other.spot_tasks,
+                         self.on_demand + other.on_demand, self.spot_at_list + other.spot_at_list)
+
+
+NO_TASKS = SpotSplit(0, 0, Decimal(0), Decimal(0))
+
+
+def split_at(cost: ServiceCost, count: int) -> SpotSplit:
+    """`count` tasks of one service, placed by its strategy (all on demand on a launch type)."""
+    placed = split_tasks(count, list(cost.service.strategy)) if cost.service.strategy else {}
+    spot = placed.get(FARGATE_SPOT, 0)
+    on_demand = count - spot
+    return SpotSplit(on_demand, spot, cost.per_task * on_demand, cost.per_task * spot)
+
+
+def baseline_split(costs: Iterable[ServiceCost]) -> SpotSplit:
+    """Every service at its baseline count."""
+    return sum((split_at(c, c.baseline_count) for c in costs), NO_TASKS)
+
+
+def worst_case_split(costs: Iterable[ServiceCost]) -> SpotSplit:
+    """Every service at its maximum: the worst case, with its Spot share as a range."""
+    return sum((split_at(c, c.service.effective_max) for c in costs), NO_TASKS)
+
+
+def strategy_label(service: ServiceConfig) -> str:
+    """The strategy in a few characters: `FARGATE`, `FARGATE_SPOT`, `FARGATE 1 + SPOT from 2`,
+    `FARGATE b1 w1, FARGATE_SPOT w1`, or `launchType FARGATE`."""
+    if service.launch_type is not None:
+        return f"launchType {service.launch_type}"
+    if service.spot_from is not None:
+        return (FARGATE_SPOT if service.spot_from == 1
+                else f"{FARGATE_SPOT} from task {service.spot_from}")
+    items = service.strategy
+    if len(items) == 1:
+        return items[0][0]
+    return ", ".join(f"{provider}{f' b{base}' if base else ''} w{weight}"
+                     for provider, base, weight in items)
+
+
+def spot_lines(costs: list[ServiceCost]) -> list[str]:
+    """The baseline and the worst case with each strategy's Spot share as a range, or the
+    range Spot would give the baseline when no service uses it."""
     spot_from, spot_to = SPOT_DISCOUNT_RANGE
+    discount = (f"{percent(spot_from)} to {percent(spot_to)} off, never a fixed saving (the "
+                "price moves, and tasks can be interrupted)")
+    base, worst = baseline_split(costs), worst_case_split(costs)
+    if not worst.spot_tasks:
+        low, high = spot_range(base.at_list)
+        return [f"Fargate Spot: {discount}. No service runs on Spot; the baseline on Spot would "
+                f"be {money(low)} to {money(high)} a month."]
+    lines = [f"Fargate Spot: {discount}. Tasks split as ECS places them (the base first, "
+             "then the weights); on-demand tasks at list price, Spot tasks as a range:"]
+    for label, split in (("baseline", base), ("worst case", worst)):
+        low, high = split.monthly_range
+        lines.append(
+            f"  {label}: {split.on_demand_tasks} on demand {money(split.on_demand)} + "
+            f"{split.spot_tasks} on Spot ({money(split.spot_at_list)} at list) = "
+            f"{money(low)} to {money(high)} a month ({money(split.at_list)} all at list)")
+    return lines
+
+
+def on_demand_floor_hourly(costs: Iterable[ServiceCost]) -> Decimal:
+    """USD per hour at list of the tasks that always run on demand: the baseline's tasks not
+    on Spot. A Compute Savings Plan discounts on-demand Fargate usage; Spot usage is billed at
+    Spot prices and is not covered (AWS Savings Plans FAQ)."""
+    return sum((split_at(c, c.baseline_count).on_demand for c in costs), Decimal(0)) \
+        / HOURS_PER_MONTH
+
+
+def savings_plan_line(costs: list[ServiceCost]) -> str:
+    """The largest Compute Savings Plan commitment the on-demand floor always uses: the floor's
+    list price less the plan's discount, in USD per hour (a commitment is an hourly spend)."""
+    floor = on_demand_floor_hourly(costs)
     plan_from, plan_to = COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE
-    notes = [
-        f"Fargate Spot: {percent(spot_from)} to {percent(spot_to)} off, never a fixed saving "
-        "(the price moves, and tasks can be interrupted). The baseline on Spot: "
-        f"{money(spot_low)} to {money(spot_high)} a month.",
-        f"Compute Savings Plan: {percent(plan_from)} to {percent(plan_to)} off, depending on "
-        "term and payment option, for a commitment to an hourly spend. The baseline under a "
-        f"plan: {money(plan_low)} to {money(plan_high)} a month.",
-    ]
-    spot = [c.key for c in costs if c.service.capacity_provider == "FARGATE_SPOT"]
-    if spot:
-        notes.append(
-            f"Already on FARGATE_SPOT: {', '.join(spot)}. Their figures above are on-demand "
-            "prices, the most those tasks can cost."
-        )
-    return notes
+    smallest, largest = (floor * (1 - plan_to), floor * (1 - plan_from))
+    monthly = floor * HOURS_PER_MONTH
+    low, high = savings_plan_range(monthly)
+    return (
+        f"Compute Savings Plan: {percent(plan_from)} to {percent(plan_to)} off on-demand "
+        "usage (not Spot), depending on term and payment option. The on-demand floor (the "
+        f"baseline's tasks not on Spot) is {money_hourly(floor)} an hour at list "
+        f"({money(monthly)} a month); it always uses a commitment of up to "
+        f"{money_hourly(largest)} an hour at {percent(plan_from)} off "
+        f"({money_hourly(smallest)} at {percent(plan_to)}), and under such a plan costs "
+        f"{money(low)} to {money(high)} a month. Anything above the floor may go unused.")
+
+
+def money_hourly(amount: Decimal) -> str:
+    """`$0.1234`: an hourly rate, to a hundredth of a cent (Savings Plans commit in $0.001)."""
+    return f"${amount.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP):,}"
 
 
 # --- the burn rate: USD per hour of the auto-scaled services ---------------------------------

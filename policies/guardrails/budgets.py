@@ -9,6 +9,7 @@ worth knowing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
@@ -23,7 +24,9 @@ from pulumi_policy import (
 
 from ._index import StackIndex
 from ._kit import NotApplicable, known, known_number, number, setting, show, stack_policy
-from .facts.fargate import Architecture, monthly_task_cost, to_cents
+from .ecs import strategy_items
+from .facts.ecs import FARGATE_SPOT, split_tasks
+from .facts.fargate import SPOT_DISCOUNT_RANGE, Architecture, monthly_task_cost, to_cents
 
 
 def _money(amount: Decimal) -> str:
@@ -100,9 +103,47 @@ def _task_cost(task_definition: PolicyResource) -> Decimal | None:
     return monthly_task_cost(int(cpu), int(memory), architecture)
 
 
-def worst_case_lines(index: StackIndex) -> list[tuple[str, int, Decimal]]:
-    """(service, tasks at most, monthly cost at that count) for every service with a task
-    definition: the scalable target's maxCapacity, else the service's desiredCount."""
+@dataclass(frozen=True)
+class WorstCaseLine:
+    """One service at its most tasks, split by provider as its strategy places them."""
+
+    service: str
+    count: int
+    per_task: Decimal
+    """Monthly on-demand list price of one task."""
+    spot_tasks: int = 0
+    """Tasks the strategy puts on FARGATE_SPOT at `count` (facts/ecs.py split_tasks)."""
+
+    @property
+    def at_list(self) -> Decimal:
+        """The most it can cost: every task at the on-demand list price."""
+        return self.per_task * self.count
+
+    @property
+    def monthly_range(self) -> tuple[Decimal, Decimal]:
+        """(lowest, highest): on-demand tasks exact, Spot tasks within SPOT_DISCOUNT_RANGE."""
+        on_demand = self.per_task * (self.count - self.spot_tasks)
+        spot = self.per_task * self.spot_tasks
+        low, high = SPOT_DISCOUNT_RANGE
+        return on_demand + spot * (1 - high), on_demand + spot * (1 - low)
+
+
+def spot_tasks_at(ecs_service: PolicyResource | None, count: int) -> int:
+    """Tasks of `count` the service's capacity provider strategy puts on FARGATE_SPOT (ECS's
+    rule: the base first, then the weights); 0 without a strategy or with one not yet known."""
+    if ecs_service is None:
+        return 0
+    ok, items = known(partial(strategy_items, ecs_service.props))
+    if not ok or not items:
+        return 0
+    strategy = [(str(item.get("capacityProvider")), int(number(item.get("base")) or 0),
+                 int(number(item.get("weight")) or 0)) for item in items]
+    return split_tasks(count, strategy).get(FARGATE_SPOT, 0)
+
+
+def worst_case_lines(index: StackIndex) -> list[WorstCaseLine]:
+    """Every service with a task definition at its most tasks (the scalable target's
+    maxCapacity, else the service's desiredCount), split by its strategy, costliest first."""
     lines = []
     for service, task_definition in index.task_definitions.items():
         ok, per_task = known(partial(_task_cost, task_definition))
@@ -118,12 +159,23 @@ def worst_case_lines(index: StackIndex) -> list[tuple[str, int, Decimal]]:
             count = None
         if count is None:
             continue
-        lines.append((service, int(count), per_task * int(count)))
-    return sorted(lines, key=lambda line: (-line[2], line[0]))
+        lines.append(WorstCaseLine(service, int(count), per_task,
+                                   spot_tasks_at(ecs_service, int(count))))
+    return sorted(lines, key=lambda line: (-line.at_list, line.service))
+
+
+def _line_detail(line: WorstCaseLine) -> str:
+    text = f"{line.service} {line.count} x {_money(line.per_task)} = {_money(line.at_list)}"
+    if not line.spot_tasks:
+        return text
+    low, high = line.monthly_range
+    return f"{text} ({line.spot_tasks} on Spot: {_money(low)} to {_money(high)})"
 
 
 def check_worst_case_cost(args: StackValidationArgs, report: ReportViolation) -> None:
-    """Worst-case monthly Fargate cost, every service at max capacity, against the budget."""
+    """Worst-case monthly Fargate cost, every service at max capacity, against the budget. The
+    tasks a strategy puts on Spot cost a range below list price; the rule judges the top of
+    that range (Spot has no fixed price), and prints both ends."""
     index = StackIndex.build(args.resources)
     limits = []
     for budget in index.budgets:
@@ -136,19 +188,20 @@ def check_worst_case_cost(args: StackValidationArgs, report: ReportViolation) ->
     if not limits:
         raise NotApplicable("no monthly COST budget with a known limit")
     lines = worst_case_lines(index)
-    total = sum((cost for _, _, cost in lines), Decimal(0))
+    low = sum((line.monthly_range[0] for line in lines), Decimal(0))
+    total = sum((line.monthly_range[1] for line in lines), Decimal(0))
+    spot_tasks = sum(line.spot_tasks for line in lines)
     percent = number(setting(args, COST_SCHEMA, "maxPercentOfBudget")) or 0.0
     percent_allowed = Decimal(str(percent))
-    detail = ", ".join(
-        f"{service} {count} x {_money(cost / count if count else Decimal(0))} = {_money(cost)}"
-        for service, count, cost in lines
-    )
+    detail = ", ".join(_line_detail(line) for line in lines)
+    spot = (f"; with {spot_tasks} tasks on Fargate Spot, {_money(low)} to {_money(total)}"
+            if spot_tasks else "")
     for budget, limit in limits:
         if limit <= 0 or total * 100 <= limit * percent_allowed:
             continue
         report(
             f"worst case, every service at max capacity: {_money(total)} a month in Fargate "
-            f"alone (on-demand list price), {total * 100 / limit:.0f} % of budget "
+            f"alone (on-demand list price{spot}), {total * 100 / limit:.0f} % of budget "
             f"{_budget_name(budget)} limit {_money(limit)} (policy config "
             f"worst-case-cost.maxPercentOfBudget {show(percent)}). A budget alerts, it caps "
             f"nothing: lower max capacities or raise the budget. Per service: {detail}",

@@ -1,7 +1,7 @@
 """ECS rules: a valid Fargate size, no credentials in plain environment, a service's launch
-configuration ECS accepts, its monitoring (metric resolution) one ECS accepts, a service behind
-a web ACL's load balancer that keeps its target group, and (stack) capacity providers
-associated with the service's cluster.
+configuration ECS accepts, no Spot for a service tagged as not interruptible, its monitoring
+(metric resolution) one ECS accepts, a service behind a web ACL's load balancer that keeps its
+target group, and (stack) capacity providers associated with the service's cluster.
 
 Both kinds of ECS service are checked: pulumi-aws's `aws:ecs/service:Service` and, for a
 service publishing 20-second metrics, pulumi-aws-native's `aws-native:ecs:Service`, whose
@@ -48,8 +48,16 @@ from .facts.cloudwatch import (
     RESOLUTIONS,
     SERVICE_METRIC_NAMES,
 )
-from .facts.conventions import SECRET_NAME_PATTERN
-from .facts.ecs import NOT_ASSOCIATED_MESSAGE, cluster_name_of
+from .facts.conventions import INTERRUPTIBLE_TAG, NOT_INTERRUPTIBLE, SECRET_NAME_PATTERN
+from .facts.ecs import (
+    FARGATE,
+    FARGATE_SPOT,
+    MAX_STRATEGY_BASE,
+    MAX_STRATEGY_ITEMS,
+    MAX_STRATEGY_WEIGHT,
+    NOT_ASSOCIATED_MESSAGE,
+    cluster_name_of,
+)
 from .facts.fargate import CPU_NEEDING_PLATFORM_1_4, describe_allowed_memory, is_valid_size
 from .facts.types import NATIVE_SERVICE_TYPE, SERVICE_TYPE, TASK_DEFINITION_TYPE
 from .facts.wafv2 import WEB_ACL_TAG
@@ -185,20 +193,69 @@ def launch_configuration_problems(props: Mapping[str, Any]) -> list[str]:
         problems.append(f"launchType {launch_type} and a capacity provider strategy "
                         f"({', '.join(strategy_providers(props))}) together: ECS requires the "
                         "launch type to be omitted with a strategy; keep one (stack file: "
-                        "launchType or capacityProvider)")
+                        "launchType or capacityProviderStrategy)")
     # base as the provider takes it: 2 or "2"; 0, "0" and unset are no base.
     with_base = [str(item.get("capacityProvider")) for item in strategy
                  if number(item.get("base"))]
     if len(with_base) > 1:
         problems.append(f"{', '.join(with_base)} all set base: ECS allows a base on one "
                         "provider of a strategy only")
+    problems.extend(_strategy_bounds(strategy))
     return problems
+
+
+def _strategy_bounds(strategy: list[Mapping[str, Any]]) -> list[str]:
+    """The numbers ECS allows in a strategy (facts/ecs.py: CapacityProviderStrategyItem base
+    0 to 100,000, weight 0 to 1,000, a weight above 0 somewhere; at most 20 items)."""
+    problems = []
+    if len(strategy) > MAX_STRATEGY_ITEMS:
+        problems.append(f"{len(strategy)} capacity providers: a strategy holds at most "
+                        f"{MAX_STRATEGY_ITEMS}")
+    for item in strategy:
+        provider = str(item.get("capacityProvider"))
+        for field, most in (("base", MAX_STRATEGY_BASE), ("weight", MAX_STRATEGY_WEIGHT)):
+            value = number(item.get(field))
+            if value is not None and not (0 <= value <= most and value == int(value)):
+                problems.append(f"{provider} {field} {show(value)}: ECS takes a whole number "
+                                f"from 0 to {most:,}")
+    if strategy and not any(number(item.get("weight")) for item in strategy):
+        problems.append("every weight is 0 or unset: ECS places tasks beyond the base only on "
+                        "a provider with a weight above 0, and refuses a strategy with none")
+    return problems
+
+
+# --- interruptible-not-on-spot ------------------------------------------------------------------
+
+
+def spot_on_uninterruptible(props: Mapping[str, Any]) -> str | None:
+    """The problem with a service tagged not interruptible whose strategy may place a task on
+    FARGATE_SPOT (a weight or a base above 0), or None."""
+    if tags_of(props).get(INTERRUPTIBLE_TAG) != NOT_INTERRUPTIBLE:
+        raise NotApplicable("not tagged as interruption-intolerant")
+    on_spot = [item for item in strategy_items(props)
+               if item.get("capacityProvider") == FARGATE_SPOT
+               and (number(item.get("weight")) or number(item.get("base")))]
+    if not on_spot:
+        return None
+    return (f"tagged {INTERRUPTIBLE_TAG}={NOT_INTERRUPTIBLE}, but its capacity provider strategy "
+            f"places tasks on {FARGATE_SPOT}, which stops a task at two minutes' notice; run it "
+            f"on {FARGATE} only (stack file: services.<key>.interruptible false forbids Spot)")
+
+
+def check_interruptible_not_on_spot(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """A service marked not interruptible places no task on FARGATE_SPOT."""
+    props = args.props
+    problem = spot_on_uninterruptible(props)
+    if problem is not None:
+        who = label(props, str(props.get("name") or props.get("serviceName") or args.name))
+        report(f"{who}: {problem}", None)
 
 
 def check_service_launch_configuration(
     args: ResourceValidationArgs, report: ReportViolation
 ) -> None:
-    """A service runs on a launch type or a capacity provider strategy, never both."""
+    """A service runs on a launch type or a capacity provider strategy, never both, and the
+    strategy is one ECS accepts."""
     props = args.props
     who = label(props, str(props.get("name") or props.get("serviceName") or args.name))
     for problem in launch_configuration_problems(props):
@@ -359,8 +416,14 @@ RESOURCE_POLICIES = [
     ),
     resource_policy(
         "service-launch-configuration",
-        "An ECS service runs on a launch type or on a capacity provider strategy, never both.",
+        "An ECS service runs on a launch type or on a capacity provider strategy, never both, "
+        "and its strategy is one ECS accepts.",
         EnforcementLevel.MANDATORY, SERVICE_TYPES, check_service_launch_configuration, {},
+    ),
+    resource_policy(
+        "interruptible-not-on-spot",
+        "An ECS service tagged as not interruptible places no task on FARGATE_SPOT.",
+        EnforcementLevel.MANDATORY, SERVICE_TYPES, check_interruptible_not_on_spot, {},
     ),
     resource_policy(
         "service-monitoring-valid",

@@ -11,6 +11,9 @@ from pydantic import Field, field_validator, model_validator
 from policies.guardrails.facts.ecs import (
     FARGATE_CAPACITY_PROVIDERS,
     MAX_CAPACITY_PROVIDERS_PER_CLUSTER,
+    MAX_STRATEGY_BASE,
+    MAX_STRATEGY_ITEMS,
+    MAX_STRATEGY_WEIGHT,
 )
 from stack_model.config.base import ConfigModel
 from stack_model.config.errors import KeyPath, format_value, raise_problems
@@ -19,11 +22,47 @@ from stack_model.config.limits import ECS_NAME
 
 class CapacityProviderStrategyItem(ConfigModel):
     capacity_provider: str
-    """A provider the cluster associates (capacityProviders)."""
-    weight: Annotated[int, Field(ge=0, le=1000)] = 0
-    """Relative share of tasks placed on this provider."""
-    base: Annotated[int, Field(ge=0, le=100_000)] = 0
-    """Tasks placed on this provider first; one provider per strategy may set it."""
+    """A provider the cluster associates (capacityProviders): FARGATE or FARGATE_SPOT."""
+    weight: Annotated[int, Field(ge=0, le=MAX_STRATEGY_WEIGHT)] = 0
+    """Relative share of the tasks beyond the base placed on this provider (0 to 1,000; 0
+    places none); at least one provider of a strategy needs a weight above 0."""
+    base: Annotated[int, Field(ge=0, le=MAX_STRATEGY_BASE)] = 0
+    """Tasks placed on this provider first (0 to 100,000); one provider per strategy may set it."""
+
+    @field_validator("capacity_provider")
+    @classmethod
+    def _provider(cls, value: str) -> str:
+        if not ECS_NAME.fullmatch(value):
+            raise ValueError(f"{format_value(value)} is not a capacity provider name "
+                             f"({', '.join(FARGATE_CAPACITY_PROVIDERS)} or an Auto Scaling "
+                             "group provider's name)")
+        return value
+
+
+def strategy_problems(items: list[CapacityProviderStrategyItem]) -> list[tuple[KeyPath, str]]:
+    """What ECS refuses in any capacity provider strategy (a service's or a cluster's default),
+    paths relative to the strategy (policies/guardrails/facts/ecs.py has the sources): at most
+    20 items, each provider once, a base on one provider only, and a weight above 0 somewhere."""
+    problems: list[tuple[KeyPath, str]] = []
+    if len(items) > MAX_STRATEGY_ITEMS:
+        problems.append(((), f"{len(items)} providers: a strategy holds at most "
+                         f"{MAX_STRATEGY_ITEMS}"))
+    names = [item.capacity_provider for item in items]
+    for position, name in enumerate(names):
+        if name in names[:position]:
+            problems.append(((position, "capacityProvider"), f"{name!r} is listed twice: "
+                             "name each provider once"))
+    with_base = [position for position, item in enumerate(items) if item.base]
+    if len(with_base) > 1:
+        problems.append(((with_base[1], "base"), (
+            f"{items[with_base[1]].base}, but {items[with_base[0]].capacity_provider} sets a "
+            "base too: ECS allows a base on one provider of a strategy only; set the others' "
+            "base to 0")))
+    if items and not any(item.weight for item in items):
+        problems.append(((), "every weight is 0: ECS places tasks beyond the base only on a "
+                         "provider with a weight above 0, and refuses a strategy with none; "
+                         "give one provider weight: 1"))
+    return problems
 
 
 class ClusterConfig(ConfigModel):
@@ -90,8 +129,7 @@ class ClusterConfig(ConfigModel):
                     f"({', '.join(listed) or 'none'}): a default strategy may only name "
                     "associated providers",
                 ))
-        if sum(1 for item in self.default_capacity_provider_strategy if item.base) > 1:
-            problems.append((("defaultCapacityProviderStrategy",), "more than one provider "
-                             "sets base: ECS allows a base on one provider only"))
+        problems.extend((("defaultCapacityProviderStrategy", *path), message) for path, message
+                        in strategy_problems(self.default_capacity_provider_strategy))
         raise_problems(problems)
         return self

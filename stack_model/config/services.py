@@ -16,11 +16,21 @@ from pydantic import Field, field_validator, model_validator
 
 from policies.guardrails.facts.cloudwatch import HIGH_RESOLUTION
 from policies.guardrails.facts.conventions import MAX_TASKS_PER_SERVICE
+from policies.guardrails.facts.ecs import (
+    FARGATE,
+    FARGATE_SPOT,
+    MAX_STOP_TIMEOUT,
+    MAX_STRATEGY_BASE,
+    MIN_STOP_TIMEOUT,
+    SPOT_ARCHITECTURES,
+    SPOT_STOP_TIMEOUT,
+)
 from policies.guardrails.facts.fargate import allowed_memory, describe_allowed_memory, is_valid_size
 from policies.guardrails.facts.metrics import ECS_SERVICE_NAMESPACE, alarm_period_problem
 from stack_model import naming
 from stack_model.config.alarms import AlarmsConfig
 from stack_model.config.base import ConfigModel, NoBool
+from stack_model.config.clusters import CapacityProviderStrategyItem, strategy_problems
 from stack_model.config.errors import KeyPath, format_value, raise_problems
 from stack_model.config.import_ids import ImportIds
 from stack_model.config.limits import (
@@ -60,17 +70,29 @@ class ServiceConfig(ConfigModel):
     """Task memory in MiB; must form a Fargate size with cpu."""
     architecture: Literal["X86_64", "ARM64"] = "X86_64"
     """CPU architecture of the task (X86_64 or ARM64)."""
-    capacity_provider: Literal["FARGATE", "FARGATE_SPOT"] = "FARGATE"
-    """Capacity provider strategy the tasks run on; FARGATE_SPOT may be interrupted. Not with
-    launchType."""
+    capacity_provider_strategy: list[CapacityProviderStrategyItem] | None = None
+    """Where the tasks run: capacity providers (FARGATE, FARGATE_SPOT) with base and weight, as
+    ECS places them: the base first, then the rest by weight. Unset (and no spotFrom): all on
+    FARGATE. Not with launchType or spotFrom."""
+    spot_from: Annotated[int, Field(ge=1, le=MAX_STRATEGY_BASE + 1)] | None = None
+    """Short form of a strategy, as Copilot's `spot_from`: task number N and every later one
+    run on FARGATE_SPOT, the first N-1 on FARGATE (FARGATE base N-1 weight 0, FARGATE_SPOT
+    weight 1); 1 puts every task on Spot. Not with capacityProviderStrategy or launchType."""
+    interruptible: bool = True
+    """Whether the service survives a task stopped at two minutes' notice. false forbids
+    FARGATE_SPOT in its strategy; the ECS service is tagged so the policy pack refuses it too."""
+    stop_timeout: Annotated[int, Field(ge=MIN_STOP_TIMEOUT, le=MAX_STOP_TIMEOUT)] | None = None
+    """Seconds the container gets between SIGTERM and a forced stop (ECS
+    ContainerDefinition.stopTimeout, 2 to 120 on Fargate). Unset: 120 when any task may run on
+    FARGATE_SPOT (its interruption warning is two minutes), else AWS's default 30."""
     launch_type: Literal["FARGATE"] | None = None
     """Run on the FARGATE launch type instead of a capacity provider strategy: state it for a
     live service made that way (CloudFormation's default), or AWS and the provider see a
-    change. Not with capacityProvider."""
+    change. Not with capacityProviderStrategy or spotFrom."""
     migrate_launch_configuration: bool = False
-    """Move between launchType and capacityProvider in this one update (sets the service's
-    forceNewDeployment, which pulumi-aws requires for a strategy change and which moves the
-    running tasks on a metricResolution 20 service); then set back to false."""
+    """Move between launchType and a strategy, or change the strategy, in this one update (sets
+    the service's forceNewDeployment, which pulumi-aws requires for a strategy change and which
+    moves the running tasks); then set back to false."""
     desired_count: Annotated[int, Field(ge=0, le=MAX_TASKS_PER_SERVICE)] = 1
     """Baseline task count; with scaling on, applied only when the service is created or
     when applyDesiredCount is true."""
@@ -107,6 +129,17 @@ class ServiceConfig(ConfigModel):
                                   NoBool] = 30
     """Days CloudWatch keeps the container logs."""
     import_ids: ImportIds = ImportIds()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired_capacity_provider(cls, value: Any) -> Any:
+        if isinstance(value, Mapping) and "capacityProvider" in value:
+            provider = value["capacityProvider"]
+            raise_problems([(("capacityProvider",), (
+                f"{format_value(provider)}: this key is retired; write capacityProviderStrategy:"
+                f" [{{capacityProvider: {provider}, weight: 1}}], or spotFrom: 1 for every task "
+                "on FARGATE_SPOT"))])
+        return value
 
     @field_validator("family", "service_name", "name_prefix")
     @classmethod
@@ -351,26 +384,37 @@ class ServiceConfig(ConfigModel):
         return problems
 
     def _launch_configuration_problems(self) -> list[tuple[KeyPath, str]]:
-        """launchType and capacityProvider exclude each other (ECS CreateService: with a
-        capacityProviderStrategy the launchType must be omitted); an adopted service states
-        which one it runs on; a migration is never part of an adoption."""
+        """launchType, capacityProviderStrategy and spotFrom exclude each other (ECS
+        CreateService: with a capacityProviderStrategy the launchType must be omitted); the
+        strategy is one ECS accepts (clusters.strategy_problems); Spot only where an
+        interruption is harmless and the task can run there; an adopted service states how it
+        runs; a migration is never part of an adoption."""
         problems: list[tuple[KeyPath, str]] = []
-        stated = self.model_fields_set
-        if self.launch_type is not None and "capacity_provider" in stated:
-            problems.append((
-                ("launchType",),
-                f"{self.launch_type!r} together with capacityProvider "
-                f"{self.capacity_provider!r}: a service runs on a launch type or on a capacity "
-                "provider strategy, not both; keep one of launchType and capacityProvider",
-            ))
+        stated = [label for label, value in (
+            ("launchType", self.launch_type), ("capacityProviderStrategy",
+                                               self.capacity_provider_strategy),
+            ("spotFrom", self.spot_from)) if value is not None]
+        if len(stated) > 1:
+            problems.append(((stated[1],), (
+                f"set together with {stated[0]}: a service runs on a launch type or on one "
+                "capacity provider strategy (spotFrom is a short form of one); keep one of "
+                "launchType, capacityProviderStrategy and spotFrom")))
+        if self.capacity_provider_strategy is not None:
+            if not self.capacity_provider_strategy:
+                problems.append((("capacityProviderStrategy",), (
+                    "[] names no provider: list at least one ({capacityProvider: FARGATE, "
+                    "weight: 1}), or remove the key for FARGATE")))
+            problems.extend((("capacityProviderStrategy", *path), message) for path, message
+                            in strategy_problems(self.capacity_provider_strategy))
+        problems.extend(self._spot_problems())
         if self.import_ids.service is not None:
-            if self.launch_type is None and "capacity_provider" not in stated:
+            if not stated:
                 problems.append((
                     ("launchType",),
-                    "unset, and so is capacityProvider, on a service adopted through "
-                    "importIds.service: state how the live service runs (launchType: FARGATE "
-                    "for a service CloudFormation made with a launch type, or capacityProvider: "
-                    "FARGATE|FARGATE_SPOT), or the first `up` changes it",
+                    "unset, and so are capacityProviderStrategy and spotFrom, on a service "
+                    "adopted through importIds.service: state how the live service runs "
+                    "(launchType: FARGATE for a service CloudFormation made with a launch type, "
+                    "or its capacityProviderStrategy), or the first `up` changes it",
                 ))
             if self.migrate_launch_configuration:
                 problems.append((
@@ -379,6 +423,59 @@ class ServiceConfig(ConfigModel):
                     "first, then migrate in a later update",
                 ))
         return problems
+
+    def _spot_problems(self) -> list[tuple[KeyPath, str]]:
+        """FARGATE_SPOT where the service says an interruption is not harmless, or where the
+        task cannot run (ARM64), and a stopTimeout under the two-minute warning said on purpose
+        is fine: only the default follows the strategy."""
+        if FARGATE_SPOT not in self.strategy_providers:
+            return []
+        where = ("spotFrom",) if self.spot_from is not None else ("capacityProviderStrategy",)
+        problems: list[tuple[KeyPath, str]] = []
+        if not self.interruptible:
+            problems.append((where, (
+                f"places tasks on {FARGATE_SPOT}, but interruptible is false: Fargate Spot "
+                "stops a task at two minutes' notice; run it on FARGATE only (remove "
+                f"{where[0]}, or name {FARGATE} alone), or set interruptible: true")))
+        if self.architecture not in SPOT_ARCHITECTURES:
+            # ECS developer guide, "AWS Fargate capacity providers": Fargate Spot runs X86_64
+            # Linux tasks only.
+            problems.append((where, (
+                f"places tasks on {FARGATE_SPOT}, but architecture is {self.architecture}: "
+                f"Fargate Spot runs {', '.join(SPOT_ARCHITECTURES)} Linux tasks only; set "
+                f"architecture: X86_64 or run on {FARGATE}")))
+        return problems
+
+    @property
+    def strategy(self) -> tuple[tuple[str, int, int], ...]:
+        """The capacity provider strategy as (provider, base, weight), spotFrom spelled out;
+        empty on a launch type. Neither key: FARGATE alone."""
+        if self.launch_type is not None:
+            return ()
+        if self.spot_from is not None:
+            on_demand = self.spot_from - 1
+            spot = ((FARGATE_SPOT, 0, 1),)
+            return ((FARGATE, on_demand, 0), *spot) if on_demand else spot
+        if self.capacity_provider_strategy is not None:
+            return tuple((item.capacity_provider, item.base, item.weight)
+                         for item in self.capacity_provider_strategy)
+        return ((FARGATE, 0, 1),)
+
+    @property
+    def strategy_providers(self) -> tuple[str, ...]:
+        """The providers the strategy may place tasks on (a weight or a base above 0)."""
+        return tuple(provider for provider, base, weight in self.strategy if base or weight)
+
+    @property
+    def may_run_on_spot(self) -> bool:
+        return FARGATE_SPOT in self.strategy_providers
+
+    @property
+    def effective_stop_timeout(self) -> int | None:
+        """stopTimeout for the container: as set, else 120 with any task on Spot, else unset."""
+        if self.stop_timeout is not None:
+            return self.stop_timeout
+        return SPOT_STOP_TIMEOUT if self.may_run_on_spot else None
 
     @property
     def uses_capacity_provider_strategy(self) -> bool:

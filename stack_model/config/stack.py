@@ -220,8 +220,11 @@ class StackConfig(ConfigModel):
         """Capacity provider -> the service keys whose strategy names it, on one cluster."""
         users: dict[str, list[str]] = {}
         for key, service in self.services.items():
-            if service.cluster == cluster_key and service.uses_capacity_provider_strategy:
-                users.setdefault(service.capacity_provider, []).append(key)
+            if service.cluster != cluster_key:
+                continue
+            # Every provider named counts, weight 0 too: ECS refuses the strategy otherwise.
+            for provider, _, _ in service.strategy:
+                users.setdefault(provider, []).append(key)
         return users
 
     def _capacity_provider_problems(self) -> list[tuple[KeyPath, str]]:

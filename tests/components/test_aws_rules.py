@@ -83,7 +83,7 @@ def test_adopted_cluster_keeps_the_list_the_stack_file_states(run_stack: RunStac
     run = run_stack("beta")
     app = run.named("app-capacity-providers")
     assert app.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
-    assert run.named("agent-capacity-providers").inputs["capacityProviders"] == ["FARGATE"]
+    assert run.named("agent-capacity-providers").inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
 
 
 def test_adopted_cluster_must_list_its_providers():
@@ -136,15 +136,22 @@ def test_a_20s_service_waits_for_its_clusters_capacity_providers(run_stack: RunS
 
 
 def test_launch_type_and_capacity_provider_together_are_refused_naming_both():
-    problems = _problems("beta", lambda d: _services(d)["web"].update(
+    problems = _problems("beta", lambda d: _services(d)["web"].update(spotFrom=2))
+    assert any(p.startswith("services.web.spotFrom: set together with launchType")
+               for p in problems), problems
+
+
+def test_the_retired_capacity_provider_key_says_what_to_write():
+    problems = _problems("beta", lambda d: _services(d)["queue"].update(
         capacityProvider="FARGATE_SPOT"))
-    assert any(p.startswith("services.web.launchType: 'FARGATE' together with capacityProvider "
-                            "'FARGATE_SPOT'") for p in problems), problems
+    assert any(p.startswith("services.queue.capacityProvider: 'FARGATE_SPOT': this key is "
+                            "retired; write capacityProviderStrategy") for p in problems), problems
 
 
 def test_adopted_service_must_state_its_launch_configuration():
     problems = _problems("beta", lambda d: _services(d)["web"].pop("launchType"))
-    assert any(p.startswith("services.web.launchType: unset, and so is capacityProvider")
+    assert any(p.startswith("services.web.launchType: unset, and so are "
+                            "capacityProviderStrategy and spotFrom")
                for p in problems), problems
 
 
@@ -172,7 +179,7 @@ def _to_strategy(migrate, resolution=60):
         web = _services(document)["web"]
         web["metricResolution"] = resolution
         web.pop("launchType")
-        web["capacityProvider"] = "FARGATE"
+        web["capacityProviderStrategy"] = [{"capacityProvider": "FARGATE", "weight": 1}]
         if migrate:
             web["migrateLaunchConfiguration"] = True
     return mutate
@@ -201,6 +208,7 @@ def test_moving_to_a_strategy_on_purpose_is_an_update_in_place(run_stack: RunSta
 def test_setting_a_launch_type_on_a_strategy_service_replaces_it(run_stack: RunStack):
     def mutate(document):
         _adopted(document)
+        _services(document)["queue"].pop("spotFrom")
         _services(document)["queue"]["launchType"] = "FARGATE"
     diff = diff_runs(run_stack("beta", _adopted), run_stack("beta", mutate))
     queue = next(c for c in diff.changed if c.name == "queue-service")
@@ -233,6 +241,7 @@ def test_setting_a_launch_type_on_a_20s_strategy_service_updates_it_in_place(
 ):
     def mutate(document):
         _adopted(document)
+        _services(document)["gateway"].pop("capacityProviderStrategy")
         _services(document)["gateway"]["launchType"] = "FARGATE"
     diff = diff_runs(run_stack("beta", _adopted), run_stack("beta", mutate))
     gateway = next(c for c in diff.changed if c.name == "gateway-service")

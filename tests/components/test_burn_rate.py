@@ -156,7 +156,8 @@ def test_beta_alarms_state_the_one_pricings_rates(run_stack):
     assert span == "baseline $0.22/h, all at max $9.79/h"
     alarms = _burn_alarms(run_stack("beta"))
     for name, inputs in alarms.items():
-        assert f"({span})" in inputs["alarmDescription"], name
+        # The prices are on-demand list prices for every task, Spot ones too (they trip early).
+        assert f"(on-demand list price, Spot tasks too: {span})" in inputs["alarmDescription"], name
     assert "above $5.00/h for 5 min" in alarms["z360-beta-burn-rate-trip"]["alarmDescription"]
     assert "above $3.42/h" in alarms["z360-beta-burn-rate-warn"]["alarmDescription"]
 

@@ -224,7 +224,9 @@ DESCRIBED_CONFIGS = {
     # Everything set: a spot strategy being migrated to, a target group on another port, a
     # public IP, a pinned revision, and a count auto-scaling raises to its floor.
     "strategy-and-load-balancer": dict(
-        capacityProvider="FARGATE_SPOT", migrateLaunchConfiguration=True, desiredCount=0,
+        capacityProviderStrategy=[{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                                  {"capacityProvider": "FARGATE_SPOT", "weight": 3}],
+        migrateLaunchConfiguration=True, desiredCount=0,
         taskDefinitionRevision=7,
         loadBalancer={"targetGroupArn": TARGET_GROUP, "containerPort": 8080},
         network={"subnets": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],

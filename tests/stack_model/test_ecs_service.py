@@ -46,10 +46,18 @@ def test_without_scaling_the_configured_count_is_sent_as_it_is() -> None:
     assert DESIRED_COUNT not in service.ignore_changes
 
 
-def test_a_strategy_of_one_provider_or_a_launch_type_never_both() -> None:
-    spot = describe_service("web", service_config(capacityProvider="FARGATE_SPOT"))
+def test_a_strategy_or_a_launch_type_never_both() -> None:
+    spot = describe_service("web", service_config(spotFrom=1))
     assert (spot.launch_type, spot.capacity_provider_strategy) == (
         None, (StrategyItem("FARGATE_SPOT", weight=1, base=0),))
+    burst = describe_service("web", service_config(spotFrom=3))
+    assert burst.capacity_provider_strategy == (
+        StrategyItem("FARGATE", weight=0, base=2), StrategyItem("FARGATE_SPOT", weight=1, base=0))
+    split = describe_service("web", service_config(capacityProviderStrategy=[
+        {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1}]))
+    assert split.capacity_provider_strategy == (
+        StrategyItem("FARGATE", weight=1, base=1), StrategyItem("FARGATE_SPOT", weight=1, base=0))
     launched = describe_service("web", service_config(launchType="FARGATE"))
     assert (launched.launch_type, launched.capacity_provider_strategy) == ("FARGATE", ())
 
@@ -98,7 +106,7 @@ def test_the_network_and_deployment_are_the_programs_fixed_choices() -> None:
 
 @pytest.mark.parametrize("changes", [
     {}, {"launchType": "FARGATE", "importIds": {"service": "z360-test/z360-test-web"}},
-    {"capacityProvider": "FARGATE_SPOT", "metricResolution": 20},
+    {"spotFrom": 1, "metricResolution": 20},
 ], ids=["new", "adopted-on-a-launch-type", "spot-at-20-s"])
 def test_what_an_import_reads_back_is_stated_or_kept(changes: dict) -> None:
     """Create-only in both providers: every service states REPLICA and the ECS controller, and

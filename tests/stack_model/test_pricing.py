@@ -370,3 +370,54 @@ def test_a_disabled_breaker_draws_no_thresholds_and_no_ceilings(config_of):
     assert (figures.warn_per_hour, figures.trip_per_hour, figures.ceilings_per_hour) == (
         None, None, None)
     assert to_cents(figures.max_per_hour) == Decimal("9.79")  # the rate itself stays
+
+
+# --- Fargate Spot: tasks split by strategy, the Spot share a range ---------------------------
+
+
+def test_staging_baseline_puts_every_task_but_voices_on_spot(config_of):
+    """Staging: voice (1 vCPU / 4 GB) on demand, the five others on Spot at 0-70 % off."""
+    costs = costing.stack_costs(config_of("staging"))
+    split = costing.baseline_split(costs)
+    voice = x86_month("1", "4")
+    assert (split.on_demand_tasks, split.spot_tasks) == (1, 5)
+    assert split.on_demand == voice
+    low_discount, high_discount = SPOT_DISCOUNT_RANGE
+    spot = split.spot_at_list
+    assert split.monthly_range == (voice + spot * (1 - high_discount),
+                                   voice + spot * (1 - low_discount))
+    assert costing.money(split.at_list) == "$114.61"
+
+
+def test_beta_worst_case_splits_each_max_by_its_strategy(config_of):
+    """web (launch type) and voice all on demand; gateway 50: 26 + 24; aegra 30: 16 + 14;
+    queue and reverb 20: 1 + 19 (spotFrom 2)."""
+    config = config_of("beta")
+    costs = {c.key: c for c in costing.stack_costs(config)}
+    expected = {"web": 0, "voice": 0, "gateway": 24, "aegra": 14, "queue": 19, "reverb": 19}
+    for key, spot in expected.items():
+        cost = costs[key]
+        split = costing.split_at(cost, cost.service.effective_max)
+        assert split.spot_tasks == spot, key
+        assert split.on_demand == cost.per_task * (cost.service.effective_max - spot), key
+    worst = costing.worst_case_split(costs.values())
+    assert worst.at_list == costing.worst_case(costs.values())
+    assert worst.spot_tasks == sum(expected.values())
+
+
+def test_the_savings_plan_commitment_is_the_on_demand_floor_after_its_discount(config_of):
+    costs = costing.stack_costs(config_of("staging"))
+    floor = costing.on_demand_floor_hourly(costs)
+    assert floor * costing.hours_per_month() == x86_month("1", "4")  # voice alone
+    line = costing.savings_plan_line(costs)
+    assert costing.money_hourly(floor * (1 - Decimal("0.17"))) in line
+    assert "(not Spot)" in line
+
+
+def test_a_strategy_is_labelled_as_written(config_of):
+    config = config_of("beta")
+    labels = {k: costing.strategy_label(s) for k, s in config.services.items()}
+    assert labels == {"web": "launchType FARGATE", "queue": "FARGATE_SPOT from task 2",
+                      "reverb": "FARGATE_SPOT from task 2",
+                      "gateway": "FARGATE b1 w1, FARGATE_SPOT w1",
+                      "aegra": "FARGATE b1 w1, FARGATE_SPOT w1", "voice": "FARGATE"}

@@ -73,7 +73,7 @@ def render_text(stack: str, config: StackConfig, baseline: Baseline | None = Non
             cost.key,
             f"{cost.service.cpu}/{cost.service.memory}",
             cost.service.architecture,
-            cost.service.capacity_provider,
+            costing.strategy_label(cost.service),
             money(cost.per_task),
             _count_cost(cost.baseline_count, cost.at_baseline),
             _count_cost(cost.service.effective_min, cost.at_min),
@@ -206,7 +206,13 @@ def render_json(stack: str, config: StackConfig, baseline: Baseline | None = Non
                 "cpu": cost.service.cpu,
                 "memory": cost.service.memory,
                 "architecture": cost.service.architecture,
-                "capacityProvider": cost.service.capacity_provider,
+                "capacityProviderStrategy": [
+                    {"capacityProvider": p, "base": b, "weight": w}
+                    for p, b, w in cost.service.strategy
+                ] or None,
+                "launchType": cost.service.launch_type,
+                "spotTasksAtBaseline": costing.split_at(cost, cost.baseline_count).spot_tasks,
+                "spotTasksAtMax": costing.split_at(cost, cost.service.effective_max).spot_tasks,
                 "scaling": cost.service.scaling.enabled,
                 "baselineCount": cost.baseline_count,
                 "minCount": cost.service.effective_min,
@@ -239,16 +245,8 @@ def render_json(stack: str, config: StackConfig, baseline: Baseline | None = Non
         },
         "cappedWorstCase": None,
         "budget": None,
-        "spot": {
-            "discountRange": [str(d) for d in SPOT_DISCOUNT_RANGE],
-            "baselineMonthlyRange": [money_json(a) for a in costing.spot_range(at_baseline)],
-        },
-        "computeSavingsPlan": {
-            "discountRange": [str(d) for d in costing.COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE],
-            "baselineMonthlyRange": [
-                money_json(a) for a in costing.savings_plan_range(at_baseline)
-            ],
-        },
+        "spot": _spot_json(costs),
+        "computeSavingsPlan": _savings_plan_json(costs),
     }
     if capped is not None and ceilings is not None:
         document["cappedWorstCase"] = {
@@ -292,6 +290,40 @@ def render_json(stack: str, config: StackConfig, baseline: Baseline | None = Non
             ),
         }
     return json.dumps(document, indent=2) + "\n"
+
+
+def _split_json(split: costing.SpotSplit) -> dict[str, Any]:
+    return {
+        "onDemandTasks": split.on_demand_tasks,
+        "spotTasks": split.spot_tasks,
+        "onDemandMonthly": money_json(split.on_demand),
+        "spotMonthlyAtList": money_json(split.spot_at_list),
+        "monthlyRange": [money_json(a) for a in split.monthly_range],
+    }
+
+
+def _spot_json(costs: list[costing.ServiceCost]) -> dict[str, Any]:
+    """The baseline and the worst case split by provider, the Spot share as a range."""
+    return {
+        "discountRange": [str(d) for d in SPOT_DISCOUNT_RANGE],
+        "baseline": _split_json(costing.baseline_split(costs)),
+        "worstCase": _split_json(costing.worst_case_split(costs)),
+    }
+
+
+def _savings_plan_json(costs: list[costing.ServiceCost]) -> dict[str, Any]:
+    """The on-demand floor and the commitment it always uses, per discount bound."""
+    floor = costing.on_demand_floor_hourly(costs)
+    low, high = costing.COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE
+    return {
+        "discountRange": [str(d) for d in costing.COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE],
+        "onDemandFloorHourly": str(floor.quantize(Decimal("0.0001"))),
+        "largestCommitmentHourly": [str((floor * (1 - d)).quantize(Decimal("0.0001")))
+                                    for d in (high, low)],
+        "floorMonthlyRange": [
+            money_json(a) for a in costing.savings_plan_range(floor * costing.hours_per_month())
+        ],
+    }
 
 
 # --- command -----------------------------------------------------------------------------

@@ -55,7 +55,7 @@ class Review:
 
 
 def _provider(service: ServiceConfig) -> str:
-    return f"launchType {service.launch_type}" if service.launch_type else service.capacity_provider
+    return costing.strategy_label(service)
 
 
 def _seconds(value: float) -> str:
@@ -91,9 +91,9 @@ def service_fields(service: ServiceConfig) -> dict[str, str]:
 
 
 # Stack-file keys (camelCase, as the stack file writes them) that service_fields shows.
-_SHOWN = ("cpu", "memory", "architecture", "capacityProvider", "launchType", "desiredCount",
-          "scaling", "metricResolution", "waf.enabled", "waf.rateLimit", "waf.evaluationWindow",
-          "waf.rateLimitAction")
+_SHOWN = ("cpu", "memory", "architecture", "capacityProviderStrategy", "spotFrom", "launchType",
+          "desiredCount", "scaling", "metricResolution", "waf.enabled", "waf.rateLimit",
+          "waf.evaluationWindow", "waf.rateLimitAction")
 
 
 def _other_keys(before: Any, after: Any, shown: Sequence[str] = ()) -> list[str]:
@@ -193,6 +193,10 @@ class Totals:
     worst: Decimal
     fees: Decimal
     budget: Decimal | None
+    spot_baseline: costing.SpotSplit = costing.NO_TASKS
+    """The baseline split by provider: its Spot share priced as a range."""
+    spot_worst: costing.SpotSplit = costing.NO_TASKS
+    """The worst case split by provider likewise."""
 
 
 def totals(config: StackConfig | None) -> Totals:
@@ -200,7 +204,20 @@ def totals(config: StackConfig | None) -> Totals:
         return Totals(Decimal(0), Decimal(0), Decimal(0), None)
     costs = costing.stack_costs(config)
     return Totals(costing.total(c.at_baseline for c in costs), costing.worst_case(costs),
-                  costing.total(_fixed_fees(config).values()), costing.budget_limit(config))
+                  costing.total(_fixed_fees(config).values()), costing.budget_limit(config),
+                  costing.baseline_split(costs), costing.worst_case_split(costs))
+
+
+def spot_sentence(after: Totals) -> str:
+    """The head's figures with its Spot tasks priced as a range; empty without Spot tasks."""
+    if not after.spot_worst.spot_tasks:
+        return ""
+    worst_low, worst_high = after.spot_worst.monthly_range
+    base_low, base_high = after.spot_baseline.monthly_range
+    return (f" With the strategies' Fargate Spot tasks as a range ({after.spot_worst.spot_tasks} "
+            f"at worst case, {after.spot_baseline.spot_tasks} at baseline): worst case "
+            f"{money(worst_low)} to {money(worst_high)}, baseline {money(base_low)} to "
+            f"{money(base_high)} a month.")
 
 
 # --- findings and the plan ---------------------------------------------------------------
@@ -329,7 +346,8 @@ def headline(review: Review) -> list[str]:
             budget += f" the {money(before.budget)} budget)" if before.budget != after.budget else ")"
     text = (f"Fargate, on-demand list price: worst case (every service at its max) "
             f"{money(before.worst)} → **{money(after.worst)}** a month{budget}; baseline (every "
-            f"service at its min) {money(before.baseline)} → **{money(after.baseline)}**.")
+            f"service at its min) {money(before.baseline)} → **{money(after.baseline)}**."
+            f"{spot_sentence(after)}")
     if after.fees != before.fees:
         text += (f" Fixed fees (WAF web ACLs, CloudWatch 20 s metrics): {money(before.fees)} → "
                  f"{money(after.fees)} ({signed(after.fees - before.fees)}).")
@@ -551,6 +569,12 @@ def stack_json(review: Review) -> dict[str, Any]:
         "worstCase": {**_amounts(before.worst, after.worst),
                       "ratioToBudgetBefore": ratio(before), "ratioToBudgetAfter": ratio(after)},
         "fixedFees": _amounts(before.fees, after.fees),
+        "spotAfter": {
+            "baselineSpotTasks": after.spot_baseline.spot_tasks,
+            "baselineMonthlyRange": [money_json(a) for a in after.spot_baseline.monthly_range],
+            "worstCaseSpotTasks": after.spot_worst.spot_tasks,
+            "worstCaseMonthlyRange": [money_json(a) for a in after.spot_worst.monthly_range],
+        },
         "budget": {"before": money_json(before.budget) if before.budget is not None else None,
                    "after": money_json(after.budget) if after.budget is not None else None},
         "services": [

@@ -47,6 +47,7 @@ from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from policies.guardrails.facts.ecs import FARGATE_CAPACITY_PROVIDERS
 from stack_model import naming
 from stack_model.config import PROJECT, ClusterConfig, ServiceConfig, StackConfig
 from stack_model.config.errors import Problem
@@ -69,7 +70,11 @@ _PLACEHOLDER_TAIL = re.compile(r"\s*\(?PLACEHOLDER.*$")
 # the launch configuration right above the image).
 _BEFORE = {"launchType": "image", "capacityProvider": "image"}
 # The capacity provider strategy item the program sends (components/scalable_service.py).
-_PROGRAM_STRATEGY_ITEM = {"weight": 1, "base": 0}
+def _strategy_value(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A live capacityProviderStrategy as the stack file writes it (DescribeServices leaves out
+    a base or weight of 0; CapacityProviderStrategyItem's default for both is 0)."""
+    return [{"capacityProvider": item.get("capacityProvider"), "base": item.get("base", 0),
+             "weight": item.get("weight", 0)} for item in items]
 
 # stack_model's rule for environment and secret names (ServiceConfig._plain_environment).
 _NAME_RULE = "not a name the config takes (letters, digits and '_', not starting with a digit)"
@@ -221,24 +226,26 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
         else:
             rows.append(Row(scope, "launchType", live.launch_type, service.launch_type, REFUSED,
                             f"the program runs {', '.join(_LAUNCH_TYPES)} tasks only"))
-    elif len(live.capacity_provider_strategy) == 1:
-        item = live.capacity_provider_strategy[0]
-        provider = item.get("capacityProvider")
-        if provider in ("FARGATE", "FARGATE_SPOT"):
-            fixed("capacityProvider", provider,
-                  service.capacity_provider if "capacity_provider" in stated else None)
+    elif live.capacity_provider_strategy:
+        strategy = _strategy_value(live.capacity_provider_strategy)
+        foreign = [item["capacityProvider"] for item in strategy
+                   if item["capacityProvider"] not in FARGATE_CAPACITY_PROVIDERS]
+        if foreign:
+            no_key("capacityProviderStrategy", strategy, None,
+                   f"{', '.join(map(str, foreign))}: not a Fargate provider")
+        else:
+            # Written as AWS has it, base and weight included: the program sends exactly this
+            # strategy, so the import is no change (a strategy change needs a forced deployment
+            # in pulumi-aws, docs/aws-checks.md#launch-configuration). spotFrom or launchType in
+            # the stack file would exclude it, so they go.
+            stated_strategy = (
+                [{"capacityProvider": p, "base": b, "weight": w} for p, b, w in service.strategy]
+                if stated & {"capacity_provider_strategy", "spot_from"} else None)
+            fixed("capacityProviderStrategy", strategy, stated_strategy)
             if service.launch_type is not None:
                 values["launchType"] = (None, service.launch_type)  # the two exclude each other
-            shape = {"weight": item.get("weight", 0), "base": item.get("base", 0)}
-            if shape != _PROGRAM_STRATEGY_ITEM:
-                no_key("capacityProviderStrategy", shape, _PROGRAM_STRATEGY_ITEM,
-                       "the program sends weight 1, base 0: a strategy change")
-        else:
-            no_key("capacityProvider", provider, service.capacity_provider,
-                   "not a Fargate provider")
-    elif live.capacity_provider_strategy:
-        no_key("capacityProvider", live.capacity_provider_strategy, service.capacity_provider,
-               "a strategy of several providers")
+            if service.spot_from is not None:
+                values["spotFrom"] = (None, service.spot_from)
     if live.platform_version is not None:
         if accepts(ServiceConfig, "platformVersion"):
             fixed("platformVersion", live.platform_version,
@@ -536,7 +543,12 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
                 result.edits.append(Edit((clusters_key, key, path), stack_value, live_value))
             else:
                 result.confirmed.append((clusters_key, key, path))
-        _cluster_providers(result, (clusters_key, key), scope, cluster, live_cluster)
+        # Services adopt cannot read keep the strategy the stack file gives them: their
+        # providers stay associated, or the config refuses the list.
+        unread = sorted({provider for k, s in config.services.items()
+                         if s.cluster == key and not estate.services[k].found
+                         and s.launch_type is None for provider, _, _ in s.strategy})
+        _cluster_providers(result, (clusters_key, key), scope, cluster, live_cluster, unread)
         insights = live_cluster.container_insights
         if insights != ("enabled" if cluster.container_insights else "disabled"):
             result.rows.append(Row(scope, "containerInsights", insights or "(unset)",
@@ -569,9 +581,11 @@ def fill(config: StackConfig, estate: LiveEstate, document: Mapping[str, Any]) -
             rows.append(Row(scope, "taskDefinition", problem, None, REFUSED))
         if "launchType" in values and values["launchType"][0] is not None:
             raw = (config_map.get(services_key) or {}).get(key) or {}
-            if "capacityProvider" in raw:
-                # launchType and capacityProvider exclude each other.
-                values["capacityProvider"] = (None, service.capacity_provider)
+            # launchType excludes a strategy, long or short.
+            if "capacityProviderStrategy" in raw:
+                values["capacityProviderStrategy"] = (None, service.capacity_provider_strategy)
+            if "spotFrom" in raw:
+                values["spotFrom"] = (None, service.spot_from)
         wanted[key] = values
         result.rows.extend(rows)
     result.edits.extend(_place(config_map, services_key, defaults_key, wanted, result.confirmed))
@@ -617,14 +631,17 @@ def _strategy(items: list[Any]) -> list[dict[str, Any]]:
 
 
 def _cluster_providers(result: Fill, path: tuple[str, str], scope: str, cluster: ClusterConfig,
-                       live: Any) -> None:
+                       live: Any, kept: Sequence[str] = ()) -> None:
     """capacityProviders and defaultCapacityProviderStrategy of an adopted cluster, as ECS
     DescribeClusters returns them (Cluster.capacityProviders, .defaultCapacityProviderStrategy).
     The program restates both with PutClusterCapacityProviders, which replaces the whole list
     and the default strategy: the config requires the list on an adopted cluster, [] for none.
     The list is a set to the provider (terraform-provider-aws ecs_cluster_capacity_providers:
-    capacity_providers is a TypeSet), so only its members are compared."""
+    capacity_providers is a TypeSet), so only its members are compared. `kept`: providers
+    the strategies of services adopt could not read name; associated as well (associating a
+    Fargate provider changes no running service)."""
     providers = list(live.capacity_providers)
+    providers += [p for p in kept if p not in providers]
     stack = cluster.capacity_providers
     if stack is not None and sorted(stack) == sorted(providers):
         result.rows.append(Row(scope, "capacityProviders", providers, stack, SAME))

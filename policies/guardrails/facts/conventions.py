@@ -16,3 +16,9 @@ MAX_TASKS_PER_SERVICE = 5000
 SECRET_NAME_PATTERN = (
     r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)"
 )
+
+# Tag on an ECS service whose config says `interruptible: false`: its value is "false". A
+# resource rule sees one resource, so the pack reads the rule from the service itself and
+# refuses a FARGATE_SPOT strategy on it (policies/guardrails/ecs.py, interruptible-not-on-spot).
+INTERRUPTIBLE_TAG = "z360:interruptible"
+NOT_INTERRUPTIBLE = "false"

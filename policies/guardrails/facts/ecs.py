@@ -89,3 +89,70 @@ DEPLOYMENT_CONTROLLER = "ECS"
 # live value; nothing is sent on create), pulumi-aws by leaving the Optional+Computed iam_role
 # unset.
 SERVICE_ROLE_PROPERTY: dict[str, str] = {SERVICE_TYPE: "iamRole", NATIVE_SERVICE_TYPE: "role"}
+
+
+# --- capacity provider strategies ------------------------------------------------------------
+# botocore `ecs` model (ECS API reference), CapacityProviderStrategyItem: base 0 to 100,000
+# ("Only one capacity provider in a capacity provider strategy can have a base defined"); weight
+# 0 to 1,000, "at least one of the capacity providers must have a weight value greater than
+# zero and any capacity providers with a weight of 0 can't be used to place tasks" (default 0);
+# CreateServiceRequest.capacityProviderStrategy: "A capacity provider strategy can contain a
+# maximum of 20 capacity providers."
+FARGATE = "FARGATE"
+FARGATE_SPOT = "FARGATE_SPOT"
+MAX_STRATEGY_BASE = 100_000
+MAX_STRATEGY_WEIGHT = 1000
+MAX_STRATEGY_ITEMS = 20
+
+# ECS developer guide, "AWS Fargate capacity providers", considerations: "Linux tasks with the
+# ARM64 architecture don't support the Fargate Spot capacity provider."
+SPOT_ARCHITECTURES = ("X86_64",)
+
+# botocore `ecs` model, ContainerDefinition.stopTimeout: "For tasks that use the Fargate launch
+# type, the max stop timeout value is 120 seconds and if the parameter is not specified, the
+# default value of 30 seconds is used ... The valid values for Fargate are 2-120 seconds."
+# Fargate Spot gives a task a two-minute warning (SIGTERM) before it stops it (ECS developer
+# guide, "Fargate Spot task interruption"; AWS Knowledge Center "How do I handle Spot
+# termination notices in AWS Fargate Spot tasks?"): 120 s uses all of it.
+MIN_STOP_TIMEOUT = 2
+MAX_STOP_TIMEOUT = 120
+DEFAULT_STOP_TIMEOUT = 30
+SPOT_STOP_TIMEOUT = MAX_STOP_TIMEOUT
+
+# The EventBridge event ECS sends when Fargate Spot reclaims a task (ECS developer guide,
+# "Amazon ECS task state change events" and "Fargate Spot task interruption": detail-type
+# "ECS Task State Change", detail.stopCode "SpotInterruption").
+TASK_STATE_CHANGE = "ECS Task State Change"
+SPOT_INTERRUPTION_STOP_CODE = "SpotInterruption"
+ECS_EVENT_SOURCE = "aws.ecs"
+
+
+def split_tasks(count: int, strategy: list[tuple[str, int, int]]) -> dict[str, int]:
+    """How ECS places `count` tasks over a strategy of (provider, base, weight): the provider
+    with a base gets up to `base` tasks first, the rest go by weight (CapacityProviderStrategyItem:
+    "The weight value is taken into consideration after the base value, if defined, is
+    satisfied"; a weight of 0 places no task beyond the base).
+
+    ECS does not document which provider takes a task the weights cannot split evenly (an odd
+    task at 1:1); it goes here to the provider listed first among the largest remainders, so the
+    figure is one placement ECS may make, and the split is exact for even shares."""
+    placed = {provider: 0 for provider, _, _ in strategy}
+    remaining = max(count, 0)
+    for provider, base, _ in strategy:
+        if base > 0:
+            taken = min(base, remaining)
+            placed[provider] += taken
+            remaining -= taken
+    weights = [(provider, weight) for provider, _, weight in strategy if weight > 0]
+    total = sum(weight for _, weight in weights)
+    if remaining <= 0 or total == 0:
+        return placed
+    shares = [(provider, remaining * weight // total, remaining * weight % total)
+              for provider, weight in weights]
+    for provider, whole, _ in shares:
+        placed[provider] += whole
+    left = remaining - sum(whole for _, whole, _ in shares)
+    order = sorted(range(len(shares)), key=lambda i: (-shares[i][2], i))
+    for i in order[:left]:
+        placed[shares[i][0]] += 1
+    return placed

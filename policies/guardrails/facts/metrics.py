@@ -31,6 +31,10 @@ from .cloudwatch import HIGH_RESOLUTION, STANDARD_RESOLUTION
 
 ECS_SERVICE_NAMESPACE = "AWS/ECS"
 CONTAINER_INSIGHTS_NAMESPACE = "ECS/ContainerInsights"
+# EventBridge rule metrics (EventBridge user guide, "Monitoring Amazon EventBridge"):
+# MatchedEvents counts the events a rule matched, dimension RuleName.
+EVENTS_NAMESPACE = "AWS/Events"
+MATCHED_EVENTS = "MatchedEvents"
 
 # Namespace -> the finest resolution (seconds between datapoints) its metrics can arrive at,
 # for the namespaces this estate alarms on. AWS/ECS reaches 20 s only for a service whose

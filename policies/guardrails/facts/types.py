@@ -35,6 +35,9 @@ TOPIC_POLICY_TYPE = "aws:sns/topicPolicy:TopicPolicy"
 TOPIC_SUBSCRIPTION_TYPE = "aws:sns/topicSubscription:TopicSubscription"
 
 # The cost breaker's function, its failure destination and its state
+EVENT_RULE_TYPE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET_TYPE = "aws:cloudwatch/eventTarget:EventTarget"
+
 LAMBDA_FUNCTION_TYPE = "aws:lambda/function:Function"
 LAMBDA_PERMISSION_TYPE = "aws:lambda/permission:Permission"
 LAMBDA_EVENT_INVOKE_CONFIG_TYPE = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
@@ -52,3 +55,4 @@ RATE_LIMITED_WEB_ACL_COMPONENT = "z360:wafv2:RateLimitedWebAcl"
 BURN_RATE_ALARMS_COMPONENT = "z360:cloudwatch:BurnRateAlarms"
 COST_BUDGET_COMPONENT = "z360:budgets:CostBudget"
 ALERT_CHANNEL_COMPONENT = "z360:sns:AlertChannel"
+SPOT_INTERRUPTIONS_COMPONENT = "z360:events:SpotInterruptions"

@@ -10,7 +10,7 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import budgets
-from policies.guardrails.facts.fargate import monthly_task_cost, to_cents
+from policies.guardrails.facts.fargate import SPOT_DISCOUNT_RANGE, monthly_task_cost, to_cents
 from policies.guardrails.facts.types import BUDGET_TYPE, SERVICE_TYPE, TARGET_TYPE
 from tests.support.policy_estate import estate, replace
 from tests.support.policy_sdk import sdk_analyze_stack
@@ -179,3 +179,21 @@ def test_budget_with_unknown_or_unreadable_limit_is_not_applicable_to_worst_case
 def test_worst_case_rule_ignores_stacks_without_scalable_targets_or_services():
     resources = [r for r in estate(budget_limit="1") if r[0] != TARGET_TYPE]
     assert sdk_analyze_stack(ALL, resources).messages("worst-case-cost") == []
+
+
+def test_worst_case_prices_the_tasks_a_strategy_puts_on_spot_as_a_range():
+    """web at 50 on FARGATE base 1 weight 1 + FARGATE_SPOT weight 1: 26 on demand, 24 on Spot
+    (the base first, then 49 by the weights, the odd one to the provider listed first). The rule judges
+    the top of the range and prints both ends."""
+    tags = {"z360:service": "web", "z360:environment": "beta"}
+    strategy = [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+                {"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    resources = estate(budget_limit="1000") + [
+        (SERVICE_TYPE, "web-service", {"tags": tags, "capacityProviderStrategies": strategy})]
+    message = sdk_analyze_stack(ALL, resources).messages("worst-case-cost")[0]
+    low_discount, high_discount = SPOT_DISCOUNT_RANGE
+    low = PER_TASK * 26 + PER_TASK * 24 * (1 - high_discount)
+    high = PER_TASK * 26 + PER_TASK * 24 * (1 - low_discount)
+    assert (f"web 50 x ${to_cents(PER_TASK):,} = ${to_cents(PER_TASK * 50):,} (24 on Spot: "
+            f"${to_cents(low):,} to ${to_cents(high):,})") in message
+    assert "with 24 tasks on Fargate Spot" in message

@@ -11,6 +11,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from policies.guardrails import ecs
 from policies.guardrails._index import StackIndex
 from policies.guardrails._kit import NotApplicable
+from policies.guardrails.facts.conventions import INTERRUPTIBLE_TAG, NOT_INTERRUPTIBLE
 from policies.guardrails.facts.types import (
     CLUSTER_CAPACITY_PROVIDERS_TYPE,
     CLUSTER_TYPE,
@@ -156,11 +157,80 @@ def test_sdk_native_service_launch_configuration():
     assert "service-launch-configuration" in outcome.not_applicable
 
 
+@pytest.mark.parametrize("strategy, expected", [
+    ([{"capacityProvider": "FARGATE_SPOT", "weight": 1001}],
+     "FARGATE_SPOT weight 1001: ECS takes a whole number from 0 to 1,000"),
+    ([{"capacityProvider": "FARGATE", "base": 100_001, "weight": 1}],
+     "FARGATE base 100001: ECS takes a whole number from 0 to 100,000"),
+    ([{"capacityProvider": "FARGATE", "base": 1}, {"capacityProvider": "FARGATE_SPOT"}],
+     "every weight is 0 or unset"),
+    ([{"capacityProvider": f"P{i}", "weight": 1} for i in range(21)],
+     "21 capacity providers: a strategy holds at most 20"),
+], ids=["weight-above-1000", "base-above-100000", "no-weight", "21-items"])
+def test_sdk_a_strategy_ecs_refuses_is_mandatory(strategy, expected):
+    """CapacityProviderStrategyItem's bounds (facts/ecs.py): each on both service types."""
+    for kind, props in ((SERVICE_TYPE, service(capacityProviderStrategies=strategy)),
+                        (NATIVE_SERVICE_TYPE, native_service(capacityProviderStrategy=strategy))):
+        outcome = sdk_analyze(ecs.POLICIES, kind, props)
+        assert outcome.levels("service-launch-configuration") == {"mandatory"}, kind
+        assert any(expected in m for m in outcome.messages("service-launch-configuration")), kind
+
+
+def test_sdk_a_split_strategy_is_accepted():
+    """FARGATE base 1 weight 1 + FARGATE_SPOT weight 1 (beta's gateway): what ECS accepts."""
+    props = service(capacityProviderStrategies=[
+        {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1}])
+    assert sdk_analyze(ecs.POLICIES, SERVICE_TYPE, props).messages(
+        "service-launch-configuration") == []
+
+
+# --- interruptible-not-on-spot: hand-made services, so the pack alone is proven -------------
+
+NOT_INTERRUPTIBLE_TAGS = {**WEB_TAGS, INTERRUPTIBLE_TAG: NOT_INTERRUPTIBLE}
+SPOT_VOICE = [{"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+              {"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+
+
+@pytest.mark.policy_case("non-compliant", "interruptible-not-on-spot")
+def test_sdk_spot_on_a_service_tagged_not_interruptible_is_mandatory():
+    """A voice-like service tagged z360:interruptible=false on a strategy with FARGATE_SPOT:
+    refused on both service types, whatever the config said."""
+    classic = service(tags=NOT_INTERRUPTIBLE_TAGS, capacityProviderStrategies=SPOT_VOICE)
+    outcome = sdk_analyze(ecs.POLICIES, SERVICE_TYPE, classic)
+    assert outcome.levels("interruptible-not-on-spot") == {"mandatory"}
+    assert "places tasks on FARGATE_SPOT" in outcome.messages("interruptible-not-on-spot")[0]
+    native = native_service(
+        tags=[{"key": k, "value": v} for k, v in NOT_INTERRUPTIBLE_TAGS.items()],
+        capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}])
+    assert sdk_analyze(ecs.POLICIES, NATIVE_SERVICE_TYPE, native).levels(
+        "interruptible-not-on-spot") == {"mandatory"}
+
+
+@pytest.mark.policy_case("compliant", "interruptible-not-on-spot")
+def test_sdk_a_service_tagged_not_interruptible_on_fargate_is_compliant():
+    """Look-alike: FARGATE_SPOT listed with weight 0 and no base places no task there."""
+    for strategy in ([{"capacityProvider": "FARGATE", "weight": 1}],
+                     [{"capacityProvider": "FARGATE", "weight": 1},
+                      {"capacityProvider": "FARGATE_SPOT", "weight": 0}]):
+        props = service(tags=NOT_INTERRUPTIBLE_TAGS, capacityProviderStrategies=strategy)
+        assert sdk_analyze(ecs.POLICIES, SERVICE_TYPE, props).messages(
+            "interruptible-not-on-spot") == []
+
+
+@pytest.mark.policy_case("not-applicable", "interruptible-not-on-spot")
+def test_sdk_an_untagged_service_on_spot_is_not_judged():
+    """Without the tag an interruption is harmless: Spot is the service's own choice."""
+    props = service(capacityProviderStrategies=SPOT_VOICE)
+    assert "interruptible-not-on-spot" in sdk_analyze(
+        ecs.POLICIES, SERVICE_TYPE, props).not_applicable
+
+
 @pytest.mark.parametrize("base, flagged", [("0", False), (0, False), ("2", True), (2.0, True)])
 def test_sdk_strategy_base_is_read_as_the_provider_takes_it(base, flagged):
     """A base of "0" is no base, "2" is one: two providers with "2" are the violation."""
     props = service(capacityProviderStrategies=[
-        {"capacityProvider": "FARGATE", "base": base},
+        {"capacityProvider": "FARGATE", "base": base, "weight": 1},
         {"capacityProvider": "FARGATE_SPOT", "base": base}])
     messages = sdk_analyze(ecs.POLICIES, SERVICE_TYPE, props).messages(
         "service-launch-configuration")

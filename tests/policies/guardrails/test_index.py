@@ -414,7 +414,7 @@ def test_task_definitions_are_their_services_by_tag():
     index = index_of(resources)
     assert {k: v.name for k, v in index.task_definitions.items()} == {
         "web": "web-task", "queue": "queue-task"}
-    assert [(service, count) for service, count, _ in budgets.worst_case_lines(index)] == [
+    assert [(line.service, line.count) for line in budgets.worst_case_lines(index)] == [
         ("web", 50), ("queue", 20)]
 
 

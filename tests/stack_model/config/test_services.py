@@ -84,6 +84,38 @@ CASES: list[RefusalCase] = [
      both(setter("web", "metricResolution", value=20), top("aws-native:region", "us-east-1"),
           setter("web", "alarms", value={"cpuHigh": 80, "period": 60})),
      ("services.web.metricResolution:", "no cpuHigh or memoryHigh alarm has period 20")),
+    # Fargate Spot: the strategy ECS accepts, and Spot only where it is harmless and possible.
+    ("spot-voice", "beta", setter("voice", "spotFrom", value=2),
+     ("services.voice.spotFrom:", "places tasks on FARGATE_SPOT, but interruptible is false")),
+    ("spot-voice-strategy", "staging", setter("voice", "capacityProviderStrategy", value=[
+        {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1}]),
+     ("services.voice.capacityProviderStrategy:", "interruptible is false")),
+    ("spot-on-arm64", "staging", setter("web", "architecture", value="ARM64"),
+     ("services.web.spotFrom:", "architecture is ARM64", "X86_64 Linux tasks only")),
+    ("strategy-weight-above-1000", "beta", setter("gateway", "capacityProviderStrategy", value=[
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1001}]),
+     ("services.gateway.capacityProviderStrategy.0.weight:", "1000")),
+    ("strategy-all-weights-0", "beta", setter("gateway", "capacityProviderStrategy", value=[
+        {"capacityProvider": "FARGATE", "base": 2}]),
+     ("services.gateway.capacityProviderStrategy:", "every weight is 0")),
+    ("strategy-empty", "beta", setter("gateway", "capacityProviderStrategy", value=[]),
+     ("services.gateway.capacityProviderStrategy:", "[] names no provider")),
+    ("strategy-provider-twice", "beta", setter("gateway", "capacityProviderStrategy", value=[
+        {"capacityProvider": "FARGATE", "weight": 1}, {"capacityProvider": "FARGATE", "weight": 2}]),
+     ("services.gateway.capacityProviderStrategy.1.capacityProvider:", "listed twice")),
+    ("strategy-and-spot-from", "beta", setter("gateway", "spotFrom", value=2),
+     ("services.gateway.spotFrom:", "set together with capacityProviderStrategy")),
+    ("spot-from-0", "staging", setter("web", "spotFrom", value=0),
+     ("services.web.spotFrom:", "greater than or equal to 1")),
+    ("stop-timeout-above-120", "staging", setter("web", "stopTimeout", value=121),
+     ("services.web.stopTimeout:", "121", "less than or equal to 120")),
+    ("stop-timeout-1", "staging", setter("web", "stopTimeout", value=1),
+     ("services.web.stopTimeout:", "greater than or equal to 2")),
+    ("retired-capacity-provider", "staging", setter("queue", "capacityProvider",
+                                                    value="FARGATE_SPOT"),
+     ("services.queue.capacityProvider:", "retired", "capacityProviderStrategy: "
+      "[{capacityProvider: FARGATE_SPOT, weight: 1}]")),
 ]
 
 
@@ -147,6 +179,25 @@ def test_without_scaling_the_range_is_the_fixed_count() -> None:
     fixed = service_config(desiredCount=3, scaling={"enabled": False, "min": 1, "max": 10},
                            alarms={})
     assert (fixed.effective_min, fixed.effective_max) == (3, 3)
+
+
+def test_spot_from_is_copilots_spot_from() -> None:
+    """spotFrom N: task N and later on Spot, the first N-1 on FARGATE (Copilot's `spot_from`,
+    aws/copilot-cli#4187: `spot_from: 2` -> 1 Fargate, the rest Spot)."""
+    assert service_config(spotFrom=1).strategy == (("FARGATE_SPOT", 0, 1),)
+    assert service_config(spotFrom=3).strategy == (("FARGATE", 2, 0), ("FARGATE_SPOT", 0, 1))
+    assert service_config().strategy == (("FARGATE", 0, 1),)
+
+
+def test_stop_timeout_defaults_to_the_spot_warning_only_on_spot() -> None:
+    assert service_config(spotFrom=2).effective_stop_timeout == 120
+    assert service_config().effective_stop_timeout is None
+    assert service_config(spotFrom=2, stopTimeout=45).effective_stop_timeout == 45
+    # Look-alike: FARGATE_SPOT named with weight 0 and no base places no task there.
+    zero = service_config(capacityProviderStrategy=[
+        {"capacityProvider": "FARGATE", "weight": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 0}])
+    assert not zero.may_run_on_spot and zero.effective_stop_timeout is None
 
 
 def test_a_launch_type_replaces_the_capacity_provider_strategy() -> None:

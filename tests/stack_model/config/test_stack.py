@@ -94,14 +94,16 @@ def test_an_inconsistent_stack_is_refused_with_one_clear_problem(
 
 def test_a_listed_cluster_keeps_its_list_and_a_derived_one_takes_its_services() -> None:
     config = beta_config()
-    # app lists its providers (adopted); agent's come from its services, all on FARGATE.
+    # app lists its providers (adopted); agent's come from its services' strategies: gateway's
+    # and aegra's FARGATE + FARGATE_SPOT, voice's FARGATE.
     assert config.cluster_capacity_providers("app") == ["FARGATE", "FARGATE_SPOT"]
-    assert config.cluster_capacity_providers("agent") == ["FARGATE"]
+    assert config.cluster_capacity_providers("agent") == ["FARGATE", "FARGATE_SPOT"]
 
 
 def test_a_created_cluster_whose_services_all_use_a_launch_type_is_left_alone() -> None:
     def launch_type_everywhere(document):
         for key in ("gateway", "aegra", "voice"):
+            document["z360-ecs:services"][key].pop("capacityProviderStrategy", None)
             document["z360-ecs:services"][key]["launchType"] = "FARGATE"
 
     assert beta_config(launch_type_everywhere).cluster_capacity_providers("agent") is None

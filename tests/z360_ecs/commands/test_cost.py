@@ -83,13 +83,23 @@ def test_a_stack_without_budget_says_so(capsys):
 
 
 def test_spot_and_savings_plan_are_ranges(capsys):
+    """Staging: five tasks on Spot (a range, at most their list price), voice on demand (exact);
+    the Savings Plan covers the on-demand floor, voice, only."""
     document = run_json(["staging"], capsys)
     baseline = Decimal(document["totals"]["monthlyAtBaseline"])
-    low, high = (Decimal(a) for a in document["spot"]["baselineMonthlyRange"])
+    spot = document["spot"]["baseline"]
+    low, high = (Decimal(a) for a in spot["monthlyRange"])
     assert document["spot"]["discountRange"] == ["0", "0.70"]
-    assert low < high == baseline
-    plan_low, plan_high = (Decimal(a) for a in document["computeSavingsPlan"]["baselineMonthlyRange"])
-    assert plan_low < plan_high < baseline
+    assert (spot["onDemandTasks"], spot["spotTasks"]) == (1, 5)
+    on_demand = Decimal(spot["onDemandMonthly"])
+    assert on_demand < low < high == baseline
+    assert abs(low - (on_demand + Decimal(spot["spotMonthlyAtList"]) * Decimal("0.30"))) \
+        <= Decimal("0.01")  # each figure rounded to the cent
+    plan = document["computeSavingsPlan"]
+    plan_low, plan_high = (Decimal(a) for a in plan["floorMonthlyRange"])
+    assert plan_low < plan_high < on_demand
+    # The floor an hour (to $0.0001) times 730 h is the on-demand month, to a few cents.
+    assert abs(Decimal(plan["onDemandFloorHourly"]) * 730 - on_demand) < Decimal("0.05")
 
 
 def test_enabled_cost_breaker_shows_the_capped_worst_case_next_to_the_uncapped(capsys):

@@ -230,16 +230,20 @@ def test_a_capacity_provider_service_with_a_breaker_via_stubber():
 
 @while_live("beta")
 def spot_everywhere(live: Live) -> Result:
-    """adopt with every live service on a FARGATE_SPOT strategy instead of its launch type, on
-    clusters that associate FARGATE_SPOT (ECS refuses a strategy naming a provider the cluster
-    has not associated)."""
+    """adopt with every live service but voice on a FARGATE_SPOT strategy instead of its launch
+    type, on clusters that associate FARGATE_SPOT (ECS refuses a strategy naming a provider the
+    cluster has not associated). Voice stays on its launch type: the stack file says it is not
+    interruptible, and the config refuses Spot for it."""
     fill_service = estate_module._fill_service
     describe_clusters = estate_module._describe_clusters
 
     def patched(service: LiveService, described: dict[str, Any], clients: Clients) -> None:
+        if "voice" in str(described.get("serviceName")):
+            fill_service(service, described, clients)
+            return
         fill_service(service, dict(described, launchType=None,
                                    capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT",
-                                                              "weight": 1, "base": 0}]), clients)
+                                                              "weight": 1}]), clients)
 
     def with_spot(clients: Clients, names: list[str]) -> dict[str, dict[str, Any]]:
         found = describe_clusters(clients, names)
@@ -253,14 +257,18 @@ def spot_everywhere(live: Live) -> Result:
         return adopt("beta", live.session, stack_file=copy_stack_file("beta", live.directory))
 
 
-def test_a_live_capacity_provider_is_written(beta: Estate):
-    """A service on FARGATE_SPOT live gets capacityProvider: FARGATE_SPOT in the file, and
-    loses the launchType the stack file stated (web): the two exclude each other."""
+def test_a_live_capacity_provider_strategy_is_written(beta: Estate):
+    """A service on FARGATE_SPOT live gets its strategy, base and weight as AWS has them (a
+    weight DescribeServices leaves out is 0... here 1, a base left out 0), in the file; it loses
+    the launchType (web) or spotFrom (queue) the stack file stated: they exclude each other."""
     result = beta.scenarios["spot_everywhere"]
     document = parse_yaml(result.adopted)["config"]
     services = document["z360-ecs:services"]
-    assert {s.get("capacityProvider") for s in services.values()} == {"FARGATE_SPOT"}
-    assert not [k for k, s in services.items() if "launchType" in s]
+    spot = [{"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 1}]
+    assert {k: s.get("capacityProviderStrategy") for k, s in services.items()} == {
+        **{k: spot for k in ("web", "queue", "reverb", "gateway", "aegra")}, "voice": None}
+    assert [k for k, s in services.items() if "launchType" in s] == ["voice"]
+    assert not [k for k, s in services.items() if "spotFrom" in s]
     assert document["z360-ecs:clusters"]["agent"]["capacityProviders"] == ["FARGATE_SPOT"]
     # Nothing the first `up` would refuse (test_adopt.PENDING_NATIVE_REPLACES is empty).
     assert {s.name for s in result.steps if s.error} == set()

@@ -47,7 +47,7 @@ def test_a_look_alike_token_is_not_found():
 @pytest.mark.parametrize("name", sorted(COMPONENTS))
 def test_component_tokens_are_three_segments_with_an_aws_service_module(name):
     package, module, type_name = COMPONENTS[name].split(":")
-    assert package == "z360" and module in {"ecs", "budgets", "cloudwatch", "wafv2", "sns"}
+    assert package == "z360" and module in {"ecs", "budgets", "cloudwatch", "wafv2", "sns", "events"}
     assert re.fullmatch(r"[A-Z][A-Za-z]+", type_name)
 
 
