@@ -30,6 +30,7 @@ from policies.guardrails.facts.fargate import (
     hourly_task_cost,
     to_cents,
 )
+from policies.guardrails.facts.schedule import HOURS_PER_WEEK
 from policies.guardrails.facts.wafv2 import MANAGED_RULE_GROUPS
 from stack_model.config import ServiceConfig, StackConfig
 
@@ -59,16 +60,27 @@ class ServiceCost:
         return baseline_count(self.service)
 
     @property
+    def on_fraction(self) -> Decimal:
+        """Share of the month the service runs: 1, or its schedule's weekly hours on / 168."""
+        return self.service.on_fraction
+
+    @property
+    def per_task_on(self) -> Decimal:
+        """On-demand USD for one task over the hours it runs in a month (`per_task` x
+        `on_fraction`): what every monthly figure of the service multiplies."""
+        return self.per_task * self.on_fraction
+
+    @property
     def at_baseline(self) -> Decimal:
-        return self.per_task * self.baseline_count
+        return self.per_task_on * self.baseline_count
 
     @property
     def at_min(self) -> Decimal:
-        return self.per_task * self.service.effective_min
+        return self.per_task_on * self.service.effective_min
 
     @property
     def at_max(self) -> Decimal:
-        return self.per_task * self.service.effective_max
+        return self.per_task_on * self.service.effective_max
 
     @property
     def hourly_at_baseline(self) -> Decimal:
@@ -158,7 +170,7 @@ def total(amounts: Iterable[Decimal]) -> Decimal:
 
 def scenario_cost(costs: Iterable[ServiceCost], tasks_per_service: int) -> Decimal:
     """Monthly cost with every service running `tasks_per_service` tasks."""
-    return total(cost.per_task * tasks_per_service for cost in costs)
+    return total(cost.per_task_on * tasks_per_service for cost in costs)
 
 
 def worst_case(costs: Iterable[ServiceCost]) -> Decimal:
@@ -191,7 +203,7 @@ def capped_worst_case(config: StackConfig, costs: Iterable[ServiceCost]) -> Deci
     ceilings = breaker_ceilings(config)
     if ceilings is None:
         return None
-    return total(cost.per_task * ceilings[cost.key] for cost in costs)
+    return total(cost.per_task_on * ceilings[cost.key] for cost in costs)
 
 
 def budget_limit(config: StackConfig) -> Decimal | None:
@@ -284,6 +296,30 @@ def discount_notes(costs: list[ServiceCost]) -> list[str]:
             "prices, the most those tasks can cost."
         )
     return notes
+
+
+def schedule_lines(costs: list[ServiceCost]) -> list[str]:
+    """The scheduled services' hours in words, for `cost`, `report` and the review; empty
+    without any. Services on the same schedule share a line."""
+    groups: dict[tuple[str, str, str], list[ServiceCost]] = {}
+    for cost in costs:
+        schedule = cost.service.schedule
+        if cost.service.scheduled and schedule is not None:
+            groups.setdefault((schedule.wake, schedule.sleep, schedule.timezone), []).append(cost)
+    if not groups:
+        return []
+    lines = ["Working hours (services.<key>.schedule): the figures above price these services "
+             "at their hours on, weekly hours x 730/168 (hours started by `z360-ecs wake` come "
+             "on top):"]
+    for (wake, sleep, timezone), group in groups.items():
+        fraction = group[0].on_fraction
+        lines.append(
+            f"  {', '.join(c.key for c in group)}: on {fraction * HOURS_PER_WEEK:.2f} of 168 h "
+            f"a week (wake {wake}, sleep {sleep}, {timezone}): "
+            f"{money(total(c.per_task_on * c.baseline_count for c in group))} a month at "
+            f"baseline instead of {money(total(c.per_task * c.baseline_count for c in group))}"
+        )
+    return lines
 
 
 # --- the burn rate: USD per hour of the auto-scaled services ---------------------------------

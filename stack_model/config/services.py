@@ -9,6 +9,7 @@ StackConfig (stack.py).
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -38,6 +39,7 @@ from stack_model.config.limits import (
 )
 from stack_model.config.network import LoadBalancerConfig, NetworkConfig
 from stack_model.config.scaling import ScalingConfig
+from stack_model.config.schedule import ScheduleConfig
 from stack_model.config.waf import WafConfig
 
 
@@ -107,6 +109,9 @@ class ServiceConfig(ConfigModel):
                                   NoBool] = 30
     """Days CloudWatch keeps the container logs."""
     import_ids: ImportIds = ImportIds()
+    schedule: ScheduleConfig | None = None
+    """Working hours: min and max go to 0 at `sleep` and back at `wake` (schedule.py); a
+    stack-wide default is serviceDefaults.schedule."""
 
     @field_validator("family", "service_name", "name_prefix")
     @classmethod
@@ -418,3 +423,20 @@ class ServiceConfig(ConfigModel):
         if not self.scaling.enabled:
             return self.desired_count
         return self.scaling.hold_at if self.scaling.hold_at is not None else self.scaling.max
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether working hours apply: the service then has a scalable target (even with
+        scaling off, pinned at min = max = desiredCount) that two scheduled actions move."""
+        return self.schedule is not None and self.schedule.enabled
+
+    @property
+    def has_scalable_target(self) -> bool:
+        """Whether Application Auto Scaling owns the count: scaling or a schedule is on."""
+        return self.scaling.enabled or self.scheduled
+
+    @property
+    def on_fraction(self) -> Decimal:
+        """Share of the week the service runs: 1, or its schedule's on-hours / 168."""
+        return self.schedule.on_fraction if self.schedule is not None and self.scheduled \
+            else Decimal(1)
