@@ -2,7 +2,8 @@
 the worst-case Fargate bill is compared with it.
 
 Both are stack policies (see `stack_policy` in _kit.py for what that means on `pulumi up`).
-Costs come from facts/fargate.py; a budget alerts, it caps nothing, so a worst case above it is
+Costs come from facts/fargate.py, a service on working hours priced at its hours on
+(facts/schedule.py, as stack_model/pricing.py does); a budget alerts, it caps nothing, so a worst case above it is
 worth knowing.
 """
 
@@ -24,6 +25,7 @@ from pulumi_policy import (
 from ._index import StackIndex
 from ._kit import NotApplicable, known, known_number, number, setting, show, stack_policy
 from .facts.fargate import Architecture, monthly_task_cost, to_cents
+from .facts.schedule import on_fraction, weekly_cron_problem
 
 
 def _money(amount: Decimal) -> str:
@@ -100,9 +102,28 @@ def _task_cost(task_definition: PolicyResource) -> Decimal | None:
     return monthly_task_cost(int(cpu), int(memory), architecture)
 
 
+def scheduled_fraction(index: StackIndex, target: PolicyResource) -> tuple[Decimal, int]:
+    """(share of the week the target's service runs, the highest MaxCapacity its scheduled
+    actions set) from its working hours: one action to 0 (sleep) and one above (wake), both
+    weekly crons (facts/schedule.py). Anything else, (1, 0): priced as always on."""
+    ok, resource_id = known(partial(target.props.get, "resourceId"))
+    actions = index.scheduled_actions.get(str(resource_id), []) if ok else []
+    sleeps = [a for a in actions if a.max_capacity == 0]
+    wakes = [a for a in actions if a.max_capacity is not None and a.max_capacity > 0]
+    highest = int(max((a.max_capacity or 0 for a in actions), default=0))
+    if len(sleeps) != 1 or len(wakes) != 1:
+        return Decimal(1), highest
+    wake, sleep = wakes[0].schedule or "", sleeps[0].schedule or ""
+    if weekly_cron_problem(wake) or weekly_cron_problem(sleep) or \
+            wakes[0].timezone != sleeps[0].timezone:
+        return Decimal(1), highest
+    return on_fraction(wake, sleep), highest
+
+
 def worst_case_lines(index: StackIndex) -> list[tuple[str, int, Decimal]]:
     """(service, tasks at most, monthly cost at that count) for every service with a task
-    definition: the scalable target's maxCapacity, else the service's desiredCount."""
+    definition: the scalable target's maxCapacity (or a higher one its scheduled actions set),
+    else the service's desiredCount; a service on working hours at its hours on."""
     lines = []
     for service, task_definition in index.task_definitions.items():
         ok, per_task = known(partial(_task_cost, task_definition))
@@ -110,15 +131,19 @@ def worst_case_lines(index: StackIndex) -> list[tuple[str, int, Decimal]]:
             continue
         target = index.targets_by_service.get(service)
         ecs_service = index.services_by_service.get(service)
+        fraction = Decimal(1)
         if target is not None:
             count = known_number(target.props, "maxCapacity")
+            fraction, scheduled_max = scheduled_fraction(index, target)
+            if count is not None:
+                count = max(count, scheduled_max)
         elif ecs_service is not None:
             count = known_number(ecs_service.props, "desiredCount")
         else:
             count = None
         if count is None:
             continue
-        lines.append((service, int(count), per_task * int(count)))
+        lines.append((service, int(count), per_task * int(count) * fraction))
     return sorted(lines, key=lambda line: (-line[2], line[0]))
 
 
