@@ -248,3 +248,20 @@ def same_minute(wake: str, sleep: str) -> bool:
     if isinstance(wake_cron, str) or isinstance(sleep_cron, str):
         return False
     return bool(wake_cron.minutes_of_week() & sleep_cron.minutes_of_week())
+
+
+def minute_of_week(weekday: int, hour: int, minute: int) -> int:
+    """Minutes since Sunday 00:00 of a wall time; `weekday` as Python's (Monday 0)."""
+    return ((weekday + 1) % 7) * 1440 + hour * 60 + minute
+
+
+def is_on_at(wake: str, sleep: str, minute: int) -> bool:
+    """Whether working hours `wake`/`sleep` (weekly crons, validated) have the service on at
+    `minute` of the week: the last action at or before it was a wake."""
+    wake_cron, sleep_cron = parse_cron(wake), parse_cron(sleep)
+    assert isinstance(wake_cron, Cron) and isinstance(sleep_cron, Cron)
+
+    def since(events: frozenset[int]) -> int:
+        return min(((minute - m) % MINUTES_PER_WEEK for m in events), default=MINUTES_PER_WEEK)
+
+    return since(wake_cron.minutes_of_week()) < since(sleep_cron.minutes_of_week())
