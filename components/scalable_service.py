@@ -38,7 +38,6 @@ from policies.guardrails.facts.types import NATIVE_SERVICE_TYPE, SCALABLE_SERVIC
 from policies.guardrails.facts.wafv2 import WEB_ACL_TAG
 from stack_model.config import ServiceConfig
 from stack_model.ecs_service import ServiceDescription, describe_service
-from stack_model.schedule_actions import scheduled_actions, target_ignore_changes
 from stack_model.naming import (
     SCALABLE_DIMENSION,
     SCALING_NAMESPACE,
@@ -48,6 +47,7 @@ from stack_model.naming import (
     service_import_id,
     service_tags,
 )
+from stack_model.schedule_actions import scheduled_actions, target_ignore_changes
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"

@@ -3,8 +3,8 @@ the worst-case Fargate bill is compared with it.
 
 Both are stack policies (see `stack_policy` in _kit.py for what that means on `pulumi up`).
 Costs come from facts/fargate.py, a service on working hours priced at its hours on
-(facts/schedule.py, as stack_model/pricing.py does); a budget alerts, it caps nothing, so a worst case above it is
-worth knowing.
+(facts/schedule.py, as stack_model/pricing.py does); a budget alerts, it caps nothing, so a
+worst case above it is worth knowing.
 """
 
 from __future__ import annotations

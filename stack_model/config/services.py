@@ -9,8 +9,8 @@ StackConfig (stack.py).
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
