@@ -15,8 +15,7 @@ from policies.guardrails.facts.types import (
     TOPIC_TYPE,
 )
 from tests.support.policy_estate import CLUSTER, estate
-from tests.support.policy_resources import resolution_stack, target, tracking_policy
-from tests.support.policy_resources import LIVE_WEB_RESOURCE_ID
+from tests.support.policy_resources import LIVE_WEB_RESOURCE_ID, resolution_stack, target, tracking_policy
 from tests.support.policy_sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
 TARGET = TARGET_TYPE
