@@ -269,6 +269,7 @@ class ServiceConfig(ConfigModel):
                              "<id>}; containerPort defaults to the service's), or set "
                              "waf.enabled: false"))
         problems.extend(self._effect_problems())
+        problems.extend(self._schedule_problems())
         raise_problems(problems)
         return self
 
@@ -295,6 +296,16 @@ class ServiceConfig(ConfigModel):
                 f"alarm has period {HIGH_RESOLUTION}; CloudWatch bills them all the same; set "
                 f"metricResolution: 60, or turn scaling on")))
         return problems
+
+    def _schedule_problems(self) -> list[tuple[KeyPath, str]]:
+        """Working hours that would never run the service (stack_model/schedule_actions.py:
+        the wake action puts back effective min and max)."""
+        if not self.scheduled or self.effective_max > 0:
+            return []
+        path: KeyPath = ("scaling", "max") if self.scaling.enabled else ("desiredCount",)
+        return [(path, (
+            f"{self.effective_max} while schedule.wake wakes the service to it: it would never "
+            "run; set at least 1, or schedule.enabled: false"))]
 
     def _reads_high_resolution(self) -> bool:
         """Whether anything the program creates for this service reads its 20 s metrics."""

@@ -54,3 +54,13 @@ def test_a_bad_schedule_is_refused_at_its_key(key, value, expected):
     with pytest.raises(ConfigError) as error:
         load_stack_config(raw, aws)
     assert expected in str(error.value)
+
+
+def test_a_schedule_that_wakes_a_service_to_zero_tasks_is_refused():
+    raw, aws = _staging()
+    raw = copy.deepcopy(raw)
+    raw["services"]["web"]["desiredCount"] = 0
+    with pytest.raises(ConfigError) as error:
+        load_stack_config(raw, aws)
+    assert "services.web.desiredCount: 0 while schedule.wake wakes the service to it" in \
+        str(error.value)
