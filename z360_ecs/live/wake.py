@@ -11,8 +11,9 @@ with a schedule (services.<key>.schedule) that its schedule has asleep now, it:
    Timezone; API reference, PutScheduledAction "At expressions"). Putting it again replaces
    it, so a second wake moves the end.
 A service its schedule has awake is left alone, and no end is put where N hours reach into its
-working hours: its `sleep` action ends the day as usual. A tripped cost breaker has suspended
-scheduled scaling (breaker/actions.py): the end action then waits for its restore.
+working hours: its `sleep` action ends the day as usual. Nothing is changed while any target is
+missing or has its scheduled scaling suspended: a tripped cost breaker suspends it
+(breaker/actions.py), and a wake would lift a max above the breaker's ceiling.
 """
 
 from __future__ import annotations
@@ -83,6 +84,30 @@ def plan(config: StackConfig, hours: int, now: datetime) -> tuple[list[WakeStep]
     return steps, notes
 
 
+def live_refusals(autoscaling: Any, steps: list[WakeStep]) -> dict[str, str]:
+    """Service key -> why it must not be woken, from its live target (DescribeScalableTargets):
+    not registered (the stack is not deployed), or its scheduled scaling suspended, which only
+    a tripped cost breaker does here (breaker/actions.py): a wake would lift its max above the
+    emergency ceiling."""
+    ids = [s.resource_id for s in steps]
+    live: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 50):  # DescribeScalableTargets ResourceIds: at most 50
+        pages = autoscaling.get_paginator("describe_scalable_targets").paginate(
+            ServiceNamespace=SCALING_NAMESPACE, ScalableDimension=SCALABLE_DIMENSION,
+            ResourceIds=ids[start:start + 50])
+        for page in pages:
+            live.update({t["ResourceId"]: t for t in page["ScalableTargets"]})
+    refusals = {}
+    for step in steps:
+        target = live.get(step.resource_id)
+        if target is None:
+            refusals[step.key] = f"no scalable target {step.resource_id} (run `pulumi up` first)"
+        elif (target.get("SuspendedState") or {}).get("ScheduledScalingSuspended"):
+            refusals[step.key] = ("scheduled scaling is suspended (the cost breaker is tripped): "
+                                  "restore it first")
+    return refusals
+
+
 def apply(autoscaling: Any, steps: list[WakeStep]) -> list[str]:
     """Make the calls; one line per service."""
     lines = []
@@ -140,6 +165,13 @@ def handle(args: argparse.Namespace, autoscaling: Any = None,
               file=sys.stderr)
         return 2
     steps, notes = plan(config, args.hours, now or datetime.now(UTC))
+    autoscaling = autoscaling or _client(config.region)
+    refused = live_refusals(autoscaling, steps)
+    if refused:
+        for key, why in refused.items():
+            print(f"error: {key}: {why}", file=sys.stderr)
+        print("nothing changed", file=sys.stderr)
+        return 1
     sys.stdout.write(describe_plan(args.stack, steps, notes))
     if not steps:
         print("nothing to wake: every scheduled service is within its working hours")
@@ -147,7 +179,7 @@ def handle(args: argparse.Namespace, autoscaling: Any = None,
     if not args.yes and not _confirmed(args.stack, read):
         print("not confirmed: nothing changed", file=sys.stderr)
         return 1
-    for line in apply(autoscaling or _client(config.region), steps):
+    for line in apply(autoscaling, steps):
         print(line)
     return 0
 

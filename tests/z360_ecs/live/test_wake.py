@@ -121,3 +121,18 @@ def test_a_stack_without_a_schedule_is_refused(autoscaling, capsys):
 def test_an_unknown_stack_is_refused(autoscaling, capsys):
     assert run(autoscaling, "prod", "--yes") == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_a_tripped_breaker_refuses_the_wake_and_nothing_changes(autoscaling, capsys):
+    config = read_stack_config("staging", None, ROOT)
+    web = config.services["web"]
+    autoscaling.register_scalable_target(
+        ServiceNamespace=SCALING_NAMESPACE, ScalableDimension=SCALABLE_DIMENSION,
+        ResourceId=web.scaling_resource_id(config.clusters[web.cluster].name),
+        SuspendedState={"ScheduledScalingSuspended": True})
+
+    assert run(autoscaling, "staging", "--yes") == 1
+
+    assert set(_targets(autoscaling).values()) == {(0, 0)}
+    assert "web: scheduled scaling is suspended (the cost breaker is tripped)" in \
+        capsys.readouterr().err
