@@ -152,6 +152,7 @@ def _parse_field(text: str, field: _Field) -> tuple[frozenset[int] | None, bool]
     return frozenset(values), False
 
 
+@cache
 def parse_cron(expression: str) -> Cron | str:
     """`cron(...)` parsed, or the first thing wrong with it, in words."""
     match = _WRAPPED.match(expression.strip()) if isinstance(expression, str) else None
@@ -217,6 +218,7 @@ def at_expression(year: int, month: int, day: int, hour: int, minute: int) -> st
     return f"at({year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:00)"
 
 
+@cache
 def weekly_on_minutes(wake: str, sleep: str) -> int:
     """Minutes a week a service is on under `wake` and `sleep` (weekly crons, validated): from
     each wake to the next sleep. Counted in the time zone's wall time: a daylight-saving change
