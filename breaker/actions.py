@@ -11,6 +11,11 @@ original max; restore compares each target's current max with the recorded new m
 correct whether a pending change was applied or not. A repeated trip keeps the original maxima
 already recorded, so it never mistakes a lowered max for an original one.
 
+Trip also suspends each target's scheduled scaling (RegisterScalableTarget
+SuspendedState.ScheduledScalingSuspended true), so a working-hours `wake` action cannot put a
+max back above the ceiling; the record lists the targets it suspended (schedulesSuspended), and
+restore resumes exactly those (false).
+
 Trip and restore run under the lock (breaker/lock.py) from before they read the record until
 after its last write. A restore records when it took the lock (lastRestoredAt); a trip by a
 notification first checks, on the record it has just read, that the notification is newer
@@ -39,7 +44,12 @@ from breaker.contract import (
 from breaker.lock import locked
 from breaker.record import MISSING, now, read_record, write_or_report
 from breaker.sources import public_trigger, refuse_replay
-from breaker.targets import describe, set_max
+from breaker.targets import (
+    describe,
+    scheduled_suspended,
+    set_max,
+    set_scheduled_scaling_suspended,
+)
 
 
 class PartialTripError(Exception):
@@ -124,8 +134,14 @@ def _trip_locked(
 
     report: list[str] = [p for p in problems if MISSING not in p]
     planned, from_max = _plan(targets, current, recorded, report)
+    states = scheduled_suspended(aws, [t["resourceId"] for t in targets])
+    # By service key, not resource id: the record must fit a Standard parameter.
+    already = {str(s) for s in record.get("schedulesSuspended") or []}
+    to_suspend = [t for t in targets if t["resourceId"] in states
+                  and not states[t["resourceId"]]["ScheduledScalingSuspended"]
+                  and _key(t) not in already]
 
-    if not planned:
+    if not planned and not to_suspend:
         summary = "nothing to lower: every target is at or below its emergency ceiling"
         if problems and record.get("unreadable"):
             notify(aws, topic, heading("Cost breaker record has unreadable entries", label),
@@ -146,6 +162,8 @@ def _trip_locked(
     record["lastTrigger"] = stamp
     record["tripped"] = True
     record["reason"] = reason
+    # Written ahead too: a restore resumes what the record names, suspended or not yet.
+    record["schedulesSuspended"] = sorted(already | {_key(t) for t in to_suspend})
     write_or_report(aws, parameter, record, topic, label, "trip: nothing was lowered")
 
     changed: list[dict[str, Any]] = []
@@ -169,6 +187,17 @@ def _trip_locked(
             f"{change['service']}: max {from_max[change['resourceId']]} -> {change['newMax']} "
             f"(original {change['originalMax']})"
         )
+    for target in to_suspend:
+        name = target.get("service", target["resourceId"])
+        try:
+            set_scheduled_scaling_suspended(
+                aws, target["resourceId"], states[target["resourceId"]], True)
+        except AWS_ERRORS as exc:
+            failed.append({"service": name, "resourceId": target["resourceId"],
+                           "status": "failed", "error": error_text(exc)})
+            report.append(f"{name}: FAILED to suspend scheduled scaling: {error_text(exc)}")
+            continue
+        report.append(f"{name}: scheduled scaling suspended (no schedule can raise it)")
     # Failed entries stay, marked: restore compares the live max with newMax, so an entry
     # whose call did not take effect is recognised and left alone.
     write_or_report(aws, parameter, record, topic, label,
@@ -249,8 +278,12 @@ def _restore_locked(aws: Aws, parameter: str, topic: str, label: str) -> dict[st
         restored.append(change)
         report.append(f"{name}: max {live['max']} -> {change['originalMax']} (restored)")
 
+    unresumed = _resume_schedules(aws, record, report)
     kept = {k: record[k] for k in ("unreadable",) if record.get(k)}
-    record = {**empty_record(), **kept} if not remaining else {**record, "changes": remaining}
+    if remaining or unresumed:
+        record = {**record, "changes": remaining, "schedulesSuspended": unresumed}
+    else:
+        record = {**empty_record(), **kept}
     record["lastRestoredAt"] = started
     write_or_report(aws, parameter, record, topic, label,
                     "restore: the maxima were put back but the record still lists them")
@@ -260,13 +293,40 @@ def _restore_locked(aws: Aws, parameter: str, topic: str, label: str) -> dict[st
     notified = notify(aws, topic, subject, report)
     return {
         "action": "restore",
-        "tripped": bool(remaining),
+        "tripped": bool(remaining or unresumed),
         "restored": [_public(c) for c in restored],
         "left": [_public(c) for c in left],
         "failed": [_public(c) for c in remaining],
         "notified": notified,
         "messages": report,
     }
+
+
+def _key(target: dict[str, Any]) -> str:
+    return str(target.get("service", target["resourceId"]))
+
+
+def _resume_schedules(aws: Aws, record: dict[str, Any], report: list[str]) -> list[str]:
+    """Resume scheduled scaling on the targets the trip suspended; the keys left suspended."""
+    suspended = [str(r) for r in record.get("schedulesSuspended") or []]
+    if not suspended:
+        return []
+    ids = {_key(t): t["resourceId"] for t in read_targets(os.environ)}
+    states = scheduled_suspended(aws, [ids[k] for k in suspended if k in ids])
+    left: list[str] = []
+    for key in suspended:
+        resource_id = ids.get(key, key)
+        if resource_id not in states:
+            report.append(f"{key}: no scalable target {resource_id}; no schedule to resume")
+            continue
+        try:
+            set_scheduled_scaling_suspended(aws, resource_id, states[resource_id], False)
+        except AWS_ERRORS as exc:
+            left.append(key)
+            report.append(f"{key}: FAILED to resume scheduled scaling: {error_text(exc)}")
+            continue
+        report.append(f"{key}: scheduled scaling resumed")
+    return left
 
 
 # --- status ----------------------------------------------------------------------------------

@@ -234,7 +234,10 @@ STATUSES = ("pending", "applied", "failed")
 # Top-level keys kept as they are; "tripped", "changes", "errors", "unreadable" are coded.
 # lastRestoredAt is when the last restore took the lock: a trip notification stamped no later
 # than that is a replay, refused (breaker/sources.py, `refuse_replay`).
-RECORD_KEYS = ("trippedAt", "reason", "trippedBy", "lastTrigger", "lastRestoredAt")
+# schedulesSuspended: the resource ids whose scheduled scaling the trip suspended, which a
+# restore resumes (breaker/actions.py).
+RECORD_KEYS = ("trippedAt", "reason", "trippedBy", "lastTrigger", "lastRestoredAt",
+               "schedulesSuspended")
 REASON_LIMIT = 240
 ERROR_LIMITS = (160, 60, 0)  # shrink steps for error texts kept in the record
 UNREADABLE_LIMIT = 300

@@ -266,7 +266,9 @@ def breaker_role_policy(
             {
                 # Scalable-target ARNs carry a random id that the service component does not
                 # expose, so the statement names the ARN pattern and narrows it by condition:
-                # ECS desired-count targets tagged with this stack's environment only.
+                # ECS desired-count targets tagged with this stack's environment only. The same
+                # action suspends and resumes their scheduled scaling (RegisterScalableTarget
+                # SuspendedState): nothing more is needed for it.
                 "Sid": "LowerAndRestoreMaxCapacity",
                 "Effect": "Allow",
                 "Action": ["application-autoscaling:RegisterScalableTarget"],

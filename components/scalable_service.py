@@ -50,6 +50,7 @@ from stack_model.naming import (
     service_import_id,
     service_tags,
 )
+from stack_model.schedule_actions import scheduled_actions, target_ignore_changes
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)"
@@ -356,7 +357,7 @@ class ScalableService(pulumi.ComponentResource):
         role = self._execution_role(log_group, child)
         task_definition = self._task_definition(log_group, role, child)
         service = self._service(task_definition, child)
-        target = self._scaling(service, child) if self._config.scaling.enabled else None
+        target = self._scaling(service, child) if self._config.has_scalable_target else None
         alarms = self._alarms(service, child)
 
         self.service_name = self._service_name(service)
@@ -534,9 +535,20 @@ class ScalableService(pulumi.ComponentResource):
     def _scaling(
         self, service: aws.ecs.Service | aws_native.ecs.Service, child: pulumi.ResourceOptions
     ) -> aws.appautoscaling.Target:
+        """The scalable target, its target-tracking policies when scaling is on, and its
+        working hours when a schedule applies (a schedule-only target has no policy)."""
+        target = self._scalable_target(service, child)
+        if self._config.scaling.enabled:
+            self._tracking_policies(target, child)
+        if self._config.scheduled:
+            self._schedule(target, child)
+        return target
+
+    def _scalable_target(
+        self, service: aws.ecs.Service | aws_native.ecs.Service, child: pulumi.ResourceOptions
+    ) -> aws.appautoscaling.Target:
         config = self._config
-        scaling = config.scaling
-        target = aws.appautoscaling.Target(
+        return aws.appautoscaling.Target(
             f"{self._name}-scaling-target",
             service_namespace=SCALING_NAMESPACE,
             scalable_dimension=SCALABLE_DIMENSION,
@@ -549,8 +561,20 @@ class ScalableService(pulumi.ComponentResource):
                 else max(config.effective_min, min(config.effective_max, self._args.held_max))
             ),
             tags=self._tags,
-            opts=pulumi.ResourceOptions.merge(child, self._import("scalable_target")),
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions.merge(self._import("scalable_target"), pulumi.ResourceOptions(
+                    # The schedule sets min and max (stack_model/schedule_actions.py): an `up`
+                    # must not put back the configured ones at night.
+                    ignore_changes=list(target_ignore_changes(config)))),
+            ),
         )
+
+    def _tracking_policies(
+        self, target: aws.appautoscaling.Target, child: pulumi.ResourceOptions
+    ) -> None:
+        config = self._config
+        scaling = config.scaling
         resolution = config.metric_resolution
         for metric, predefined, value, import_attr in (
             ("cpu", metric_type(CPU_METRIC_NAME, resolution), scaling.cpu_target, "cpu_policy"),
@@ -575,7 +599,29 @@ class ScalableService(pulumi.ComponentResource):
                 },
                 opts=pulumi.ResourceOptions.merge(child, self._import(import_attr)),
             )
-        return target
+
+    def _schedule(
+        self, target: aws.appautoscaling.Target, child: pulumi.ResourceOptions
+    ) -> list[aws.appautoscaling.ScheduledAction]:
+        """Working hours: a `sleep` action setting min = max = 0 and a `wake` action putting
+        back the configured min and max (stack_model/schedule_actions.py decides them)."""
+        return [
+            aws.appautoscaling.ScheduledAction(
+                f"{self._name}-{action.role}",
+                name=action.name,
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                schedule=action.schedule,
+                timezone=action.timezone,
+                scalable_target_action=aws.appautoscaling.ScheduledActionScalableTargetActionArgs(
+                    min_capacity=action.min_capacity, max_capacity=action.max_capacity,
+                ),
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                    depends_on=[target])),
+            )
+            for action in scheduled_actions(self._config)
+        ]
 
     def _alarms(
         self, service: aws.ecs.Service | aws_native.ecs.Service, child: pulumi.ResourceOptions

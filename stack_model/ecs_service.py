@@ -130,7 +130,8 @@ class ServiceDescription:
 
 def describe_service(key: str, config: ServiceConfig) -> ServiceDescription:
     """The service `config` asks for; `key` names its container."""
-    scaled = config.scaling.enabled
+    # A schedule-only target owns the count too: its actions move it between 0 and desiredCount.
+    scaled = config.has_scalable_target
     desired = config.desired_count
     if scaled:
         desired = max(config.effective_min, min(desired, config.effective_max))

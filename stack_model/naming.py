@@ -48,6 +48,17 @@ def policy_name(name_prefix: str, metric: str) -> str:
     return f"{name_prefix}{POLICY_SUFFIXES[metric]}"
 
 
+SCHEDULED_ACTION_SUFFIXES = {"wake": "-wake", "sleep": "-sleep", "wake-end": "-wake-end"}
+"""A service's scheduled actions: working hours (wake, sleep) and `z360-ecs wake`'s one-time
+action that ends a wake."""
+
+
+def scheduled_action_name(name_prefix: str, role: str) -> str:
+    """ScheduledActionName of a service's action `role` (wake, sleep, wake-end); unique per
+    scalable target, which is all PutScheduledAction asks."""
+    return f"{name_prefix}{SCHEDULED_ACTION_SUFFIXES[role]}"
+
+
 def web_acl_name(name_prefix: str) -> str:
     """Name of the WAF web ACL in front of a service (services.<key>.waf)."""
     return f"{name_prefix}{WEB_ACL_SUFFIX}"

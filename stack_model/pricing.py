@@ -31,6 +31,7 @@ from policies.guardrails.facts.fargate import (
     hourly_task_cost,
     to_cents,
 )
+from policies.guardrails.facts.schedule import HOURS_PER_WEEK
 from policies.guardrails.facts.wafv2 import MANAGED_RULE_GROUPS
 from stack_model.config import ServiceConfig, StackConfig
 
@@ -60,16 +61,27 @@ class ServiceCost:
         return baseline_count(self.service)
 
     @property
+    def on_fraction(self) -> Decimal:
+        """Share of the month the service runs: 1, or its schedule's weekly hours on / 168."""
+        return self.service.on_fraction
+
+    @property
+    def per_task_on(self) -> Decimal:
+        """On-demand USD for one task over the hours it runs in a month (`per_task` x
+        `on_fraction`): what every monthly figure of the service multiplies."""
+        return self.per_task * self.on_fraction
+
+    @property
     def at_baseline(self) -> Decimal:
-        return self.per_task * self.baseline_count
+        return self.per_task_on * self.baseline_count
 
     @property
     def at_min(self) -> Decimal:
-        return self.per_task * self.service.effective_min
+        return self.per_task_on * self.service.effective_min
 
     @property
     def at_max(self) -> Decimal:
-        return self.per_task * self.service.effective_max
+        return self.per_task_on * self.service.effective_max
 
     @property
     def hourly_at_baseline(self) -> Decimal:
@@ -159,7 +171,7 @@ def total(amounts: Iterable[Decimal]) -> Decimal:
 
 def scenario_cost(costs: Iterable[ServiceCost], tasks_per_service: int) -> Decimal:
     """Monthly cost with every service running `tasks_per_service` tasks."""
-    return total(cost.per_task * tasks_per_service for cost in costs)
+    return total(cost.per_task_on * tasks_per_service for cost in costs)
 
 
 def worst_case(costs: Iterable[ServiceCost]) -> Decimal:
@@ -192,7 +204,7 @@ def capped_worst_case(config: StackConfig, costs: Iterable[ServiceCost]) -> Deci
     ceilings = breaker_ceilings(config)
     if ceilings is None:
         return None
-    return total(cost.per_task * ceilings[cost.key] for cost in costs)
+    return total(cost.per_task_on * ceilings[cost.key] for cost in costs)
 
 
 def budget_limit(config: StackConfig) -> Decimal | None:
@@ -307,11 +319,12 @@ NO_TASKS = SpotSplit(0, 0, Decimal(0), Decimal(0))
 
 
 def split_at(cost: ServiceCost, count: int) -> SpotSplit:
-    """`count` tasks of one service, placed by its strategy (all on demand on a launch type)."""
+    """`count` tasks of one service, placed by its strategy (all on demand on a launch type),
+    each priced at its hours on."""
     placed = split_tasks(count, list(cost.service.strategy)) if cost.service.strategy else {}
     spot = placed.get(FARGATE_SPOT, 0)
     on_demand = count - spot
-    return SpotSplit(on_demand, spot, cost.per_task * on_demand, cost.per_task * spot)
+    return SpotSplit(on_demand, spot, cost.per_task_on * on_demand, cost.per_task_on * spot)
 
 
 def baseline_split(costs: Iterable[ServiceCost]) -> SpotSplit:
@@ -363,10 +376,12 @@ def spot_lines(costs: list[ServiceCost]) -> list[str]:
 
 def on_demand_floor_hourly(costs: Iterable[ServiceCost]) -> Decimal:
     """USD per hour at list of the tasks that always run on demand: the baseline's tasks not
-    on Spot. A Compute Savings Plan discounts on-demand Fargate usage; Spot usage is billed at
-    Spot prices and is not covered (AWS Savings Plans FAQ)."""
-    return sum((split_at(c, c.baseline_count).on_demand for c in costs), Decimal(0)) \
-        / HOURS_PER_MONTH
+    on Spot, of services without working hours. A Compute Savings Plan discounts on-demand
+    Fargate usage; Spot usage is billed at Spot prices and is not covered (AWS Savings Plans
+    FAQ); a commitment is spent every hour, so a service asleep out of hours adds nothing it
+    always uses."""
+    return sum((split_at(c, c.baseline_count).on_demand for c in costs
+                if c.on_fraction == 1), Decimal(0)) / HOURS_PER_MONTH
 
 
 def savings_plan_line(costs: list[ServiceCost]) -> str:
@@ -374,6 +389,9 @@ def savings_plan_line(costs: list[ServiceCost]) -> str:
     list price less the plan's discount, in USD per hour (a commitment is an hourly spend)."""
     floor = on_demand_floor_hourly(costs)
     plan_from, plan_to = COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE
+    if floor == 0:
+        return ("Compute Savings Plan: no task runs on demand every hour (each is on Spot or "
+                "asleep out of working hours), so no commitment would always be used: none.")
     smallest, largest = (floor * (1 - plan_to), floor * (1 - plan_from))
     monthly = floor * HOURS_PER_MONTH
     low, high = savings_plan_range(monthly)
@@ -390,6 +408,30 @@ def savings_plan_line(costs: list[ServiceCost]) -> str:
 def money_hourly(amount: Decimal) -> str:
     """`$0.1234`: an hourly rate, to a hundredth of a cent (Savings Plans commit in $0.001)."""
     return f"${amount.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP):,}"
+
+
+def schedule_lines(costs: list[ServiceCost]) -> list[str]:
+    """The scheduled services' hours in words, for `cost`, `report` and the review; empty
+    without any. Services on the same schedule share a line."""
+    groups: dict[tuple[str, str, str], list[ServiceCost]] = {}
+    for cost in costs:
+        schedule = cost.service.schedule
+        if cost.service.scheduled and schedule is not None:
+            groups.setdefault((schedule.wake, schedule.sleep, schedule.timezone), []).append(cost)
+    if not groups:
+        return []
+    lines = ["Working hours (services.<key>.schedule): the figures above price these services "
+             "at their hours on, weekly hours x 730/168 (hours started by `z360-ecs wake` come "
+             "on top):"]
+    for (wake, sleep, timezone), group in groups.items():
+        fraction = group[0].on_fraction
+        lines.append(
+            f"  {', '.join(c.key for c in group)}: on {fraction * HOURS_PER_WEEK:.2f} of 168 h "
+            f"a week (wake {wake}, sleep {sleep}, {timezone}): "
+            f"{money(total(c.per_task_on * c.baseline_count for c in group))} a month at "
+            f"baseline instead of {money(total(c.per_task * c.baseline_count for c in group))}"
+        )
+    return lines
 
 
 # --- the burn rate: USD per hour of the auto-scaled services ---------------------------------

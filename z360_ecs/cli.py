@@ -34,6 +34,7 @@ LIVE_COMMANDS = (
     "z360_ecs.live.loadtest",
     "z360_ecs.live.scaling",
     "z360_ecs.live.adopt",
+    "z360_ecs.live.wake",
 )
 COMMAND_MODULES = OFFLINE_COMMANDS + LIVE_COMMANDS
 

@@ -14,6 +14,11 @@ is not taken: tests/policies/guardrails/test_index.py gives every join such a lo
   the same resourceId; one whose serviceNamespace is not `ecs` is not taken. A policy tracks a
   predefined metric type, or a customized AWS/ECS CPUUtilization or MemoryUtilization of its
   own service (dimensions exactly the ClusterName and ServiceName of its resourceId).
+- `scheduled_actions`: scheduled actions joined to their target by the three keys
+  PutScheduledAction names a target with: serviceNamespace `ecs`, resourceId and
+  scalableDimension `ecs:service:DesiredCount` all equal to the target's (an action of another
+  namespace, dimension or resourceId is not taken). `schedule_only(resource_id)`: a target
+  with scheduled actions and no target-tracking policy (working hours, no auto-scaling).
 - `spike_alarms`: a service's spike alarm is a single-metric alarm (its own metricName,
   namespace and dimensions, no metricQueries) on ECS/ContainerInsights RunningTaskCount whose
   dimensions are exactly ClusterName and ServiceName: one service, joined to the target
@@ -62,6 +67,7 @@ from .facts.cloudwatch import (
 )
 from .facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
 from .facts.scaling import (
+    SCALABLE_DIMENSION,
     SCALING_NAMESPACE,
     TARGET_TRACKING_POLICY_TYPE,
     parse_scaling_resource_id,
@@ -76,6 +82,7 @@ from .facts.types import (
     ROLE_POLICY_TYPE,
     ROLE_TYPE,
     SCALING_POLICY_TYPE,
+    SCHEDULED_ACTION_TYPE,
     SERVICE_TYPE,
     TARGET_TYPE,
     TASK_DEFINITION_TYPE,
@@ -146,6 +153,20 @@ class TrackingPolicy:
 
 
 @dataclass
+class ScheduledAction:
+    """A scheduled action on an ECS service's scalable target, with what it sets."""
+
+    resource: PolicyResource
+    resource_id: str
+    schedule: str | None
+    timezone: str | None
+    min_capacity: float | None
+    """ScalableTargetAction.MinCapacity; None when unset or unknown."""
+    max_capacity: float | None
+    """ScalableTargetAction.MaxCapacity; None when unset or unknown."""
+
+
+@dataclass
 class EcsMetricAlarm:
     """One AWS/ECS CPUUtilization or MemoryUtilization metric an alarm reads."""
 
@@ -195,6 +216,9 @@ class StackIndex:
     """resourceId -> the signals (60 s predefined metric types) its target-tracking policies
     track."""
     tracking_policies: list[TrackingPolicy] = field(default_factory=list)
+    scheduled_actions: dict[str, list[ScheduledAction]] = field(default_factory=dict)
+    """resourceId -> the scheduled actions on that ECS service's scalable target (namespace
+    and dimension equal to the target's)."""
     spike_alarms: list[SpikeAlarm] = field(default_factory=list)
     ecs_metric_alarms: list[EcsMetricAlarm] = field(default_factory=list)
     insights_reads: list[InsightsRead] = field(default_factory=list)
@@ -252,6 +276,11 @@ class StackIndex:
             known_number(target.props, "minCapacity"),
             known_number(target.props, "maxCapacity"),
         )
+
+    def schedule_only(self, resource_id: str) -> bool:
+        """A target that scheduled actions move and no target-tracking policy scales."""
+        return bool(self.scheduled_actions.get(resource_id)) and \
+            not self.tracked_metrics.get(resource_id)
 
     def execution_role(self, service: str) -> PolicyResource | None:
         """The execution role of the service's task definition: the role its executionRoleArn
@@ -334,6 +363,26 @@ def _add_scaling_policy(index: StackIndex, resource: PolicyResource) -> None:
     if metric:
         index.tracked_metrics.setdefault(resource_id, set()).add(_SIGNAL.get(metric, metric))
         index.tracking_policies.append(TrackingPolicy(resource, resource_id, *names, metric))
+
+
+def _add_scheduled_action(index: StackIndex, resource: PolicyResource) -> None:
+    props = resource.props
+    # PutScheduledAction names its target by all three; ECS has one dimension.
+    if props.get("serviceNamespace") != SCALING_NAMESPACE or \
+            props.get("scalableDimension") != SCALABLE_DIMENSION:
+        return
+    resource_id = str(props.get("resourceId"))
+    if parse_scaling_resource_id(resource_id) is None:
+        return
+    action = props.get("scalableTargetAction")
+    action = action if isinstance(action, Mapping) else {}
+    schedule, timezone = props.get("schedule"), props.get("timezone")
+    index.scheduled_actions.setdefault(resource_id, []).append(ScheduledAction(
+        resource, resource_id,
+        None if schedule is None else str(schedule),
+        None if timezone is None else str(timezone),
+        known_number(action, "minCapacity"), known_number(action, "maxCapacity"),
+    ))
 
 
 def _spike_alarm(resource: PolicyResource) -> SpikeAlarm | None:
@@ -456,6 +505,7 @@ def _add_subscription(index: StackIndex, resource: PolicyResource) -> None:
 _ADDERS = {
     TARGET_TYPE: _add_target,
     SCALING_POLICY_TYPE: _add_scaling_policy,
+    SCHEDULED_ACTION_TYPE: _add_scheduled_action,
     METRIC_ALARM_TYPE: _add_alarm,
     CLUSTER_TYPE: _add_cluster,
     CLUSTER_CAPACITY_PROVIDERS_TYPE: _add_capacity_providers,

@@ -2,8 +2,9 @@
 the worst-case Fargate bill is compared with it.
 
 Both are stack policies (see `stack_policy` in _kit.py for what that means on `pulumi up`).
-Costs come from facts/fargate.py; a budget alerts, it caps nothing, so a worst case above it is
-worth knowing.
+Costs come from facts/fargate.py, a service on working hours priced at its hours on
+(facts/schedule.py, as stack_model/pricing.py does); a budget alerts, it caps nothing, so a
+worst case above it is worth knowing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ._kit import NotApplicable, known, known_number, number, setting, show, sta
 from .ecs import strategy_items
 from .facts.ecs import FARGATE_SPOT, split_tasks
 from .facts.fargate import SPOT_DISCOUNT_RANGE, Architecture, monthly_task_cost, to_cents
+from .facts.schedule import on_fraction, weekly_cron_problem
 
 
 def _money(amount: Decimal) -> str:
@@ -110,7 +112,8 @@ class WorstCaseLine:
     service: str
     count: int
     per_task: Decimal
-    """Monthly on-demand list price of one task."""
+    """Monthly on-demand list price of one task, at its hours on for a service on working
+    hours."""
     spot_tasks: int = 0
     """Tasks the strategy puts on FARGATE_SPOT at `count` (facts/ecs.py split_tasks)."""
 
@@ -141,9 +144,28 @@ def spot_tasks_at(ecs_service: PolicyResource | None, count: int) -> int:
     return split_tasks(count, strategy).get(FARGATE_SPOT, 0)
 
 
+def scheduled_fraction(index: StackIndex, target: PolicyResource) -> tuple[Decimal, int]:
+    """(share of the week the target's service runs, the highest MaxCapacity its scheduled
+    actions set) from its working hours: one action to 0 (sleep) and one above (wake), both
+    weekly crons (facts/schedule.py). Anything else, (1, 0): priced as always on."""
+    ok, resource_id = known(partial(target.props.get, "resourceId"))
+    actions = index.scheduled_actions.get(str(resource_id), []) if ok else []
+    sleeps = [a for a in actions if a.max_capacity == 0]
+    wakes = [a for a in actions if a.max_capacity is not None and a.max_capacity > 0]
+    highest = int(max((a.max_capacity or 0 for a in actions), default=0))
+    if len(sleeps) != 1 or len(wakes) != 1:
+        return Decimal(1), highest
+    wake, sleep = wakes[0].schedule or "", sleeps[0].schedule or ""
+    if weekly_cron_problem(wake) or weekly_cron_problem(sleep) or \
+            wakes[0].timezone != sleeps[0].timezone:
+        return Decimal(1), highest
+    return on_fraction(wake, sleep), highest
+
+
 def worst_case_lines(index: StackIndex) -> list[WorstCaseLine]:
     """Every service with a task definition at its most tasks (the scalable target's
-    maxCapacity, else the service's desiredCount), split by its strategy, costliest first."""
+    maxCapacity or a higher one its scheduled actions set, else the service's desiredCount),
+    split by its strategy, a service on working hours at its hours on, costliest first."""
     lines = []
     for service, task_definition in index.task_definitions.items():
         ok, per_task = known(partial(_task_cost, task_definition))
@@ -151,15 +173,19 @@ def worst_case_lines(index: StackIndex) -> list[WorstCaseLine]:
             continue
         target = index.targets_by_service.get(service)
         ecs_service = index.services_by_service.get(service)
+        fraction = Decimal(1)
         if target is not None:
             count = known_number(target.props, "maxCapacity")
+            fraction, scheduled_max = scheduled_fraction(index, target)
+            if count is not None:
+                count = max(count, scheduled_max)
         elif ecs_service is not None:
             count = known_number(ecs_service.props, "desiredCount")
         else:
             count = None
         if count is None:
             continue
-        lines.append(WorstCaseLine(service, int(count), per_task,
+        lines.append(WorstCaseLine(service, int(count), per_task * fraction,
                                    spot_tasks_at(ecs_service, int(count))))
     return sorted(lines, key=lambda line: (-line.at_list, line.service))
 

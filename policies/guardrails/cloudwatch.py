@@ -166,7 +166,8 @@ def check_spike_alarm_present(args: StackValidationArgs, report: ReportViolation
         raise NotApplicable("no ECS scalable targets")
     alarmed = {alarm.resource_id for alarm in index.spike_alarms}
     for resource_id, target in index.targets.items():
-        if resource_id not in alarmed:
+        # Working hours alone move it between 0 and its fixed count: nothing can run away.
+        if resource_id not in alarmed and not index.schedule_only(resource_id):
             report(
                 f"{resource_label(target)}: auto-scales with no RunningTaskCount alarm, so a "
                 "runaway scale-out goes unnoticed until the bill; set alarms.taskCountSpike",

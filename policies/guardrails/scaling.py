@@ -1,5 +1,6 @@
-"""Application Auto Scaling rules: capacity ceilings and bounds, cooldowns, utilisation targets,
-and (a stack rule) CPU and memory tracking for every scalable target.
+"""Application Auto Scaling rules: capacity ceilings (of targets and scheduled actions) and
+bounds, schedules AWS takes, cooldowns, utilisation targets, and (a stack rule) CPU and memory
+tracking for every scalable target that is not moved by a schedule alone.
 
 The resource rules run per resource at preview, so a bad scaling change is stopped before it
 reaches AWS.
@@ -39,7 +40,8 @@ from .facts.cloudwatch import (
 )
 from .facts.conventions import MAX_TASKS_PER_SERVICE, SERVICE_TAG
 from .facts.scaling import AWS_DEFAULT_COOLDOWN_S, SCALING_NAMESPACE, parse_scaling_resource_id
-from .facts.types import SCALING_POLICY_TYPE, TARGET_TYPE
+from .facts.schedule import schedule_problem, timezone_problem
+from .facts.types import SCALING_POLICY_TYPE, SCHEDULED_ACTION_TYPE, TARGET_TYPE
 
 # The one place the per-service ceilings live: reviewed in the right-sizing work, raised only
 # with a capacity review. Services not listed get DEFAULT_CEILING.
@@ -91,13 +93,29 @@ CEILING_SCHEMA: Schema = {
 
 
 def check_max_capacity_ceiling(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """maxCapacity of an ECS scalable target stays at or below its service's ceiling."""
+    """maxCapacity of an ECS scalable target, and ScalableTargetAction.MaxCapacity of a
+    scheduled action on one, stays at or below its service's ceiling.
+
+    A scheduled action is judged here, per resource, so an `up` is stopped before the action
+    exists (a stack rule reports only after the steps: _kit.stack_policy). It carries no tags:
+    its service is the one its resourceId names (`service_key`'s untagged path)."""
     props = args.props
     if props.get("serviceNamespace") != SCALING_NAMESPACE:
         raise NotApplicable("not an ECS service target")
-    maximum = number(props.get("maxCapacity"))
-    if maximum is None:
-        return  # capacity-bounds reports a missing maxCapacity
+    scheduled = args.resource_type == SCHEDULED_ACTION_TYPE
+    if scheduled:
+        action = props.get("scalableTargetAction")
+        maximum = number(action.get("maxCapacity")) if isinstance(action, Mapping) else None
+        if maximum is None:
+            raise NotApplicable("the scheduled action sets no MaxCapacity")
+        field = "scalableTargetAction.maxCapacity"
+        fix = "Lower scaling.max (or desiredCount) of the scheduled service"
+    else:
+        maximum = number(props.get("maxCapacity"))
+        if maximum is None:
+            return  # capacity-bounds reports a missing maxCapacity
+        field = "maxCapacity"
+        fix = "Lower scaling.max in the stack file"
     ceilings = setting(args, CEILING_SCHEMA, "ceilings")
     key = service_key(props, set(ceilings))
     who = label(props, args.name)
@@ -112,11 +130,39 @@ def check_max_capacity_ceiling(args: ResourceValidationArgs, report: ReportViola
         )
     if ceiling is not None and maximum > ceiling:
         report(
-            f"{who}: maxCapacity {show(maximum)} exceeds the ceiling {show(ceiling)} "
-            f"(policy config {source}). Lower scaling.max in the stack file, or raise the "
+            f"{who}: {field} {show(maximum)} exceeds the ceiling {show(ceiling)} "
+            f"(policy config {source}). {fix}, or raise the "
             "ceiling in the policy pack config after a capacity review.",
             None,
         )
+
+
+# --- scheduled-action-schedule ---------------------------------------------------------------
+
+
+def check_scheduled_action_schedule(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    """A scheduled action's schedule is one AWS takes (at, rate or a six-field cron) and its
+    time zone an IANA name (facts/schedule.py; PutScheduledAction Schedule, Timezone)."""
+    props = args.props
+    who = str(props.get("name") or args.name)
+    schedule = props.get("schedule")
+    problem = schedule_problem(schedule) if isinstance(schedule, str) else "is unset"
+    if problem:
+        report(f"{who}: schedule {show_text(schedule)} {problem}; AWS refuses it "
+               "(PutScheduledAction Schedule)", None)
+    timezone = props.get("timezone")
+    if timezone is not None:
+        zone_problem = timezone_problem(timezone) if isinstance(timezone, str) else \
+            "is not a string"
+        if zone_problem:
+            report(f"{who}: timezone {show_text(timezone)} {zone_problem}; AWS refuses it "
+                   "(PutScheduledAction Timezone)", None)
+
+
+def show_text(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 # --- capacity-bounds ------------------------------------------------------------------------------
@@ -292,12 +338,15 @@ def check_scale_in_enabled(args: ResourceValidationArgs, report: ReportViolation
 
 
 def check_scaling_tracks_cpu_and_memory(args: StackValidationArgs, report: ReportViolation) -> None:
-    """Every ECS scalable target has CPU and memory target tracking."""
+    """Every ECS scalable target has CPU and memory target tracking, but a schedule-only one
+    (working hours, no auto-scaling: StackIndex.schedule_only), which tracks nothing."""
     index = StackIndex.build(args.resources)
     if not index.targets:
         raise NotApplicable("no ECS scalable targets")
     names = {CPU_METRIC_TYPE: "CPU", MEMORY_METRIC_TYPE: "memory"}
     for resource_id, target in index.targets.items():
+        if index.schedule_only(resource_id):
+            continue
         missing = [names[m] for m in names if m not in index.tracked_metrics.get(resource_id, ())]
         if missing:
             report(
@@ -345,8 +394,15 @@ def check_high_resolution_needs_20s_metrics(
 RESOURCE_POLICIES = [
     resource_policy(
         "max-capacity-ceiling",
-        "An ECS scalable target's maxCapacity stays at or below its service's ceiling.",
-        EnforcementLevel.MANDATORY, [TARGET_TYPE], check_max_capacity_ceiling, CEILING_SCHEMA,
+        "An ECS scalable target's maxCapacity, and a scheduled action's MaxCapacity, stays at or "
+        "below its service's ceiling.",
+        EnforcementLevel.MANDATORY, [TARGET_TYPE, SCHEDULED_ACTION_TYPE],
+        check_max_capacity_ceiling, CEILING_SCHEMA,
+    ),
+    resource_policy(
+        "scheduled-action-schedule",
+        "A scheduled action's schedule and time zone are ones Application Auto Scaling takes.",
+        EnforcementLevel.MANDATORY, [SCHEDULED_ACTION_TYPE], check_scheduled_action_schedule, {},
     ),
     resource_policy(
         "capacity-bounds",
@@ -382,7 +438,8 @@ RESOURCE_POLICIES = [
 STACK_POLICIES = [
     stack_policy(
         "scaling-tracks-cpu-and-memory",
-        "Every ECS scalable target has both CPU and memory target-tracking policies.",
+        "Every ECS scalable target has both CPU and memory target-tracking policies, unless "
+        "scheduled actions alone move it.",
         EnforcementLevel.MANDATORY, check_scaling_tracks_cpu_and_memory, {},
     ),
     stack_policy(

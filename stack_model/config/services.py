@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -48,6 +49,7 @@ from stack_model.config.limits import (
 )
 from stack_model.config.network import LoadBalancerConfig, NetworkConfig
 from stack_model.config.scaling import ScalingConfig
+from stack_model.config.schedule import ScheduleConfig
 from stack_model.config.waf import WafConfig
 
 
@@ -129,6 +131,9 @@ class ServiceConfig(ConfigModel):
                                   NoBool] = 30
     """Days CloudWatch keeps the container logs."""
     import_ids: ImportIds = ImportIds()
+    schedule: ScheduleConfig | None = None
+    """Working hours: min and max go to 0 at `sleep` and back at `wake` (schedule.py); a
+    stack-wide default is serviceDefaults.schedule."""
 
     @model_validator(mode="before")
     @classmethod
@@ -297,6 +302,7 @@ class ServiceConfig(ConfigModel):
                              "<id>}; containerPort defaults to the service's), or set "
                              "waf.enabled: false"))
         problems.extend(self._effect_problems())
+        problems.extend(self._schedule_problems())
         raise_problems(problems)
         return self
 
@@ -323,6 +329,16 @@ class ServiceConfig(ConfigModel):
                 f"alarm has period {HIGH_RESOLUTION}; CloudWatch bills them all the same; set "
                 f"metricResolution: 60, or turn scaling on")))
         return problems
+
+    def _schedule_problems(self) -> list[tuple[KeyPath, str]]:
+        """Working hours that would never run the service (stack_model/schedule_actions.py:
+        the wake action puts back effective min and max)."""
+        if not self.scheduled or self.effective_max > 0:
+            return []
+        path: KeyPath = ("scaling", "max") if self.scaling.enabled else ("desiredCount",)
+        return [(path, (
+            f"{self.effective_max} while schedule.wake wakes the service to it: it would never "
+            "run; set at least 1, or schedule.enabled: false"))]
 
     def _reads_high_resolution(self) -> bool:
         """Whether anything the program creates for this service reads its 20 s metrics."""
@@ -515,3 +531,20 @@ class ServiceConfig(ConfigModel):
         if not self.scaling.enabled:
             return self.desired_count
         return self.scaling.hold_at if self.scaling.hold_at is not None else self.scaling.max
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether working hours apply: the service then has a scalable target (even with
+        scaling off, pinned at min = max = desiredCount) that two scheduled actions move."""
+        return self.schedule is not None and self.schedule.enabled
+
+    @property
+    def has_scalable_target(self) -> bool:
+        """Whether Application Auto Scaling owns the count: scaling or a schedule is on."""
+        return self.scaling.enabled or self.scheduled
+
+    @property
+    def on_fraction(self) -> Decimal:
+        """Share of the week the service runs: 1, or its schedule's on-hours / 168."""
+        return self.schedule.on_fraction if self.schedule is not None and self.scheduled \
+            else Decimal(1)

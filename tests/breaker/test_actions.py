@@ -260,3 +260,47 @@ def test_status_reports_the_record_and_live_capacities(estate):
     web = next(t for t in result["targets"] if t["service"] == "web")
     assert (web["min"], web["max"], web["ceiling"]) == (1, 10, 10)
     assert len(result["record"]["changes"]) == 3
+
+
+# --- scheduled scaling -------------------------------------------------------------------------
+
+
+def _suspended(estate, name: str) -> dict[str, bool]:
+    from tests.support.breaker_events import DIMENSION, NAMESPACE, resource_id
+    target = estate.scaling.describe_scalable_targets(
+        ServiceNamespace=NAMESPACE, ScalableDimension=DIMENSION, ResourceIds=[resource_id(name)],
+    )["ScalableTargets"][0]
+    return target.get("SuspendedState") or {}
+
+
+def test_trip_suspends_scheduled_scaling_so_a_wake_cannot_raise_the_max_again(estate):
+    result = invoke("trip")
+
+    assert all(_suspended(estate, name).get("ScheduledScalingSuspended") is True
+               for name in FLEET)
+    # Only scheduled scaling: target tracking still scales within the lowered range.
+    assert all(not _suspended(estate, name).get("DynamicScalingOutSuspended") for name in FLEET)
+    assert estate.record()["schedulesSuspended"] == sorted(FLEET)
+    assert "web: scheduled scaling suspended (no schedule can raise it)" in result["messages"]
+
+
+def test_restore_resumes_the_scheduled_scaling_the_trip_suspended(estate):
+    invoke("trip")
+
+    result = invoke("restore")
+
+    assert all(_suspended(estate, name).get("ScheduledScalingSuspended") is False
+               for name in FLEET)
+    assert "web: scheduled scaling resumed" in result["messages"]
+    assert "schedulesSuspended" not in estate.record()
+
+
+def test_a_trip_with_nothing_to_lower_still_suspends_the_schedules(estate):
+    for name, (low, _high, ceiling) in FLEET.items():
+        estate.set_capacity(name, low, ceiling)
+
+    result = invoke("trip")
+
+    assert result["tripped"] is True
+    assert estate.record()["changes"] == []
+    assert _suspended(estate, "voice").get("ScheduledScalingSuspended") is True

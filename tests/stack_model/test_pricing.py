@@ -128,8 +128,11 @@ def test_scenarios_multiply_one_task_per_service(config_of):
         x86_month("0.5", "1") + x86_month("0.25", "0.5") + x86_month("0.25", "0.5")
         + x86_month("0.5", "1") + x86_month("0.5", "1") + x86_month("1", "4")
     )
-    assert costing.scenario_cost(costs, 1) == one_each
-    assert costing.scenario_cost(costs, 5) == 5 * one_each
+    # Staging runs 60 of 168 hours a week (serviceDefaults.schedule): priced at its hours on,
+    # a share with no exact decimal, so compared to the cent as every figure is shown.
+    hours_on = Decimal(60) / Decimal(168)
+    assert to_cents(costing.scenario_cost(costs, 1)) == to_cents(one_each * hours_on)
+    assert to_cents(costing.scenario_cost(costs, 5)) == to_cents(5 * one_each * hours_on)
 
 
 def test_baseline_count_is_desired_count_without_scaling_and_the_floor_with_it(config_of):

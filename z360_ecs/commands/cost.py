@@ -74,7 +74,7 @@ def render_text(stack: str, config: StackConfig, baseline: Baseline | None = Non
             f"{cost.service.cpu}/{cost.service.memory}",
             cost.service.architecture,
             costing.strategy_label(cost.service),
-            money(cost.per_task),
+            money(cost.per_task_on),
             _count_cost(cost.baseline_count, cost.at_baseline),
             _count_cost(cost.service.effective_min, cost.at_min),
             _count_cost(cost.service.effective_max, cost.at_max),
@@ -95,6 +95,8 @@ def render_text(stack: str, config: StackConfig, baseline: Baseline | None = Non
     lines += ["", "Scenarios:"]
     lines += [f"  {line}".rstrip() for line in _scenario_lines(config, costs)]
     lines += ["", *costing.discount_notes(costs)]
+    if costing.schedule_lines(costs):
+        lines += ["", *costing.schedule_lines(costs)]
     if costing.web_acl_costs(config):
         lines += ["", *costing.waf_lines(config)]
     lines += _cloudwatch_lines(config)

@@ -179,7 +179,7 @@ def _max_capacity(config: StackConfig, baseline: Baseline | None) -> list[str]:
             old = change.max_before if change else None
             old_cost = change.before.at_max if change and change.before and old is not None else None
             row += [str(old) if old is not None else "", money(old_cost) if old_cost else ""]
-        row += [str(cost.service.effective_max), money(cost.per_task), money(cost.at_max)]
+        row += [str(cost.service.effective_max), money(cost.per_task_on), money(cost.at_max)]
         rows.append(row)
     header = ["Service", "ECS service"]
     header += ["Old max", "Old max monthly"] if has_old else []
@@ -391,6 +391,7 @@ def _scenarios(config: StackConfig) -> list[str]:
         )
     lines += ["", *(f"- {note}" for note in costing.discount_notes(costs))]
     lines += [f"- {line}" for line in costing.waf_lines(config)]
+    lines += [f"- {line}" for line in costing.schedule_lines(costs)]
     return lines
 
 

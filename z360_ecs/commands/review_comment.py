@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from policies.guardrails.facts.schedule import HOURS_PER_WEEK
 from stack_model import pricing as costing
 from stack_model.config import ServiceConfig, StackConfig
 from stack_model.pricing import money, money_json
@@ -87,13 +88,23 @@ def service_fields(service: ServiceConfig) -> dict[str, str]:
         f"{waf.rate_limit:,} per {waf.evaluation_window} s, {waf.rate_limit_action}"
         if waf.rate_limit is not None else "on"
     )
+    fields["hours"] = _hours(service)
     return fields
+
+
+def _hours(service: ServiceConfig) -> str:
+    """When the service runs: always, or its working hours (priced at them)."""
+    schedule = service.schedule
+    if schedule is None or not service.scheduled:
+        return "always on"
+    weekly = service.on_fraction * HOURS_PER_WEEK
+    return f"{weekly:.2f} h a week: wake {schedule.wake}, sleep {schedule.sleep}, {schedule.timezone}"
 
 
 # Stack-file keys (camelCase, as the stack file writes them) that service_fields shows.
 _SHOWN = ("cpu", "memory", "architecture", "capacityProviderStrategy", "spotFrom", "launchType",
           "desiredCount", "scaling", "metricResolution", "waf.enabled", "waf.rateLimit",
-          "waf.evaluationWindow", "waf.rateLimitAction")
+          "waf.evaluationWindow", "waf.rateLimitAction", "schedule")
 
 
 def _other_keys(before: Any, after: Any, shown: Sequence[str] = ()) -> list[str]:
@@ -493,8 +504,8 @@ def details_section(review: Review, base_label: str) -> list[str]:
         f"- Money: `stack_model/pricing.py`, AWS Fargate on-demand list prices in us-east-1, "
         f"{costing.hours_per_month()} hours a month, as `z360-ecs cost` shows it; Spot and "
         "Savings Plans only lower it. Baseline: every service at its min (or its fixed count); "
-        "worst case: every service at its max. The budget is account-wide; these figures "
-        "cover the stack's Fargate tasks."
+        "worst case: every service at its max; a service on working hours at its hours on. "
+        "The budget is account-wide; these figures cover the stack's Fargate tasks."
     )
     lines.append(
         "- Plan: the program under Pulumi's mock engine on both sides, compared by URN "

@@ -32,6 +32,7 @@ from policies.guardrails.facts.types import (
     ROLE_POLICY_TYPE,
     ROLE_TYPE,
     SCALING_POLICY_TYPE,
+    SCHEDULED_ACTION_TYPE,
     SERVICE_TYPE,
     TARGET_TYPE,
     TASK_DEFINITION_TYPE,
@@ -67,6 +68,10 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...] | None] = {
     SCALING_POLICY_TYPE: (
         "name", "resourceId", "scalableDimension", "serviceNamespace",
     ),
+    # ForceNew in terraform-provider-aws internal/service/appautoscaling/scheduled_action.go:
+    # name, service_namespace, resource_id, scalable_dimension; schedule, timezone and
+    # scalable_target_action are put again in place (PutScheduledAction).
+    SCHEDULED_ACTION_TYPE: ("name", "resourceId", "scalableDimension", "serviceNamespace"),
     METRIC_ALARM_TYPE: ("name",),
     LOG_GROUP_TYPE: ("name",),
     ROLE_TYPE: ("name", "path"),

@@ -21,6 +21,7 @@ from policies.guardrails.facts.types import (
     NATIVE_SERVICE_TYPE,
     ROLE_TYPE,
     SCALING_POLICY_TYPE,
+    SCHEDULED_ACTION_TYPE,
     SERVICE_TYPE,
     SSM_PARAMETER_TYPE,
     TARGET_TYPE,
@@ -73,6 +74,11 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[st
     if typ == SCALING_POLICY_TYPE:
         arn = _arn("autoscaling", f"scalingPolicy:mock:resource/{physical}")
         return physical, {"arn": arn, "alarmArns": []}
+    if typ == SCHEDULED_ACTION_TYPE:
+        # The provider's id: <name>-<namespace>-<resourceId> (scheduled_action.go).
+        arn = _arn("autoscaling", f"scheduledAction:mock:scheduledActionName/{physical}")
+        return f"{physical}-{inputs.get('serviceNamespace')}-{inputs.get('resourceId')}", {
+            "arn": arn}
     if typ == METRIC_ALARM_TYPE:
         return physical, {"arn": _arn("cloudwatch", f"alarm:{physical}")}
     if typ == BUDGET_TYPE:

@@ -2,8 +2,8 @@
 
 `discover(clients, config)` finds, for every cluster and service of a validated StackConfig,
 the live resources (cluster with its capacity providers, service with its launch
-configuration, its current task definition and containers, log group, scalable target and
-scaling policies, alarms, and, for a service whose stack file enables `waf`, the load
+configuration, its current task definition and containers, log group, scalable target,
+scaling policies and scheduled actions, alarms, and, for a service whose stack file enables `waf`, the load
 balancer its target group belongs to), plus the alert topic and the budget, and returns them
 as plain dataclasses. It matches on what the ops log records as facts, and never guesses:
 
@@ -136,6 +136,8 @@ class LiveService:
     log_group: dict[str, Any] | None = None
     scalable_target: dict[str, Any] | None = None
     policies: list[dict[str, Any]] = field(default_factory=list)
+    scheduled_actions: list[dict[str, Any]] = field(default_factory=list)
+    """Its target's scheduled actions (DescribeScheduledActions), working hours among them."""
     alarms: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The service's alarms by kind (cpu, memory, spike), named as the program names them."""
     problems: list[str] = field(default_factory=list)
@@ -468,6 +470,12 @@ def _scaling(clients: Clients, services: list[LiveService]) -> None:
             ScalableDimension=naming.SCALABLE_DIMENSION)
         for page in pages:
             live.policies.extend(page.get("ScalingPolicies", []))
+        # Working hours (services.<key>.schedule): DescribeScheduledActions, paginated.
+        actions = client.get_paginator("describe_scheduled_actions").paginate(
+            ServiceNamespace=naming.SCALING_NAMESPACE, ResourceId=resource_id,
+            ScalableDimension=naming.SCALABLE_DIMENSION)
+        for page in actions:
+            live.scheduled_actions.extend(page.get("ScheduledActions", []))
 
 
 def _alarms(clients: Clients, config: StackConfig, services: list[LiveService]) -> None:

@@ -48,6 +48,7 @@ from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from policies.guardrails.facts.ecs import FARGATE_CAPACITY_PROVIDERS
+from policies.guardrails.facts.schedule import DEFAULT_TIMEZONE, weekly_cron_problem
 from stack_model import naming
 from stack_model.config import PROJECT, ClusterConfig, ServiceConfig, StackConfig
 from stack_model.config.errors import Problem
@@ -364,6 +365,7 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
                 else "scaling off")
     elif service.scaling.enabled:
         decides("scaling", "no scalable target", "enabled")
+    _schedule_values(service, live, fixed, no_key, decides)
     for policy in live.policies:
         tracking = policy.get("TargetTrackingScalingPolicyConfiguration") or {}
         decides(f"policy {policy['PolicyName']}",
@@ -380,8 +382,9 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
     live_name = str(live.name)
     ids: dict[str, str | None] = {"service": naming.service_import_id(cluster_name, live_name)}
     scaling_on = service.scaling.enabled
+    # A schedule-only service has a scalable target too (stack_model/schedule_actions.py).
     ids["scalableTarget"] = (naming.scalable_target_id(cluster_name, live_name)
-                             if scaling_on and target is not None else None)
+                             if service.has_scalable_target and target is not None else None)
     policy_names = {p["PolicyName"] for p in live.policies}
     for metric in ("cpu", "memory"):
         name = service.policy_name(metric)
@@ -449,6 +452,69 @@ def _waf_load_balancer(scope: str, service: ServiceConfig, live: LiveService,
                         "it from: set it by hand"))
 
 
+def _working_hours(actions: list[dict[str, Any]]
+                   ) -> tuple[dict[str, Any], dict[str, Any]] | str:
+    """(wake, sleep) of a target's live scheduled actions, or why they are not working hours:
+    exactly one recurring action sets MaxCapacity 0 (sleep) and one sets more (wake), both
+    weekly crons in one time zone (facts/schedule.py)."""
+    recurring = [a for a in actions if str(a.get("Schedule", "")).startswith("cron(")]
+    sleeps = [a for a in recurring
+              if (a.get("ScalableTargetAction") or {}).get("MaxCapacity") == 0]
+    wakes = [a for a in recurring
+             if ((a.get("ScalableTargetAction") or {}).get("MaxCapacity") or 0) > 0]
+    if len(sleeps) != 1 or len(wakes) != 1:
+        return (f"{len(wakes)} recurring action(s) raising capacity and {len(sleeps)} setting "
+                "max 0: working hours are one of each")
+    wake, sleep = wakes[0], sleeps[0]
+    # PutScheduledAction Timezone: unset means UTC.
+    if (wake.get("Timezone") or DEFAULT_TIMEZONE) != (sleep.get("Timezone") or DEFAULT_TIMEZONE):
+        return "the wake and sleep actions use different time zones"
+    for action in (wake, sleep):
+        problem = weekly_cron_problem(str(action["Schedule"]))
+        if problem:
+            return f"{action['ScheduledActionName']}: {action['Schedule']} {problem}"
+    return wake, sleep
+
+
+def _schedule_values(service: ServiceConfig, live: LiveService, fixed: Any, no_key: Any,
+                     decides: Any) -> None:
+    """services.<key>.schedule from the target's live scheduled actions: the time zone and the
+    two crons are written; the wake capacity is the stack's to decide; an action the program
+    does not name stays unmanaged beside the program's (say so, so it is deleted after the
+    first `up`), a one-time action (`at(...)`, `z360-ecs wake`'s end) is left as it is."""
+    stack = service.schedule if service.scheduled else None
+    if not live.scheduled_actions:
+        if stack is not None:
+            decides("schedule", "no scheduled actions", f"wake {stack.wake}, sleep {stack.sleep}",
+                    "the first `up` creates them")
+        return
+    for action in live.scheduled_actions:
+        if not str(action.get("Schedule", "")).startswith("cron("):
+            no_key(f"scheduled action {action.get('ScheduledActionName')}",
+                   action.get("Schedule"), None, "one-time or rate action: left as it is")
+    pair = _working_hours(live.scheduled_actions)
+    if isinstance(pair, str):
+        no_key("schedule", [a.get("ScheduledActionName") for a in live.scheduled_actions],
+               None, pair)
+        return
+    wake, sleep = pair
+    fixed("schedule.timezone", wake.get("Timezone") or DEFAULT_TIMEZONE,
+          stack.timezone if stack else None)
+    fixed("schedule.wake", wake["Schedule"], stack.wake if stack else None)
+    fixed("schedule.sleep", sleep["Schedule"], stack.sleep if stack else None)
+    capacity = wake.get("ScalableTargetAction") or {}
+    decides("schedule wake capacity",
+            f"{capacity.get('MinCapacity')}/{capacity.get('MaxCapacity')}",
+            f"{service.effective_min}/{service.effective_max}")
+    for role, action in (("wake", wake), ("sleep", sleep)):
+        name = naming.scheduled_action_name(service.name_prefix, role)
+        if action["ScheduledActionName"] != name:
+            no_key(f"scheduled action {action['ScheduledActionName']}",
+                   action["ScheduledActionName"], name,
+                   f"the program puts its own {role} action beside it: delete this one after "
+                   "the first `up`")
+
+
 def _policy_stack(service: ServiceConfig, policy: dict[str, Any]) -> str:
     scaling = service.scaling
     if not scaling.enabled:
@@ -486,6 +552,12 @@ def _place(document_config: Mapping[str, Any], services_key: str, defaults_key: 
             present, old = _get(raw, parts)
             in_defaults, _ = _get(defaults_raw, parts)
             if not present and not in_defaults and _plain(effective) == _plain(value):
+                continue
+            if path.startswith("schedule.") and not present and in_defaults:
+                # Working hours are adopted per service: a live service whose hours differ
+                # from serviceDefaults.schedule must not move every other service's.
+                if _plain(effective) != _plain(value):
+                    edits.append(Edit((services_key, key, *parts), None, value))
                 continue
             if present or not in_defaults or path.startswith("importIds."):
                 if _plain(old) != _plain(value) and (present or value is not None):

@@ -29,6 +29,8 @@ ACTIONS: dict[tuple[str, str], str | None] = {
         "application-autoscaling:DescribeScalableTargets",
     ("application-autoscaling", "DescribeScalingPolicies"):
         "application-autoscaling:DescribeScalingPolicies",
+    ("application-autoscaling", "DescribeScheduledActions"):
+        "application-autoscaling:DescribeScheduledActions",
     ("cloudwatch", "DescribeAlarms"): "cloudwatch:DescribeAlarms",
     ("logs", "DescribeLogGroups"): "logs:DescribeLogGroups",
     ("elbv2", "DescribeTargetGroups"): "elasticloadbalancing:DescribeTargetGroups",

@@ -4,6 +4,7 @@ stack index, the mock engine and the tools (preview, diff, report) name the same
 # Application Auto Scaling
 TARGET_TYPE = "aws:appautoscaling/target:Target"
 SCALING_POLICY_TYPE = "aws:appautoscaling/policy:Policy"
+SCHEDULED_ACTION_TYPE = "aws:appautoscaling/scheduledAction:ScheduledAction"
 
 # ECS
 CLUSTER_TYPE = "aws:ecs/cluster:Cluster"

@@ -11,8 +11,13 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import budgets
 from policies.guardrails.facts.fargate import SPOT_DISCOUNT_RANGE, monthly_task_cost, to_cents
-from policies.guardrails.facts.types import BUDGET_TYPE, SERVICE_TYPE, TARGET_TYPE
-from tests.support.policy_estate import estate, replace
+from policies.guardrails.facts.types import (
+    BUDGET_TYPE,
+    SCHEDULED_ACTION_TYPE,
+    SERVICE_TYPE,
+    TARGET_TYPE,
+)
+from tests.support.policy_estate import CLUSTER, estate, replace
 from tests.support.policy_sdk import sdk_analyze_stack
 
 ALL = budgets.STACK_POLICIES
@@ -197,3 +202,31 @@ def test_worst_case_prices_the_tasks_a_strategy_puts_on_spot_as_a_range():
     assert (f"web 50 x ${to_cents(PER_TASK):,} = ${to_cents(PER_TASK * 50):,} (24 on Spot: "
             f"${to_cents(low):,} to ${to_cents(high):,})") in message
     assert "with 24 tasks on Fargate Spot" in message
+
+
+def _with_working_hours(resources, key="web", wake_max=50):
+    base = {"serviceNamespace": "ecs", "scalableDimension": "ecs:service:DesiredCount",
+            "resourceId": f"service/{CLUSTER}/z360-beta-{key}", "timezone": "Europe/London"}
+    return resources + [
+        (SCHEDULED_ACTION_TYPE, f"{key}-wake", {
+            **base, "schedule": "cron(0 8 ? * MON-FRI *)",
+            "scalableTargetAction": {"minCapacity": 1, "maxCapacity": wake_max}}),
+        (SCHEDULED_ACTION_TYPE, f"{key}-sleep", {
+            **base, "schedule": "cron(0 20 ? * MON-FRI *)",
+            "scalableTargetAction": {"minCapacity": 0, "maxCapacity": 0}}),
+    ]
+
+
+def test_a_service_on_working_hours_is_priced_at_its_hours_on():
+    outcome = sdk_analyze_stack(ALL, _with_working_hours(estate(budget_limit="1000")))
+    message = outcome.messages("worst-case-cost")[0]
+    # 60 of 168 hours a week: the same fraction the program's pricing uses.
+    web = PER_TASK * 50 * Decimal(60) / Decimal(168)
+    assert f"web 50 x ${to_cents(web / 50):,} = ${to_cents(web):,}" in message
+    assert f"${to_cents(web + PER_TASK * 20):,} a month" in message
+
+
+def test_a_scheduled_max_above_the_targets_is_the_worst_case():
+    outcome = sdk_analyze_stack(ALL, _with_working_hours(estate(budget_limit="1000"),
+                                                         wake_max=60))
+    assert "web 60 x" in outcome.messages("worst-case-cost")[0]

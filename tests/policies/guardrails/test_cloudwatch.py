@@ -9,9 +9,9 @@ import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
 from policies.guardrails import cloudwatch
-from policies.guardrails.facts.types import METRIC_ALARM_TYPE, TARGET_TYPE
+from policies.guardrails.facts.types import METRIC_ALARM_TYPE, SCHEDULED_ACTION_TYPE, TARGET_TYPE
 from tests.support.pack_runs import levels, run_stack_file, with_props
-from tests.support.policy_estate import burn_rate_alarm, estate
+from tests.support.policy_estate import CLUSTER, burn_rate_alarm, estate
 from tests.support.policy_resources import metric_alarm, resolution_stack, spike_alarm
 from tests.support.policy_sdk import REMOVE, sdk_analyze, sdk_analyze_stack
 from z360_ecs.engine.analyzer import analyze_run
@@ -334,3 +334,15 @@ def test_malformed_dimensions_hide_no_other_finding(beta, pack, dimensions):
     assert levels(findings, "running-task-count-namespace", "web-task-count-spike") == {
         "mandatory"}
     assert not [f for f in findings if "failed on this resource" in f.message], findings
+
+
+@pytest.mark.policy_case("compliant", "spike-alarm-present")
+def test_a_schedule_only_target_needs_no_spike_alarm():
+    """queue (no spike alarm) moved by working hours alone: it cannot run away."""
+    resources = estate(drop={"queue-cpu-scaling", "queue-memory-scaling"})
+    action = {"serviceNamespace": "ecs", "scalableDimension": "ecs:service:DesiredCount",
+              "resourceId": f"service/{CLUSTER}/z360-beta-queue",
+              "schedule": "cron(0 20 ? * MON-FRI *)", "timezone": "UTC",
+              "scalableTargetAction": {"minCapacity": 0, "maxCapacity": 0}}
+    outcome = sdk_analyze_stack(STACK, [*resources, (SCHEDULED_ACTION_TYPE, "queue-sleep", action)])
+    assert outcome.messages("spike-alarm-present") == []

@@ -39,6 +39,7 @@ from policies.guardrails.facts.types import (
     ROLE_POLICY_TYPE,
     ROLE_TYPE,
     SCALING_POLICY_TYPE,
+    SCHEDULED_ACTION_TYPE,
     SERVICE_TYPE,
     TARGET_TYPE,
     TASK_DEFINITION_TYPE,
@@ -554,3 +555,37 @@ def test_regression_beta_burn_rate_trip_at_half_a_dollar_is_not_a_task_count(
     assert [f.message for f in findings if f.policy == "spike-alarm-within-capacity"] == []
     assert levels(findings, "burn-rate-trip-in-range", "burn-rate-trip") == set()
     assert RUNNING_TASK_COUNT in json.dumps(run.named("burn-rate-trip").inputs["metricQueries"])
+
+
+# --- scheduled actions ---------------------------------------------------------------------------
+
+
+def _web_action(**changes):
+    return (SCHEDULED_ACTION_TYPE, "web-wake", changed({
+        "serviceNamespace": "ecs", "scalableDimension": "ecs:service:DesiredCount",
+        "resourceId": rid("web"), "schedule": "cron(0 8 ? * MON-FRI *)",
+        "timezone": "Europe/London", "scalableTargetAction": {"minCapacity": 1, "maxCapacity": 5},
+    }, **changes))
+
+
+SCHEDULED_LOOK_ALIKES = {
+    "other-resource-id": _web_action(resourceId=rid("web") + "-old"),
+    "other-dimension": _web_action(scalableDimension="ecs:service:RunningCount"),
+    "other-namespace": _web_action(serviceNamespace="dynamodb"),
+    "not-a-service-id": _web_action(resourceId=f"cluster/{CLUSTER}"),
+}
+
+
+def test_a_scheduled_action_joins_its_target_by_namespace_resource_id_and_dimension():
+    index = index_of(estate() + [_web_action()])
+    [action] = index.scheduled_actions[rid("web")]
+    assert (action.resource.name, action.max_capacity, action.timezone) == (
+        "web-wake", 5, "Europe/London")
+
+
+@pytest.mark.parametrize("look_alike", SCHEDULED_LOOK_ALIKES.values(),
+                         ids=SCHEDULED_LOOK_ALIKES.keys())
+def test_no_look_alike_is_a_scheduled_action_of_web(look_alike):
+    index = index_of(estate(drop={"web-cpu-scaling", "web-memory-scaling"}) + [look_alike])
+    assert rid("web") not in index.scheduled_actions
+    assert not index.schedule_only(rid("web"))

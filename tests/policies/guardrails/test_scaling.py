@@ -10,12 +10,13 @@ from pulumi.runtime.rpc import UNKNOWN
 from policies.guardrails import scaling
 from policies.guardrails.facts.types import (
     SCALING_POLICY_TYPE,
+    SCHEDULED_ACTION_TYPE,
     TARGET_TYPE,
     TOPIC_TYPE,
 )
-from tests.support.policy_estate import estate
-from tests.support.policy_resources import resolution_stack, target, tracking_policy
-from tests.support.policy_sdk import REMOVE, sdk_analyze, sdk_analyze_stack
+from tests.support.policy_estate import CLUSTER, estate
+from tests.support.policy_resources import LIVE_WEB_RESOURCE_ID, resolution_stack, target, tracking_policy
+from tests.support.policy_sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
 TARGET = TARGET_TYPE
 POLICY = SCALING_POLICY_TYPE
@@ -211,3 +212,90 @@ def test_high_resolution_policy_on_a_60s_service_is_mandatory():
 def test_high_resolution_rule_does_not_apply_to_standard_policies():
     outcome = sdk_analyze_stack(STACK, resolution_stack(60, "ECSServiceAverageCPUUtilization"))
     assert POLICY_RULE in outcome.not_applicable
+
+
+# --- scheduled actions: max-capacity-ceiling and scheduled-action-schedule -------------------------
+
+SCHEDULED = SCHEDULED_ACTION_TYPE
+
+
+def scheduled_action(**changes):
+    """A compliant wake action on beta web: 1..50 at 08:00 on weekdays, London time."""
+    return changed({
+        "name": "z360-beta-web-wake",
+        "serviceNamespace": "ecs",
+        "scalableDimension": "ecs:service:DesiredCount",
+        "resourceId": LIVE_WEB_RESOURCE_ID,
+        "schedule": "cron(0 8 ? * MON-FRI *)",
+        "timezone": "Europe/London",
+        "scalableTargetAction": {"minCapacity": 1, "maxCapacity": 50},
+    }, **changes)
+
+
+@pytest.mark.policy_case("compliant", "scheduled-action-schedule")
+def test_a_scheduled_action_within_its_ceiling_and_with_a_valid_schedule_is_compliant():
+    assert sdk_analyze(ALL, SCHEDULED, scheduled_action()).violations == []
+
+
+@pytest.mark.policy_case("non-compliant", "max-capacity-ceiling")
+def test_a_scheduled_max_above_the_ceiling_is_mandatory():
+    outcome = sdk_analyze(ALL, SCHEDULED, scheduled_action(
+        scalableTargetAction={"minCapacity": 1, "maxCapacity": 60}))
+    assert outcome.levels("max-capacity-ceiling") == {"mandatory"}
+    assert "scalableTargetAction.maxCapacity 60 exceeds the ceiling 50 (policy config " \
+        "max-capacity-ceiling.ceilings.web)" in outcome.messages("max-capacity-ceiling")[0]
+
+
+def test_a_sleep_action_setting_no_max_is_not_judged_by_the_ceiling():
+    outcome = sdk_analyze(ALL, SCHEDULED, scheduled_action(
+        scalableTargetAction={"minCapacity": 0}))
+    assert "max-capacity-ceiling" in outcome.not_applicable
+
+
+@pytest.mark.policy_case("non-compliant", "scheduled-action-schedule")
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"schedule": "cron(0 8 ? * MON-FRI)"}, "has 5 fields"),
+    ({"schedule": "cron(0 8 * * MON-FRI *)"}, "needs '?' in exactly one"),
+    ({"schedule": "cron(0 24 ? * MON-FRI *)"}, "hours '24' is not a value 0-23"),
+    ({"schedule": "0 8 * * 1-5"}, "is not at(yyyy-mm-ddThh:mm:ss), rate(value unit)"),
+    ({"timezone": "Europe/Londres"}, "timezone 'Europe/Londres' is not an IANA time zone"),
+])
+def test_a_schedule_or_time_zone_aws_refuses_is_mandatory(changes, expected):
+    outcome = sdk_analyze(ALL, SCHEDULED, scheduled_action(**changes))
+    assert outcome.levels("scheduled-action-schedule") == {"mandatory"}
+    assert expected in outcome.messages("scheduled-action-schedule")[0]
+
+
+@pytest.mark.policy_case("not-applicable", "scheduled-action-schedule")
+def test_the_schedule_rule_does_not_apply_to_a_scalable_target():
+    assert "scheduled-action-schedule" in sdk_analyze(ALL, TARGET, target()).not_applicable
+
+
+def _schedule_only(**action_changes):
+    """The estate with web's tracking policies replaced by a wake and a sleep action."""
+    resources = estate(drop={"web-cpu-scaling", "web-memory-scaling"})
+    base = {"serviceNamespace": "ecs", "scalableDimension": "ecs:service:DesiredCount",
+            "resourceId": f"service/{CLUSTER}/z360-beta-web", "timezone": "Europe/London"}
+    wake = changed({**base, "schedule": "cron(0 8 ? * MON-FRI *)",
+                    "scalableTargetAction": {"minCapacity": 1, "maxCapacity": 1}},
+                   **action_changes)
+    sleep = changed({**base, "schedule": "cron(0 20 ? * MON-FRI *)",
+                     "scalableTargetAction": {"minCapacity": 0, "maxCapacity": 0}},
+                    **action_changes)
+    return [*resources, (SCHEDULED, "web-wake", wake), (SCHEDULED, "web-sleep", sleep)]
+
+
+@pytest.mark.policy_case("compliant", "scaling-tracks-cpu-and-memory")
+def test_a_schedule_only_target_needs_no_tracking_policy():
+    outcome = sdk_analyze_stack(STACK, _schedule_only())
+    assert outcome.messages("scaling-tracks-cpu-and-memory") == []
+
+
+@pytest.mark.parametrize("look_alike", [
+    {"resourceId": f"service/{CLUSTER}/z360-beta-queue-old"},
+    {"scalableDimension": "ecs:service:RunningCount"},
+    {"serviceNamespace": "dynamodb"},
+])
+def test_a_scheduled_action_of_another_target_does_not_excuse_web(look_alike):
+    outcome = sdk_analyze_stack(STACK, _schedule_only(**look_alike))
+    assert any("beta web" in m for m in outcome.messages("scaling-tracks-cpu-and-memory"))

@@ -198,3 +198,55 @@ def test_a_long_pair_is_cut_where_it_differs():
     # Mappings: only the entries that differ.
     live, stack = _show_pair({"A": "1", "B": "same"}, {"A": "2", "B": "same"})
     assert (live, stack) == ("A=1", "A=2")
+
+
+# --- working hours -------------------------------------------------------------------------------
+
+LIVE_HOURS = [
+    {"ScheduledActionName": "staging-web-morning", "Schedule": "cron(0 7 ? * MON-FRI *)",
+     "Timezone": "Europe/London", "ScalableTargetAction": {"MinCapacity": 1, "MaxCapacity": 2}},
+    {"ScheduledActionName": "staging-web-night", "Schedule": "cron(0 19 ? * MON-FRI *)",
+     "Timezone": "Europe/London", "ScalableTargetAction": {"MinCapacity": 0, "MaxCapacity": 0}},
+    {"ScheduledActionName": "z360-staging-web-wake-end", "Schedule": "at(2026-12-05T13:00:00)",
+     "Timezone": "Europe/London", "ScalableTargetAction": {"MinCapacity": 0, "MaxCapacity": 0}},
+]
+
+
+@while_live("staging")
+def live_working_hours(live: Live) -> Result:
+    """web's target has working hours of its own (other names, London time) and a pending
+    one-time action; the other services have none live."""
+    scaling = estate_module._scaling
+
+    def with_hours(clients: Clients, services: list[LiveService]) -> None:
+        scaling(clients, services)
+        for service in services:
+            if service.key == "web":
+                service.scalable_target = {"MinCapacity": 1, "MaxCapacity": 1}
+                service.scheduled_actions = [dict(a) for a in LIVE_HOURS]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(estate_module, "_scaling", with_hours)
+        return adopt("staging", live.session,
+                     stack_file=copy_stack_file("staging", live.directory))
+
+
+def test_live_working_hours_are_written_for_that_service_only(staging: Estate):
+    result = staging.scenarios["live_working_hours"]
+    document = parse_yaml(result.adopted)["config"]
+    assert document["z360-ecs:services"]["web"]["schedule"] == {
+        "timezone": "Europe/London", "wake": "cron(0 7 ? * MON-FRI *)",
+        "sleep": "cron(0 19 ? * MON-FRI *)"}
+    # The stack-wide hours stay as they were for every other service.
+    assert document["z360-ecs:serviceDefaults"]["schedule"]["wake"] == "cron(0 8 ? * MON-FRI *)"
+    assert "schedule" not in document["z360-ecs:services"]["queue"]
+
+
+def test_live_actions_the_program_does_not_name_are_reported(staging: Estate):
+    rows = {r.key: r for r in staging.scenarios["live_working_hours"].fill.for_scope(
+        "services.web")}
+    assert "delete this one after the first `up`" in \
+        rows["scheduled action staging-web-night"].note
+    assert rows["scheduled action z360-staging-web-wake-end"].note == \
+        "one-time or rate action: left as it is"
+    assert rows["schedule wake capacity"].live == "1/2"
