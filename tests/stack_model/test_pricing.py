@@ -379,17 +379,20 @@ def test_a_disabled_breaker_draws_no_thresholds_and_no_ceilings(config_of):
 
 
 def test_staging_baseline_puts_every_task_but_voices_on_spot(config_of):
-    """Staging: voice (1 vCPU / 4 GB) on demand, the five others on Spot at 0-70 % off."""
+    """Staging: voice (1 vCPU / 4 GB) on demand, the five others on Spot at 0-70 % off, every
+    task at its working hours (60 of 168 hours a week)."""
     costs = costing.stack_costs(config_of("staging"))
     split = costing.baseline_split(costs)
-    voice = x86_month("1", "4")
+    voice = next(c for c in costs if c.key == "voice").per_task_on
+    assert costing.money(voice) == costing.money(x86_month("1", "4") * 60 / 168)
     assert (split.on_demand_tasks, split.spot_tasks) == (1, 5)
     assert split.on_demand == voice
     low_discount, high_discount = SPOT_DISCOUNT_RANGE
     spot = split.spot_at_list
     assert split.monthly_range == (voice + spot * (1 - high_discount),
                                    voice + spot * (1 - low_discount))
-    assert costing.money(split.at_list) == "$114.61"
+    assert costing.money(split.at_list) == "$40.93"
+    assert costing.money(split.monthly_range[0]) == "$22.91"
 
 
 def test_beta_worst_case_splits_each_max_by_its_strategy(config_of):
@@ -409,12 +412,21 @@ def test_beta_worst_case_splits_each_max_by_its_strategy(config_of):
 
 
 def test_the_savings_plan_commitment_is_the_on_demand_floor_after_its_discount(config_of):
-    costs = costing.stack_costs(config_of("staging"))
+    """Beta's baseline runs every minimum on demand around the clock: six tasks."""
+    costs = costing.stack_costs(config_of("beta"))
     floor = costing.on_demand_floor_hourly(costs)
-    assert floor * costing.hours_per_month() == x86_month("1", "4")  # voice alone
+    assert floor * costing.hours_per_month() == costing.total(c.per_task for c in costs)
     line = costing.savings_plan_line(costs)
     assert costing.money_hourly(floor * (1 - Decimal("0.17"))) in line
     assert "(not Spot)" in line
+
+
+def test_a_service_asleep_out_of_hours_adds_nothing_to_the_savings_plan_floor(config_of):
+    """A commitment is spent every hour: staging's voice, on demand but asleep 108 of 168
+    hours a week, would leave it unused most of the week."""
+    costs = costing.stack_costs(config_of("staging"))
+    assert costing.on_demand_floor_hourly(costs) == 0
+    assert "no commitment would always be used" in costing.savings_plan_line(costs)
 
 
 def test_a_strategy_is_labelled_as_written(config_of):
