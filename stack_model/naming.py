@@ -26,8 +26,11 @@ from policies.guardrails.facts.scaling import (  # noqa: F401
 # Suffixes appended to a service's namePrefix. CloudWatch alarm names allow 255 characters,
 # scaling policy names 256: the longest suffix bounds the prefix (config/limits.py).
 ALARM_SUFFIXES = {"cpu": "-high-cpu", "memory": "-high-memory", "spike": "-task-count-spike",
-                  "waf": "-waf-blocked"}
-POLICY_SUFFIXES = {"cpu": "-cpu-scaling", "memory": "-memory-scaling"}
+                  "waf": "-waf-blocked", "target-5xx": "-target-5xx",
+                  "response-time": "-response-time-p90"}
+POLICY_SUFFIXES = {"cpu": "-cpu-scaling", "memory": "-memory-scaling",
+                   "backlog": "-backlog-scaling", "requests": "-requests-scaling",
+                   "calls": "-calls-scaling"}
 # The execution role is named after the task family; IAM allows 64 characters.
 EXECUTION_ROLE_SUFFIX = "-execution"
 # A service's WAF web ACL; WAF names allow 128 characters (config/limits.py).

@@ -38,6 +38,7 @@ from stack_model.config.limits import (
 )
 from stack_model.config.network import LoadBalancerConfig, NetworkConfig
 from stack_model.config.scaling import ScalingConfig
+from stack_model.config.signals import DeploymentAlarmsConfig, TaskProtectionConfig, signal_problems
 from stack_model.config.waf import WafConfig
 
 
@@ -93,6 +94,10 @@ class ServiceConfig(ConfigModel):
     service that runs behind a load balancer live: an `up` without it detaches the service."""
     waf: WafConfig = WafConfig()
     """WAF web ACL with a per-client-IP rate limit on the service's load balancer (docs/waf.md)."""
+    task_protection: TaskProtectionConfig = TaskProtectionConfig()
+    """ECS task scale-in protection for tasks holding work (calls): docs/operations.md."""
+    deployment_alarms: DeploymentAlarmsConfig = DeploymentAlarmsConfig()
+    """Roll a deployment back when its target group's 5xx count or p90 response time alarms."""
     environment: dict[str, str] = {}
     """Plain environment variables; never credentials."""
     secrets: dict[str, str] = {}
@@ -264,6 +269,7 @@ class ServiceConfig(ConfigModel):
                              "<id>}; containerPort defaults to the service's), or set "
                              "waf.enabled: false"))
         problems.extend(self._effect_problems())
+        problems.extend(signal_problems(self))
         raise_problems(problems)
         return self
 
