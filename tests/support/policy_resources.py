@@ -253,3 +253,34 @@ def burn_rate_alarm(kind: str = "trip", threshold: Any = 1.5,
         "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 5,
         "alarmActions": list(actions), "metricQueries": queries,
         "tags": {"z360:burn-rate": kind, "z360:environment": "beta"}})
+
+
+def backlog_policy(service_name="z360-beta-queue", cluster="z360-beta", divisor=None,
+                   expression="depth / tasks", **changes):
+    """A compliant backlog-per-task policy (queue: SQS depth over its own RunningTaskCount,
+    120 jobs per task). `divisor` replaces the task count query's dimensions; `changes` apply
+    to its targetTrackingScalingPolicyConfiguration."""
+    dimensions = divisor if divisor is not None else [
+        {"name": "ClusterName", "value": cluster}, {"name": "ServiceName", "value": service_name}]
+    configuration = changed({
+        "customizedMetricSpecification": {"metrics": [
+            {"id": "depth", "returnData": False, "metricStat": {"stat": "Sum", "metric": {
+                "namespace": "AWS/SQS", "metricName": "ApproximateNumberOfMessagesVisible",
+                "dimensions": [{"name": "QueueName", "value": "z360-beta-jobs"}]}}},
+            {"id": "tasks", "returnData": False, "metricStat": {"stat": "Average", "metric": {
+                "namespace": "ECS/ContainerInsights", "metricName": "RunningTaskCount",
+                "dimensions": dimensions}}},
+            {"id": "backlogPerTask", "expression": expression, "returnData": True},
+        ]},
+        "targetValue": 120,
+        "scaleOutCooldown": 0,
+        "scaleInCooldown": 600,
+        "disableScaleIn": False,
+    }, **changes)
+    return {
+        "name": f"{service_name}-backlog-scaling",
+        "policyType": "TargetTrackingScaling",
+        "serviceNamespace": "ecs",
+        "resourceId": f"service/{cluster}/{service_name}",
+        "targetTrackingScalingPolicyConfiguration": configuration,
+    }

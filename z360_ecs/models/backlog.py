@@ -168,7 +168,7 @@ def simulate_backlog(
     busy_seconds = 0.0
 
     def note(second: int, text: str) -> None:
-        events.setdefault(max(0, (second - 1) // 60), []).append(text)
+        events.setdefault(second // 60, []).append(text)  # in the row of the minute it falls in
 
     for now in range(0, minutes * 60 + 1):
         if now > 0 and now % 60 == 0:
@@ -179,27 +179,11 @@ def simulate_backlog(
                                                 running, cost, "; ".join(events.get(minute, []))))
         if now == minutes * 60:
             break
-        for item in [p for p in pending if p[0] <= now]:
-            pending.remove(item)
-            if item[1] > desired:
-                note(now, f"scale out {desired}->{item[1]}")
-                workers.extend(_Worker(now + a.task_start_delay_s)
-                               for _ in range(item[1] - desired))
-                desired = item[1]
-        if now == load.at_minute * 60:
-            backlog += load.jobs
-        backlog += load.arrivals_per_s
-        live = [w for w in workers if w.stopped_at == math.inf]
-        working = sum(1 for w in live if w.working(now))
-        done = min(backlog, working / model.seconds_per_job)
-        busy_seconds += done * model.seconds_per_job
-        backlog -= done
-        if result.drained_at_s is None and now > load.at_minute * 60 and backlog < 1:
-            result.drained_at_s = now
-        cost += per_second * len(live)
-
         if now > 0 and now % METRIC_PERIOD_S == 0:
+            # The datapoint of [now - 60, now): before anything this second does.
             ends.append(now)
+            live = [w for w in workers if w.stopped_at == math.inf]
+            working = sum(1 for w in live if w.working(now))
             if working == 0:
                 points["signal"].append(None)  # no running task: no RunningTaskCount datapoint
                 points["memory"].append(None)
@@ -239,5 +223,22 @@ def simulate_backlog(
                             : desired - wanted]:
                         worker.stopped_at = now
                     desired, last_in = wanted, now
-
+        for item in [p for p in pending if p[0] <= now]:
+            pending.remove(item)
+            if item[1] > desired:
+                note(now, f"scale out {desired}->{item[1]}")
+                workers.extend(_Worker(now + a.task_start_delay_s)
+                               for _ in range(item[1] - desired))
+                desired = item[1]
+        if now == load.at_minute * 60:
+            backlog += load.jobs
+        backlog += load.arrivals_per_s
+        live = [w for w in workers if w.stopped_at == math.inf]
+        working = sum(1 for w in live if w.working(now))
+        done = min(backlog, working / model.seconds_per_job)
+        busy_seconds += done * model.seconds_per_job
+        backlog -= done
+        if result.drained_at_s is None and now >= load.at_minute * 60 and backlog < 1:
+            result.drained_at_s = now + 1  # at the end of this second
+        cost += per_second * len(live)
     return result
