@@ -55,33 +55,31 @@ def create_deployment_alarms(
     if not config.deployment_alarms.enabled or dimensions is None:
         return []
     settings = config.deployment_alarms
-    topic = [alert_topic_arn]
     periods = settings.evaluation_periods
-    common = dict(
-        namespace=ALB_NAMESPACE, dimensions=dimensions, period=ALB_METRIC_PERIOD_S,
-        evaluation_periods=periods, datapoints_to_alarm=periods,
-        comparison_operator="GreaterThanThreshold",
-        # No requests means no datapoints: not a bad release.
-        treat_missing_data="notBreaching",
-        alarm_actions=topic, ok_actions=topic, tags=tags, opts=opts,
-    )
+
+    def alarm(role: str, kind: str, description: str, metric: str, threshold: float,
+              statistic: str | None = None, extended_statistic: str | None = None,
+              ) -> aws.cloudwatch.MetricAlarm:
+        return aws.cloudwatch.MetricAlarm(
+            f"{name}-{role}",
+            name=config.alarm_name(kind),
+            alarm_description=f"{environment} {key}: {description} for {periods} minutes; "
+                              "a deployment rolls back",
+            namespace=ALB_NAMESPACE, metric_name=metric, dimensions=dimensions,
+            period=ALB_METRIC_PERIOD_S, evaluation_periods=periods,
+            datapoints_to_alarm=periods, threshold=threshold,
+            comparison_operator="GreaterThanThreshold",
+            # No requests means no datapoints: not a bad release.
+            treat_missing_data="notBreaching",
+            alarm_actions=[alert_topic_arn], ok_actions=[alert_topic_arn], tags=tags,
+            statistic=statistic, extended_statistic=extended_statistic, opts=opts,
+        )
+
     return [
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-target-5xx",
-            name=config.alarm_name("target-5xx"),
-            alarm_description=(
-                f"{environment} {key}: more than {settings.target_5xx_count} target 5xx "
-                f"responses a minute for {periods} minutes; a deployment rolls back"),
-            metric_name=TARGET_5XX_COUNT, statistic="Sum",
-            threshold=settings.target_5xx_count, **common,  # type: ignore[arg-type]
-        ),
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-response-time-p90",
-            name=config.alarm_name("response-time"),
-            alarm_description=(
-                f"{environment} {key}: p90 target response time above "
-                f"{settings.p90_response_time:g} s for {periods} minutes; a deployment rolls back"),
-            metric_name=TARGET_RESPONSE_TIME, extended_statistic="p90",
-            threshold=settings.p90_response_time, **common,  # type: ignore[arg-type]
-        ),
+        alarm("target-5xx", "target-5xx",
+              f"more than {settings.target_5xx_count} target 5xx responses a minute",
+              TARGET_5XX_COUNT, settings.target_5xx_count, statistic="Sum"),
+        alarm("response-time-p90", "response-time",
+              f"p90 target response time above {settings.p90_response_time:g} s",
+              TARGET_RESPONSE_TIME, settings.p90_response_time, extended_statistic="p90"),
     ]

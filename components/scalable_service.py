@@ -597,12 +597,13 @@ class ScalableService(pulumi.ComponentResource):
                 service_namespace=target.service_namespace,
                 scalable_dimension=target.scalable_dimension,
                 resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration={
-                    **tracking,
-                    "scale_out_cooldown": scaling.scale_out_cooldown,
-                    "scale_in_cooldown": scaling.scale_in_cooldown,
-                    "disable_scale_in": False,
-                },
+                target_tracking_scaling_policy_configuration=(
+                    aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                        **tracking,
+                        scale_out_cooldown=scaling.scale_out_cooldown,
+                        scale_in_cooldown=scaling.scale_in_cooldown,
+                        disable_scale_in=False,
+                    )),
                 opts=pulumi.ResourceOptions.merge(
                     child, self._import(f"{metric}_policy") if metric in ("cpu", "memory")
                     else pulumi.ResourceOptions()),
