@@ -15,16 +15,16 @@ waf.loadBalancerArn, and the target group's, loadBalancer.targetGroupArn.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Protocol
 
 from pydantic import Field
 
 from policies.guardrails.facts.scaling import DEFAULT_PROTECTION_MINUTES, MAX_PROTECTION_MINUTES
 from stack_model.config.base import ConfigModel
 from stack_model.config.errors import KeyPath
-
-if TYPE_CHECKING:
-    from stack_model.config.services import ServiceConfig
+from stack_model.config.network import LoadBalancerConfig
+from stack_model.config.scaling import ScalingConfig
+from stack_model.config.waf import WafConfig
 
 
 class TaskProtectionConfig(ConfigModel):
@@ -51,11 +51,35 @@ class DeploymentAlarmsConfig(ConfigModel):
     """Consecutive minutes over a threshold before the alarm fires (one bad minute is noise)."""
 
 
+class ServiceWithSignals(Protocol):
+    """What these checks read of a service (ServiceConfig)."""
+
+    @property
+    def scaling(self) -> ScalingConfig: ...
+
+    @property
+    def load_balancer(self) -> LoadBalancerConfig | None: ...
+
+    @property
+    def waf(self) -> WafConfig: ...
+
+    @property
+    def task_protection(self) -> TaskProtectionConfig: ...
+
+    @property
+    def deployment_alarms(self) -> DeploymentAlarmsConfig: ...
+
+    @property
+    def effective_min(self) -> int: ...
+
+    def alarm_name(self, kind: str) -> str: ...
+
+
 # The deployment alarms' kinds (stack_model/naming.py ALARM_SUFFIXES).
 DEPLOYMENT_ALARM_KINDS = ("target-5xx", "response-time")
 
 
-def deployment_alarm_names(service: ServiceConfig) -> tuple[str, ...]:
+def deployment_alarm_names(service: ServiceWithSignals) -> tuple[str, ...]:
     """The alarms ECS watches during a deployment, named from the config (known at preview),
     or () when the service has none."""
     if not service.deployment_alarms.enabled:
@@ -63,7 +87,7 @@ def deployment_alarm_names(service: ServiceConfig) -> tuple[str, ...]:
     return tuple(service.alarm_name(kind) for kind in DEPLOYMENT_ALARM_KINDS)
 
 
-def signal_problems(service: ServiceConfig) -> list[tuple[KeyPath, str]]:
+def signal_problems(service: ServiceWithSignals) -> list[tuple[KeyPath, str]]:
     """Settings that need another part of the service: each is refused with what to set."""
     problems: list[tuple[KeyPath, str]] = []
     scaling = service.scaling
@@ -100,7 +124,7 @@ def signal_problems(service: ServiceConfig) -> list[tuple[KeyPath, str]]:
     return problems
 
 
-def _needs_load_balancer(service: ServiceConfig, path: KeyPath) -> list[tuple[KeyPath, str]]:
+def _needs_load_balancer(service: ServiceWithSignals, path: KeyPath) -> list[tuple[KeyPath, str]]:
     """The load balancer's metrics are named by its ARN and the target group's."""
     missing = [key for key, value in (
         ("loadBalancer.targetGroupArn", service.load_balancer),
