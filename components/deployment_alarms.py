@@ -79,7 +79,7 @@ def create_deployment_alarms(
         alarm("target-5xx", "target-5xx",
               f"more than {settings.target_5xx_count} target 5xx responses a minute",
               TARGET_5XX_COUNT, settings.target_5xx_count, statistic="Sum"),
-        alarm("response-time-p90", "response-time",
+        alarm("latency-p90", "response-time",
               f"p90 target response time above {settings.p90_response_time:g} s",
               TARGET_RESPONSE_TIME, settings.p90_response_time, extended_statistic="p90"),
     ]

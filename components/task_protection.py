@@ -19,9 +19,7 @@ import pulumi_aws as aws
 
 from policies.guardrails.facts.scaling import TASK_PROTECTION_ACTIONS, cluster_tasks_arn
 from stack_model.config import ServiceConfig
-
-TASK_ROLE_SUFFIX = "-task"
-PROTECTION_POLICY_SUFFIX = "-task-protection"
+from stack_model.naming import task_protection_policy_name, task_role_name
 
 
 def task_protection_policy(tasks_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -56,7 +54,7 @@ def protect_tasks(
         return config.task_role_arn
     policy = aws.iam.Policy(
         f"{name}-task-protection",
-        name=f"{config.family}{PROTECTION_POLICY_SUFFIX}",
+        name=task_protection_policy_name(config.family),
         description=f"{config.family}: ECS task scale-in protection on its cluster's tasks",
         policy=pulumi.Output.json_dumps(task_protection_policy(
             pulumi.Output.from_input(cluster_name).apply(
@@ -71,7 +69,7 @@ def protect_tasks(
     else:
         role = aws.iam.Role(
             f"{name}-task-role",
-            name=f"{config.family}{TASK_ROLE_SUFFIX}",
+            name=task_role_name(config.family),
             assume_role_policy=pulumi.Output.json_dumps(assume_role_policy),
             tags=tags,
             opts=opts,

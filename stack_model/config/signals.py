@@ -75,6 +75,23 @@ class ServiceWithSignals(Protocol):
     def alarm_name(self, kind: str) -> str: ...
 
 
+def policy_kinds(service: ServiceWithSignals) -> tuple[str, ...]:
+    """The target-tracking policies the program creates for a scaled service, by kind
+    (stack_model/naming.py POLICY_SUFFIXES): CPU unless a queue worker tracks its backlog
+    instead, memory, and each signal the stack file asks for."""
+    if not service.scaling.enabled:
+        return ()
+    scaling = service.scaling
+    wanted = {
+        "cpu": scaling.queue_backlog is None,
+        "memory": True,
+        "backlog": scaling.queue_backlog is not None,
+        "requests": scaling.requests_per_target is not None,
+        "calls": service.task_protection.calls_per_task is not None,
+    }
+    return tuple(kind for kind, on in wanted.items() if on)
+
+
 # The deployment alarms' kinds (stack_model/naming.py ALARM_SUFFIXES).
 DEPLOYMENT_ALARM_KINDS = ("target-5xx", "response-time")
 
@@ -105,17 +122,19 @@ def signal_problems(service: ServiceWithSignals) -> list[tuple[KeyPath, str]]:
         problems.append((("scaling", "queueBacklog"), (
             "set on a service behind a load balancer: backlog per task is a queue worker's "
             "signal; remove it or loadBalancer")))
+    needs_load_balancer: list[str] = []
     if scaling.requests_per_target is not None:
         if not scaling.enabled:
             problems.append((("scaling", "requestsPerTarget"), (
                 "set but scaling.enabled is false; set scaling.enabled: true or remove it")))
-        problems.extend(_needs_load_balancer(service, ("scaling", "requestsPerTarget")))
+        needs_load_balancer.append("scaling.requestsPerTarget")
         if service.waf.task_requests_per_second is None:
             problems.append((("waf", "taskRequestsPerSecond"), (
                 "unset, but scaling.requestsPerTarget derives its target from it: set one "
                 "task's measured requests per second (z360-ecs loadtest)")))
     if service.deployment_alarms.enabled:
-        problems.extend(_needs_load_balancer(service, ("deploymentAlarms", "enabled")))
+        needs_load_balancer.append("deploymentAlarms")
+    problems.extend(_load_balancer_problems(service, needs_load_balancer))
     protection = service.task_protection
     if protection.calls_per_task is not None and not (protection.enabled and scaling.enabled):
         problems.append((("taskProtection", "callsPerTask"), (
@@ -124,14 +143,24 @@ def signal_problems(service: ServiceWithSignals) -> list[tuple[KeyPath, str]]:
     return problems
 
 
-def _needs_load_balancer(service: ServiceWithSignals, path: KeyPath) -> list[tuple[KeyPath, str]]:
-    """The load balancer's metrics are named by its ARN and the target group's."""
-    missing = [key for key, value in (
-        ("loadBalancer.targetGroupArn", service.load_balancer),
-        ("waf.loadBalancerArn", service.waf.load_balancer_arn),
-    ) if value is None]
+def _load_balancer_problems(
+    service: ServiceWithSignals, readers: list[str]
+) -> list[tuple[KeyPath, str]]:
+    """The load balancer's metrics are named by its ARN and the target group's: one problem
+    for all the settings that read them, reported where the first is set. A web ACL without
+    either is refused by its own checks (services.py, waf.py): not reported twice."""
+    if not readers:
+        return []
+    missing = []
+    if service.load_balancer is None and not service.waf.enabled:
+        missing.append("loadBalancer.targetGroupArn")
+    if service.waf.load_balancer_arn is None and not service.waf.enabled:
+        missing.append("waf.loadBalancerArn")
     if not missing:
         return []
-    return [(path, (
-        f"needs {' and '.join(missing)}: the load balancer's metrics are named by both ARNs "
-        "(dimensions LoadBalancer app/<name>/<id> and TargetGroup targetgroup/<name>/<id>)"))]
+    first = readers[0].split(".")
+    return [(tuple(first), (
+        f"needs {' and '.join(missing)} ({' and '.join(readers)} read the load balancer's "
+        "metrics, named by both ARNs: dimensions LoadBalancer app/<name>/<id> and TargetGroup "
+        f"targetgroup/<name>/<id>); set {'them' if len(missing) > 1 else 'it'}, or turn "
+        f"{' and '.join(readers)} off"))]

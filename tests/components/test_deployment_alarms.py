@@ -27,7 +27,7 @@ def test_web_alarms_on_its_target_groups_5xx_and_p90(beta):
         "z360-beta-web-target-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum")
     assert errors["dimensions"] == WEB_DIMENSIONS
     assert errors["threshold"] == 10 and errors["evaluationPeriods"] == 3
-    latency = beta.named("web-response-time-p90").inputs
+    latency = beta.named("web-latency-p90").inputs
     assert (latency["metricName"], latency["extendedStatistic"], latency["threshold"]) == (
         "TargetResponseTime", "p90", 3)
     assert latency["dimensions"] == WEB_DIMENSIONS
@@ -39,10 +39,10 @@ def test_public_services_roll_back_on_their_alarms(beta, key, prefix):
     service = beta.named(f"{key}-service")
     assert service.type == NATIVE_SERVICE_TYPE  # metricResolution 20: aws-native
     assert service.inputs["deploymentConfiguration"]["alarms"] == {
-        "alarmNames": [f"{prefix}-target-5xx", f"{prefix}-response-time-p90"],
+        "alarmNames": [f"{prefix}-target-5xx", f"{prefix}-latency-p90"],
         "enable": True, "rollback": True}
     assert service.inputs["deploymentController"] == {"type": "ECS"}
-    alarm_urns = {beta.named(f"{key}-target-5xx").urn, beta.named(f"{key}-response-time-p90").urn}
+    alarm_urns = {beta.named(f"{key}-target-5xx").urn, beta.named(f"{key}-latency-p90").urn}
     assert alarm_urns <= set(service.dependencies)
 
 
@@ -60,7 +60,7 @@ def test_the_classic_service_carries_the_same_alarms(run_stack):
     service = run.named("web-service")
     assert service.type == SERVICE_TYPE
     assert service.inputs["alarms"] == {
-        "alarmNames": ["z360-beta-web-target-5xx", "z360-beta-web-response-time-p90"],
+        "alarmNames": ["z360-beta-web-target-5xx", "z360-beta-web-latency-p90"],
         "enable": True, "rollback": True}
 
 

@@ -28,7 +28,7 @@ CASES: list[RefusalCase] = [
      ("services.voice.taskProtection.callsPerTask:", "60 needs taskProtection.enabled")),
     ("alarms-without-load-balancer", "beta",
      setter("queue", "deploymentAlarms", value={"enabled": True}),
-     ("services.queue.deploymentAlarms.enabled:", "loadBalancer.targetGroupArn and "
+     ("services.queue.deploymentAlarms:", "needs loadBalancer.targetGroupArn and "
       "waf.loadBalancerArn")),
     ("alarms-5xx-zero", "beta",
      setter("web", "deploymentAlarms", value={"enabled": True, "target5xxCount": 0}),
@@ -54,5 +54,5 @@ def test_beta_protects_voice_and_alarms_on_web_and_gateway():
     assert [k for k, s in services.items() if s.task_protection.enabled] == ["voice"]
     assert {k: deployment_alarm_names(s) for k, s in services.items()
             if deployment_alarm_names(s)} == {
-        "web": ("z360-beta-web-target-5xx", "z360-beta-web-response-time-p90"),
-        "gateway": ("z360-beta-gateway-target-5xx", "z360-beta-gateway-response-time-p90")}
+        "web": ("z360-beta-web-target-5xx", "z360-beta-web-latency-p90"),
+        "gateway": ("z360-beta-gateway-target-5xx", "z360-beta-gateway-latency-p90")}
