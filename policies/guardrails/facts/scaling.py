@@ -10,6 +10,8 @@ documentation sends the default to the Application Auto Scaling User Guide, "Def
 periods", #target-tracking-cooldown: 300 s for ECS services).
 """
 
+import re
+
 SCALING_NAMESPACE = "ecs"
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 
@@ -70,6 +72,12 @@ BACKLOG_EXPRESSION = f"{BACKLOG_DEPTH_ID} / {BACKLOG_TASKS_ID}"
 TASK_PROTECTION_ACTIONS = ("ecs:GetTaskProtection", "ecs:UpdateTaskProtection")
 DEFAULT_PROTECTION_MINUTES = 120
 MAX_PROTECTION_MINUTES = 2880
+
+
+# One cluster's tasks (or one task of it): `task/<cluster>/<id or *>`. `*` or `task/*` would
+# let one service's tasks hold every task of the account out of a scale-in.
+CLUSTER_TASKS_ARN = re.compile(
+    r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task/[A-Za-z0-9_-]{1,255}/[A-Za-z0-9*]+$")
 
 
 def cluster_tasks_arn(region: str, account_id: str, cluster_name: str) -> str:
