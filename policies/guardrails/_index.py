@@ -49,6 +49,7 @@ from pulumi_policy import PolicyResource
 
 from ._kit import known, known_number, number, once_per_request, sequence, service_tag
 from .facts.cloudwatch import (
+    ALB_NAMESPACE,
     CLUSTER_DIMENSION,
     CPU_METRIC_NAME,
     CPU_METRIC_TYPE,
@@ -65,6 +66,8 @@ from .facts.cloudwatch import (
     SQS_NAMESPACE,
     SQS_VISIBLE_MESSAGES,
     STANDARD_RESOLUTION,
+    TARGET_GROUP_DIMENSION,
+    target_group_dimension,
 )
 from .facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
 from .facts.scaling import (
@@ -203,6 +206,8 @@ class StackIndex:
     tracking_policies: list[TrackingPolicy] = field(default_factory=list)
     spike_alarms: list[SpikeAlarm] = field(default_factory=list)
     ecs_metric_alarms: list[EcsMetricAlarm] = field(default_factory=list)
+    alarms_by_name: dict[str, PolicyResource] = field(default_factory=dict)
+    """Every metric alarm of the stack by its name (known names only)."""
     insights_reads: list[InsightsRead] = field(default_factory=list)
     """Each ECS/ContainerInsights metric an alarm reads, with its ClusterName."""
     clusters: dict[str, PolicyResource] = field(default_factory=dict)
@@ -379,6 +384,53 @@ def backlog_math(tracking: Mapping[str, Any], cluster: str, service: str) -> Bac
     return BacklogMath(True, None)
 
 
+# --- deployment alarms -> the service that rolls back on them -----------------------------------
+
+
+@dataclass(frozen=True)
+class DeploymentAlarms:
+    """An ECS service's deployment alarms (pulumi-aws `alarms`, aws-native
+    `deploymentConfiguration.alarms`)."""
+
+    names: tuple[str, ...]
+    enabled: bool
+    rollback: bool
+    target_groups: tuple[str, ...]
+    """TargetGroup dimensions (`targetgroup/<name>/<id>`) of the service's own loadBalancers."""
+
+
+def deployment_alarms(props: Mapping[str, Any]) -> DeploymentAlarms | None:
+    """The deployment alarms of a service of either type, or None when it has none."""
+    configuration = props.get("deploymentConfiguration")
+    alarms = props.get("alarms")
+    if not isinstance(alarms, Mapping) and isinstance(configuration, Mapping):
+        alarms = configuration.get("alarms")
+    if not isinstance(alarms, Mapping) or not sequence(alarms.get("alarmNames")):
+        return None
+    groups = []
+    for balancer in sequence(props.get("loadBalancers")):
+        if isinstance(balancer, Mapping):
+            dimension = target_group_dimension(str(balancer.get("targetGroupArn") or ""))
+            if dimension:
+                groups.append(dimension)
+    return DeploymentAlarms(tuple(str(n) for n in sequence(alarms.get("alarmNames"))),
+                            alarms.get("enable") is True, alarms.get("rollback") is True,
+                            tuple(groups))
+
+
+def alarm_target_group(alarm: PolicyResource) -> str | None:
+    """The TargetGroup dimension of a single-metric AWS/ApplicationELB alarm, or None: the one
+    join from a deployment alarm to the target group it watches. A metric-math alarm, another
+    namespace, or no TargetGroup dimension is none."""
+    metrics = alarm_metrics(alarm.props)
+    if len(metrics) != 1 or sequence(alarm.props.get("metricQueries")):
+        return None
+    (metric,) = metrics
+    if metric.namespace != ALB_NAMESPACE:
+        return None
+    return metric.dimensions.get(TARGET_GROUP_DIMENSION)
+
+
 def _tracked_metric(props: Mapping[str, Any], cluster: str, service: str) -> str | None:
     tracking = props.get(TARGET_TRACKING)
     if not isinstance(tracking, Mapping):
@@ -449,6 +501,9 @@ def _add_alarm(index: StackIndex, resource: PolicyResource) -> None:
         if m.namespace == CONTAINER_INSIGHTS_NAMESPACE and m.dimensions.get(CLUSTER_DIMENSION)
     ]
     spike = _spike_alarm(resource)
+    name = known(partial(resource.props.get, "name"))[1]
+    if name:
+        index.alarms_by_name[str(name)] = resource
     index.ecs_metric_alarms.extend(ecs)
     index.insights_reads.extend(insights)
     if spike is not None:

@@ -590,3 +590,34 @@ def test_regression_beta_burn_rate_trip_at_half_a_dollar_is_not_a_task_count(
     assert [f.message for f in findings if f.policy == "spike-alarm-within-capacity"] == []
     assert levels(findings, "burn-rate-trip-in-range", "burn-rate-trip") == set()
     assert RUNNING_TASK_COUNT in json.dumps(run.named("burn-rate-trip").inputs["metricQueries"])
+
+
+# --- deployment alarms -> the target group they watch ------------------------------------------
+
+
+def _alb(**changes):
+    from tests.support.policy_resources import alb_alarm
+    return alb_alarm("a", **changes)
+
+
+@pytest.mark.parametrize("alarm, group", [
+    (_alb(), "targetgroup/z360-beta-web/0a"),
+    (_alb(namespace="AWS/ELB"), None),                        # a classic load balancer
+    (_alb(dimensions={"LoadBalancer": "app/z360-beta-web/0c"}), None),  # the whole balancer
+    (_web_spike(), None),                                     # not a load balancer metric
+], ids=["target-group", "classic-elb", "load-balancer-only", "ecs-metric"])
+def test_a_deployment_alarm_joins_the_target_group_it_reads_only(alarm, group):
+    from policies.guardrails._index import alarm_target_group
+    index = index_of([alarm])
+    (resource,) = index.alarms_by_name.values()
+    assert alarm_target_group(resource) == group
+
+
+def test_a_metric_math_alarm_watches_no_target_group():
+    from policies.guardrails._index import alarm_target_group
+    _, name, props = _alb()
+    query = {"id": "m1", "returnData": True, "metric": {
+        "metricName": props.pop("metricName"), "namespace": props.pop("namespace"),
+        "dimensions": props.pop("dimensions"), "period": 60, "stat": "Sum"}}
+    index = index_of([(METRIC_ALARM_TYPE, name, {**props, "metricQueries": [query]})])
+    assert alarm_target_group(next(iter(index.alarms_by_name.values()))) is None
