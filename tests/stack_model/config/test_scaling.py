@@ -83,3 +83,17 @@ def test_backlog_target_is_latency_over_job_time(latency: float, job: float, tar
         **BACKLOG, "acceptableLatency": latency, "secondsPerJob": job}})
     assert config.queue_backlog is not None
     assert config.queue_backlog.target_backlog_per_task == target
+
+
+def test_queue_backlog_needs_container_insights_on_its_cluster() -> None:
+    def insights_off(document):
+        document["config"]["z360-ecs:clusters"]["app"]["containerInsights"] = False
+        for key in ("web",):  # web's spike alarm reads it too: leave only the backlog
+            document["config"]["z360-ecs:services"][key]["alarms"].pop("taskCountSpike")
+
+    from stack_model.config import ConfigError
+    from tests.support.config_mutations import load
+    with pytest.raises(ConfigError) as refused:
+        load("beta", insights_off)
+    (problem,) = [p for p in refused.value.problems if "containerInsights" in p]
+    assert "services.queue.scaling.queueBacklog" in problem
