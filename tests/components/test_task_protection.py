@@ -65,3 +65,12 @@ def test_policy_grants_exactly_the_two_protection_actions():
     document = task_protection_policy("arn:aws:ecs:us-east-1:1:task/c/*")
     assert [s["Action"] for s in document["Statement"]] == [
         ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"]]
+
+
+def test_voice_deploys_never_stop_a_task_before_its_replacement_runs(beta_run):
+    # New tasks start first (maximumPercent 200) and the running count never drops below the
+    # desired (minimumHealthyPercent 100): an old task holding calls is stopped only when its
+    # protection lapses (docs/operations.md, "Call-safe voice").
+    configuration = beta_run.named("voice-service").inputs["deploymentConfiguration"]
+    assert (configuration["minimumHealthyPercent"], configuration["maximumPercent"]) == (100, 200)
+    assert beta_run.named("voice-service").inputs["deploymentController"] == {"type": "ECS"}
