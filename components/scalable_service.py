@@ -26,6 +26,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_aws_native as aws_native
 
+from components.deployment_alarms import create_deployment_alarms
+from components.scaling_signals import backlog_tracking, calls_tracking, requests_tracking
+from components.task_protection import protect_tasks
 from policies.guardrails.facts.cloudwatch import (
     CPU_METRIC_NAME,
     MEMORY_METRIC_NAME,
@@ -177,6 +180,25 @@ def _kept_as_live(service: ServiceDescription) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(ignore_changes=kept)
 
 
+def _classic_alarms(service: ServiceDescription) -> aws.ecs.ServiceAlarmsArgs | None:
+    """Deployment alarms with rollback (pulumi-aws ecs.Service `alarms`, ECS
+    DeploymentConfiguration.alarms: alarmNames, enable, rollback)."""
+    if not service.deployment_alarms:
+        return None
+    return aws.ecs.ServiceAlarmsArgs(
+        alarm_names=list(service.deployment_alarms), enable=True, rollback=True)
+
+
+def _native_alarms(
+    service: ServiceDescription,
+) -> aws_native.ecs.ServiceDeploymentAlarmsArgs | None:
+    """The same alarms as AWS::ECS::Service DeploymentConfiguration.Alarms."""
+    if not service.deployment_alarms:
+        return None
+    return aws_native.ecs.ServiceDeploymentAlarmsArgs(
+        alarm_names=list(service.deployment_alarms), enable=True, rollback=True)
+
+
 def emit_classic_service(
     name: str,
     service: ServiceDescription,
@@ -230,6 +252,7 @@ def emit_classic_service(
         deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
             enable=service.circuit_breaker, rollback=service.rollback_on_failure
         ),
+        alarms=_classic_alarms(service),
         deployment_minimum_healthy_percent=service.minimum_healthy_percent,
         deployment_maximum_percent=service.maximum_percent,
         propagate_tags=service.propagate_tags,
@@ -308,6 +331,7 @@ def emit_native_service(
             deployment_circuit_breaker=ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=service.circuit_breaker, rollback=service.rollback_on_failure
             ),
+            alarms=_native_alarms(service),
             minimum_healthy_percent=service.minimum_healthy_percent,
             maximum_percent=service.maximum_percent,
         ),
@@ -355,10 +379,12 @@ class ScalableService(pulumi.ComponentResource):
 
         log_group = self._log_group(child)
         role = self._execution_role(log_group, child)
-        task_definition = self._task_definition(log_group, role, child)
-        service = self._service(task_definition, child)
+        task_role_arn = self._task_role(child)
+        task_definition = self._task_definition(log_group, role, task_role_arn, child)
+        deployment_alarms = self._deployment_alarms(child)
+        service = self._service(task_definition, child, deployment_alarms)
         target = self._scaling(service, child) if self._config.has_scalable_target else None
-        alarms = self._alarms(service, child)
+        alarms = [*self._alarms(service, child), *deployment_alarms]
 
         self.service_name = self._service_name(service)
         pin = self._description.task_definition_pin
@@ -454,10 +480,30 @@ class ScalableService(pulumi.ComponentResource):
             ]
         return pulumi.Output.json_dumps([container])
 
+    def _task_role(self, child: pulumi.ResourceOptions) -> pulumi.Input[str] | None:
+        """taskRoleArn, with task scale-in protection granted when taskProtection is on
+        (components/task_protection.py)."""
+        return protect_tasks(
+            self._name, self._config, cluster_name=self._args.cluster_name,
+            region=self._args.region, account_id=self._args.account_id,
+            assume_role_policy=ecs_tasks_assume_role(self._args.account_id),
+            tags=self._tags, opts=child,
+        )
+
+    def _deployment_alarms(
+        self, child: pulumi.ResourceOptions
+    ) -> list[aws.cloudwatch.MetricAlarm]:
+        """The alarms a deployment rolls back on (components/deployment_alarms.py)."""
+        return create_deployment_alarms(
+            self._name, self._config, key=self._args.key, environment=self._args.environment,
+            alert_topic_arn=self._args.alert_topic_arn, tags=self._tags, opts=child,
+        )
+
     def _task_definition(
         self,
         log_group: aws.cloudwatch.LogGroup,
         role: aws.iam.Role,
+        task_role_arn: pulumi.Input[str] | None,
         child: pulumi.ResourceOptions,
     ) -> aws.ecs.TaskDefinition:
         config = self._config
@@ -473,7 +519,7 @@ class ScalableService(pulumi.ComponentResource):
                 "cpu_architecture": config.architecture,
             },
             execution_role_arn=role.arn,
-            task_role_arn=config.task_role_arn,
+            task_role_arn=task_role_arn,
             container_definitions=self._container_definitions(log_group),
             # Keep every revision registered: rollbacks name `family:N`.
             skip_destroy=True,
@@ -482,7 +528,8 @@ class ScalableService(pulumi.ComponentResource):
         )
 
     def _service(
-        self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions
+        self, task_definition: aws.ecs.TaskDefinition, child: pulumi.ResourceOptions,
+        deployment_alarms: list[aws.cloudwatch.MetricAlarm],
     ) -> aws.ecs.Service | aws_native.ecs.Service:
         """The service described once (stack_model/ecs_service.py), emitted through the provider
         that can say it: 20-second metrics only through aws-native."""
@@ -497,28 +544,31 @@ class ScalableService(pulumi.ComponentResource):
                 f"{self._name}-service", service, cluster_arn=self._args.cluster_arn,
                 cluster_name=self._args.cluster_name,
                 task_definition_arn=task_definition_arn, tags=self._tags,
-                opts=self._service_options(child, native_import),
+                opts=self._service_options(child, native_import, deployment_alarms),
             )
         return emit_classic_service(
             f"{self._name}-service", service, cluster_arn=self._args.cluster_arn,
             cluster_name=self._args.cluster_name,
             task_definition_arn=task_definition_arn, tags=self._tags,
             opts=self._service_options(
-                child, service_import_id(*service.adopt) if service.adopt else None
+                child, service_import_id(*service.adopt) if service.adopt else None,
+                deployment_alarms,
             ),
         )
 
     def _service_options(
-        self, child: pulumi.ResourceOptions, import_id: str | None
+        self, child: pulumi.ResourceOptions, import_id: str | None,
+        deployment_alarms: list[aws.cloudwatch.MetricAlarm],
     ) -> pulumi.ResourceOptions:
-        """The service's options, the same for both providers but the import id's form."""
+        """The service's options, the same for both providers but the import id's form. The
+        service waits for the alarms its deployments watch (it names them)."""
         return pulumi.ResourceOptions.merge(
             child,
             pulumi.ResourceOptions(
                 ignore_changes=list(self._description.ignore_changes),
                 protect=self._args.protect,
                 import_=import_id,
-                depends_on=list(self._args.service_depends_on),
+                depends_on=[*self._args.service_depends_on, *deployment_alarms],
             ),
         )
 
@@ -539,7 +589,7 @@ class ScalableService(pulumi.ComponentResource):
         working hours when a schedule applies (a schedule-only target has no policy)."""
         target = self._scalable_target(service, child)
         if self._config.scaling.enabled:
-            self._tracking_policies(target, child)
+            self._tracking_policies(target, service, child)
         if self._config.scheduled:
             self._schedule(target, child)
         return target
@@ -571,16 +621,12 @@ class ScalableService(pulumi.ComponentResource):
         )
 
     def _tracking_policies(
-        self, target: aws.appautoscaling.Target, child: pulumi.ResourceOptions
+        self, target: aws.appautoscaling.Target,
+        service: aws.ecs.Service | aws_native.ecs.Service, child: pulumi.ResourceOptions,
     ) -> None:
         config = self._config
         scaling = config.scaling
-        resolution = config.metric_resolution
-        for metric, predefined, value, import_attr in (
-            ("cpu", metric_type(CPU_METRIC_NAME, resolution), scaling.cpu_target, "cpu_policy"),
-            ("memory", metric_type(MEMORY_METRIC_NAME, resolution), scaling.memory_target,
-             "memory_policy"),
-        ):
+        for metric, tracking in self._tracked_signals(service).items():
             aws.appautoscaling.Policy(
                 f"{self._name}-{metric}-scaling",
                 name=config.policy_name(metric),  # importIds check this name
@@ -588,16 +634,16 @@ class ScalableService(pulumi.ComponentResource):
                 service_namespace=target.service_namespace,
                 scalable_dimension=target.scalable_dimension,
                 resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration={
-                    "predefined_metric_specification": {
-                        "predefined_metric_type": predefined,
-                    },
-                    "target_value": value,
-                    "scale_out_cooldown": scaling.scale_out_cooldown,
-                    "scale_in_cooldown": scaling.scale_in_cooldown,
-                    "disable_scale_in": False,
-                },
-                opts=pulumi.ResourceOptions.merge(child, self._import(import_attr)),
+                target_tracking_scaling_policy_configuration=(
+                    aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                        **tracking,
+                        scale_out_cooldown=scaling.scale_out_cooldown,
+                        scale_in_cooldown=scaling.scale_in_cooldown,
+                        disable_scale_in=False,
+                    )),
+                opts=pulumi.ResourceOptions.merge(
+                    child, self._import(f"{metric}_policy") if metric in ("cpu", "memory")
+                    else pulumi.ResourceOptions()),
             )
 
     def _schedule(
@@ -622,6 +668,30 @@ class ScalableService(pulumi.ComponentResource):
             )
             for action in scheduled_actions(self._config)
         ]
+
+    def _tracked_signals(
+        self, service: aws.ecs.Service | aws_native.ecs.Service
+    ) -> dict[str, dict[str, Any]]:
+        """Each target-tracking policy's metric and target, by policy kind: CPU (unless a queue
+        worker scales on its backlog instead), memory, and the signals of
+        components/scaling_signals.py the stack file asks for."""
+        config = self._config
+        resolution = config.metric_resolution
+
+        def predefined(metric: str, value: float) -> dict[str, Any]:
+            return {"predefined_metric_specification": {
+                "predefined_metric_type": metric_type(metric, resolution)}, "target_value": value}
+
+        service_name = self._service_name(service)
+        signals: dict[str, dict[str, Any] | None] = {
+            "cpu": None if config.scaling.queue_backlog is not None
+            else predefined(CPU_METRIC_NAME, config.scaling.cpu_target),
+            "memory": predefined(MEMORY_METRIC_NAME, config.scaling.memory_target),
+            "backlog": backlog_tracking(config, self._args.cluster_name, service_name),
+            "requests": requests_tracking(config),
+            "calls": calls_tracking(config, self._args.cluster_name, service_name),
+        }
+        return {kind: tracking for kind, tracking in signals.items() if tracking is not None}
 
     def _alarms(
         self, service: aws.ecs.Service | aws_native.ecs.Service, child: pulumi.ResourceOptions

@@ -28,6 +28,7 @@ from policies.guardrails.facts.cloudwatch import HIGH_RESOLUTION
 from policies.guardrails.facts.ecs import DEPLOYMENT_CONTROLLER, SCHEDULING_STRATEGY
 from stack_model import naming
 from stack_model.config import ServiceConfig
+from stack_model.config.signals import deployment_alarm_names
 
 # What a `pulumi up` must leave as AWS has it while Application Auto Scaling owns the count.
 # Both providers call the property desiredCount.
@@ -113,8 +114,13 @@ class ServiceDescription:
     """The deployment circuit breaker stops a deployment whose tasks keep failing..."""
     rollback_on_failure: bool = True
     """...and rolls the service back to its last completed deployment."""
+    deployment_alarms: tuple[str, ...] = ()
+    """CloudWatch alarms ECS watches during a deployment, rolling back when one fires
+    (deploymentAlarms; ECS developer guide, "How the CloudWatch deployment alarms work")."""
     minimum_healthy_percent: int = 100
-    """A deployment never runs fewer tasks than the desired count..."""
+    """A deployment never runs fewer tasks than the desired count (a protected task holding
+    calls is stopped only when its protection lapses: ECS developer guide, "Protect your
+    Amazon ECS tasks from being terminated by scale-in events")..."""
     maximum_percent: int = 200
     """...and at most twice as many."""
     propagate_tags: str = "SERVICE"
@@ -173,4 +179,5 @@ def describe_service(key: str, config: ServiceConfig) -> ServiceDescription:
         adopt=adopt,
         web_acl=naming.web_acl_name(config.name_prefix) if config.waf.enabled else None,
         interruptible=config.interruptible,
+        deployment_alarms=deployment_alarm_names(config),
     )

@@ -26,10 +26,18 @@ from policies.guardrails.facts.scaling import (  # noqa: F401
 # Suffixes appended to a service's namePrefix. CloudWatch alarm names allow 255 characters,
 # scaling policy names 256: the longest suffix bounds the prefix (config/limits.py).
 ALARM_SUFFIXES = {"cpu": "-high-cpu", "memory": "-high-memory", "spike": "-task-count-spike",
-                  "waf": "-waf-blocked"}
-POLICY_SUFFIXES = {"cpu": "-cpu-scaling", "memory": "-memory-scaling"}
+                  "waf": "-waf-blocked", "target-5xx": "-target-5xx",
+                  "response-time": "-latency-p90"}
+POLICY_SUFFIXES = {"cpu": "-cpu-scaling", "memory": "-memory-scaling",
+                   "backlog": "-backlog-scaling", "requests": "-requests-scaling",
+                   "calls": "-calls-scaling"}
 # The execution role is named after the task family; IAM allows 64 characters.
 EXECUTION_ROLE_SUFFIX = "-execution"
+# The task role the program creates for a protected service without taskRoleArn, and the
+# managed policy that lets it protect its tasks (components/task_protection.py); IAM policy
+# names allow 128 characters. Both shorter than EXECUTION_ROLE_SUFFIX or within 128.
+TASK_ROLE_SUFFIX = "-task"
+TASK_PROTECTION_POLICY_SUFFIX = "-task-protection"
 # A service's WAF web ACL; WAF names allow 128 characters (config/limits.py).
 WEB_ACL_SUFFIX = "-web-acl"
 
@@ -70,6 +78,16 @@ def log_group_name(family: str) -> str:
 
 def execution_role_name(family: str) -> str:
     return f"{family}{EXECUTION_ROLE_SUFFIX}"
+
+
+def task_role_name(family: str) -> str:
+    """The task role the program creates for a protected service with no taskRoleArn."""
+    return f"{family}{TASK_ROLE_SUFFIX}"
+
+
+def task_protection_policy_name(family: str) -> str:
+    """The managed policy granting a service's task role its task protection."""
+    return f"{family}{TASK_PROTECTION_POLICY_SUFFIX}"
 
 
 def scalable_target_id(cluster_name: str, service_name: str) -> str:
@@ -246,6 +264,10 @@ IAM_ROLE = NameKind(
     "IAM role", True,
     # IAM API Reference, CreateRole: EntityAlreadyExists.
     "CreateRole refuses a name already taken (EntityAlreadyExists), whatever its case")
+IAM_POLICY = NameKind(
+    "IAM managed policy", True,
+    # IAM API Reference, CreatePolicy: EntityAlreadyExists.
+    "CreatePolicy refuses a name already taken (EntityAlreadyExists)")
 LOG_GROUP = NameKind(
     "CloudWatch log group", False,
     # CloudWatch Logs API Reference, CreateLogGroup: ResourceAlreadyExistsException.

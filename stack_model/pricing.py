@@ -20,6 +20,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from policies.guardrails.facts.burn_rate import PricedService, baseline_rate, max_rate, rate_at
+from policies.guardrails.facts.cloudwatch import (
+    ALARMS_PER_TARGET_TRACKING_POLICY,
+    PRICE_STANDARD_ALARM_MONTH,
+    published_metric_month,
+)
 from policies.guardrails.facts.ecs import FARGATE_SPOT, split_tasks
 from policies.guardrails.facts.fargate import (
     COMPUTE_SAVINGS_PLAN_DISCOUNT_RANGE,
@@ -34,6 +39,7 @@ from policies.guardrails.facts.fargate import (
 from policies.guardrails.facts.schedule import HOURS_PER_WEEK
 from policies.guardrails.facts.wafv2 import MANAGED_RULE_GROUPS
 from stack_model.config import ServiceConfig, StackConfig
+from stack_model.config.signals import deployment_alarm_names
 
 # Tasks per service in the ops log's cost scenarios (quiet, moderate, high traffic).
 SCENARIO_TASKS_PER_SERVICE = (1, 2, 5)
@@ -555,3 +561,60 @@ def waf_lines(config: StackConfig) -> list[str]:
         f"included (10 million requests: {money(waf_request_cost(Decimal(10_000_000)))}). "
         "Source: aws.amazon.com/waf/pricing.",
     ]
+
+
+# --- CloudWatch for the scaling signals and deployment alarms (issue 26) -----------------------
+
+PUBLISH_INTERVAL_S = 60
+"""How often an application publishes a custom metric (queue depth, calls in flight): once a
+minute, the period target tracking reads."""
+
+
+@dataclass(frozen=True)
+class SignalCost:
+    """What one service's scaling signals and deployment alarms add to CloudWatch a month."""
+
+    key: str
+    items: tuple[tuple[str, Decimal], ...]
+
+    @property
+    def monthly(self) -> Decimal:
+        return sum((amount for _, amount in self.items), Decimal(0))
+
+
+def signal_costs(key: str, service: ServiceConfig) -> SignalCost:
+    """Each alarm at its list price (facts/cloudwatch.py); a target-tracking policy brings the
+    two alarms Application Auto Scaling creates for it, and a metric-math alarm is counted
+    once per metric it reads (the upper end: CloudWatch bills per alarm metric). SQS and load
+    balancer metrics are free; a published metric costs its metric-month and its PutMetricData
+    requests, one a minute from each publisher (the baseline count of tasks for calls)."""
+    items: list[tuple[str, Decimal]] = []
+    per_policy = ALARMS_PER_TARGET_TRACKING_POLICY
+    scaling = service.scaling
+    if scaling.enabled and scaling.queue_backlog is not None:
+        # depth / tasks: two metrics per alarm, in place of the CPU policy's one.
+        extra = per_policy * (2 - 1)
+        items.append((f"backlog policy ({per_policy} alarms on 2 metrics, in place of CPU's)",
+                      PRICE_STANDARD_ALARM_MONTH * extra))
+        if scaling.queue_backlog.connection == "redis":
+            items.append(("Z360/Queue QueueDepth published once a minute",
+                          published_metric_month(PUBLISH_INTERVAL_S)))
+    if scaling.enabled and scaling.requests_per_target is not None:
+        items.append((f"requests-per-target policy ({per_policy} alarms)",
+                      PRICE_STANDARD_ALARM_MONTH * per_policy))
+    calls = service.task_protection.calls_per_task
+    if scaling.enabled and calls is not None:
+        items.append((f"calls policy ({per_policy} alarms) and Z360/Voice CallsInFlight from "
+                      f"{service.effective_min} task(s)",
+                      PRICE_STANDARD_ALARM_MONTH * per_policy
+                      + published_metric_month(PUBLISH_INTERVAL_S, service.effective_min)))
+    alarms = len(deployment_alarm_names(service))
+    if alarms:
+        items.append((f"{alarms} deployment alarms", PRICE_STANDARD_ALARM_MONTH * alarms))
+    return SignalCost(key, tuple(items))
+
+
+def stack_signal_costs(config: StackConfig) -> list[SignalCost]:
+    """The services whose signals or deployment alarms cost anything."""
+    costs = [signal_costs(key, service) for key, service in config.services.items()]
+    return [cost for cost in costs if cost.items]

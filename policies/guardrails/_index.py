@@ -44,6 +44,7 @@ is not taken: tests/policies/guardrails/test_index.py gives every join such a lo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -53,17 +54,25 @@ from pulumi_policy import PolicyResource
 
 from ._kit import known, known_number, number, once_per_request, sequence, service_tag
 from .facts.cloudwatch import (
+    ALB_NAMESPACE,
     CLUSTER_DIMENSION,
     CPU_METRIC_NAME,
     CPU_METRIC_TYPE,
     CUSTOM_METRIC_EQUIVALENT,
+    DESIRED_TASK_COUNT,
     MEMORY_METRIC_TYPE,
     METRIC_TYPES,
+    QUEUE_DEPTH_METRIC,
+    QUEUE_DEPTH_NAMESPACE,
     RUNNING_TASK_COUNT,
     SERVICE_DIMENSION,
     SERVICE_DIMENSIONS,
     SERVICE_METRIC_NAMES,
+    SQS_NAMESPACE,
+    SQS_VISIBLE_MESSAGES,
     STANDARD_RESOLUTION,
+    TARGET_GROUP_DIMENSION,
+    target_group_dimension,
 )
 from .facts.metrics import CONTAINER_INSIGHTS_NAMESPACE, ECS_SERVICE_NAMESPACE
 from .facts.scaling import (
@@ -221,6 +230,8 @@ class StackIndex:
     and dimension equal to the target's)."""
     spike_alarms: list[SpikeAlarm] = field(default_factory=list)
     ecs_metric_alarms: list[EcsMetricAlarm] = field(default_factory=list)
+    alarms_by_name: dict[str, PolicyResource] = field(default_factory=dict)
+    """Every metric alarm of the stack by its name (known names only)."""
     insights_reads: list[InsightsRead] = field(default_factory=list)
     """Each ECS/ContainerInsights metric an alarm reads, with its ClusterName."""
     clusters: dict[str, PolicyResource] = field(default_factory=dict)
@@ -327,6 +338,128 @@ def _custom_signal(custom: Mapping[str, Any], cluster: str, service: str) -> str
     return CUSTOM_METRIC_EQUIVALENT.get(str(custom.get("metricName")))
 
 
+# --- backlog per task: a queue's depth over the service's own task count -----------------------
+
+BACKLOG_SIGNAL = "QueueBacklogPerTask"
+"""The signal of a backlog-per-task policy, tracked in place of CPU by a queue worker."""
+
+# The metrics that count a queue's waiting jobs (facts/cloudwatch.py).
+QUEUE_DEPTH_METRICS = {
+    (SQS_NAMESPACE, SQS_VISIBLE_MESSAGES), (QUEUE_DEPTH_NAMESPACE, QUEUE_DEPTH_METRIC),
+}
+# The service's own task count, in Container Insights (facts/cloudwatch.py).
+TASK_COUNT_METRICS = {
+    (CONTAINER_INSIGHTS_NAMESPACE, RUNNING_TASK_COUNT),
+    (CONTAINER_INSIGHTS_NAMESPACE, DESIRED_TASK_COUNT),
+}
+_QUOTIENT = re.compile(r"\s*(\w+)\s*/\s*(\w+)\s*")
+
+
+@dataclass(frozen=True)
+class BacklogMath:
+    """A metric-math target-tracking specification that reads a queue's depth."""
+
+    divides_by_own_tasks: bool
+    """Its returned expression is <queue depth> / <this service's task count>."""
+    problem: str | None
+    """Why it is not, in words; None when it is."""
+
+
+def _query_metric(query: Mapping[str, Any]) -> tuple[str, str, dict[str, str]] | None:
+    """(namespace, name, dimensions) of a metric-math query's metricStat, or None."""
+    stat = query.get("metricStat")
+    metric = stat.get("metric") if isinstance(stat, Mapping) else None
+    if not isinstance(metric, Mapping):
+        return None
+    dimensions = {
+        str(d.get("name")): str(d.get("value"))
+        for d in sequence(metric.get("dimensions")) if isinstance(d, Mapping)
+    }
+    return str(metric.get("namespace")), str(metric.get("metricName")), dimensions
+
+
+def backlog_math(tracking: Mapping[str, Any], cluster: str, service: str) -> BacklogMath | None:
+    """The join of a backlog policy to its service: None unless the target-tracking
+    configuration's metric math (customizedMetricSpecification.metrics) reads a queue depth;
+    then whether the query it returns (ReturnData true: Application Auto Scaling API reference,
+    TargetTrackingMetricDataQuery) divides that depth by the task count of `service` on
+    `cluster` (ECS/ContainerInsights, ClusterName + ServiceName). Another service's count, a
+    cluster-wide count or any other expression is not one."""
+    custom = tracking.get("customizedMetricSpecification")
+    if not isinstance(custom, Mapping):
+        return None
+    queries = {str(q.get("id")): q for q in sequence(custom.get("metrics")) if isinstance(q, Mapping)}
+    depths = {qid for qid, q in queries.items()
+              if (m := _query_metric(q)) is not None and (m[0], m[1]) in QUEUE_DEPTH_METRICS}
+    if not depths:
+        return None
+    returned = [q for q in queries.values() if q.get("returnData") is True]
+    if len(returned) != 1 or not returned[0].get("expression"):
+        return BacklogMath(False, "it returns no single expression (one query with returnData "
+                                  "true must hold <queue depth> / <task count>)")
+    expression = str(returned[0].get("expression"))
+    quotient = _QUOTIENT.fullmatch(expression)
+    if quotient is None or quotient[1] not in depths or quotient[2] not in queries:
+        return BacklogMath(False, f"its expression {expression!r} is not <queue depth> / "
+                                  "<task count>")
+    divisor = _query_metric(queries[quotient[2]])
+    own = {CLUSTER_DIMENSION: cluster, SERVICE_DIMENSION: service}
+    if divisor is None or (divisor[0], divisor[1]) not in TASK_COUNT_METRICS \
+            or divisor[2] != own:
+        shown = "no metric" if divisor is None else \
+            f"{divisor[0]} {divisor[1]} {divisor[2]}"
+        return BacklogMath(False, f"it divides by {shown}, not service {service}'s own "
+                                  f"{RUNNING_TASK_COUNT} in {CONTAINER_INSIGHTS_NAMESPACE}")
+    return BacklogMath(True, None)
+
+
+# --- deployment alarms -> the service that rolls back on them -----------------------------------
+
+
+@dataclass(frozen=True)
+class DeploymentAlarms:
+    """An ECS service's deployment alarms (pulumi-aws `alarms`, aws-native
+    `deploymentConfiguration.alarms`)."""
+
+    names: tuple[str, ...]
+    enabled: bool
+    rollback: bool
+    target_groups: tuple[str, ...]
+    """TargetGroup dimensions (`targetgroup/<name>/<id>`) of the service's own loadBalancers."""
+
+
+def deployment_alarms(props: Mapping[str, Any]) -> DeploymentAlarms | None:
+    """The deployment alarms of a service of either type, or None when it has none."""
+    configuration = props.get("deploymentConfiguration")
+    alarms = props.get("alarms")
+    if not isinstance(alarms, Mapping) and isinstance(configuration, Mapping):
+        alarms = configuration.get("alarms")
+    if not isinstance(alarms, Mapping) or not sequence(alarms.get("alarmNames")):
+        return None
+    groups = []
+    for balancer in sequence(props.get("loadBalancers")):
+        if isinstance(balancer, Mapping):
+            dimension = target_group_dimension(str(balancer.get("targetGroupArn") or ""))
+            if dimension:
+                groups.append(dimension)
+    return DeploymentAlarms(tuple(str(n) for n in sequence(alarms.get("alarmNames"))),
+                            alarms.get("enable") is True, alarms.get("rollback") is True,
+                            tuple(groups))
+
+
+def alarm_target_group(alarm: PolicyResource) -> str | None:
+    """The TargetGroup dimension of a single-metric AWS/ApplicationELB alarm, or None: the one
+    join from a deployment alarm to the target group it watches. A metric-math alarm, another
+    namespace, or no TargetGroup dimension is none."""
+    metrics = alarm_metrics(alarm.props)
+    if len(metrics) != 1 or sequence(alarm.props.get("metricQueries")):
+        return None
+    (metric,) = metrics
+    if metric.namespace != ALB_NAMESPACE:
+        return None
+    return metric.dimensions.get(TARGET_GROUP_DIMENSION)
+
+
 def _tracked_metric(props: Mapping[str, Any], cluster: str, service: str) -> str | None:
     tracking = props.get(TARGET_TRACKING)
     if not isinstance(tracking, Mapping):
@@ -335,6 +468,9 @@ def _tracked_metric(props: Mapping[str, Any], cluster: str, service: str) -> str
     if isinstance(predefined, Mapping):
         metric = predefined.get("predefinedMetricType")
         return str(metric) if metric else None
+    backlog = backlog_math(tracking, cluster, service)
+    if backlog is not None:
+        return BACKLOG_SIGNAL if backlog.divides_by_own_tasks else None
     custom = tracking.get("customizedMetricSpecification")
     if isinstance(custom, Mapping):
         return _custom_signal(custom, cluster, service)
@@ -414,6 +550,9 @@ def _add_alarm(index: StackIndex, resource: PolicyResource) -> None:
         if m.namespace == CONTAINER_INSIGHTS_NAMESPACE and m.dimensions.get(CLUSTER_DIMENSION)
     ]
     spike = _spike_alarm(resource)
+    name = known(partial(resource.props.get, "name"))[1]
+    if name:
+        index.alarms_by_name[str(name)] = resource
     index.ecs_metric_alarms.extend(ecs)
     index.insights_reads.extend(insights)
     if spike is not None:

@@ -19,7 +19,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from ._index import StackIndex, alarm_metrics
+from ._index import StackIndex, alarm_metrics, alarm_target_group, deployment_alarms
 from ._kit import (
     NotApplicable,
     boolean,
@@ -271,7 +271,49 @@ RESOURCE_POLICIES = [
     ),
 ]
 
+# --- deployment-alarms-watch-the-service (stack) -------------------------------------------------
+
+
+def check_deployment_alarms_watch_the_service(
+    args: StackValidationArgs, report: ReportViolation
+) -> None:
+    """A service's deployment alarms are on and roll back, exist in this stack, and watch the
+    service's own target group.
+
+    ECS fails a deployment whose alarm goes to ALARM and, with rollback, returns to the last
+    completed deployment (ECS developer guide, "How the CloudWatch deployment alarms work"). An
+    alarm on another service's target group rolls this one back for the other's fault, and
+    never for its own; an alarm ECS cannot find never fires."""
+    index = StackIndex.build(args.resources)
+    services = [(s, a) for s in index.services if (a := deployment_alarms(s.props)) is not None]
+    if not services:
+        raise NotApplicable("no service has deployment alarms")
+    for service, alarms in services:
+        who = resource_label(service)
+        if not (alarms.enabled and alarms.rollback):
+            report(f"{who}: deployment alarms with enable {alarms.enabled} and rollback "
+                   f"{alarms.rollback}: a release the alarms call bad stays live; set both true",
+                   service.urn)
+        for name in alarms.names:
+            alarm = index.alarms_by_name.get(name)
+            if alarm is None:
+                report(f"{who}: deployment alarm {name} is not in this stack: ECS cannot watch "
+                       "an alarm that does not exist; create it or remove its name", service.urn)
+                continue
+            group = alarm_target_group(alarm)
+            if group is not None and group not in alarms.target_groups:
+                report(f"{who}: deployment alarm {name} watches {group}, not this service's "
+                       f"target group ({', '.join(alarms.target_groups) or 'none'}): it would roll "
+                       "this service back for another's fault", service.urn)
+
+
 STACK_POLICIES = [
+    stack_policy(
+        "deployment-alarms-watch-the-service",
+        "A service's deployment alarms roll back, exist in the stack and watch its own target "
+        "group.",
+        EnforcementLevel.MANDATORY, check_deployment_alarms_watch_the_service, {},
+    ),
     stack_policy(
         "alarm-period-matches-resolution",
         "An alarm on a service's AWS/ECS CPU or memory uses a period its metric resolution fills.",

@@ -1,6 +1,7 @@
 """IAM rules: no policy document allows every action, or every action of a service; secrets are
 granted by their own ARN; kms:Decrypt through kms:ViaService names the key's own region; and
-(stack) each service's execution role can read the secrets its task definition names. The secret
+(stack) each service's execution role can read the secrets its task definition names; task
+protection is granted on one cluster's tasks only. The secret
 facts and their sources live in secret_facts.py."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pulumi_policy import (
 
 from ._index import StackIndex
 from ._kit import NotApplicable, known, label, parse_json, resource_policy, stack_policy
+from .facts.scaling import CLUSTER_TASKS_ARN, TASK_PROTECTION_ACTIONS
 from .facts.secrets import (
     VIA_SERVICE,
     grants,
@@ -130,6 +132,27 @@ def check_secret_resources_are_secret_arns(
         raise NotApplicable("grants no secretsmanager:GetSecretValue")
     for finding in findings:
         report(f"{who}: {finding}", None)
+
+
+def check_task_protection_on_cluster_tasks(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    """ecs:UpdateTaskProtection is granted on one cluster's tasks (`task/<cluster>/*`), never on
+    `*` or every cluster's: a protected task is kept out of every scale-in and deployment until
+    its protection expires (ECS developer guide, "Protect your Amazon ECS tasks from being
+    terminated by scale-in events"), so a role that can protect any task can hold any service
+    at its peak. Resource type `task` (Service Authorization Reference, Amazon ECS)."""
+    props = args.props
+    document = parse_json(props.get("policy"), "policy")
+    who = label(props, str(props.get("name") or args.name))
+    granted = {action: _allowed_resources(document, action) for action in TASK_PROTECTION_ACTIONS}
+    update = granted["ecs:UpdateTaskProtection"]
+    if not update:
+        raise NotApplicable("grants no ecs:UpdateTaskProtection")
+    broad = sorted({r for r in update if not CLUSTER_TASKS_ARN.fullmatch(r)})
+    if broad:
+        report(f"{who}: ecs:UpdateTaskProtection on {', '.join(broad)}: grant it on the service's "
+               "own cluster's tasks only (arn:aws:ecs:<region>:<account>:task/<cluster>/*)", None)
 
 
 KMS_DECRYPT = "kms:Decrypt"
@@ -285,6 +308,12 @@ RESOURCE_POLICIES = [
         "secretsmanager:GetSecretValue is granted on secret ARNs, never on a secret reference.",
         EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES,
         check_secret_resources_are_secret_arns, {},
+    ),
+    resource_policy(
+        "task-protection-on-cluster-tasks",
+        "ecs:UpdateTaskProtection is granted on one cluster's tasks, never on every task.",
+        EnforcementLevel.MANDATORY, POLICY_DOCUMENT_TYPES,
+        check_task_protection_on_cluster_tasks, {},
     ),
     resource_policy(
         "kms-decrypt-via-service-in-key-region",

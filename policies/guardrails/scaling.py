@@ -18,7 +18,13 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from ._index import TARGET_TRACKING, StackIndex, is_target_tracking
+from ._index import (
+    BACKLOG_SIGNAL,
+    TARGET_TRACKING,
+    StackIndex,
+    backlog_math,
+    is_target_tracking,
+)
 from ._kit import (
     NotApplicable,
     Schema,
@@ -33,13 +39,19 @@ from ._kit import (
 )
 from .facts.cloudwatch import (
     CPU_METRIC_TYPE,
+    CUSTOM_METRIC_EQUIVALENT,
     MEMORY_METRIC_TYPE,
     METRIC_TYPES,
     STANDARD_RESOLUTION,
     metric_type,
 )
 from .facts.conventions import MAX_TASKS_PER_SERVICE, SERVICE_TAG
-from .facts.scaling import AWS_DEFAULT_COOLDOWN_S, SCALING_NAMESPACE, parse_scaling_resource_id
+from .facts.scaling import (
+    AWS_DEFAULT_COOLDOWN_S,
+    MIN_BACKLOG_PER_TASK,
+    SCALING_NAMESPACE,
+    parse_scaling_resource_id,
+)
 from .facts.schedule import schedule_problem, timezone_problem
 from .facts.types import SCALING_POLICY_TYPE, SCHEDULED_ACTION_TYPE, TARGET_TYPE
 
@@ -291,9 +303,23 @@ UTILISATION_BOUNDS_SCHEMA = _utilisation_schema(40, 85)
 UTILISATION_PREFERRED_SCHEMA = _utilisation_schema(60, 70)
 
 
+def _tracks_utilisation(tracking: Mapping[str, Any]) -> bool:
+    """A CPU or memory utilisation policy (a percentage); backlog, requests and calls
+    policies hold counts, which the utilisation bands do not judge."""
+    predefined = tracking.get("predefinedMetricSpecification")
+    if isinstance(predefined, Mapping):
+        return predefined.get("predefinedMetricType") in METRIC_TYPES
+    custom = tracking.get("customizedMetricSpecification")
+    if isinstance(custom, Mapping):
+        return not custom.get("metrics") and custom.get("metricName") in CUSTOM_METRIC_EQUIVALENT
+    return True  # no metric at all: judged, so the missing targetValue is still reported
+
+
 def _check_target_value(policy_name: str, schema: Mapping[str, Any], why: str):
     def check(args: ResourceValidationArgs, report: ReportViolation) -> None:
         tracking = _tracking(args)
+        if not _tracks_utilisation(tracking):
+            raise NotApplicable("tracks a count, not a utilisation")
         who = _policy_label(args)
         value = number(tracking.get("targetValue"))
         low = number(setting(args, schema, "minTarget"))
@@ -333,6 +359,38 @@ def check_scale_in_enabled(args: ResourceValidationArgs, report: ReportViolation
         )
 
 
+# --- queue-backlog-per-task ----------------------------------------------------------------------
+
+
+def check_queue_backlog_per_task(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """A backlog policy divides its queue's depth by its own service's task count, and holds a
+    target of at least one job per task.
+
+    Backlog per task is the queue's depth over the tasks that work it (Application Auto
+    Scaling user guide, "Scaling policy based on Amazon SQS"); divided by another service's
+    count, or not divided at all, the metric does not move when this service scales, and
+    target tracking keeps adding tasks up to max. A target under one job per task is
+    acceptableLatency < secondsPerJob: a task always holds the job it is on, so no count of
+    tasks reaches it and the service sits at max."""
+    tracking = _tracking(args)
+    names = parse_scaling_resource_id(str(args.props.get("resourceId") or ""))
+    if names is None:
+        raise NotApplicable("not an ECS service policy")
+    backlog = backlog_math(tracking, *names)
+    if backlog is None:
+        raise NotApplicable("reads no queue depth")
+    who = _policy_label(args)
+    if backlog.problem is not None:
+        report(f"{who}: backlog metric math for service {names[1]}: {backlog.problem}; divide "
+               "the queue depth by this service's RunningTaskCount (ECS/ContainerInsights, "
+               "ClusterName and ServiceName of the scalable target)", None)
+    value = number(tracking.get("targetValue"))
+    if value is not None and value < MIN_BACKLOG_PER_TASK:
+        report(f"{who}: targetValue {show(value)} jobs per task is under "
+               f"{show(MIN_BACKLOG_PER_TASK)}: the acceptable latency is shorter than one job, "
+               "which no number of tasks reaches (the service would sit at max); raise "
+               "scaling.queueBacklog.acceptableLatency to at least secondsPerJob", None)
+
 
 # --- scaling-tracks-cpu-and-memory (stack) -------------------------------------------------------
 
@@ -347,7 +405,12 @@ def check_scaling_tracks_cpu_and_memory(args: StackValidationArgs, report: Repor
     for resource_id, target in index.targets.items():
         if index.schedule_only(resource_id):
             continue
-        missing = [names[m] for m in names if m not in index.tracked_metrics.get(resource_id, ())]
+        tracked = set(index.tracked_metrics.get(resource_id, ()))
+        if BACKLOG_SIGNAL in tracked:
+            # A queue worker's load is its backlog: I/O-bound jobs leave CPU low while the
+            # queue grows, so backlog per task replaces CPU (memory stays).
+            tracked.add(CPU_METRIC_TYPE)
+        missing = [names[m] for m in names if m not in tracked]
         if missing:
             report(
                 f"{resource_label(target)}: scalable target {resource_id} has no "
@@ -429,6 +492,12 @@ RESOURCE_POLICIES = [
         UTILISATION_PREFERRED_SCHEMA,
     ),
     resource_policy(
+        "queue-backlog-per-task",
+        "A backlog policy divides its queue's depth by its own service's task count and holds "
+        "at least one job per task.",
+        EnforcementLevel.MANDATORY, [SCALING_POLICY_TYPE], check_queue_backlog_per_task, {},
+    ),
+    resource_policy(
         "scale-in-enabled",
         "Target-tracking policies are allowed to scale in.",
         EnforcementLevel.ADVISORY, [SCALING_POLICY_TYPE], check_scale_in_enabled, {},
@@ -438,8 +507,8 @@ RESOURCE_POLICIES = [
 STACK_POLICIES = [
     stack_policy(
         "scaling-tracks-cpu-and-memory",
-        "Every ECS scalable target has both CPU and memory target-tracking policies, unless "
-        "scheduled actions alone move it.",
+        "Every ECS scalable target has both CPU (or its queue's backlog per task) and memory "
+        "target-tracking policies, unless scheduled actions alone move it.",
         EnforcementLevel.MANDATORY, check_scaling_tracks_cpu_and_memory, {},
     ),
     stack_policy(

@@ -26,6 +26,7 @@ from stack_model.config.clusters import ClusterConfig
 from stack_model.config.cost_breaker import CostBreakerConfig
 from stack_model.config.errors import Problem
 from stack_model.config.services import ServiceConfig
+from stack_model.config.signals import deployment_alarm_names, policy_kinds
 from stack_model.naming import PhysicalName
 
 # Fields whose repeats across services (or clusters) StackConfig reports itself, as "used by
@@ -101,12 +102,20 @@ def _service_names(
             target = service.scaling_resource_id(cluster.name)
             names.extend(PhysicalName(naming.SCALING_POLICY, service.policy_name(metric),
                                       prefix, scope=target)
-                         for metric in naming.POLICY_SUFFIXES)
+                         for metric in policy_kinds(service))
     alarms = service.alarms
     for kind, wanted in (("cpu", alarms.cpu_high), ("memory", alarms.memory_high),
                          ("spike", alarms.task_count_spike), ("waf", service.waf.enabled or None)):
         if wanted is not None:
             names.append(PhysicalName(naming.ALARM, service.alarm_name(kind), prefix))
+    names.extend(PhysicalName(naming.ALARM, name, prefix)
+                 for name in deployment_alarm_names(service))
+    if service.task_protection.enabled:
+        names.append(PhysicalName(naming.IAM_POLICY,
+                                  naming.task_protection_policy_name(service.family), family))
+        if service.task_role_arn is None:
+            names.append(PhysicalName(naming.IAM_ROLE, naming.task_role_name(service.family),
+                                      family))
     if service.waf.enabled:
         names.append(PhysicalName(naming.WEB_ACL, naming.web_acl_name(service.name_prefix),
                                   prefix))

@@ -50,6 +50,7 @@ from stack_model.config.limits import (
 from stack_model.config.network import LoadBalancerConfig, NetworkConfig
 from stack_model.config.scaling import ScalingConfig
 from stack_model.config.schedule import ScheduleConfig
+from stack_model.config.signals import DeploymentAlarmsConfig, TaskProtectionConfig, signal_problems
 from stack_model.config.waf import WafConfig
 
 
@@ -85,8 +86,9 @@ class ServiceConfig(ConfigModel):
     FARGATE_SPOT in its strategy; the ECS service is tagged so the policy pack refuses it too."""
     stop_timeout: Annotated[int, Field(ge=MIN_STOP_TIMEOUT, le=MAX_STOP_TIMEOUT)] | None = None
     """Seconds the container gets between SIGTERM and a forced stop (ECS
-    ContainerDefinition.stopTimeout, 2 to 120 on Fargate). Unset: 120 when any task may run on
-    FARGATE_SPOT (its interruption warning is two minutes), else AWS's default 30."""
+    ContainerDefinition.stopTimeout, 2 to 120 on Fargate). Unset: 120 with taskProtection or
+    when any task may run on FARGATE_SPOT (its interruption warning is two minutes), else AWS's
+    default 30."""
     launch_type: Literal["FARGATE"] | None = None
     """Run on the FARGATE launch type instead of a capacity provider strategy: state it for a
     live service made that way (CloudFormation's default), or AWS and the provider see a
@@ -117,6 +119,10 @@ class ServiceConfig(ConfigModel):
     service that runs behind a load balancer live: an `up` without it detaches the service."""
     waf: WafConfig = WafConfig()
     """WAF web ACL with a per-client-IP rate limit on the service's load balancer (docs/waf.md)."""
+    task_protection: TaskProtectionConfig = TaskProtectionConfig()
+    """ECS task scale-in protection for tasks holding work (calls): docs/operations.md."""
+    deployment_alarms: DeploymentAlarmsConfig = DeploymentAlarmsConfig()
+    """Roll a deployment back when its target group's 5xx count or p90 response time alarms."""
     environment: dict[str, str] = {}
     """Plain environment variables; never credentials."""
     secrets: dict[str, str] = {}
@@ -303,6 +309,7 @@ class ServiceConfig(ConfigModel):
                              "waf.enabled: false"))
         problems.extend(self._effect_problems())
         problems.extend(self._schedule_problems())
+        problems.extend(signal_problems(self))
         raise_problems(problems)
         return self
 
@@ -488,9 +495,14 @@ class ServiceConfig(ConfigModel):
 
     @property
     def effective_stop_timeout(self) -> int | None:
-        """stopTimeout for the container: as set, else 120 with any task on Spot, else unset."""
+        """stopTimeout for the container: as set, else 120 with task protection or any task on
+        Spot, else unset."""
         if self.stop_timeout is not None:
             return self.stop_timeout
+        if self.task_protection.enabled:
+            # A deploy or scale-in that does stop a task (after its protection lapses) gives
+            # its calls the longest wind-down Fargate allows.
+            return MAX_STOP_TIMEOUT
         return SPOT_STOP_TIMEOUT if self.may_run_on_spot else None
 
     @property

@@ -160,6 +160,10 @@ class StackConfig(ConfigModel):
             if service.alarms.task_count_spike is not None:
                 spikes.setdefault(service.cluster, []).append(
                     f"services.{key}.alarms.taskCountSpike")
+            if service.scaling.enabled and service.scaling.queue_backlog is not None:
+                # Backlog per task divides by RunningTaskCount: no count, no scaling.
+                spikes.setdefault(service.cluster, []).append(
+                    f"services.{key}.scaling.queueBacklog")
         for key in self.burn_rate_services:
             priced.setdefault(self.services[key].cluster, []).append(key)
         problems: list[tuple[KeyPath, str]] = []

@@ -192,6 +192,7 @@ def _grown(total: int):
             extra.pop("importIds", None)
             extra.pop("alarms", None)
             extra.pop("waf", None)  # one web ACL per load balancer: the copies share web's
+            extra.pop("deploymentAlarms", None)  # they read waf.loadBalancerArn
             extra["family"] = extra["namePrefix"] = f"z360-beta-extra{i}"
             extra["serviceName"] = f"z360-beta-extra{i}"
             extra["scaling"]["max"] = 10

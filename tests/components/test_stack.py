@@ -101,16 +101,20 @@ def test_beta_max_capacity_matches_the_new_max(beta, key, maximum):
     assert target.inputs["minCapacity"] == 1, target.urn
 
 
+# queue scales on its backlog per task instead of CPU (tests/components/test_scaling_signals.py).
+BETA_TRACKED = {"queue": ("memory", "backlog")}
+
+
 @pytest.mark.parametrize("key", [k for k, _ in BETA_MAX])
 def test_beta_scale_out_cooldown_is_zero(beta, key):
-    for metric in ("cpu", "memory"):
+    for metric in BETA_TRACKED.get(key, ("cpu", "memory")):
         policy = beta.named(f"{key}-{metric}-scaling")
         assert policy.inputs["targetTrackingScalingPolicyConfiguration"]["scaleOutCooldown"] == 0
 
 
 @pytest.mark.parametrize("key", [k for k, _ in BETA_MAX])
 def test_beta_scale_in_cooldown_is_600_seconds(beta, key):
-    for metric in ("cpu", "memory"):
+    for metric in BETA_TRACKED.get(key, ("cpu", "memory")):
         policy = beta.named(f"{key}-{metric}-scaling")
         assert policy.inputs["targetTrackingScalingPolicyConfiguration"]["scaleInCooldown"] == 600
 
@@ -125,6 +129,8 @@ BETA_HIGH_RESOLUTION = {"web", "gateway", "voice"}
     ("memory", "ECSServiceAverageMemoryUtilization"),
 ])
 def test_beta_targets_are_within_60_to_70_percent(beta, key, metric, predefined):
+    if metric not in BETA_TRACKED.get(key, (metric,)):
+        pytest.skip(f"{key} does not track {metric}")
     policy = beta.named(f"{key}-{metric}-scaling")
     config = policy.inputs["targetTrackingScalingPolicyConfiguration"]
     if key in BETA_HIGH_RESOLUTION:
@@ -148,9 +154,11 @@ def test_beta_alarm_matches_the_alarm_table(beta, name, namespace, metric, thres
 
 def test_beta_has_no_alarms_beyond_the_table(beta):
     # The web ACLs' blocked-request alarms are tested with the web ACLs (test_waf.py), the
-    # burn-rate alarms with the cost breaker's (test_burn_rate.py): neither is in the ops log.
+    # burn-rate alarms with the cost breaker's (test_burn_rate.py), the deployment alarms with
+    # theirs (test_deployment_alarms.py): none is in the ops log.
     service_alarms = [r.inputs["name"] for r in beta.by_type(ALARM)
-                      if r.inputs.get("namespace") != "AWS/WAFV2" and "-burn-rate-" not in r.inputs["name"]]
+                      if r.inputs.get("namespace") not in ("AWS/WAFV2", "AWS/ApplicationELB")
+                      and "-burn-rate-" not in r.inputs["name"]]
     assert sorted(service_alarms) == sorted(a[0] for a in BETA_ALARMS)
 
 
@@ -269,8 +277,10 @@ def test_resource_counts_per_stack(beta, staging):
     # + 6 components + 2 clusters + channel (component, topic, policy, 2 emails) + budget (2)
     # + 2 web ACLs, each with an association and a blocked-requests alarm
     # + 2 burn-rate alarms (warn, trip) and their component
+    # + 4 deployment alarms (web, gateway); policies: 6 x 2, queue's CPU swapped for its
+    # backlog, and gateway's requests per target
     assert len(beta.by_type(TASK)) == 6 and len(beta.by_type(TARGET)) == 6
-    assert len(beta.by_type(POLICY)) == 12 and len(beta.by_type(ALARM)) == 12
+    assert len(beta.by_type(POLICY)) == 13 and len(beta.by_type(ALARM)) == 16
     assert len(staging.by_type(TASK)) == 6 and len(staging.by_type(ALARM)) == 0
 
 

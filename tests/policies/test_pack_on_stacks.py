@@ -43,7 +43,7 @@ def _services(config):
 def _one_violation_per_rule(config):
     services = _services(config)
     services["web"]["scaling"]["max"] = 60                       # max-capacity-ceiling
-    services["queue"]["scaling"]["cpuTarget"] = 90               # target-utilisation-bounds
+    services["gateway"]["scaling"]["cpuTarget"] = 90             # target-utilisation-bounds
     services["reverb"]["scaling"]["cpuTarget"] = 75              # target-utilisation-preferred
     services["aegra"]["scaling"]["scaleOutCooldown"] = 120       # scaling-cooldowns
 
@@ -73,7 +73,7 @@ def test_real_stacks_have_no_mandatory_violation(stack, tmp_path_factory, pack, 
 
 @pytest.mark.parametrize("policy, resource, level", [
     ("max-capacity-ceiling", "web-scaling-target", "mandatory"),
-    ("target-utilisation-bounds", "queue-cpu-scaling", "mandatory"),
+    ("target-utilisation-bounds", "gateway-cpu-scaling", "mandatory"),
     ("target-utilisation-preferred", "reverb-cpu-scaling", "advisory"),
     ("scaling-cooldowns", "aegra-cpu-scaling", "mandatory"),
     ("scaling-cooldowns", "aegra-memory-scaling", "mandatory"),

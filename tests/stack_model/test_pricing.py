@@ -18,6 +18,7 @@ import pytest
 from policies.guardrails.facts.fargate import SPOT_DISCOUNT_RANGE, to_cents
 from stack_model import pricing as costing
 from stack_model.config import StackConfig
+from tests.support.configs import beta_config
 from tests.support.runs import stack_document
 from z360_ecs.common import PROJECT_DIR, read_stack_config
 
@@ -436,3 +437,22 @@ def test_a_strategy_is_labelled_as_written(config_of):
                       "reverb": "FARGATE_SPOT from task 2",
                       "gateway": "FARGATE b1 w1, FARGATE_SPOT w1",
                       "aegra": "FARGATE b1 w1, FARGATE_SPOT w1", "voice": "FARGATE"}
+
+
+def test_signal_costs_of_beta_are_the_new_alarms_only():
+    costs = {c.key: c.monthly for c in costing.stack_signal_costs(beta_config())}
+    # web: 2 deployment alarms; queue: its backlog policy's alarms read two metrics instead of
+    # CPU's one; gateway: a requests policy's 2 alarms and 2 deployment alarms (at $0.10).
+    assert costs == {"web": Decimal("0.20"), "queue": Decimal("0.20"),
+                     "gateway": Decimal("0.40")}
+
+
+def test_a_redis_queue_pays_for_its_published_depth():
+    def redis(document):
+        queue = document["z360-ecs:services"]["queue"]["scaling"]["queueBacklog"]
+        queue["connection"] = "redis"
+
+    queue = beta_config(redis).services["queue"]
+    # $0.30 a metric-month + 43,800 PutMetricData requests at $0.01 per 1,000 ($0.438).
+    assert costing.signal_costs("queue", queue).monthly == Decimal("0.20") + Decimal("0.30") + \
+        Decimal("0.438")

@@ -58,6 +58,14 @@ class ReplicaService:
     container: str | None = None
 
 
+def _queue_environment(stack: str, key: str) -> dict[str, str]:
+    """Beta's queue worker runs Laravel on SQS: the variables adopt reads its backlog signal
+    from (z360_ecs/live/adopt_fill.py, QUEUE_CONNECTION and SQS_QUEUE)."""
+    if (stack, key) != ("beta", "queue"):
+        return {}
+    return {"QUEUE_CONNECTION": "sqs", "SQS_QUEUE": "z360-beta-jobs-live"}
+
+
 def _beta() -> list[ReplicaService]:
     web = f"{ECR}/z360-web:beta-2026-01-16"
     return [
@@ -201,7 +209,8 @@ def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, ...], 
         definition: dict[str, Any] = {
             "name": container, "image": service.image, "essential": True,
             "environment": [{"name": k, "value": v} for k, v in sorted(
-                {"APP_ENV": stack, "LOG_CHANNEL": "stderr"}.items())],
+                {"APP_ENV": stack, "LOG_CHANNEL": "stderr", **_queue_environment(
+                    stack, service.key)}.items())],
             "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
             "logConfiguration": {"logDriver": "awslogs", "options": {
                 "awslogs-group": log_group, "awslogs-region": REGION,

@@ -253,3 +253,70 @@ def burn_rate_alarm(kind: str = "trip", threshold: Any = 1.5,
         "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 5,
         "alarmActions": list(actions), "metricQueries": queries,
         "tags": {"z360:burn-rate": kind, "z360:environment": "beta"}})
+
+
+def backlog_policy(service_name="z360-beta-queue", cluster="z360-beta", divisor=None,
+                   expression="depth / tasks", **changes):
+    """A compliant backlog-per-task policy (queue: SQS depth over its own RunningTaskCount,
+    120 jobs per task). `divisor` replaces the task count query's dimensions; `changes` apply
+    to its targetTrackingScalingPolicyConfiguration."""
+    dimensions = divisor if divisor is not None else [
+        {"name": "ClusterName", "value": cluster}, {"name": "ServiceName", "value": service_name}]
+    configuration = changed({
+        "customizedMetricSpecification": {"metrics": [
+            {"id": "depth", "returnData": False, "metricStat": {"stat": "Sum", "metric": {
+                "namespace": "AWS/SQS", "metricName": "ApproximateNumberOfMessagesVisible",
+                "dimensions": [{"name": "QueueName", "value": "z360-beta-jobs"}]}}},
+            {"id": "tasks", "returnData": False, "metricStat": {"stat": "Average", "metric": {
+                "namespace": "ECS/ContainerInsights", "metricName": "RunningTaskCount",
+                "dimensions": dimensions}}},
+            {"id": "backlogPerTask", "expression": expression, "returnData": True},
+        ]},
+        "targetValue": 120,
+        "scaleOutCooldown": 0,
+        "scaleInCooldown": 600,
+        "disableScaleIn": False,
+    }, **changes)
+    return {
+        "name": f"{service_name}-backlog-scaling",
+        "policyType": "TargetTrackingScaling",
+        "serviceNamespace": "ecs",
+        "resourceId": f"service/{cluster}/{service_name}",
+        "targetTrackingScalingPolicyConfiguration": configuration,
+    }
+
+
+# --- deployment alarms ------------------------------------------------------------------------
+
+WEB_TARGET_GROUP = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/z360-beta-web/0a"
+GATEWAY_TARGET_GROUP = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/gw/0b"
+
+
+def alb_alarm(name, target_group="targetgroup/z360-beta-web/0a", **changes):
+    """A single-metric AWS/ApplicationELB 5xx alarm on one target group."""
+    return (METRIC_ALARM_TYPE, name, changed({
+        "name": name, "namespace": "AWS/ApplicationELB",
+        "metricName": "HTTPCode_Target_5XX_Count", "statistic": "Sum", "period": 60,
+        "evaluationPeriods": 3, "threshold": 10, "comparisonOperator": "GreaterThanThreshold",
+        "dimensions": {"LoadBalancer": "app/z360-beta-web/0c", "TargetGroup": target_group},
+    }, **changes))
+
+
+def deployment_stack(names=("z360-beta-web-target-5xx",), native=False, rollback=True,
+                     alarms=None):
+    """Web's service rolling back on `names`, with `alarms` (default: web's 5xx alarm)."""
+    setting = {"alarmNames": list(names), "enable": True, "rollback": rollback}
+    props: dict[str, Any] = {
+        "loadBalancers": [{"targetGroupArn": WEB_TARGET_GROUP, "containerName": "web",
+                           "containerPort": 80}],
+        "tags": dict(WEB_TAGS),
+    }
+    if native:
+        props.update(serviceName="z360-beta-web",
+                     deploymentConfiguration={"alarms": setting})
+        service = (NATIVE_SERVICE_TYPE, "web-service", props)
+    else:
+        props.update(name="z360-beta-web", alarms=setting)
+        service = (SERVICE_TYPE, "web-service", props)
+    return [service, *(alarms if alarms is not None
+                       else [alb_alarm("z360-beta-web-target-5xx")])]

@@ -100,6 +100,7 @@ def render_text(stack: str, config: StackConfig, baseline: Baseline | None = Non
     if costing.web_acl_costs(config):
         lines += ["", *costing.waf_lines(config)]
     lines += _cloudwatch_lines(config)
+    lines += _signal_lines(config)
     if baseline is not None:
         lines += ["", *_baseline_lines(config, baseline)]
     return "\n".join(lines) + "\n"
@@ -117,6 +118,20 @@ def _cloudwatch_lines(config: StackConfig) -> list[str]:
               f"+${PRICE_HIGH_RESOLUTION_ALARM_MONTH - PRICE_STANDARD_ALARM_MONTH})"
               for e in extras]
     lines.append(f"  total: {money(total)}")
+    return lines
+
+
+def _signal_lines(config: StackConfig) -> list[str]:
+    """What scaling signals and deployment alarms add to CloudWatch (stack_model/pricing.py)."""
+    costs = costing.stack_signal_costs(config)
+    if not costs:
+        return []
+    lines = ["", f"CloudWatch for scaling signals and deployment alarms ({PRICES_SOURCE}), "
+                 "a month:"]
+    for cost in costs:
+        shown = "; ".join(f"{what} {money(amount)}" for what, amount in cost.items)
+        lines.append(f"  {cost.key}: {money(cost.monthly)} ({shown})")
+    lines.append(f"  total: {money(costing.total(c.monthly for c in costs))}")
     return lines
 
 

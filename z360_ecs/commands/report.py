@@ -283,7 +283,8 @@ def _alarms(config: StackConfig, run: ProgramRun) -> list[str]:
         )
         rows.append([
             _code(str(inputs.get("name", alarm.name))),
-            f"{inputs.get('namespace', '')} {metric} ({inputs.get('statistic', '')})",
+            f"{inputs.get('namespace', '')} {metric} "
+            f"({inputs.get('statistic') or inputs.get('extendedStatistic', '')})",
             f"{comparison} {threshold}{METRIC_UNITS.get(metric, '')}",
             evaluation,
             str(inputs.get("treatMissingData", "")),
@@ -703,7 +704,7 @@ def _alarms_json(config: StackConfig, run: ProgramRun) -> list[dict[str, Any]]:
             "name": str(inputs.get("name", alarm.name)),
             "namespace": inputs.get("namespace"),
             "metric": inputs.get("metricName"),
-            "statistic": inputs.get("statistic"),
+            "statistic": inputs.get("statistic") or inputs.get("extendedStatistic"),
             "metricMath": metric_math,
             "comparison": inputs.get("comparisonOperator"),
             "threshold": inputs.get("threshold"),

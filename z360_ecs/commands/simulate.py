@@ -12,6 +12,11 @@ exactly at its target, `10x` needs ten tasks at target. Profiles:
   ramp:1x-10x@5-25     1x until minute 5, rising linearly to 10x at minute 25, then held
   spike:10x@5+10       10x from minute 5 for 10 minutes, the base load before and after
   flat:3x              3x throughout
+  backlog:10000@5      a queue worker: 10,000 jobs queued at minute 5; backlog:10000@5+2/s adds
+                       2 jobs/s arriving throughout. Reports how long the backlog takes to drain
+                       under the service's scaling (models/backlog.py); --cpu-tracking models it
+                       without scaling.queueBacklog, CPU tracking as before (I/O-bound jobs at
+                       --job-cpu %% CPU never reach the target)
 
 Every behaviour the model (models/target_tracking.py) assumes is a named field of `Assumptions`;
 docs/verification.md ("Assumptions") gives the source of each. The delays are calibrated to
@@ -29,11 +34,18 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from policies.guardrails.facts.fargate import to_cents
+from stack_model.config import ServiceConfig
 from z360_ecs.commands.simulate_chart import render_svg
 from z360_ecs.common import (
     add_stack_arguments,
     load_or_report,
     service_or_error,
+)
+from z360_ecs.models.backlog import (
+    BacklogResult,
+    QueueModel,
+    parse_backlog,
+    simulate_backlog,
 )
 from z360_ecs.models.target_tracking import (
     MAX_LOAD,
@@ -92,6 +104,50 @@ def render_json(result: SimulationResult) -> str:
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
 
 
+def render_backlog(result: BacklogResult) -> str:
+    m = result.model
+    target = (f"{m.backlog_target:g} jobs per task" if m.backlog_target is not None
+              else f"CPU {m.cpu_target:g}% (a busy task at {m.job_cpu:g}%)")
+    lines = [
+        f"{m.name}: min {m.min_capacity}, max {m.max_capacity}, scales on {m.signal} "
+        f"(target {target}) and memory {m.memory_target:g}%, {m.seconds_per_job:g} s per job",
+        f"load {result.load.jobs:,} jobs at minute {result.load.at_minute}"
+        + (f" + {result.load.arrivals_per_s:g} jobs/s" if result.load.arrivals_per_s else ""),
+        "",
+        f"{'min':>4} {'backlog':>8} {'desired':>7} {'running':>7} {'cost':>9}  event",
+    ]
+    for row in result.minutes:
+        lines.append(f"{row.minute:>4} {row.backlog:>8} {row.desired:>7} {row.running:>7} "
+                     f"{'$' + str(to_cents(row.cost_so_far)):>9}  {row.event}".rstrip())
+    lines += ["", "summary:"]
+    lines += [f"  {key}: {value}" for key, value in result.summary().items()]
+    return "\n".join(lines) + "\n"
+
+
+def handle_backlog(args: argparse.Namespace, key: str, service: ServiceConfig) -> int:
+    """`--load backlog:...`: the queue model instead of the CPU one."""
+    try:
+        load = parse_backlog(args.load)
+        model = QueueModel.from_config(
+            key, service, seconds_per_job=args.seconds_per_job,
+            cpu_tracking=args.cpu_tracking, job_cpu=args.job_cpu)
+    except (ProfileError, ValueError) as exc:
+        print(f"error: {args.stack}: {exc}", file=sys.stderr)
+        return 2
+    assumptions = Assumptions(task_start_delay_s=args.task_start_delay,
+                              publish_delay_60_s=args.publish_delay_60,
+                              scaling_action_delay_s=args.action_delay,
+                              memory_utilisation=args.memory_utilisation)
+    result = simulate_backlog(model, load, args.minutes, assumptions)
+    if args.json:
+        sys.stdout.write(json.dumps({"summary": result.summary(), "minutes": [
+            {**asdict(row), "cost_so_far": str(to_cents(row.cost_so_far))}
+            for row in result.minutes]}, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_backlog(result))
+    return 0
+
+
 def handle(args: argparse.Namespace) -> int:
     config = load_or_report(args)
     if config is None:
@@ -103,6 +159,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"error: {args.stack}: services.{args.service}.scaling.enabled is false: the "
               "service runs a fixed count, there is nothing to simulate", file=sys.stderr)
         return 2
+    if args.load.startswith("backlog:"):
+        return handle_backlog(args, args.service, service)
     assumptions = Assumptions(
         task_start_delay_s=args.task_start_delay,
         publish_delay_60_s=args.publish_delay_60,
@@ -185,4 +243,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--base-load", type=_bounded_float(0, MAX_LOAD),
                         default=defaults.base_load,
                         help="load outside the profile's changes, in x (default %(default)s)")
+    parser.add_argument("--seconds-per-job", type=_bounded_float(0.001, 86_400),
+                        help="backlog: seconds one task takes per job (default: the service's "
+                             "scaling.queueBacklog.secondsPerJob)")
+    parser.add_argument("--cpu-tracking", action="store_true",
+                        help="backlog: model the service tracking CPU instead of its backlog")
+    parser.add_argument("--job-cpu", type=_bounded_float(0, 100), default=10.0,
+                        help="backlog with --cpu-tracking: CPU %% of a task busy with one "
+                             "I/O-bound job (default %(default)s)")
     parser.set_defaults(handler=handle)

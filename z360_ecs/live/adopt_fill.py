@@ -58,6 +58,7 @@ from stack_model.config.limits import (
     SECRET_ARN,
     SECRET_LOOKING_NAME,
 )
+from stack_model.config.scaling import QUEUE_NAME
 from stack_model.config.source import SourceError, resolve_plain
 from z360_ecs.live.adopt_estate import LiveEstate, LiveService
 
@@ -289,6 +290,7 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
                             "revision would run without it"))
         fixed("environment", dict(sorted(plain.items())), service.environment,
               f"{len(plain)} names: {', '.join(sorted(plain)) or '-'}")
+        _queue_connection(scope, service, container.environment, fixed, no_key)
         secrets: dict[str, str] = {}
         for name, value_from in sorted(container.secrets.items()):
             reference = secret_arn(value_from, region, account_id)
@@ -423,6 +425,43 @@ def _service_values(key: str, service: ServiceConfig, live: LiveService, cluster
                         "never imported: the first up registers a new revision, the live one "
                         "stays for rollback"))
     return values, rows
+
+
+# Laravel's queue settings in the task's environment (config/queue.php): QUEUE_CONNECTION names
+# the driver, SQS_QUEUE the SQS queue's name (SQS_PREFIX holds the account's queue URL prefix).
+QUEUE_CONNECTION = "QUEUE_CONNECTION"
+SQS_QUEUE = "SQS_QUEUE"
+BACKLOG_CONNECTIONS = ("sqs", "redis")
+
+
+def _queue_connection(scope: str, service: ServiceConfig, environment: Mapping[str, str],
+                      fixed: Any, no_key: Any) -> None:
+    """Which backlog signal applies, from the live QUEUE_CONNECTION: sqs reads AWS/SQS for free,
+    redis needs a published depth (docs/operations.md, "Queue backlog scaling"). Written into
+    scaling.queueBacklog only where the stack file has one (its job time and latency are the
+    operator's to state); otherwise reported."""
+    connection = environment.get(QUEUE_CONNECTION)
+    if connection is None:
+        return
+    backlog = service.scaling.queue_backlog
+    path = "scaling.queueBacklog.connection"
+    if connection not in BACKLOG_CONNECTIONS:
+        no_key(path, connection, backlog.connection if backlog else None,
+               f"backlog scaling reads {' or '.join(BACKLOG_CONNECTIONS)} queues only")
+        return
+    if backlog is None:
+        no_key(path, connection, None,
+               f"QUEUE_CONNECTION={connection}: scaling.queueBacklog (connection {connection}) "
+               "applies; set it with queueName, acceptableLatency and secondsPerJob")
+        return
+    fixed(path, connection, backlog.connection)
+    queue = environment.get(SQS_QUEUE)
+    if connection == "sqs" and queue is not None:
+        if re.fullmatch(QUEUE_NAME, queue):
+            fixed("scaling.queueBacklog.queueName", queue, backlog.queue_name)
+        else:
+            no_key("scaling.queueBacklog.queueName", queue, backlog.queue_name,
+                   "SQS_QUEUE is not a queue name (a URL?): set the name by hand")
 
 
 def _waf_load_balancer(scope: str, service: ServiceConfig, live: LiveService,

@@ -25,6 +25,7 @@ no first-10,000 tier discount or free-tier metrics are assumed.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 STANDARD_RESOLUTION = 60
@@ -104,3 +105,76 @@ def high_resolution_extra(metrics_at_20: int, alarms_at_20: int) -> Decimal:
         PRICE_CUSTOM_METRIC_MONTH * metrics_at_20
         + (PRICE_HIGH_RESOLUTION_ALARM_MONTH - PRICE_STANDARD_ALARM_MONTH) * alarms_at_20
     )
+
+
+# --- queue depth, calls in flight, load balancer metrics (issue 26) ------------------------
+# SQS publishes each queue's depth free of charge every minute (Amazon SQS developer guide,
+# "Available CloudWatch metrics for Amazon SQS": namespace AWS/SQS, dimension QueueName,
+# ApproximateNumberOfMessagesVisible "the number of messages available for retrieval").
+SQS_NAMESPACE = "AWS/SQS"
+SQS_VISIBLE_MESSAGES = "ApproximateNumberOfMessagesVisible"
+QUEUE_NAME_DIMENSION = "QueueName"
+
+# A Redis queue has no AWS metric: the application (or a sidecar) publishes its depth with
+# PutMetricData under this namespace and name, dimension QueueName = the Laravel queue name
+# (docs/operations.md, "Queue backlog scaling"). Ours to define; CloudWatch reserves only the
+# AWS/ prefix (PutMetricData, Namespace).
+QUEUE_DEPTH_NAMESPACE = "Z360/Queue"
+QUEUE_DEPTH_METRIC = "QueueDepth"
+
+# Calls a voice task holds, published by each task (PutMetricData) under the service's
+# dimensions (ClusterName, ServiceName): the Average across tasks is calls per task.
+CALLS_NAMESPACE = "Z360/Voice"
+CALLS_IN_FLIGHT_METRIC = "CallsInFlight"
+
+# Application Load Balancer metrics (Elastic Load Balancing user guide, "CloudWatch metrics for
+# your Application Load Balancer"): target 5xx responses (Sum) and the time targets take to
+# answer (seconds; percentiles allowed), per LoadBalancer (`app/<name>/<id>`) and TargetGroup
+# (`targetgroup/<name>/<id>`), every 60 s.
+ALB_NAMESPACE = "AWS/ApplicationELB"
+TARGET_5XX_COUNT = "HTTPCode_Target_5XX_Count"
+TARGET_RESPONSE_TIME = "TargetResponseTime"
+LOAD_BALANCER_DIMENSION = "LoadBalancer"
+TARGET_GROUP_DIMENSION = "TargetGroup"
+ALB_METRIC_PERIOD_S = 60
+
+# PutMetricData: $0.01 per 1,000 requests (CloudWatch pricing, "API"); a custom metric is
+# PRICE_CUSTOM_METRIC_MONTH per metric-month above.
+PRICE_PUT_METRIC_DATA_PER_1000 = Decimal("0.01")
+MONTH_SECONDS = 730 * 3600
+
+
+def published_metric_month(interval_s: int, publishers: int = 1) -> Decimal:
+    """What one custom metric costs a month when `publishers` each call PutMetricData every
+    `interval_s` seconds: the metric-month plus the requests."""
+    requests = Decimal(MONTH_SECONDS // interval_s * publishers)
+    return PRICE_CUSTOM_METRIC_MONTH + requests / 1000 * PRICE_PUT_METRIC_DATA_PER_1000
+
+
+_LOAD_BALANCER_ARN = re.compile(
+    r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer/(app/[^/]+/[^/]+)$"
+)
+_TARGET_GROUP_ARN = re.compile(
+    r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:(targetgroup/[^/]+/[^/]+)$"
+)
+
+
+def load_balancer_dimension(arn: str) -> str | None:
+    """The LoadBalancer dimension (`app/<name>/<id>`) of an Application Load Balancer's ARN."""
+    match = _LOAD_BALANCER_ARN.fullmatch(arn)
+    return match[1] if match else None
+
+
+def target_group_dimension(arn: str) -> str | None:
+    """The TargetGroup dimension (`targetgroup/<name>/<id>`) of a target group's ARN."""
+    match = _TARGET_GROUP_ARN.fullmatch(arn)
+    return match[1] if match else None
+
+
+def request_count_resource_label(load_balancer_arn: str, target_group_arn: str) -> str | None:
+    """ALBRequestCountPerTarget's ResourceLabel: `app/<lb-name>/<lb-id>/targetgroup/<tg-name>/
+    <tg-id>` (Application Auto Scaling API reference, PredefinedMetricSpecification.
+    ResourceLabel), or None when either ARN has another shape."""
+    balancer = load_balancer_dimension(load_balancer_arn)
+    group = target_group_dimension(target_group_arn)
+    return f"{balancer}/{group}" if balancer and group else None

@@ -12,7 +12,13 @@ from policies.guardrails import cloudwatch
 from policies.guardrails.facts.types import METRIC_ALARM_TYPE, SCHEDULED_ACTION_TYPE, TARGET_TYPE
 from tests.support.pack_runs import levels, run_stack_file, with_props
 from tests.support.policy_estate import CLUSTER, burn_rate_alarm, estate
-from tests.support.policy_resources import metric_alarm, resolution_stack, spike_alarm
+from tests.support.policy_resources import (
+    alb_alarm,
+    deployment_stack,
+    metric_alarm,
+    resolution_stack,
+    spike_alarm,
+)
 from tests.support.policy_sdk import REMOVE, sdk_analyze, sdk_analyze_stack
 from z360_ecs.engine.analyzer import analyze_run
 from z360_ecs.engine.program import ProgramRun
@@ -346,3 +352,39 @@ def test_a_schedule_only_target_needs_no_spike_alarm():
               "scalableTargetAction": {"minCapacity": 0, "maxCapacity": 0}}
     outcome = sdk_analyze_stack(STACK, [*resources, (SCHEDULED_ACTION_TYPE, "queue-sleep", action)])
     assert outcome.messages("spike-alarm-present") == []
+
+
+# --- deployment-alarms-watch-the-service (stack) ----------------------------------------------
+
+DEPLOYMENT_RULE = "deployment-alarms-watch-the-service"
+
+
+@pytest.mark.policy_case("compliant", DEPLOYMENT_RULE)
+@pytest.mark.parametrize("native", [False, True], ids=["aws", "aws-native"])
+def test_a_service_rolling_back_on_its_own_target_groups_alarm_is_compliant(native):
+    outcome = sdk_analyze_stack(STACK, deployment_stack(native=native))
+    assert outcome.messages(DEPLOYMENT_RULE) == []
+
+
+@pytest.mark.policy_case("non-compliant", DEPLOYMENT_RULE)
+@pytest.mark.parametrize("native", [False, True], ids=["aws", "aws-native"])
+def test_an_alarm_on_another_target_group_is_mandatory(native):
+    look_alike = [alb_alarm("z360-beta-web-target-5xx", target_group="targetgroup/gw/0b")]
+    outcome = sdk_analyze_stack(STACK, deployment_stack(native=native, alarms=look_alike))
+    assert outcome.levels(DEPLOYMENT_RULE) == {"mandatory"}
+    assert "watches targetgroup/gw/0b, not this service's target group" in \
+        outcome.messages(DEPLOYMENT_RULE)[0]
+
+
+def test_a_missing_alarm_and_no_rollback_are_reported():
+    outcome = sdk_analyze_stack(STACK, deployment_stack(
+        names=("z360-beta-web-target-5xx", "z360-beta-web-gone"), rollback=False))
+    messages = outcome.messages(DEPLOYMENT_RULE)
+    assert any("rollback False" in m for m in messages)
+    assert any("z360-beta-web-gone is not in this stack" in m for m in messages)
+
+
+@pytest.mark.policy_case("not-applicable", DEPLOYMENT_RULE)
+def test_a_stack_without_deployment_alarms_is_not_applicable():
+    outcome = sdk_analyze_stack(STACK, estate())
+    assert DEPLOYMENT_RULE in outcome.not_applicable

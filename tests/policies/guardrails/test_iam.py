@@ -263,3 +263,35 @@ def test_a_valid_policy_object_is_not_blocked(beta, pack):
     findings = analyze_run(
         with_props(beta, "web-execution-policy", lambda p: p.update(policy=document)), pack=pack)
     assert [f for f in findings if f.blocking] == []
+
+
+# --- task-protection-on-cluster-tasks ---------------------------------------------------------
+
+PROTECTION_RULE = "task-protection-on-cluster-tasks"
+VOICE_TASKS = "arn:aws:ecs:us-east-1:108782097218:task/agent-layer-beta/*"
+
+
+def _protection(resource):
+    from components.task_protection import task_protection_policy
+    return {"name": "z360-agent-layer-beta-voice-task-protection",
+            "policy": json.dumps(task_protection_policy(resource))}
+
+
+@pytest.mark.policy_case("compliant", PROTECTION_RULE)
+def test_protection_on_its_own_clusters_tasks_is_compliant():
+    assert sdk_analyze(ALL, MANAGED_POLICY, _protection(VOICE_TASKS)).violations == []
+
+
+@pytest.mark.policy_case("non-compliant", PROTECTION_RULE)
+@pytest.mark.parametrize("resource", ["*", "arn:aws:ecs:us-east-1:108782097218:task/*",
+                                      "arn:aws:ecs:us-east-1:108782097218:cluster/agent"])
+def test_protection_on_every_task_is_mandatory(resource):
+    outcome = sdk_analyze(ALL, MANAGED_POLICY, _protection(resource))
+    assert outcome.levels(PROTECTION_RULE) == {"mandatory"}
+    assert f"ecs:UpdateTaskProtection on {resource}" in outcome.messages(PROTECTION_RULE)[0]
+
+
+@pytest.mark.policy_case("not-applicable", PROTECTION_RULE)
+def test_a_policy_without_task_protection_is_not_applicable():
+    outcome = sdk_analyze(ALL, ROLE_POLICY, {"policy": document(LOGS)})
+    assert PROTECTION_RULE in outcome.not_applicable

@@ -17,7 +17,7 @@ from pulumi_policy import EnforcementLevel
 
 import policies.guardrails
 from policies.guardrails import budgets, burn_rate, cloudwatch, ecs, iam, scaling, sns
-from policies.guardrails._index import StackIndex
+from policies.guardrails._index import BACKLOG_SIGNAL, StackIndex, backlog_math
 from policies.guardrails._kit import stack_policy
 from policies.guardrails.facts.cloudwatch import (
     CPU_METRIC_TYPE,
@@ -216,6 +216,42 @@ def test_a_customized_metric_tracks_its_own_services_utilisation_only(tracking, 
     assert (CPU_METRIC_TYPE in index.tracked_metrics[rid("web")]) is tracks_cpu
     outcome = sdk_analyze_stack(scaling.STACK_POLICIES, resources)
     assert bool(outcome.messages("scaling-tracks-cpu-and-memory")) is not tracks_cpu
+
+
+# --- backlog policies -> their service -------------------------------------------------------
+
+
+def _backlog(divisor_service=QUEUE, divisor_cluster=CLUSTER, depth_namespace="AWS/SQS",
+             depth_metric="ApproximateNumberOfMessagesVisible", expression="depth / tasks"):
+    return {"targetValue": 120, "customizedMetricSpecification": {"metrics": [
+        {"id": "depth", "returnData": False, "metricStat": {"stat": "Sum", "metric": {
+            "namespace": depth_namespace, "metricName": depth_metric,
+            "dimensions": [{"name": "QueueName", "value": "jobs"}]}}},
+        {"id": "tasks", "returnData": False, "metricStat": {"stat": "Average", "metric": {
+            "namespace": CONTAINER_INSIGHTS_NAMESPACE, "metricName": RUNNING_TASK_COUNT,
+            "dimensions": [{"name": "ClusterName", "value": divisor_cluster},
+                           {"name": "ServiceName", "value": divisor_service}]}}},
+        {"id": "perTask", "expression": expression, "returnData": True}]}}
+
+
+@pytest.mark.parametrize("tracking, is_backlog", [
+    (_backlog(), True),
+    (_backlog(depth_namespace="Z360/Queue", depth_metric="QueueDepth"), True),  # Redis
+    (_backlog(divisor_service=WEB), False),            # web's tasks: a look-alike
+    (_backlog(divisor_cluster="z360-staging"), False),  # a service of that name elsewhere
+    (_backlog(expression="depth"), False),             # the depth alone
+    (_backlog(expression="depth / depth"), False),     # divided by no task count
+], ids=["own", "redis", "other-service", "other-cluster", "undivided", "self-divided"])
+def test_a_backlog_policy_stands_for_its_own_services_backlog_only(tracking, is_backlog):
+    resources = replace(estate(), "queue-cpu-scaling",
+                        targetTrackingScalingPolicyConfiguration=tracking)
+    index = index_of(resources)
+    assert (BACKLOG_SIGNAL in index.tracked_metrics.get(rid("queue"), set())) is is_backlog
+    assert (CPU_METRIC_TYPE in index.tracked_metrics.get(rid("queue"), set())) is False
+
+
+def test_a_policy_reading_no_queue_is_no_backlog_policy():
+    assert backlog_math(_customized(), CLUSTER, WEB) is None
 
 
 # --- spike alarms -> targets ------------------------------------------------------------------
@@ -589,3 +625,34 @@ def test_no_look_alike_is_a_scheduled_action_of_web(look_alike):
     index = index_of(estate(drop={"web-cpu-scaling", "web-memory-scaling"}) + [look_alike])
     assert rid("web") not in index.scheduled_actions
     assert not index.schedule_only(rid("web"))
+
+
+# --- deployment alarms -> the target group they watch ------------------------------------------
+
+
+def _alb(**changes):
+    from tests.support.policy_resources import alb_alarm
+    return alb_alarm("a", **changes)
+
+
+@pytest.mark.parametrize("alarm, group", [
+    (_alb(), "targetgroup/z360-beta-web/0a"),
+    (_alb(namespace="AWS/ELB"), None),                        # a classic load balancer
+    (_alb(dimensions={"LoadBalancer": "app/z360-beta-web/0c"}), None),  # the whole balancer
+    (_web_spike(), None),                                     # not a load balancer metric
+], ids=["target-group", "classic-elb", "load-balancer-only", "ecs-metric"])
+def test_a_deployment_alarm_joins_the_target_group_it_reads_only(alarm, group):
+    from policies.guardrails._index import alarm_target_group
+    index = index_of([alarm])
+    (resource,) = index.alarms_by_name.values()
+    assert alarm_target_group(resource) == group
+
+
+def test_a_metric_math_alarm_watches_no_target_group():
+    from policies.guardrails._index import alarm_target_group
+    _, name, props = _alb()
+    query = {"id": "m1", "returnData": True, "metric": {
+        "metricName": props.pop("metricName"), "namespace": props.pop("namespace"),
+        "dimensions": props.pop("dimensions"), "period": 60, "stat": "Sum"}}
+    index = index_of([(METRIC_ALARM_TYPE, name, {**props, "metricQueries": [query]})])
+    assert alarm_target_group(next(iter(index.alarms_by_name.values()))) is None

@@ -15,7 +15,13 @@ from policies.guardrails.facts.types import (
     TOPIC_TYPE,
 )
 from tests.support.policy_estate import CLUSTER, estate
-from tests.support.policy_resources import LIVE_WEB_RESOURCE_ID, resolution_stack, target, tracking_policy
+from tests.support.policy_resources import (
+    LIVE_WEB_RESOURCE_ID,
+    backlog_policy,
+    resolution_stack,
+    target,
+    tracking_policy,
+)
 from tests.support.policy_sdk import REMOVE, changed, sdk_analyze, sdk_analyze_stack
 
 TARGET = TARGET_TYPE
@@ -163,6 +169,51 @@ def test_unknown_target_value_is_not_a_violation():
     assert "target-utilisation-bounds" in outcome.unknown
 
 
+# --- queue-backlog-per-task ---------------------------------------------------------------------
+
+BACKLOG_RULE = "queue-backlog-per-task"
+
+
+@pytest.mark.policy_case("compliant", BACKLOG_RULE)
+def test_backlog_over_its_own_task_count_is_compliant_and_not_a_utilisation():
+    outcome = sdk_analyze(ALL, POLICY, backlog_policy())
+    assert outcome.violations == []
+    # 120 jobs per task is a count: the utilisation bands (40-85 %) do not judge it.
+    assert {"target-utilisation-bounds", "target-utilisation-preferred"} <= outcome.not_applicable
+
+
+@pytest.mark.policy_case("non-compliant", BACKLOG_RULE)
+def test_backlog_target_under_one_job_per_task_is_mandatory():
+    outcome = sdk_analyze(ALL, POLICY, backlog_policy(targetValue=0.5))
+    assert outcome.levels(BACKLOG_RULE) == {"mandatory"}
+    message = outcome.messages(BACKLOG_RULE)[0]
+    assert "targetValue 0.5 jobs per task is under 1" in message
+    assert "acceptableLatency" in message
+
+
+def test_backlog_of_exactly_one_job_per_task_is_reachable():
+    assert sdk_analyze(ALL, POLICY, backlog_policy(targetValue=1)).messages(BACKLOG_RULE) == []
+
+
+@pytest.mark.parametrize("divisor, expression, why", [
+    ([{"name": "ClusterName", "value": "z360-beta"},
+      {"name": "ServiceName", "value": "z360-beta-web"}], "depth / tasks", "z360-beta-web"),
+    ([{"name": "ClusterName", "value": "z360-beta"}], "depth / tasks", "not service"),
+    (None, "depth", "is not <queue depth> / <task count>"),
+    (None, "tasks / depth", "is not <queue depth> / <task count>"),
+])
+def test_backlog_not_divided_by_its_own_task_count_is_mandatory(divisor, expression, why):
+    outcome = sdk_analyze(ALL, POLICY, backlog_policy(divisor=divisor, expression=expression))
+    assert outcome.levels(BACKLOG_RULE) == {"mandatory"}
+    assert why in outcome.messages(BACKLOG_RULE)[0]
+
+
+@pytest.mark.policy_case("not-applicable", BACKLOG_RULE)
+def test_policy_reading_no_queue_depth_is_not_applicable_to_the_backlog_rule():
+    outcome = sdk_analyze(ALL, POLICY, tracking_policy())
+    assert BACKLOG_RULE in outcome.not_applicable
+
+
 # --- scaling-tracks-cpu-and-memory (stack) -------------------------------------------------------
 
 
@@ -178,6 +229,18 @@ def test_target_without_memory_tracking_is_mandatory():
     assert outcome.levels("scaling-tracks-cpu-and-memory") == {"mandatory"}
     message = outcome.messages("scaling-tracks-cpu-and-memory")[0]
     assert "beta web" in message and "no memory target-tracking policy" in message
+
+
+def test_backlog_per_task_stands_in_for_cpu_but_a_look_alike_does_not():
+    own = estate(drop={"queue-cpu-scaling"}) + [
+        (POLICY, "queue-backlog-scaling", backlog_policy())]
+    assert sdk_analyze_stack(STACK, own).messages("scaling-tracks-cpu-and-memory") == []
+    other = [{"name": "ClusterName", "value": "z360-beta"},
+             {"name": "ServiceName", "value": "z360-beta-web"}]
+    look_alike = estate(drop={"queue-cpu-scaling"}) + [
+        (POLICY, "queue-backlog-scaling", backlog_policy(divisor=other))]
+    message = sdk_analyze_stack(STACK, look_alike).messages("scaling-tracks-cpu-and-memory")[0]
+    assert "queue" in message and "no CPU target-tracking policy" in message
 
 
 @pytest.mark.policy_case("not-applicable", "scaling-tracks-cpu-and-memory")

@@ -211,6 +211,7 @@ def test_a_load_balancer_is_needed_only_behind_a_web_acl() -> None:
         web = document["config"]["z360-ecs:services"]["web"]
         web.pop("loadBalancer")
         web["waf"] = {"enabled": False}
+        web.pop("deploymentAlarms")
     assert load("beta", no_waf).services["web"].load_balancer is None
     beta = load("beta", lambda document: None)
     for key in ("web", "gateway"):

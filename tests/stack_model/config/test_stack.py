@@ -58,15 +58,16 @@ CASES: list[RefusalCase] = [
     # What an alarm reads is published: RunningTaskCount needs Container Insights.
     ("insights-off-under-spike-alarms-and-the-burn-rate", "beta",
      setter("app", "containerInsights", value=False, stack_key=CLUSTERS),
-     ("clusters.app.containerInsights: false, but services.web.alarms.taskCountSpike and "
-      "costBreaker.burnRate (services web, queue, reverb) read RunningTaskCount",
+     ("clusters.app.containerInsights: false, but services.web.alarms.taskCountSpike, "
+      "services.queue.scaling.queueBacklog and costBreaker.burnRate (services web, queue, "
+      "reverb) read RunningTaskCount",
       "never reaches tripPerHour 5.0", "set containerInsights: true")),
     ("insights-off-under-the-burn-rate-alone", "beta", both(
         setter("app", "containerInsights", value=False, stack_key=CLUSTERS),
         setter("web", "alarms", "taskCountSpike", value=None),
         setter("web", "importIds", "spikeAlarm", value=None)),
-     ("clusters.app.containerInsights: false, but costBreaker.burnRate (services web, queue, "
-      "reverb) read", "FILL makes each missing count 0")),
+     ("clusters.app.containerInsights: false, but services.queue.scaling.queueBacklog and "
+      "costBreaker.burnRate (services web, queue, reverb) read", "FILL makes each missing count 0")),
     ("insights-off-under-spike-alarms-alone", "beta", both(
         setter("agent", "containerInsights", value=False, stack_key=CLUSTERS),
         lambda document: document["config"][BREAKER].pop("burnRate")),

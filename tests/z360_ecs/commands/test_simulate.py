@@ -35,3 +35,20 @@ def test_cli_rejects_unknown_service_and_fixed_count_service(capsys):
     assert "scaling.enabled is false" in capsys.readouterr().err
     assert main(["simulate", "beta", "web", "--load", "step:lots"]) == 2
     assert "step:lots" in capsys.readouterr().err
+
+
+def test_beta_queue_drains_10000_jobs_in_minutes_on_its_backlog_and_hours_on_cpu(capsys):
+    assert main(["simulate", "beta", "queue", "--load", "backlog:10000@5", "--minutes", "120",
+                 "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)["summary"]
+    assert main(["simulate", "beta", "queue", "--load", "backlog:10000@5", "--minutes", "120",
+                 "--json", "--cpu-tracking"]) == 0
+    before = json.loads(capsys.readouterr().out)["summary"]
+    assert (after["signal"], before["signal"]) == ("backlog per task", "CPU")
+    assert after["minutesToDrain"] < 15 < 80 < before["minutesToDrain"]
+    assert (after["peakDesired"], before["peakDesired"]) == (20, 1)
+
+
+def test_a_backlog_needs_a_job_time(capsys):
+    assert main(["simulate", "beta", "web", "--load", "backlog:100@1"]) == 2
+    assert "services.web.scaling.queueBacklog is unset" in capsys.readouterr().err

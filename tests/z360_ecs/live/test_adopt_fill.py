@@ -250,3 +250,42 @@ def test_live_actions_the_program_does_not_name_are_reported(staging: Estate):
     assert rows["scheduled action z360-staging-web-wake-end"].note == \
         "one-time or rate action: left as it is"
     assert rows["schedule wake capacity"].live == "1/2"
+
+
+# --- QUEUE_CONNECTION: which backlog signal applies ---------------------------------------------
+
+
+def _queue_rows(environment: dict[str, str], backlog: bool) -> tuple[dict, dict]:
+    from tests.support.configs import beta_config
+    from z360_ecs.live.adopt_fill import _queue_connection
+
+    def without_backlog(document):
+        document["z360-ecs:services"]["queue"]["scaling"].pop("queueBacklog")
+
+    service = beta_config(None if backlog else without_backlog).services["queue"]
+    written: dict[str, tuple] = {}
+    reported: dict[str, tuple] = {}
+    _queue_connection("services.queue", service, environment,
+                      lambda path, live, stack, note="": written.__setitem__(path, (live, stack)),
+                      lambda path, live, stack, note: reported.__setitem__(path, (live, note)))
+    return written, reported
+
+
+def test_live_sqs_connection_and_queue_name_are_written_into_queue_backlog():
+    written, reported = _queue_rows({"QUEUE_CONNECTION": "sqs", "SQS_QUEUE": "jobs-live"}, True)
+    assert written == {"scaling.queueBacklog.connection": ("sqs", "sqs"),
+                       "scaling.queueBacklog.queueName": ("jobs-live", "z360-beta-jobs")}
+    assert reported == {}
+
+
+def test_live_redis_without_queue_backlog_says_which_signal_applies():
+    written, reported = _queue_rows({"QUEUE_CONNECTION": "redis"}, False)
+    assert written == {}
+    live, note = reported["scaling.queueBacklog.connection"]
+    assert live == "redis" and "scaling.queueBacklog (connection redis) applies" in note
+
+
+def test_a_connection_backlog_scaling_cannot_read_is_reported_not_written():
+    written, reported = _queue_rows({"QUEUE_CONNECTION": "database"}, True)
+    assert written == {}
+    assert "sqs or redis queues only" in reported["scaling.queueBacklog.connection"][1]

@@ -69,3 +69,29 @@ def test_a_sub_minute_alarm_costs_the_high_resolution_price():
     assert alarm_price(60) == PRICE_STANDARD_ALARM_MONTH == Decimal("0.10")
     # Two metrics at 20 s and two alarms moved to 20 s: 2 x 0.30 + 2 x (0.30 - 0.10).
     assert high_resolution_extra(2, 2) == Decimal("1.00")
+
+
+def test_alb_dimensions_and_resource_label_are_cut_from_the_arns():
+    from policies.guardrails.facts.cloudwatch import (
+        load_balancer_dimension,
+        request_count_resource_label,
+        target_group_dimension,
+    )
+    balancer = "arn:aws:elasticloadbalancing:us-east-1:108782097218:loadbalancer/app/z360/50dc6c49"
+    group = "arn:aws:elasticloadbalancing:us-east-1:108782097218:targetgroup/z360-web/6d0ecf83"
+    assert load_balancer_dimension(balancer) == "app/z360/50dc6c49"
+    assert target_group_dimension(group) == "targetgroup/z360-web/6d0ecf83"
+    assert request_count_resource_label(balancer, group) == \
+        "app/z360/50dc6c49/targetgroup/z360-web/6d0ecf83"
+    # A network load balancer has no ALB request metrics; the roles swapped are no pair.
+    assert load_balancer_dimension(balancer.replace("/app/", "/net/")) is None
+    assert request_count_resource_label(group, balancer) is None
+
+
+def test_a_published_metric_costs_its_metric_month_and_its_requests():
+    from decimal import Decimal
+
+    from policies.guardrails.facts.cloudwatch import published_metric_month
+    # 730 h x 60 calls = 43,800 requests at $0.01 per 1,000.
+    assert published_metric_month(60) == Decimal("0.30") + Decimal("0.438")
+    assert published_metric_month(60, publishers=2) == Decimal("0.30") + Decimal("0.876")

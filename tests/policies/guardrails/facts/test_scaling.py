@@ -47,3 +47,49 @@ def test_a_resource_id_round_trips():
 ])
 def test_a_look_alike_resource_id_is_not_parsed(look_alike):
     assert parse_scaling_resource_id(look_alike) is None
+
+
+def test_request_count_per_target_is_a_metric_type_with_a_resource_label(model):
+    from policies.guardrails.facts.scaling import ALB_REQUEST_COUNT_PER_TARGET
+    assert ALB_REQUEST_COUNT_PER_TARGET in model["shapes"]["MetricType"]["enum"]
+    assert "ResourceLabel" in model["shapes"]["PredefinedMetricSpecification"]["members"]
+
+
+def test_metric_math_queries_return_one_value(model):
+    # CustomizedMetricSpecification.Metrics: TargetTrackingMetricDataQuery with Id, Expression,
+    # MetricStat and ReturnData, the shape the backlog policy and the pack read.
+    members = model["shapes"]["TargetTrackingMetricDataQuery"]["members"]
+    assert {"Id", "Expression", "MetricStat", "ReturnData"} <= set(members)
+    assert "Metrics" in model["shapes"]["CustomizedMetricSpecification"]["members"]
+
+
+def test_task_protection_actions_and_limits_are_the_ecs_apis():
+    from policies.guardrails.facts.scaling import (
+        MAX_PROTECTION_MINUTES,
+        TASK_PROTECTION_ACTIONS,
+    )
+    ecs = Loader().load_service_model("ecs", "service-2")
+    assert {f"ecs:{name}" for name in ("UpdateTaskProtection", "GetTaskProtection")} == set(
+        TASK_PROTECTION_ACTIONS)
+    assert {"UpdateTaskProtection", "GetTaskProtection"} <= set(ecs["operations"])
+    documentation = ecs["shapes"]["UpdateTaskProtectionRequest"]["members"][
+        "expiresInMinutes"]["documentation"]
+    assert "2,880" in documentation or str(MAX_PROTECTION_MINUTES) in documentation
+
+
+@pytest.mark.parametrize("arn, ok", [
+    ("arn:aws:ecs:us-east-1:108782097218:task/agent-layer-beta/*", True),
+    ("arn:aws:ecs:us-east-1:108782097218:task/agent-layer-beta/0123abcd", True),
+    ("arn:aws:ecs:us-east-1:108782097218:task/*", False),
+    ("*", False),
+])
+def test_cluster_tasks_arn_names_one_clusters_tasks(arn, ok):
+    from policies.guardrails.facts.scaling import CLUSTER_TASKS_ARN, cluster_tasks_arn
+    assert bool(CLUSTER_TASKS_ARN.fullmatch(arn)) is ok
+    assert CLUSTER_TASKS_ARN.fullmatch(cluster_tasks_arn("us-east-1", "108782097218", "c"))
+
+
+@pytest.mark.parametrize("latency, job, target", [(60, 0.5, 120.0), (1, 2, 0.5)])
+def test_backlog_target_is_latency_over_job_time(latency, job, target):
+    from policies.guardrails.facts.scaling import backlog_per_task_target
+    assert backlog_per_task_target(latency, job) == target
