@@ -67,7 +67,8 @@ def test_requests_target_needs_the_measured_throughput():
 
 
 def test_calls_policy_reads_the_average_calls_of_the_services_own_tasks():
-    config = service_config(taskProtection={"enabled": True, "callsPerTask": 60})
+    config = service_config(taskProtection={"enabled": True, "callsPerTask": 60},
+                            interruptible=False)
     tracking = calls_tracking(config, "z360-test", "z360-test-web")
     assert tracking == {
         "customized_metric_specification": {
