@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pulumi import output as pulumi_output
 
 from tests.support.runs import stack_document
 from z360_ecs.common import PROJECT_DIR
@@ -102,22 +105,109 @@ def test_a_registrations_inputs_are_made_from_its_properties_when_first_read() -
     assert given.inputs == {"kept": True}
 
 
-def test_what_the_last_run_in_a_process_builds_is_frozen_out_of_the_collectors_way(
+def test_a_run_has_the_collector_off_and_only_the_last_run_in_a_process_freezes_it(
     tmp_path: Path,
 ) -> None:
     import gc
     import sys
 
-    from z360_ecs.engine.program import _run_path
+    from z360_ecs.engine.program import _collector_off
 
-    program, collecting = tmp_path / "__main__.py", tmp_path / "collecting"
-    # What a program builds outlives its module (the SDK keeps its resources): here, sys keeps it.
-    program.write_text("import gc, pathlib, sys\nsys.z360_built = [[i] for i in range(1000)]\n"
-                       f"pathlib.Path({str(collecting)!r}).write_text(str(gc.isenabled()))\n")
+    built: list[Any] = []
     before = gc.get_freeze_count()
-    _run_path(str(program), last_in_process=False)
-    assert gc.get_freeze_count() == before and collecting.read_text() == "True"
-    _run_path(str(program), last_in_process=True)
-    assert gc.get_freeze_count() >= before + 1000 and collecting.read_text() == "False"
-    assert gc.isenabled()
+    with _collector_off(last_in_process=False):
+        assert not gc.isenabled()
+        built.extend([i] for i in range(1000))
+    assert gc.isenabled() and gc.get_freeze_count() == before  # its garbage is collected later
+    with _collector_off(last_in_process=True):
+        assert not gc.isenabled()
+        sys.z360_built = [[i] for i in range(1000)]  # type: ignore[attr-defined]
+    assert gc.isenabled() and gc.get_freeze_count() >= before + 1000
     del sys.z360_built  # type: ignore[attr-defined]
+    gc.disable()
+    try:  # a caller that had it off keeps it off
+        with _collector_off(last_in_process=False):
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.fresh_program_runs
+def test_the_program_registers_with_the_collector_off_and_turns_it_back_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from z360_ecs.engine.mocks import Z360Mocks
+    from z360_ecs.engine.program import run_program
+
+    collecting: list[bool] = []
+    real = Z360Mocks.new_resource
+
+    def new_resource(self: Z360Mocks, args: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return real(self, args)
+
+    monkeypatch.setattr(Z360Mocks, "new_resource", new_resource)
+    run = run_program("staging", echo_notes=False)
+    assert len(collecting) >= len(run.registrations) - 1  # every resource but the stack
+    assert not any(collecting) and gc.isenabled()
+
+
+_UNKNOWN = pulumi_output.UNKNOWN
+
+
+def _values() -> Any:
+    from hypothesis import strategies as st
+
+    leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=3),
+                       st.just(_UNKNOWN))
+    return st.recursive(leaves, lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=2), children, max_size=4),
+        st.tuples(children)), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.deferred(_values))
+def test_contains_unknowns_answers_as_the_sdks_own(value: Any) -> None:
+    from pulumi.runtime import rpc
+
+    from z360_ecs.engine.program import contains_unknowns
+
+    assert contains_unknowns(value) is rpc.contains_unknowns(value)
+
+
+def test_contains_unknowns_sees_a_shared_or_self_containing_value_once() -> None:
+    from z360_ecs.engine.program import contains_unknowns
+
+    shared: list[Any] = [1]
+    looped: dict[str, Any] = {"a": shared, "b": shared}
+    looped["self"] = looped
+    assert contains_unknowns(looped) is False
+    shared.append(_UNKNOWN)
+    assert contains_unknowns(looped) is True
+    assert contains_unknowns((_UNKNOWN,)) is False  # a tuple is not walked, as in the SDK
+
+
+@pytest.mark.fresh_program_runs
+def test_a_run_leaves_none_of_the_sdks_unknown_check_garbage() -> None:
+    import gc
+
+    from pulumi.runtime import rpc
+
+    from z360_ecs.engine.program import run_program
+
+    real = rpc.contains_unknowns
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        run_program("staging", echo_notes=False)
+        gc.collect()
+        left = [o for o in gc.garbage if getattr(o, "__qualname__", "") ==
+                "contains_unknowns.<locals>.impl"]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert rpc.contains_unknowns is real  # put back after the run
+    assert left == []
