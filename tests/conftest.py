@@ -17,6 +17,7 @@ left is collected and what survives is frozen out of later collections (pytest_r
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,14 @@ from pulumi.runtime import settings
 
 from tests.support.runs import PROGRAM_RUNS, YAML_DUMPER, ProgramRuns, replayed, stack_document
 from z360_ecs.common import PROJECT_DIR
+from z360_ecs.engine.analyzer import PolicyPackProcess
 from z360_ecs.engine.mocks import Z360Mocks
 from z360_ecs.engine.program import ProgramRun, run_program
+
+# moto's EC2 backend loads its bundled list of public AMIs for every account and region it
+# starts (moto/ec2/models/amis.py, `_load_amis`), 0.34 s each and four per replica of a stack;
+# no test looks an AMI up. moto/settings.py `ec2_load_default_amis` reads this variable.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 # Tests that share an expensive session fixture run in one pytest-xdist worker (a session per
 # worker would build it once per worker): module path prefix -> group. scripts/test runs
@@ -104,6 +111,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "fresh_program_runs: the commands run the program afresh, never a copy of the session's "
         "run (for tests about determinism across runs)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "fresh_pack_process: the commands start their own policy-pack process (for tests about "
+        "starting it), never the session's",
     )
 
 
@@ -184,10 +196,51 @@ def run_stack(
 @pytest.fixture(scope="session")
 def policy_pack() -> Iterator[Any]:
     """The policy pack running as its own process, started once for the session (per worker)."""
-    from z360_ecs.engine.analyzer import PolicyPackProcess
-
     with PolicyPackProcess() as process:
         yield process
+
+
+class _SessionPack:
+    """The session's pack process as a command's `PolicyPackProcess(...)`: entering it starts
+    nothing and leaving it ends nothing (the session does)."""
+
+    def __init__(self, process: Any) -> None:
+        self.process = process
+
+    def __enter__(self) -> Any:
+        return self.process
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@pytest.fixture(autouse=True)
+def commands_share_the_pack(request: pytest.FixtureRequest,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands (`check`, `review`, `analyze_run` with no pack) analyse with the session's
+    pack process (`policy_pack`) instead of starting one each: a pack start is 0.3 s and 0.5 s
+    of CPU, and the commands' tests started 25 of them per run. Each analysis configures the
+    pack afresh (Analysis: Configure with every policy's merged config, then ConfigureStack),
+    so nothing carries from one to the next. A pack from another folder or interpreter is
+    started as asked; tests about starting the pack are marked `fresh_pack_process`.
+    """
+    if request.node.get_closest_marker("fresh_pack_process") is not None:
+        return
+    from z360_ecs.commands import check as check_command
+    from z360_ecs.commands import review as review_command
+    from z360_ecs.engine import analyzer
+
+
+    def process(pack_dir: Path = analyzer.PACK_DIR, python: str | None = None,
+                connect: bool = True) -> Any:
+        session = request.getfixturevalue("policy_pack")
+        if Path(pack_dir) != session.pack_dir or (python or analyzer.pack_python(
+                Path(pack_dir))[0]) != session.python:
+            return PolicyPackProcess(pack_dir, python, connect)
+        return _SessionPack(session)
+
+    for module in (analyzer, check_command, review_command):
+        monkeypatch.setattr(module, "PolicyPackProcess", process)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

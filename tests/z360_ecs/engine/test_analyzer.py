@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from tests.support.runs import unmodified_run
-from z360_ecs.engine.analyzer import Analysis, PackConfigError, PackError, PackInfo
+from z360_ecs.engine.analyzer import (
+    Analysis,
+    PackConfigError,
+    PackError,
+    PackInfo,
+    PolicyPackProcess,
+)
 
 
 class Pending:
@@ -100,3 +106,26 @@ def test_its_thread_ends_when_the_program_fails_before_any_finding():
     with Analysis(RecordingPack()) as analysis:  # type: ignore[arg-type]
         thread = analysis._thread
     assert not thread.is_alive()
+
+
+def test_the_commands_share_the_sessions_pack_only_when_they_ask_for_that_same_pack(
+    policy_pack: Any,
+) -> None:
+    from bench.run import NOOP_PACK_DIR
+    from z360_ecs.engine import analyzer
+
+    with analyzer.PolicyPackProcess(connect=False) as shared:
+        assert shared is policy_pack
+    assert policy_pack.process.poll() is None  # leaving it ended nothing
+    other = analyzer.PolicyPackProcess(NOOP_PACK_DIR)
+    assert isinstance(other, PolicyPackProcess) and other is not policy_pack
+    assert other.process is None  # started only when entered, as asked
+    elsewhere = analyzer.PolicyPackProcess(python="/nonexistent/python")
+    assert isinstance(elsewhere, PolicyPackProcess) and elsewhere.python == "/nonexistent/python"
+
+
+@pytest.mark.fresh_pack_process
+def test_a_fresh_pack_process_test_gets_the_real_class() -> None:
+    from z360_ecs.engine import analyzer
+
+    assert analyzer.PolicyPackProcess is PolicyPackProcess
