@@ -6,7 +6,8 @@ no-op pack (bench/noop_pack) in its own process, imports the provider modules th
 imports (MODULES_FILE, one a line: the price of pulumi_aws's classes is the provider's, not
 ours), runs the floor program (bench/floor: one plain resource per resource of beta, with the
 same inputs; STACK_FILE names its shapes) under the same mock engine runner, as a command runs
-it (`last_in_process`), sends every resource to the pack, then AnalyzeStack, and exits.
+it (`last_in_process`), sends every resource to the pack as it registers (LiveAnalysis),
+then AnalyzeStack, and exits.
 bench/run.py times it beside the check itself.
 """
 
@@ -24,14 +25,14 @@ if str(PROJECT_DIR) not in sys.path:
 
 
 def main(stack_file: Path, modules_file: Path) -> int:
-    from z360_ecs.engine.analyzer import PACK_DIR, Analysis, PolicyPackProcess, pack_python
+    from z360_ecs.engine.analyzer import PACK_DIR, LiveAnalysis, PolicyPackProcess, pack_python
     from z360_ecs.engine.program import rare_full_collections, run_program
 
     with rare_full_collections(), PolicyPackProcess(
             BENCH_DIR / "noop_pack", pack_python(PACK_DIR)[0], connect=False) as pack, \
-            Analysis(pack) as analysis:
+            LiveAnalysis(pack) as analysis:
         # The check imports these inside the program's construction, which a command runs with
-        # the collector off and then freezes (z360_ecs/engine/program.py, _run_path): the
+        # the collector off and then freezes (z360_ecs/engine/program.py, _collector_off): the
         # floor's imports are treated alike.
         gc.disable()
         for module in modules_file.read_text().split():
@@ -40,7 +41,7 @@ def main(stack_file: Path, modules_file: Path) -> int:
         gc.enable()
 
         run = run_program("floor", project_dir=BENCH_DIR / "floor", stack_file=stack_file,
-                          echo_notes=False, last_in_process=True)
+                          echo_notes=False, last_in_process=True, observer=analysis)
         analysis.findings(run)
     return 0
 

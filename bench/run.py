@@ -75,15 +75,16 @@ ANALYZE_SAMPLE = 500
 
 
 def _timed_check(pack: Any, run_program: Any) -> tuple[dict[str, Any], Any]:
-    """One check as `z360-ecs check` runs it (z360_ecs.engine.analyzer.Analysis: the pack
-    configured while the program runs, then ConfigureStack, every Analyze pipelined,
-    AnalyzeStack), timed in parts; then a sample of Analyze requests one by one."""
-    from z360_ecs.engine.analyzer import Analysis
+    """One check as `z360-ecs check` runs it (z360_ecs.engine.analyzer.LiveAnalysis: the pack
+    configured, then ConfigureStack and each Analyze sent from a process of their own, while
+    the program runs; the answers collected after it; AnalyzeStack), timed in parts; then a
+    sample of Analyze requests one by one."""
+    from z360_ecs.engine.analyzer import LiveAnalysis
     from z360_ecs.engine.program import rare_full_collections
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    with rare_full_collections(), Analysis(pack) as analysis:
-        run = run_program()
+    with rare_full_collections(), LiveAnalysis(pack) as analysis:
+        run = run_program(analysis)
         program = time.perf_counter() - started
         program_cpu = time.process_time() - cpu_started
         analysis.resource_findings(run)
@@ -119,11 +120,12 @@ def child_check(services: int | None, repeat: int) -> dict[str, Any]:
     results: dict[str, list[dict[str, Any]]] = {"check": [], "floor": []}
 
     def real(path: Path | None) -> Any:
-        return lambda: run_program("beta", stack_file=path, echo_notes=False)
+        return lambda observer: run_program("beta", stack_file=path, echo_notes=False,
+                                            observer=observer)
 
     def floor(path: Path) -> Any:
-        return lambda: run_program("floor", project_dir=FLOOR_DIR, stack_file=path,
-                                   echo_notes=False)
+        return lambda observer: run_program("floor", project_dir=FLOOR_DIR, stack_file=path,
+                                            echo_notes=False, observer=observer)
 
     with PolicyPackProcess(PACK_DIR) as real_pack, PolicyPackProcess(NOOP_PACK_DIR, python) as noop:
         _, beta = _timed_check(real_pack, real(None))
@@ -223,7 +225,7 @@ def child_memory(services: int, floor: bool) -> dict[str, Any]:
     """Peak RSS of one check (or of its floor) at `services` services, in a fresh interpreter,
     as the command runs it."""
     from bench.synthetic import write_synthetic_stack
-    from z360_ecs.engine.analyzer import PACK_DIR, Analysis, PolicyPackProcess, pack_python
+    from z360_ecs.engine.analyzer import PACK_DIR, LiveAnalysis, PolicyPackProcess, pack_python
     from z360_ecs.engine.program import run_program
 
     directory = Path(tempfile.mkdtemp(prefix="z360-bench-"))
@@ -242,9 +244,13 @@ def child_memory(services: int, floor: bool) -> dict[str, Any]:
     else:
         stack, project_dir, pack_dir, python = "beta", PROJECT_DIR, PACK_DIR, None
     started = time.perf_counter()
-    with PolicyPackProcess(pack_dir, python, connect=False) as pack, Analysis(pack) as analysis:
+    with PolicyPackProcess(pack_dir, python, connect=False) as pack, \
+            LiveAnalysis(pack) as analysis:
         run = run_program(stack, project_dir=project_dir, stack_file=stack_file,
-                          echo_notes=False)
+                          echo_notes=False, observer=analysis)
+        # The Analyze stream's process holds nothing but the requests in flight; it ends
+        # once it has answered, so its peak is read before.
+        stream_hwm = _vm_hwm_kib(analysis.stream.pid)
         analysis.findings(run)
         pack_hwm = _vm_hwm_kib(pack.process.pid)  # type: ignore[union-attr]
     return {
@@ -252,6 +258,7 @@ def child_memory(services: int, floor: bool) -> dict[str, Any]:
         "seconds": time.perf_counter() - started,
         "programPeakMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "packPeakMiB": pack_hwm / 1024,
+        "streamPeakMiB": stream_hwm / 1024,
     }
 
 
@@ -304,7 +311,7 @@ def report_check(label: str, result: dict[str, list[dict[str, Any]]]) -> None:
     for key, name, fmt in (("total", "whole check", _s),
                            ("program", "program under mocks (wall)", _s),
                            ("programCpu", "  its CPU time", _s),
-                           ("analyze", "every Analyze (pipelined)", _s),
+                           ("analyze", "Analyze after the program", _s),
                            ("analyzeStack", "AnalyzeStack", _ms),
                            ("analyzePerRequest", "one Analyze request", _ms)):
         _row(name, _median(check, key), _median(floor, key), fmt)
@@ -400,10 +407,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\npeak memory (RSS high-water mark) of one check at 1,000 services")
         memory = {label: _child("memory", "--services", "1000", *extra)
                   for label, extra in (("check", ()), ("floor", ("--floor",)))}
-        for key, name in (("programPeakMiB", "program's process"), ("packPeakMiB", "pack's")):
+        processes = (("programPeakMiB", "program's process"), ("packPeakMiB", "pack's"),
+                     ("streamPeakMiB", "Analyze stream's"))
+        for key, name in processes:
             _row(name, memory["check"][key], memory["floor"][key], _mib)
-        _row("both", sum(memory["check"][k] for k in ("programPeakMiB", "packPeakMiB")),
-             sum(memory["floor"][k] for k in ("programPeakMiB", "packPeakMiB")), _mib)
+        _row("all three", sum(memory["check"][k] for k, _ in processes),
+             sum(memory["floor"][k] for k, _ in processes), _mib)
     return 0
 
 

@@ -140,13 +140,14 @@ def commands_share_runs(request: pytest.FixtureRequest, monkeypatch: pytest.Monk
     def run_program(stack: str, project_dir: Path = PROJECT_DIR, stack_file: Path | None = None,
                     overrides: Any = None, preview: bool = True,
                     settings_override: Any = None, echo_notes: bool = True,
-                    last_in_process: bool = False) -> ProgramRun:
+                    last_in_process: bool = False, observer: Any = None) -> ProgramRun:
         if overrides is None and settings_override is None:
             run = PROGRAM_RUNS.get(stack, preview=preview, stack_file=stack_file,
                                     project_dir=project_dir)
-            return replayed(run, echo_notes)
+            return replayed(run, echo_notes, observer)
         return real(stack, project_dir=project_dir, stack_file=stack_file, overrides=overrides,
-                    preview=preview, settings_override=settings_override, echo_notes=echo_notes)
+                    preview=preview, settings_override=settings_override, echo_notes=echo_notes,
+                    observer=observer)
 
     monkeypatch.setattr(program_module, "run_program", run_program)
     monkeypatch.setattr(preview_command, "run_program", run_program)

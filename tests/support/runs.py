@@ -70,9 +70,13 @@ class ProgramRuns:
 PROGRAM_RUNS = ProgramRuns()
 
 
-def replayed(run: ProgramRun, echo_notes: bool = True) -> ProgramRun:
-    """A shared run as `run_program` hands it to its caller: its notes go to stderr unless the
-    caller prints them."""
+def replayed(run: ProgramRun, echo_notes: bool = True, observer: Any = None) -> ProgramRun:
+    """A shared run as `run_program` hands it to its caller: its observer is told of it as it
+    would have been while it ran, and its notes go to stderr unless the caller prints them."""
+    if observer is not None:
+        observer.started(run.settings, run.preview)
+        for registration in run.registrations:
+            observer.registered(registration)
     if echo_notes:
         for note in run.notes:
             print(f"note: {note}", file=sys.stderr)

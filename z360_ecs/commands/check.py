@@ -24,8 +24,8 @@ from pathlib import Path
 from z360_ecs.common import add_stack_arguments
 from z360_ecs.engine import pack_config
 from z360_ecs.engine.analyzer import (
-    Analysis,
     Finding,
+    LiveAnalysis,
     PackConfigError,
     PackError,
     PolicyPackProcess,
@@ -130,11 +130,12 @@ def handle(args: argparse.Namespace) -> int:
         print(f"error: policy pack config {exc}", file=sys.stderr)
         return 2
     try:
-        # The pack starts, and is configured, while the program runs.
+        # The pack starts, is configured, and analyses each resource while the program runs.
         with rare_full_collections(), PolicyPackProcess(connect=False) as pack, \
-                Analysis(pack, config.values, config.source) as analysis:
+                LiveAnalysis(pack, config.values, config.source) as analysis:
             # Text prints the program's notes under its header; JSON keeps stdout the machine's.
-            run = run_or_report(args, preview=True, echo_notes=args.json, last_in_process=True)
+            run = run_or_report(args, preview=True, echo_notes=args.json, last_in_process=True,
+                                observer=analysis)
             if run is None:
                 return 2
             findings = analysis.findings(run)

@@ -15,6 +15,7 @@ initial config, then the `--policy-pack-config` file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -26,10 +27,11 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import policies
 from stack_model.config.source import SourceError, decode_utf8, read_file
+from z360_ecs.engine import analyze_stream
 
 if TYPE_CHECKING:  # the heavy imports wait until a pack actually starts
     from z360_ecs.common import StackSettings
@@ -261,6 +263,8 @@ class PolicyPackProcess:
         self._stderr = _Output()
         self._stdout = _Output()
         self._channel: Any = None
+        self.port: int | None = None
+        """Where the pack listens, once connected."""
         self.stub: Any = None
         self.info: PackInfo | None = None
 
@@ -313,8 +317,9 @@ class PolicyPackProcess:
             raise PackError(self._failure(f"no port within {START_TIMEOUT_SECONDS:g} s")) from None
         if line is None or not line.strip().isdigit():
             raise PackError(self._failure(f"expected a port on stdout, got {line!r}"))
+        self.port = int(line.strip())
         self._channel = grpc.insecure_channel(
-            f"127.0.0.1:{line.strip()}",
+            f"127.0.0.1:{self.port}",
             options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
                      ("grpc.max_send_message_length", _MAX_MESSAGE)],
         )
@@ -504,9 +509,10 @@ class Analysis:
     and only then, so a stack-file error still comes first. A context manager that always ends
     its thread.
 
-    Sending each Analyze while the program registers, as the engine does, was measured slower:
+    Sending each Analyze from this process while the program registers was measured slower:
     the gRPC client's threads took the interpreter lock from the program's (at 100 services
-    the program took 40 % longer and the whole check no less).
+    the program took 40 % longer and the whole check no less). `LiveAnalysis` sends them while
+    it runs from a process of its own, as the engine does.
     """
 
     def __init__(
@@ -523,7 +529,7 @@ class Analysis:
                                         daemon=True)
         self._thread.start()
 
-    def __enter__(self) -> Analysis:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -561,6 +567,119 @@ class Analysis:
         analyzed = self.resource_findings(run)
         stack_urn = run.registrations[0].urn if run.registrations else ""
         return [*analyzed, *self.pack.analyze_stack(run.registrations, stack_urn)]
+
+
+class LiveAnalysis(Analysis):
+    """An Analysis whose Analyze requests reach the pack while the program runs, as the
+    engine's do: a RunObserver for `run_program`.
+
+    Each registration, as it is made, is written as a serialized AnalyzeRequest to a process of
+    its own (engine/analyze_stream.py), which sends it to the pack once the pack is configured:
+    Configure, then ConfigureStack with the run's settings (told before the program starts),
+    then the requests that waited. So the pack analyses on the machine's other CPU while the
+    program runs on this one, and the program's process makes no gRPC call while it runs.
+    `resource_findings(run)` collects the answers, in registration order, after the run.
+    """
+
+    def __init__(
+        self,
+        pack: PolicyPackProcess,
+        pack_config: Mapping[str, Any] | None = None,
+        config_source: str = "config",
+    ) -> None:
+        self._settings: tuple[StackSettings, bool] | None = None
+        self._settings_told = threading.Event()
+        self._writing = threading.Lock()
+        self._sent = 0
+        self._stream_error: BaseException | None = None
+        self.stream = subprocess.Popen(
+            [sys.executable, "-m", "z360_ecs.engine.analyze_stream"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            bufsize=0,  # each frame reaches the stream's process when written
+            env={**os.environ, "PYTHONPATH": _own_path()},
+        )
+        super().__init__(pack, pack_config, config_source)
+
+    def __exit__(self, *exc: object) -> None:
+        self._settings_told.set()  # a run that failed before it started is told nothing
+        super().__exit__(*exc)
+        if self.stream.poll() is None:
+            self.stream.kill()
+        self.stream.wait()
+        for pipe in (self.stream.stdin, self.stream.stdout, self.stream.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):  # nothing is buffered; the process is gone
+                    pipe.close()
+
+    def _prepare(self) -> None:
+        super()._prepare()
+        if self._error is not None:
+            return
+        self._settings_told.wait()
+        if self._settings is None:
+            return
+        try:
+            self.pack.configure_stack(*self._settings)
+            self._write(analyze_stream.PORT, str(self.pack.port).encode())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller in findings()
+            self._error = exc
+
+    def _write(self, kind: bytes, payload: bytes) -> None:
+        with self._writing:
+            if self._stream_error is not None:
+                return
+            try:
+                analyze_stream.write_frame(cast(Any, self.stream.stdin), kind, payload)
+            except OSError as exc:  # the stream's process ended: told after the run
+                self._stream_error = exc
+
+    def started(self, settings: StackSettings, preview: bool) -> None:
+        self._settings = (settings, preview)
+        self._settings_told.set()
+
+    def registered(self, registration: Registration) -> None:
+        self._write(analyze_stream.REQUEST, analyze_request(registration).SerializeToString())
+        self._sent += 1
+
+    def resource_findings(self, run: ProgramRun) -> list[Finding]:
+        from pulumi.runtime.proto import analyzer_pb2
+
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self._sent != len(run.registrations):
+            raise PackError(f"{self._sent} resources were sent to the pack as they registered, "
+                            f"but the run has {len(run.registrations)}: analyse it with Analysis")
+        self._write(analyze_stream.END, b"")
+        stdin, stdout = cast(Any, self.stream.stdin), cast(Any, self.stream.stdout)
+        try:
+            stdin.close()
+        except OSError as exc:
+            self._stream_error = self._stream_error or exc
+        answers: list[bytes] = []
+        while (frame := analyze_stream.read_frame(stdout)) is not None:
+            kind, payload = frame
+            if kind == analyze_stream.FAILED:
+                raise PackError(f"Analyze failed: {payload.decode(errors='replace')}")
+            answers.append(payload)
+        if len(answers) != len(run.registrations):
+            stderr = cast(Any, self.stream.stderr).read().decode(errors="replace").strip()
+            raise PackError(f"the Analyze stream answered {len(answers)} of "
+                            f"{len(run.registrations)} resources"
+                            + (f": {self._stream_error}" if self._stream_error else "")
+                            + (f"\n{stderr}" if stderr else ""))
+        findings: list[Finding] = []
+        for registration, answer in zip(run.registrations, answers, strict=True):
+            findings.extend(self.pack.analyze_findings(
+                registration, analyzer_pb2.AnalyzeResponse.FromString(answer)))
+        return findings
+
+
+def _own_path() -> str:
+    """PYTHONPATH for a child that imports this package from where it was imported."""
+    root = str(Path(__file__).resolve().parents[2])
+    inherited = os.environ.get("PYTHONPATH")
+    return root if not inherited else f"{root}{os.pathsep}{inherited}"
 
 
 def analyze_run(

@@ -19,10 +19,11 @@ import json
 import logging
 import runpy
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 import pulumi
 from google.protobuf import struct_pb2
@@ -179,18 +180,36 @@ def _display(value: Any) -> Any:
     return value
 
 
+class RunObserver(Protocol):
+    """Told of a run as it happens, as the engine's analyzer is: the stack's settings before
+    the program starts, then each registration as it is made, in `ProgramRun.registrations`
+    order."""
+
+    def started(self, settings: StackSettings, preview: bool) -> None: ...
+
+    def registered(self, registration: Registration) -> None: ...
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, also keeping each registration request the engine would get."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks, observer: RunObserver | None = None) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self._observer = observer
+        # The SDK registers from a pool of threads: one order for the list and the observer.
+        self._order = threading.Lock()
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        with self._order:
+            self._record(request)
+        return super().RegisterResource(request)
+
+    def _record(self, request: Any) -> None:
         urn = self.make_urn(request.parent, request.type, request.name)
         properties = struct_pb2.Struct()
         properties.CopyFrom(request.object)
-        self.registrations.append(Registration(
+        registration = Registration(
             urn=urn,
             type=request.type,
             name=request.name,
@@ -203,8 +222,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             provider=request.provider,
             retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
-        ))
-        return super().RegisterResource(request)
+        )
+        self.registrations.append(registration)
+        if self._observer is not None:
+            self._observer.registered(registration)
 
 
 def _keep_secrets(struct: struct_pb2.Struct) -> Any:
@@ -397,6 +418,7 @@ def run_program(
     settings_override: StackSettings | None = None,
     echo_notes: bool = True,
     last_in_process: bool = False,
+    observer: RunObserver | None = None,
 ) -> ProgramRun:
     """Run `__main__.py` for `stack` under mocks; raises the program's own errors.
 
@@ -407,14 +429,17 @@ def run_program(
     pass False). `last_in_process`: the caller's process ends soon after this run (a command),
     so what the program builds is frozen out of the collector's way until then
     (`_collector_off`); a process that runs the program again and again (the tests) leaves it
-    False, or the cyclic garbage of every run would stay.
+    False, or the cyclic garbage of every run would stay. `observer` is told of the run as it
+    happens (RunObserver).
     """
     project_dir = project_dir if project_dir is not None else find_project()
     stack_settings = settings_override or load_stack_settings(
         stack, project_dir, stack_file, overrides
     )
     mocks = Z360Mocks(preview=preview)
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, observer)
+    if observer is not None:
+        observer.started(stack_settings, preview)
     logger, notes = _notes_logger()
     settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_all_config(
@@ -455,13 +480,13 @@ def run_program(
 
 def run_or_report(
     args: argparse.Namespace, preview: bool = True, echo_notes: bool = True,
-    last_in_process: bool = False,
+    last_in_process: bool = False, observer: RunObserver | None = None,
 ) -> ProgramRun | None:
     """Run the program for args.stack; print a config error (no traceback) and return None."""
     try:
         return run_program(args.stack, project_dir=args.project_dir,
                            stack_file=args.stack_file, preview=preview, echo_notes=echo_notes,
-                           last_in_process=last_in_process)
+                           last_in_process=last_in_process, observer=observer)
     except (ConfigError, StackFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None

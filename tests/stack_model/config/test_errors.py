@@ -140,8 +140,8 @@ def test_a_check_naming_several_services_keeps_them_in_one_key() -> None:
 class _Recorder(engine.RecordingMonitor):
     last: engine.RecordingMonitor | None = None
 
-    def __init__(self, mocks: Any) -> None:
-        super().__init__(mocks)
+    def __init__(self, mocks: Any, observer: Any = None) -> None:
+        super().__init__(mocks, observer)
         _Recorder.last = self
 
 
