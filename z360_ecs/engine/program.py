@@ -317,6 +317,9 @@ def _no_stack_traces() -> Iterator[None]:
         pulumi_resource._get_stack_trace = real
 
 
+_SCALARS = frozenset({str, int, float, bool, bytes, type(None)})
+
+
 def contains_unknowns(val: Any) -> bool:
     """`pulumi.runtime.rpc.contains_unknowns`, the same answer without its garbage.
 
@@ -327,6 +330,8 @@ def contains_unknowns(val: Any) -> bool:
     them, and the collector's young passes over them were a tenth of the run's CPU. This walks
     the same values (a dict's values, a list's items, each object once by id) with a list.
     """
+    if type(val) in _SCALARS:  # most Outputs hold a string or a number
+        return False
     is_unknown = known_types.is_unknown
     seen: set[int] = set()
     pending = [val]
@@ -337,7 +342,9 @@ def contains_unknowns(val: Any) -> bool:
         if id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, dict):
+        if type(item) is dict:
+            pending.extend(item.values())
+        elif isinstance(item, dict):  # a subclass may read its items its own way
             pending.extend(item[key] for key in item)
         elif isinstance(item, list):
             pending.extend(item)
