@@ -8,7 +8,7 @@ Expensive work is done once per session (per xdist worker) and handed out as cop
 can share: `program_runs` holds one mock-engine run per stack-file content (a deep copy per
 request), which `run_stack`, `unmodified_run`, `shared_run` and the commands (autouse
 `commands_share_runs`) hand out; `stack_document` parses each stack file once; `policy_pack`
-starts the pack process once; `botocore_models_parsed_once` (autouse) lets every boto3/botocore
+starts the pack process once; `botocore_models_parsed_once` (at import) lets every boto3/botocore
 session share botocore's parsed service models (moto's, the breaker handler's, adopt's). Tests
 about determinism across runs are marked `fresh_program_runs`. After each test the garbage it
 left is collected and what survives is frozen out of later collections (pytest_runtest_teardown).
@@ -275,15 +275,17 @@ class _PathsOnce(list[str]):
             super().append(path)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def botocore_models_parsed_once() -> Iterator[None]:
+def botocore_models_parsed_once() -> None:
     """One botocore loader per search path for the whole session (per xdist worker).
 
     Every botocore session, and with it every boto3 session (moto's fresh default session per
     `mock_aws`, the breaker handler's session per invocation, adopt's), makes a new loader that
     parses each service's JSON model again: most of a moto test's time. The models are read-only
     data, so sessions share the loader; accounts, clients, credentials and moto's state are
-    still new for each test.
+    still new for each test. Installed when this file is imported, before the test modules:
+    importing moto's EC2 models makes three boto3 sessions (moto/ec2/models/
+    availability_zones_and_regions.py, `Session().get_available_regions`), each of which parsed
+    botocore's endpoints again while the tests were collected.
     """
     import botocore.session
 
@@ -298,6 +300,7 @@ def botocore_models_parsed_once() -> Iterator[None]:
             loaders[key] = loader
         return loaders[key]
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session, "create_loader", shared_loader)
-        yield
+    botocore.session.create_loader = shared_loader
+
+
+botocore_models_parsed_once()
