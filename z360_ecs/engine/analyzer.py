@@ -7,7 +7,8 @@ talks to it through `AnalyzerStub`. `Analysis` then does what a `pulumi preview 
 policies` does with the analyzer: GetAnalyzerInfo and Configure (every policy with an explicit
 enforcement level and the merged config) while the program runs, then ConfigureStack, one
 Analyze per resource and AnalyzeStack over all of them; it returns the findings.
-`analyze_run(run)` does the same for a run that is over.
+`LiveAnalysis` sends each Analyze while the program runs, from a process of its own
+(analyze_stream.py), as the engine does; `analyze_run(run)` analyses a run that is over.
 
 Config is merged as the CLI merges it: each policy's schema defaults, then the pack's
 initial config, then the `--policy-pack-config` file.
@@ -21,6 +22,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -592,9 +594,11 @@ class LiveAnalysis(Analysis):
         self._writing = threading.Lock()
         self._sent = 0
         self._stream_error: BaseException | None = None
+        # A file, not a pipe, so nothing it says can ever make it wait for a reader.
+        self._stream_stderr = tempfile.TemporaryFile()
         self.stream = subprocess.Popen(
             [sys.executable, "-m", "z360_ecs.engine.analyze_stream"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stream_stderr,
             bufsize=0,  # each frame reaches the stream's process when written
             env={**os.environ, "PYTHONPATH": _own_path()},
         )
@@ -606,7 +610,7 @@ class LiveAnalysis(Analysis):
         if self.stream.poll() is None:
             self.stream.kill()
         self.stream.wait()
-        for pipe in (self.stream.stdin, self.stream.stdout, self.stream.stderr):
+        for pipe in (self.stream.stdin, self.stream.stdout, self._stream_stderr):
             if pipe is not None:
                 with contextlib.suppress(OSError):  # nothing is buffered; the process is gone
                     pipe.close()
@@ -663,7 +667,9 @@ class LiveAnalysis(Analysis):
                 raise PackError(f"Analyze failed: {payload.decode(errors='replace')}")
             answers.append(payload)
         if len(answers) != len(run.registrations):
-            stderr = cast(Any, self.stream.stderr).read().decode(errors="replace").strip()
+            self.stream.wait()
+            self._stream_stderr.seek(0)
+            stderr = self._stream_stderr.read()[-4000:].decode(errors="replace").strip()
             raise PackError(f"the Analyze stream answered {len(answers)} of "
                             f"{len(run.registrations)} resources"
                             + (f": {self._stream_error}" if self._stream_error else "")
