@@ -331,6 +331,8 @@ def simulate(
 
     def apply(now: int) -> None:
         nonlocal desired, last_scale_out, capacity_before_scale_out, last_scale_in
+        if not pending:  # the common second: nothing is due
+            return
         for item in [p for p in pending if p[0] == now]:
             pending.remove(item)
             _, wanted, triggered, cause = item
@@ -349,6 +351,7 @@ def simulate(
             last_scale_out = triggered
             last_scale_in = None  # a scale-out ends a scale-in cooldown
 
+    visible = 0  # datapoints published by now: `ends` and `now` only grow
     for now in range(0, end + 1):
         apply(now)
         if now > 0 and now % period == 0:
@@ -367,7 +370,8 @@ def simulate(
             memory_points.append(memory)
             ends.append(now)
 
-            visible = sum(1 for e in ends if e + delay <= now)
+            while visible < len(ends) and ends[visible] + delay <= now:
+                visible += 1
             high: list[tuple[str, float, float]] = []
             low: list[tuple[str, float, float]] = []
             for name, target, points in policies:
@@ -426,6 +430,10 @@ def simulate(
             billed = sum(t.share(minute, minute + 1, "launched") for t in tasks)
             cost += per_second_cost * 60 * Decimal(str(round(billed, 6)))
             running = sum(1 for t in tasks if t.ready <= minute + 1 < t.stopped)
+            # A task stopped before this minute, and before the next datapoint's period,
+            # adds nothing to any later share or count.
+            forgotten = min(minute, (now - period) / 60)
+            tasks[:] = [t for t in tasks if t.stopped >= forgotten]
             values = minute_cpu.get(minute)
             cpu_avg = sum(values) / len(values) if values else None
             result.minutes.append(Minute(
