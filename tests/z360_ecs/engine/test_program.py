@@ -118,7 +118,9 @@ def test_a_run_has_the_collector_off_and_only_the_last_run_in_a_process_freezes_
     with _collector_off(last_in_process=False):
         assert not gc.isenabled()
         built.extend([i] for i in range(1000))
-    assert gc.isenabled() and gc.get_freeze_count() == before  # its garbage is collected later
+    # Nothing frozen (another thread may free a frozen object meanwhile: a count, not equality);
+    # its garbage is collected later.
+    assert gc.isenabled() and gc.get_freeze_count() < before + 1000
     with _collector_off(last_in_process=True):
         assert not gc.isenabled()
         sys.z360_built = [[i] for i in range(1000)]  # type: ignore[attr-defined]
