@@ -224,14 +224,14 @@ def test_during_runs_the_load_and_polls_meanwhile(aws):
             return snapshot
 
         port = server.server_address[1]
-        plan = make_plan(f"http://127.0.0.1:{port}/", 300, 10, 5, 30)
+        plan = make_plan(f"http://127.0.0.1:{port}/", 30, 10, 5, 30)
         started, snapshots, load = run_async(
             watch_during(lambda: run_load(plan), poll, interval_s=0.05))
         verdict = judge(started, snapshots, load)
     finally:
         server.shutdown()
         server.server_close()
-    assert load.summary()["completed"] == 300
+    assert load.summary()["completed"] == 30
     assert not server.waited_in_vain, "no poll while the load ran"  # type: ignore[attr-defined]
     assert len(snapshots) >= 2 and polls[0] == started
     assert verdict.scaled_out and verdict.seconds_to_first_scale_out == 1
