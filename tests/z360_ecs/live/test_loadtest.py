@@ -29,6 +29,9 @@ class _Server(ThreadingHTTPServer):
     # Handler threads are joined when the server closes (block_on_close), after `released`
     # lets the slow ones go: none is left to write into a later test's output.
     daemon_threads = False
+    # socketserver's listen backlog is 5: a sixth connection made at once waits for the
+    # kernel's SYN retransmission, a second later. The loads here open up to 20 at once.
+    request_queue_size = 64
     in_flight = 0
     peak_in_flight = 0
     hits = 0
