@@ -197,8 +197,14 @@ class _Quiet(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's listen backlog is 5: the load's sixth to tenth connections, opened at
+    # once, would wait a second for the kernel to retry them.
+    request_queue_size = 64
+
+
 def test_during_runs_the_load_and_polls_meanwhile(aws):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
+    server = _Server(("127.0.0.1", 0), _Quiet)
     server.daemon_threads = True
     server.polled_meanwhile = threading.Event()  # type: ignore[attr-defined]
     server.waited_in_vain = False  # type: ignore[attr-defined]
