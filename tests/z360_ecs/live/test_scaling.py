@@ -201,11 +201,13 @@ class _Server(ThreadingHTTPServer):
     # socketserver's listen backlog is 5: the load's sixth to tenth connections, opened at
     # once, would wait a second for the kernel to retry them.
     request_queue_size = 64
+    # Handler threads are joined when the server closes: none outlives the test (what a
+    # thread still holds at the test's end would be frozen, then freed during a later test).
+    daemon_threads = False
 
 
 def test_during_runs_the_load_and_polls_meanwhile(aws):
     server = _Server(("127.0.0.1", 0), _Quiet)
-    server.daemon_threads = True
     server.polled_meanwhile = threading.Event()  # type: ignore[attr-defined]
     server.waited_in_vain = False  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
