@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import breaker.lock
 from breaker.handler import handler
 from breaker.lock import BreakerBusyError
 from tests.support.breaker_events import BUDGET, LOCK, budget_event, invoke
@@ -64,8 +65,26 @@ def test_a_manual_trip_without_a_reason_says_by_hand(estate):
     assert estate.record()["reason"] == "tripped by hand"
 
 
+class _Clock:
+    """breaker.lock's clock: a sleep passes at once and moves its clocks on by as much."""
+
+    def __init__(self) -> None:
+        self.slept = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.slept
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.slept
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+
+
 def test_a_held_lock_makes_a_manual_action_say_busy_and_an_sns_trip_raise(estate, monkeypatch):
     monkeypatch.setenv("BREAKER_LOCK_WAIT_SECONDS", "0.1")
+    clock = _Clock()  # each invocation polls, waits its 0.1 s, polls again and gives up
+    monkeypatch.setattr(breaker.lock, "time", clock)
     estate.ssm.put_parameter(Name=LOCK, Type="String", Overwrite=True, Value=json.dumps(
         {"owner": "someone-else", "expiresAt": time.time() + 120}))
 
@@ -75,3 +94,4 @@ def test_a_held_lock_makes_a_manual_action_say_busy_and_an_sns_trip_raise(estate
     with pytest.raises(BreakerBusyError):
         handler(budget_event(), None)
     assert estate.maxima() == UNTOUCHED
+    assert clock.slept == 2 * breaker.lock.LOCK_POLL_SECONDS, "both waited before giving up"

@@ -4,18 +4,37 @@ opened, kept up to date and closed."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "post_review.py"
 REPO = "z360/z360-ecs"
+
+
+def _script_module() -> Any:
+    """scripts/post_review.py as a module, its `main` called here rather than in a new
+    interpreter each time (`python post_review.py` itself: test_another_gh_failure_exits_1)."""
+    name = "tests_scripts_post_review_under_test"
+    spec = importlib.util.spec_from_file_location(name, SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses looks its module up
+    spec.loader.exec_module(module)
+    return module
+
+
+POST_REVIEW = _script_module()
 
 # A stand-in for `gh api`: GitHub's comments and issues in a JSON file, every call recorded.
 RECORDER = r'''
@@ -105,11 +124,28 @@ class Recorder:
             state[key].extend(values)
         self.state_path.write_text(json.dumps(state))
 
-    def run(self, *argv: str, fail: str | None = None) -> subprocess.CompletedProcess[str]:
+    def _env(self, fail: str | None) -> dict[str, str]:
         env = dict(self.env)
         if fail:
             env["GH_RECORDER_FAIL"] = fail
-        return subprocess.run([sys.executable, str(SCRIPT), *argv], env=env,
+        return env
+
+    def run(self, *argv: str, fail: str | None = None) -> subprocess.CompletedProcess[str]:
+        """post_review.py's `main(argv)` in this process, in the environment the script would
+        get (`gh` the recorder, still a process of its own); its exit code and output."""
+        out, err = io.StringIO(), io.StringIO()
+        with mock.patch.dict(os.environ, self._env(fail), clear=True), \
+                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = POST_REVIEW.main(list(argv))
+            except SystemExit as exc:  # argparse's refusals
+                code = exc.code if isinstance(exc.code, int) else 1
+        return subprocess.CompletedProcess(["post_review.py", *argv], code, out.getvalue(),
+                                           err.getvalue())
+
+    def run_script(self, *argv: str, fail: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`python post_review.py ARGV` as the workflows run it."""
+        return subprocess.run([sys.executable, str(SCRIPT), *argv], env=self._env(fail),
                               capture_output=True, text=True, check=False)
 
 
@@ -184,7 +220,7 @@ def test_a_read_only_token_falls_back_to_the_job_summary(recorder: Recorder, tmp
 
 
 def test_another_gh_failure_exits_1(recorder: Recorder, tmp_path: Path):
-    result = recorder.run("comment", "--repo", REPO, "--pr", "7", "--body",
+    result = recorder.run_script("comment", "--repo", REPO, "--pr", "7", "--body",
                           str(_body(tmp_path, "### beta")), fail="gh: HTTP 502")
     assert result.returncode == 1 and "HTTP 502" in result.stderr
 

@@ -28,11 +28,13 @@ itself would refuse for awsvpc: only the read is replicated.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from moto.ecs.models import ecs_backends
 
 ACCOUNT = "108782097218"
 REGION = "us-east-1"
@@ -146,6 +148,31 @@ class Replica:
     secrets: dict[str, str]
 
 
+def _register_revisions(ecs: Any, count: int, **request: Any) -> str:
+    """Register the task definition `request` `count` times (revisions 1 to `count`); the ARN of
+    the last. The first and the last go through the ECS API; those between, hundreds in a
+    replica and each read by nothing but its revision number, go straight to the moto ECS
+    backend's `register_task_definition` with the same arguments, which is what moto's
+    RegisterTaskDefinition handler calls (moto/ecs/responses.py): the same state, without a
+    request serialised and parsed on both sides for each."""
+    arn: str = ecs.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
+    if count > 2:
+        account = arn.split(":")[4]  # the mock's account (MOTO_ACCOUNT_ID)
+        backend = ecs_backends[account][REGION]
+        for _ in range(count - 2):
+            backend.register_task_definition(
+                request["family"], copy.deepcopy(request["containerDefinitions"]),
+                network_mode=request["networkMode"],
+                requires_compatibilities=list(request["requiresCompatibilities"]),
+                cpu=request["cpu"], memory=request["memory"],
+                task_role_arn=request["taskRoleArn"],
+                execution_role_arn=request["executionRoleArn"])
+    if count > 1:
+        arn = ecs.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
+    assert arn.endswith(f":{count}"), (arn, count)
+    return arn
+
+
 def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, ...], ...] = (),
           families: dict[str, str] | None = None, cluster_names: dict[str, str] | None = None,
           providers: dict[str, list[str]] | None = None) -> Replica:
@@ -218,15 +245,13 @@ def build(stack: str, skip: tuple[str, ...] = (), extra: tuple[tuple[str, ...], 
         }
         if service.port is not None:
             definition["portMappings"] = [{"containerPort": service.port, "protocol": "tcp"}]
-        arn = ""
-        for _ in range(service.revision):
-            arn = ecs.register_task_definition(
-                family=service.family, containerDefinitions=[definition],
-                cpu=str(service.cpu), memory=str(service.memory), networkMode="awsvpc",
-                requiresCompatibilities=["FARGATE"],
-                taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{service.family}-task",
-                executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{service.family}-TaskExecRole",
-            )["taskDefinition"]["taskDefinitionArn"]
+        arn = _register_revisions(
+            ecs, service.revision, family=service.family, containerDefinitions=[definition],
+            cpu=str(service.cpu), memory=str(service.memory), networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{service.family}-task",
+            executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{service.family}-TaskExecRole",
+        )
         cluster = clusters[service.cluster]
         ecs.create_service(
             cluster=cluster, serviceName=service.name, taskDefinition=arn, desiredCount=1,

@@ -157,10 +157,11 @@ def _git(folder: Path, *args: str) -> None:
                     *args], check=True, capture_output=True)
 
 
-@pytest.fixture
-def repository(tmp_path: Path) -> Path:
-    """A repository holding this project's committed files, one commit."""
-    folder = review.extract_tree(PROJECT_DIR, "HEAD", tmp_path / "repo")
+@pytest.fixture(scope="module")
+def committed_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository holding this project's committed files, one commit: made once, never
+    changed (each test changes a copy of its own, `repository`)."""
+    folder = review.extract_tree(PROJECT_DIR, "HEAD", tmp_path_factory.mktemp("review") / "repo")
     # This change's own stack pack configs, when they are not committed yet.
     shutil.copytree(PROJECT_DIR / "policies" / "config", folder / "policies" / "config",
                     dirs_exist_ok=True)
@@ -168,6 +169,13 @@ def repository(tmp_path: Path) -> Path:
     _git(folder, "add", "-A")
     _git(folder, "commit", "-q", "-m", "base")
     return folder
+
+
+@pytest.fixture
+def repository(committed_repository: Path, tmp_path: Path) -> Path:
+    """A repository holding this project's committed files, one commit (a copy of the
+    module's, its .git included, for this test to change)."""
+    return Path(shutil.copytree(committed_repository, tmp_path / "repo", symlinks=True))
 
 
 def test_base_revision_reviews_only_the_stacks_a_change_touches(capsys, repository):

@@ -197,9 +197,17 @@ class _Quiet(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's listen backlog is 5: the load's sixth to tenth connections, opened at
+    # once, would wait a second for the kernel to retry them.
+    request_queue_size = 64
+    # Handler threads are joined when the server closes: none outlives the test (what a
+    # thread still holds at the test's end would be frozen, then freed during a later test).
+    daemon_threads = False
+
+
 def test_during_runs_the_load_and_polls_meanwhile(aws):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _Quiet)
     server.polled_meanwhile = threading.Event()  # type: ignore[attr-defined]
     server.waited_in_vain = False  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -224,14 +232,14 @@ def test_during_runs_the_load_and_polls_meanwhile(aws):
             return snapshot
 
         port = server.server_address[1]
-        plan = make_plan(f"http://127.0.0.1:{port}/", 300, 10, 5, 30)
+        plan = make_plan(f"http://127.0.0.1:{port}/", 30, 10, 5, 30)
         started, snapshots, load = run_async(
             watch_during(lambda: run_load(plan), poll, interval_s=0.05))
         verdict = judge(started, snapshots, load)
     finally:
         server.shutdown()
         server.server_close()
-    assert load.summary()["completed"] == 300
+    assert load.summary()["completed"] == 30
     assert not server.waited_in_vain, "no poll while the load ran"  # type: ignore[attr-defined]
     assert len(snapshots) >= 2 and polls[0] == started
     assert verdict.scaled_out and verdict.seconds_to_first_scale_out == 1
