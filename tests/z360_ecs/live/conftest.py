@@ -6,12 +6,14 @@ Under pytest-xdist a session is a worker: the modules whose tests read a replica
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.live_estates import Estate, build_estate
+from tests.support.runs import PROGRAM_RUNS, replayed
 from z360_ecs.engine.program import ProgramRun
 from z360_ecs.live import adopt as adopt_module
 
@@ -20,14 +22,20 @@ from z360_ecs.live import adopt as adopt_module
 def previews_once() -> Iterator[dict[tuple[str, str, str], ProgramRun]]:
     """adopt's offline preview, memoised by (stack, project, stack-file text): adopting the file
     adopt wrote, or the same file again through the command line, previews the same text, and
-    the program is deterministic. A refused file is never memoised (it raises)."""
+    the program is deterministic; the run is the session's one of that content, which `check`
+    of the written file reads too. A refused file is never memoised (it raises)."""
     previews: dict[tuple[str, str, str], ProgramRun] = {}
-    real = adopt_module.preview
 
     def preview(stack: str, project_dir: Path, text: str) -> ProgramRun:
+        # The session's run of this content (tests/support/runs.py), which `check` of the
+        # written file then reads too, instead of running the program again.
         key = (stack, str(project_dir), text)
         if key not in previews:
-            previews[key] = real(stack, project_dir, text)
+            with tempfile.TemporaryDirectory(prefix="z360-adopt-") as scratch:
+                path = Path(scratch) / f"Pulumi.{stack}.yaml"
+                path.write_text(text)
+                previews[key] = replayed(PROGRAM_RUNS.get(stack, stack_file=path,
+                                                          project_dir=project_dir))
         return previews[key]
 
     with pytest.MonkeyPatch.context() as patch:
