@@ -38,6 +38,7 @@ Limits, and why (figures in docs/performance.md, `bench/hostile_input.py`):
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import math
 import os
@@ -195,27 +196,38 @@ _AMBIGUOUS: list[tuple[re.Pattern[str], str]] = [
 
 def resolve_plain(text: str, path: Path_) -> Any:
     """A plain scalar by the YAML 1.2 core schema; SourceError for forms parsers disagree on."""
+    resolved, value = _plain(text)
+    if not resolved:
+        raise SourceError(path, value)
+    return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain(text: str) -> tuple[bool, Any]:
+    # (True, the value) or (False, why it is refused): a function of the text alone, so each
+    # distinct scalar is matched once (an alias's values are resolved again at every use, and
+    # a stack file repeats its keys and values in every service).
     for pattern, why in _AMBIGUOUS:
         if pattern.match(text):
-            raise SourceError(path, f"{_short(text)} is ambiguous: {why}")
+            return False, f"{_short(text)} is ambiguous: {why}"
     if _NULL.match(text):
-        return None
+        return True, None
     if text in _BOOL:
-        return _BOOL[text]
+        return True, _BOOL[text]
     if _INT10.match(text):
-        return int(text)
+        return True, int(text)
     if _INT8.match(text):
-        return int(text[2:], 8)
+        return True, int(text[2:], 8)
     if _INT16.match(text):
-        return int(text[2:], 16)
+        return True, int(text[2:], 16)
     if _INF_NAN.match(text):
-        raise SourceError(path, f"{text} is not a finite number; no AWS setting takes it")
+        return False, f"{text} is not a finite number; no AWS setting takes it"
     if _FLOAT.match(text):
         value = float(text)
         if not math.isfinite(value):
-            raise SourceError(path, f"{text} is too large a number")
-        return value
-    return text
+            return False, f"{text} is too large a number"
+        return True, value
+    return True, text
 
 
 class _Resolver(yaml.resolver.BaseResolver):
