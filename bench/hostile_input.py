@@ -133,8 +133,13 @@ BAD_BOOLS = ["yes", "no", "on", "off", "1", "0", "'true'", "\"false\"", "Y", "n"
              "~", "1.0", ".nan", "!!bool yes"]
 
 
+# libyaml's emitter when PyYAML has it: the same text as the Python one for these documents
+# (plain data), several times faster for the largest hostile files.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def _dump(document: dict[str, Any]) -> str:
-    return yaml.safe_dump(document, sort_keys=False, width=1000)
+    return yaml.dump(document, Dumper=_DUMPER, sort_keys=False, width=1000)
 
 
 @st.composite
