@@ -63,6 +63,7 @@ class FakePack:
     def __init__(self, server: FakePackServer) -> None:
         self.port = server.port
         self.calls: list[Any] = []
+        self.configured = threading.Event()
 
     def connect(self) -> PackInfo:
         self.calls.append("connect")
@@ -70,6 +71,7 @@ class FakePack:
 
     def configure(self, merged: Any) -> None:
         self.calls.append("configure")
+        self.configured.set()
 
     def configure_stack(self, settings: Any, dry_run: bool) -> bool:
         self.calls.append(("configure_stack", settings.stack, dry_run))
@@ -108,10 +110,13 @@ def test_nothing_reaches_the_pack_before_it_is_configured_for_the_stack(
     server: FakePackServer,
 ) -> None:
     run = unmodified_run("staging")
-    with LiveAnalysis(FakePack(server)) as analysis:  # type: ignore[arg-type]
+    pack = FakePack(server)
+    with LiveAnalysis(pack) as analysis:  # type: ignore[arg-type]
         for registration in run.registrations[:5]:
             analysis.registered(registration)  # before `started`: no stack settings yet
-        assert not server.first_request.wait(timeout=0.5)
+        assert pack.configured.wait(timeout=30)  # the pack is ready, the stack is not told
+        assert not server.first_request.wait(timeout=0.2)
+        assert "configure_stack" not in str(pack.calls)
         analysis.started(run.settings, run.preview)
         for registration in run.registrations[5:]:
             analysis.registered(registration)
