@@ -24,6 +24,8 @@ import threading
 from collections import deque
 from typing import Any, BinaryIO
 
+# The method AnalyzerStub calls (pulumi/runtime/proto/analyzer_pb2_grpc.py, from pulumi's
+# analyzer.proto: service pulumirpc.Analyzer, rpc Analyze); a test holds the two equal.
 ANALYZE_METHOD = "/pulumirpc.Analyzer/Analyze"
 WINDOW = 256
 """Requests in flight at once, as `Analysis` pipelines them in the program's process."""

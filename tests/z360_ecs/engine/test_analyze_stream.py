@@ -14,12 +14,12 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
 from tests.support.runs import unmodified_run
+from tests.z360_ecs.engine.test_analyzer import RecordingPack
 from z360_ecs.engine import analyze_stream
 from z360_ecs.engine.analyzer import (
     Analysis,
     LiveAnalysis,
     PackError,
-    PackInfo,
     analyze_request,
     sort_findings,
 )
@@ -57,25 +57,12 @@ class FakePackServer:
         self.server.stop(0)
 
 
-class FakePack:
+class FakePack(RecordingPack):
     """A PolicyPackProcess for LiveAnalysis: configured at once, Analyze served by the server."""
 
     def __init__(self, server: FakePackServer) -> None:
+        super().__init__()
         self.port = server.port
-        self.calls: list[Any] = []
-        self.configured = threading.Event()
-
-    def connect(self) -> PackInfo:
-        self.calls.append("connect")
-        return PackInfo("pack", "1", {}, {})
-
-    def configure(self, merged: Any) -> None:
-        self.calls.append("configure")
-        self.configured.set()
-
-    def configure_stack(self, settings: Any, dry_run: bool) -> bool:
-        self.calls.append(("configure_stack", settings.stack, dry_run))
-        return True
 
     def analyze_findings(self, registration: Any, response: Any) -> list[Any]:
         return [(registration.urn, d.message) for d in response.diagnostics]
@@ -204,3 +191,21 @@ def test_the_stream_refuses_an_input_without_its_end_or_the_port(server: FakePac
         stdout.seek(0)
         kind, message = analyze_stream.read_frame(stdout) or (b"", b"")
         assert kind == b"X" and message
+
+
+def test_the_stream_calls_the_method_the_sdks_analyzer_stub_calls() -> None:
+    from pulumi.runtime.proto import analyzer_pb2_grpc
+
+    class Channel:
+        def __init__(self) -> None:
+            self.methods: list[str] = []
+
+        def unary_unary(self, method: str, *args: Any, **kwargs: Any) -> None:
+            self.methods.append(method)
+
+        def __getattr__(self, name: str) -> Any:
+            return lambda method, *args, **kwargs: self.methods.append(method)
+
+    channel = Channel()
+    analyzer_pb2_grpc.AnalyzerStub(channel)
+    assert analyze_stream.ANALYZE_METHOD in channel.methods
