@@ -20,6 +20,7 @@ skips 1,000 services. It prints the machine (CPUs, load average) with the date.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -136,10 +137,15 @@ def child_check(services: int | None, repeat: int) -> dict[str, Any]:
             results["check"].append(timings)
             if floor_file is None:
                 floor_file = _floor_stack(run, directory)
+            # Each run starts clean, as in a command's own process: a run keeps the collector
+            # off, so the last run's garbage (every resource of it) would otherwise still be
+            # there, and be walked, during the next.
             del run
+            gc.collect()
             timings, run = _timed_check(noop, floor(floor_file))
             results["floor"].append(timings)
             del run
+            gc.collect()
             if results["floor"][-1]["resources"] != results["check"][-1]["resources"]:
                 raise RuntimeError("the floor registered a different number of resources")
     return results
