@@ -28,16 +28,6 @@ SPLIT = [{"capacityProvider": "FARGATE", "weight": 1, "base": 1},
          {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
 
 
-@pytest.fixture(scope="module")
-def beta() -> ProgramRun:
-    return unmodified_run("beta")
-
-
-@pytest.fixture(scope="module")
-def staging() -> ProgramRun:
-    return unmodified_run("staging")
-
-
 def _strategies(run: ProgramRun) -> dict[str, object]:
     """Service key -> the strategy the ECS service is sent (None on a launch type)."""
     found = {}

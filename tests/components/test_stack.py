@@ -21,7 +21,6 @@ from policies.guardrails.facts.types import (
     TOPIC_TYPE,
 )
 from stack_model.pricing import service_cost, summary_figures
-from tests.support.runs import unmodified_run
 from z360_ecs.common import config_from_settings
 from z360_ecs.engine.program import ProgramRun
 
@@ -32,16 +31,6 @@ POLICY = SCALING_POLICY_TYPE
 ALARM = METRIC_ALARM_TYPE
 BUDGET = BUDGET_TYPE
 RunStack = Callable[..., ProgramRun]
-
-
-@pytest.fixture(scope="module")
-def beta() -> ProgramRun:
-    return unmodified_run("beta")
-
-
-@pytest.fixture(scope="module")
-def staging() -> ProgramRun:
-    return unmodified_run("staging")
 
 
 def _task_size(run: ProgramRun, family: str) -> tuple[int, int]:
