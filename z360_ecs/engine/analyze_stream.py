@@ -5,7 +5,7 @@ from the engine's process, so the pack works on one CPU while the program runs o
 offline check does the same: the program's process writes each registration's serialized
 AnalyzeRequest to this process's stdin as it registers (a few microseconds; no gRPC call and no
 gRPC thread in the program's process, whose interpreter lock they took: sending from there made
-the program 40 % slower), and this process sends them to the pack, at most WINDOW in flight, as
+the program 40 % slower), and this process sends them to the pack, at most ANALYZE_WINDOW in flight, as
 opaque bytes over the real `/pulumirpc.Analyzer/Analyze` method.
 
 Frames both ways are a kind byte, a 4-byte big-endian length and the payload.
@@ -27,11 +27,15 @@ from typing import Any, BinaryIO
 # The method AnalyzerStub calls (pulumi/runtime/proto/analyzer_pb2_grpc.py, from pulumi's
 # analyzer.proto: service pulumirpc.Analyzer, rpc Analyze); a test holds the two equal.
 ANALYZE_METHOD = "/pulumirpc.Analyzer/Analyze"
-WINDOW = 256
-"""Requests in flight at once, as `Analysis` pipelines them in the program's process."""
+# What every client of the pack sends with (this process, and analyzer.py's in the program's).
+ANALYZE_WINDOW = 256
+"""Analyze requests in flight at most: enough to keep the pack busy, few enough that none
+waits near its deadline behind the others."""
 RPC_TIMEOUT_SECONDS = 60.0
-_HEADER = struct.Struct(">cI")
 _MAX_MESSAGE = 400 * 1024 * 1024  # the SDK's own limit
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", _MAX_MESSAGE),
+                   ("grpc.max_send_message_length", _MAX_MESSAGE)]
+_HEADER = struct.Struct(">cI")
 
 PORT, REQUEST, END, ANSWER, FAILED = b"P", b"R", b"E", b"A", b"X"
 
@@ -93,8 +97,7 @@ def forward(stdin: BinaryIO, stdout: BinaryIO) -> int:
             if kind == PORT:
                 channel = grpc.insecure_channel(
                     f"127.0.0.1:{int(payload.decode())}",
-                    options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
-                             ("grpc.max_send_message_length", _MAX_MESSAGE)],
+                    options=CHANNEL_OPTIONS,
                 )
                 analyze = channel.unary_unary(ANALYZE_METHOD)  # bytes in, bytes out
             elif kind == REQUEST:
@@ -106,7 +109,7 @@ def forward(stdin: BinaryIO, stdout: BinaryIO) -> int:
             if analyze is not None:
                 for request in waiting:
                     in_flight.append(analyze.future(request, timeout=RPC_TIMEOUT_SECONDS))
-                    while len(in_flight) > WINDOW:
+                    while len(in_flight) > ANALYZE_WINDOW:
                         answers.append(in_flight.popleft().result())
                 waiting.clear()
         else:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 import policies
 from stack_model.config.source import SourceError, decode_utf8, read_file
 from z360_ecs.engine import analyze_stream
+from z360_ecs.engine.analyze_stream import ANALYZE_WINDOW, CHANNEL_OPTIONS, RPC_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:  # the heavy imports wait until a pack actually starts
     from z360_ecs.common import StackSettings
@@ -45,8 +46,6 @@ PACK_DIR = Path(policies.__file__).resolve().parent
 # The CLI passes the engine's address; the Python pack parses it and never uses it.
 UNUSED_ENGINE_ADDRESS = "127.0.0.1:0"
 START_TIMEOUT_SECONDS = 60.0
-RPC_TIMEOUT_SECONDS = 60.0
-_MAX_MESSAGE = 400 * 1024 * 1024  # the SDK's own limit
 
 LEVELS = ("advisory", "mandatory", "disabled", "remediate")  # proto enum order
 LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
@@ -322,8 +321,7 @@ class PolicyPackProcess:
         self.port = int(line.strip())
         self._channel = grpc.insecure_channel(
             f"127.0.0.1:{self.port}",
-            options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
-                     ("grpc.max_send_message_length", _MAX_MESSAGE)],
+            options=CHANNEL_OPTIONS,
         )
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         self.info = self.get_info()
@@ -495,11 +493,6 @@ def _finding(diagnostic: Any, default_urn: str, by_urn: Mapping[str, Registratio
 
 
 # --- one program run ---------------------------------------------------------------------------
-
-ANALYZE_WINDOW = 256
-"""Analyze requests in flight at most: enough to keep the pack busy, few enough that none
-waits near its deadline behind the others."""
-
 
 class Analysis:
     """The pack's analysis of one program run. A thread of its own connects to the pack and
