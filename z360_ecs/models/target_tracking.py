@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from policies.guardrails.facts.fargate import hourly_task_cost, to_cents
 from stack_model.config import ServiceConfig
@@ -171,16 +171,25 @@ class ServiceModel:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Task:
     launched: float  # minutes
     ready: float
     stopped: float = math.inf
 
-    def share(self, start: float, end: float, begin_attr: str) -> float:
-        """Fraction of [start, end) this task spent past `begin_attr` and before stopping."""
-        begin = getattr(self, begin_attr)
-        return max(0.0, min(end, self.stopped) - max(start, begin)) / (end - start)
+
+def _carrying(tasks: list[_Task], start: float, end: float) -> float:
+    """Tasks carrying load over [start, end): each task's fraction of it past `ready` and
+    before stopping, summed."""
+    width = end - start
+    return sum(max(0.0, min(end, t.stopped) - max(start, t.ready)) / width for t in tasks)
+
+
+def _billed(tasks: list[_Task], start: float, end: float) -> float:
+    """Tasks billed over [start, end): each task's fraction of it past `launched` and before
+    stopping, summed."""
+    width = end - start
+    return sum(max(0.0, min(end, t.stopped) - max(start, t.launched)) / width for t in tasks)
 
 
 @dataclass
@@ -280,11 +289,10 @@ class SimulationResult:
         }
 
 
-def _window(points: list[float | None], visible: int, count: int) -> list[float | None] | None:
-    """The last `count` datapoints the alarm can see, or None while it has fewer."""
-    if visible < count:
-        return None
-    return points[visible - count: visible]
+def _extend_run(runs: list[int], holds: bool) -> None:
+    """Append the length of the run of datapoints in a row, ending at the new one, for which
+    a test `holds`."""
+    runs.append((runs[-1] + 1 if runs else 1) if holds else 0)
 
 
 def simulate(
@@ -318,9 +326,13 @@ def simulate(
     last_high_action: float | None = None
     last_low_action: float | None = None
     pending: list[tuple[int, int, int, str]] = []  # (apply at, wanted, triggered at, cause)
-    policies = (
-        ("cpu", service.cpu_target, cpu_points),
-        ("memory", service.memory_target, memory_points),
+    # Per policy, the run of datapoints in a row ending at each one that are above its target
+    # (AlarmHigh's test) and below scale_in_fraction x target (AlarmLow's): an alarm acts when
+    # the run ending at the last visible datapoint is as long as it needs. A missing datapoint
+    # ends both runs.
+    policies: tuple[tuple[str, float, list[float | None], list[int], list[int]], ...] = (
+        ("cpu", service.cpu_target, cpu_points, [], []),
+        ("memory", service.memory_target, memory_points, [], []),
     )
     events: dict[int, list[str]] = {}
     minute_cpu: dict[int, list[float]] = {}
@@ -351,13 +363,21 @@ def simulate(
             last_scale_out = triggered
             last_scale_in = None  # a scale-out ends a scale-in cooldown
 
+    def next_second(now: int) -> int:
+        """The next second at which anything can happen: a datapoint's period or a minute
+        ends, or a scaling action comes due. Between them nothing changes, so they are the
+        only seconds the loop visits."""
+        due = [second for second, *_ in pending if second > now]
+        return min(now - now % period + period, now - now % 60 + 60, *due)
+
     visible = 0  # datapoints published by now: `ends` and `now` only grow
-    for now in range(0, end + 1):
+    now = 0
+    while now <= end:
         apply(now)
         if now > 0 and now % period == 0:
             start_s, start_min = (now - period) / 60, now / 60
             level = load((now - period) // 60)
-            carrying = sum(t.share(start_s, start_min, "ready") for t in tasks)
+            carrying = _carrying(tasks, start_s, start_min)
             if carrying > 0:
                 # One task at the CPU target carries load 1x; a task cannot exceed 100 %.
                 busy = min(100.0, level * service.cpu_target / carrying)
@@ -368,22 +388,21 @@ def simulate(
                 cpu = memory = None  # no running task sends no datapoint
             cpu_points.append(cpu)
             memory_points.append(memory)
+            for _, target, points, above, below in policies:
+                point = points[-1]
+                _extend_run(above, point is not None and point > target)
+                _extend_run(below, point is not None and point < a.scale_in_fraction * target)
             ends.append(now)
 
             while visible < len(ends) and ends[visible] + delay <= now:
                 visible += 1
             high: list[tuple[str, float, float]] = []
             low: list[tuple[str, float, float]] = []
-            for name, target, points in policies:
-                window = _window(points, visible, a.scale_out_datapoints) or []
-                recent = [p for p in window if p is not None]
-                if len(recent) == a.scale_out_datapoints and all(p > target for p in recent):
-                    high.append((name, target, recent[-1]))
-                window = _window(points, visible, a.scale_in_datapoints) or []
-                recent = [p for p in window if p is not None]
-                if (len(recent) == a.scale_in_datapoints
-                        and all(p < a.scale_in_fraction * target for p in recent)):
-                    low.append((name, target, recent[-1]))
+            for name, target, points, above, below in policies:
+                if visible and above[visible - 1] >= a.scale_out_datapoints:
+                    high.append((name, target, cast(float, points[visible - 1])))
+                if visible and below[visible - 1] >= a.scale_in_datapoints:
+                    low.append((name, target, cast(float, points[visible - 1])))
             if not high:
                 last_high_action = None
             if len(low) < len(policies):
@@ -427,7 +446,7 @@ def simulate(
 
         if now > 0 and now % 60 == 0:
             minute = now // 60 - 1
-            billed = sum(t.share(minute, minute + 1, "launched") for t in tasks)
+            billed = _billed(tasks, minute, minute + 1)
             cost += per_second_cost * 60 * Decimal(str(round(billed, 6)))
             running = sum(1 for t in tasks if t.ready <= minute + 1 < t.stopped)
             # A task stopped before this minute, and before the next datapoint's period,
@@ -441,4 +460,5 @@ def simulate(
                 a.memory_utilisation if values else None, desired, running, cost,
                 "; ".join(events.get(minute, [])),
             ))
+        now = next_second(now)
     return result
