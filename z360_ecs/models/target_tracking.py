@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -178,18 +178,11 @@ class _Task:
     stopped: float = math.inf
 
 
-def _carrying(tasks: list[_Task], start: float, end: float) -> float:
-    """Tasks carrying load over [start, end): each task's fraction of it past `ready` and
-    before stopping, summed."""
+def _tasks_over(spans: Iterable[tuple[float, float]], start: float, end: float) -> float:
+    """Tasks over [start, end): each task's span (from, stopped) counted by the fraction of
+    [start, end) it covers, summed. Carrying load spans from `ready`, billing from `launched`."""
     width = end - start
-    return sum(max(0.0, min(end, t.stopped) - max(start, t.ready)) / width for t in tasks)
-
-
-def _billed(tasks: list[_Task], start: float, end: float) -> float:
-    """Tasks billed over [start, end): each task's fraction of it past `launched` and before
-    stopping, summed."""
-    width = end - start
-    return sum(max(0.0, min(end, t.stopped) - max(start, t.launched)) / width for t in tasks)
+    return sum(max(0.0, min(end, stopped) - max(start, begin)) / width for begin, stopped in spans)
 
 
 @dataclass
@@ -377,7 +370,7 @@ def simulate(
         if now > 0 and now % period == 0:
             start_s, start_min = (now - period) / 60, now / 60
             level = load((now - period) // 60)
-            carrying = _carrying(tasks, start_s, start_min)
+            carrying = _tasks_over(((t.ready, t.stopped) for t in tasks), start_s, start_min)
             if carrying > 0:
                 # One task at the CPU target carries load 1x; a task cannot exceed 100 %.
                 busy = min(100.0, level * service.cpu_target / carrying)
@@ -446,7 +439,7 @@ def simulate(
 
         if now > 0 and now % 60 == 0:
             minute = now // 60 - 1
-            billed = _billed(tasks, minute, minute + 1)
+            billed = _tasks_over(((t.launched, t.stopped) for t in tasks), minute, minute + 1)
             cost += per_second_cost * 60 * Decimal(str(round(billed, 6)))
             running = sum(1 for t in tasks if t.ready <= minute + 1 < t.stopped)
             # A task stopped before this minute, and before the next datapoint's period,
